@@ -1,0 +1,131 @@
+# reapwatch — how processes die on Linux hosts and in containers.
+#
+#   make            build ./reapwatch
+#   make run        build and start `reapwatch trace` on this host
+#   make test       build and run every test (unit, then integration as root)
+#   make unit       unit tests only
+#   make bench      fork/exit and signal storms with and without the agent
+#   make vmlinux    regenerate the committed vmlinux.h from this kernel's BTF
+#   make V=1 ...    show the commands
+#
+# All build output goes under $(OUT)/. Missing Debian packages are installed by
+# tools/install-deps.sh (as root) before the first build.
+
+OUT       ?= build
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+CC        ?= gcc
+ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/;s/s390x/s390/')
+VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GIT_REV   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+MAKEFLAGS += --no-print-directory
+endif
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wformat=2
+CFLAGS    ?= -O2 -g
+ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(OUT) \
+	      -DREAPWATCH_VERSION='"$(VERSION)"' -DREAPWATCH_GIT_REV='"$(GIT_REV)"'
+LDLIBS    := -lbpf -lelf -lz
+
+# The BPF compile gets clang's view of the system include dirs, so that
+# <bpf/bpf_helpers.h> and friends resolve as they do for the host compiler.
+CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Iinclude -Ibpf \
+	      $(CLANG_BPF_SYS_INCLUDES)
+
+# Pure modules: no BPF, no /proc. Unit tests link against exactly these.
+PURE      := json escape signames cgroup_path timefmt args filter
+PURE_OBJS := $(patsubst %,$(OUT)/src/%.o,$(PURE))
+SRCS      := $(wildcard src/*.c)
+OBJS      := $(patsubst src/%.c,$(OUT)/src/%.o,$(SRCS))
+HDRS      := $(wildcard src/*.h include/*.h)
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_HDRS  := $(wildcard bpf/*.h) include/reapwatch.h vmlinux.h
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
+SCEN_SRCS := $(wildcard tests/scenarios/*.c)
+SCEN_BINS := $(patsubst tests/scenarios/%.c,$(OUT)/tests/scenarios/%,$(SCEN_SRCS))
+
+DEPS_STAMP := $(OUT)/.deps-ok
+
+.DELETE_ON_ERROR:
+.PHONY: all run test unit integration bench vmlinux clean deps scenarios format
+
+all: reapwatch
+
+# --- dependencies -----------------------------------------------------------
+$(DEPS_STAMP): tools/install-deps.sh
+	$(Q)mkdir -p $(@D)
+	$(Q)tools/install-deps.sh
+	$(Q)touch $@
+
+deps: $(DEPS_STAMP)
+
+# --- kernel side: bpf/*.bpf.c -> .bpf.o -> .skel.h ----------------------------
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(DEPS_STAMP)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)llvm-strip -g $@
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+# --- userspace ----------------------------------------------------------------
+$(OUT)/src/%.o: src/%.c $(HDRS) $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS)) | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+reapwatch: $(OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
+
+# --- tests --------------------------------------------------------------------
+$(OUT)/tests/unit/%: tests/unit/%.c $(PURE_OBJS) tests/unit/unit.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(PURE_OBJS) -lcmocka -o $@
+
+$(OUT)/tests/scenarios/%: tests/scenarios/%.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread $< -o $@
+
+scenarios: $(SCEN_BINS)
+
+unit: $(UNIT_BINS)
+	$(Q)tools/run-tests.sh --unit $(UNIT_BINS)
+
+integration: reapwatch $(SCEN_BINS)
+	$(Q)tools/run-tests.sh --integration
+
+test: reapwatch $(UNIT_BINS) $(SCEN_BINS)
+	$(Q)tools/run-tests.sh --unit $(UNIT_BINS) --integration
+
+run: reapwatch
+	./reapwatch trace
+
+bench: reapwatch
+	$(Q)tools/bench.sh
+
+vmlinux:
+	$(call msg,GEN,vmlinux.h)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
+
+format:
+	$(Q)clang-format -i src/*.c src/*.h include/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/scenarios/*.c
+
+clean:
+	$(call msg,CLEAN,)
+	$(Q)rm -rf $(OUT) reapwatch
