@@ -42,7 +42,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Iinc
 	      $(CLANG_BPF_SYS_INCLUDES)
 
 # Pure modules: no BPF, no /proc. Unit tests link against exactly these.
-PURE      := json escape signames cgroup_path timefmt args filter
+PURE      := json escape signames cgroup_path timefmt event args filter
 PURE_OBJS := $(patsubst %,$(OUT)/src/%.o,$(PURE))
 SRCS      := $(wildcard src/*.c)
 OBJS      := $(patsubst src/%.c,$(OUT)/src/%.o,$(SRCS))
@@ -58,6 +58,8 @@ SCEN_BINS := $(patsubst tests/scenarios/%.c,$(OUT)/tests/scenarios/%,$(SCEN_SRCS
 DEPS_STAMP := $(OUT)/.deps-ok
 
 .DELETE_ON_ERROR:
+# Generated BPF objects and skeletons are kept, not treated as intermediates.
+.SECONDARY:
 .PHONY: all run test unit integration bench vmlinux clean deps scenarios format
 
 all: reapwatch

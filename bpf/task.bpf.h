@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * CO-RE reads of a task's identity and attribution. Raw tracepoints hand us the
+ * kernel's own pointers, so every field goes through BPF_CORE_READ (probe reads
+ * relocated against this kernel's BTF).
+ */
+#ifndef REAPWATCH_TASK_BPF_H
+#define REAPWATCH_TASK_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include "reapwatch.h"
+
+#define RW_PF_EXITING 0x00000004	/* include/linux/sched.h */
+#define RW_SIGNAL_GROUP_EXIT 0x00000004 /* include/linux/sched/signal.h */
+
+/*
+ * The cgroup v2 id of a task: what bpf_get_current_cgroup_id() returns for current.
+ * Before v5.5 (67c0496e87d1 "kernfs: convert kernfs_node->id from union
+ * kernfs_node_id to u64") `id` was an 8-byte union whose first member was this same
+ * 64-bit id, so one 8-byte read at the relocated offset serves both layouts.
+ */
+static __always_inline __u64 task_cgroup_id(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+}
+
+/*
+ * A task's pid as its own (innermost) pid namespace numbers it, and that namespace:
+ * pid->numbers[pid->level], as task_active_pid_ns() and pid_nr_ns() read them.
+ */
+static __always_inline struct pid_namespace *pid_innermost(struct pid *pid, __u32 *nr,
+							   __u32 *level)
+{
+	unsigned int lvl = BPF_CORE_READ(pid, level);
+	struct upid *upid = &pid->numbers[lvl];
+
+	*level = lvl;
+	*nr = BPF_CORE_READ(upid, nr);
+	return BPF_CORE_READ(upid, ns);
+}
+
+static __always_inline struct pid_namespace *task_pidns(struct task_struct *task)
+{
+	__u32 nr, level;
+
+	return pid_innermost(BPF_CORE_READ(task, thread_pid), &nr, &level);
+}
+
+/* Fill the subject of an event from any thread of the process. */
+static __always_inline void fill_proc(struct rw_proc *proc, struct task_struct *task)
+{
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	struct pid_namespace *ns;
+
+	proc->pid = BPF_CORE_READ(task, tgid);
+	/* The leader's pid is the thread-group id in every namespace. */
+	ns = pid_innermost(BPF_CORE_READ(leader, thread_pid), &proc->ns_pid, &proc->pidns_level);
+	proc->pidns = BPF_CORE_READ(ns, ns.inum);
+	proc->cgroup_id = task_cgroup_id(task);
+	proc->start_ns = BPF_CORE_READ(leader, start_time);
+	BPF_CORE_READ_STR_INTO(&proc->comm, leader, comm);
+}
+
+static __always_inline void fill_peer(struct rw_peer *peer, struct task_struct *task)
+{
+	peer->pid = BPF_CORE_READ(task, tgid);
+	BPF_CORE_READ_STR_INTO(&peer->comm, task, group_leader, comm);
+}
+
+/*
+ * The status word wait_task_zombie() will hand the parent: the group exit code
+ * when the whole group was told to exit (exit_group(), a fatal signal), else the
+ * leader's own exit_code.
+ */
+static __always_inline __u32 task_exit_status(struct task_struct *task)
+{
+	struct signal_struct *sig = BPF_CORE_READ(task, signal);
+
+	if (BPF_CORE_READ(sig, flags) & RW_SIGNAL_GROUP_EXIT)
+		return BPF_CORE_READ(sig, group_exit_code);
+	return BPF_CORE_READ(task, group_leader, exit_code);
+}
+
+#endif /* REAPWATCH_TASK_BPF_H */

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one definition of what the kernel side (bpf/) tells userspace (src/).
+ * Fixed-size types only. Every record starts with struct rw_header whose `size`
+ * userspace checks against the size it expects for that type, so the two halves
+ * cannot silently disagree about a layout.
+ */
+#ifndef REAPWATCH_H
+#define REAPWATCH_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define RW_COMM_LEN 16
+
+/* Record types on the ring buffer; also the event types of `trace --events`. */
+enum rw_record_type {
+	RW_REC_FORK = 1,
+	RW_REC_EXIT = 2,
+	RW_REC_REAP = 3,
+	RW_REC_REPARENT = 4,
+	RW_REC_SIGNAL = 5,
+	RW_REC_TEARDOWN = 6,
+	RW_REC_MAX,
+};
+
+#define RW_EVENT_BIT(type) (1u << (type))
+#define RW_EVENTS_ALL                                                                              \
+	(RW_EVENT_BIT(RW_REC_FORK) | RW_EVENT_BIT(RW_REC_EXIT) | RW_EVENT_BIT(RW_REC_REAP) |      \
+	 RW_EVENT_BIT(RW_REC_REPARENT) | RW_EVENT_BIT(RW_REC_SIGNAL) |                             \
+	 RW_EVENT_BIT(RW_REC_TEARDOWN))
+/* `trace` without --events: everything but fork, which doubles the volume on a busy node. */
+#define RW_EVENTS_DEFAULT (RW_EVENTS_ALL & ~RW_EVENT_BIT(RW_REC_FORK))
+
+/* Why a signal was generated (signal record `origin`). */
+enum rw_signal_origin {
+	RW_ORIGIN_USER = 0,	      /* si_code <= 0: kill(), tkill(), sigqueue() ... */
+	RW_ORIGIN_KERNEL = 1,	      /* SI_KERNEL or a positive, signal-specific code */
+	RW_ORIGIN_PIDNS_TEARDOWN = 2, /* zap_pid_ns_processes() killing what its init left */
+};
+
+/* Per-CPU counters in the `counters` map, summed by userspace. */
+enum rw_counter {
+	RW_CTR_RINGBUF_LOST = 0, /* bpf_ringbuf_reserve() failed: an event was lost */
+	RW_CTR_MAX,
+};
+
+struct rw_header {
+	__u16 type; /* enum rw_record_type */
+	__u16 size; /* sizeof the whole record */
+	__u32 cpu;
+	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+};
+
+/* The subject of an event, as the kernel knew it at that moment. */
+struct rw_proc {
+	__u32 pid;	   /* host thread-group id */
+	__u32 ns_pid;	   /* thread-group id inside its own pid namespace */
+	__u32 pidns;	   /* inode number of that pid namespace */
+	__u32 pidns_level; /* 0 on the host */
+	__u64 cgroup_id;   /* cgroup v2 (default hierarchy) id, 0 if unknown */
+	__u64 start_ns;	   /* group leader's start time: (pid, start_ns) names one process */
+	char comm[RW_COMM_LEN];
+};
+
+/* A process related to the subject: its parent, a signal's sender, a reaper. */
+struct rw_peer {
+	__u32 pid; /* host thread-group id, 0 if none */
+	__u32 _pad;
+	char comm[RW_COMM_LEN];
+};
+
+struct rw_fork_record {
+	struct rw_header hdr;
+	struct rw_proc child;
+	struct rw_peer parent;
+};
+
+struct rw_exit_record {
+	struct rw_header hdr;
+	struct rw_proc proc;
+	struct rw_peer parent;
+	__u32 exit_status; /* the wait() status word the parent will see */
+	__u32 _pad;
+	__u64 lifetime_ns; /* group leader's start -> last thread's exit */
+};
+
+struct rw_signal_record {
+	struct rw_header hdr;
+	struct rw_proc target;
+	struct rw_peer sender; /* `current`: si_pid is namespace-translated, this is not */
+	__s32 sig;
+	__s32 code;   /* si_code; SEND_SIG_NOINFO -> SI_USER, SEND_SIG_PRIV -> SI_KERNEL */
+	__s32 result; /* signal_generate's TRACE_SIGNAL_* result */
+	__u8 origin;  /* enum rw_signal_origin */
+	__u8 group;   /* sent to the whole thread group */
+	__u16 _pad;
+};
+
+#endif /* REAPWATCH_H */

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The BPF side's lifecycle: open -> configure -> load -> attach -> poll -> free.
+ * Every command that watches the kernel goes through this one door.
+ */
+#ifndef REAPWATCH_AGENT_H
+#define REAPWATCH_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct agent;
+
+struct agent_config {
+	uint32_t event_mask;  /* RW_EVENT_BIT()s the kernel side should send */
+	size_t ringbuf_bytes; /* power of two; 0: default */
+};
+
+/* Called for every record, in order per CPU; a negative return stops the poll. */
+typedef int (*agent_record_fn)(void *ctx, void *data, size_t size);
+
+/* Prints one line naming what failed and what to do, and returns -errno. */
+int agent__open(struct agent **out, const struct agent_config *config, agent_record_fn fn,
+		void *ctx);
+/* Wait up to timeout_ms for the kernel to ask for a drain, then drain. Records or -errno. */
+int agent__poll(struct agent *agent, int timeout_ms);
+/* Records the kernel side could not queue (ring buffer full). */
+uint64_t agent__lost(const struct agent *agent);
+void agent__free(struct agent *agent);
+
+#endif /* REAPWATCH_AGENT_H */

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cgroup_path.h"
+#include "cgroups.h"
+
+/* Distinct cgroups remembered; past this the cache starts over (ids never repeat). */
+#define CACHE_SLOTS 16384
+#define CACHE_MAX_FILL (CACHE_SLOTS / 4 * 3)
+/* include/linux/exportfs.h: kernfs (and so cgroupfs) file handles are the node id. */
+#define FILEID_KERNFS 0xfe
+
+struct cgroup_entry {
+	struct cgroup_info info;
+	char path[];
+};
+
+struct cgroup_cache {
+	int mount_fd;		    /* the cgroup2 mount, -1 if none */
+	char mountpoint[PATH_MAX];  /* as our mount namespace sees it */
+	struct cgroup_entry *slots[CACHE_SLOTS];
+	unsigned int used;
+	struct cgroup_info unknown; /* id 0 */
+};
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *out = s;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 4;
+		} else {
+			*out++ = *s++;
+		}
+	}
+	*out = '\0';
+}
+
+/* The first cgroup2 mount: /sys/fs/cgroup on a unified host, .../unified on a hybrid one. */
+static int find_cgroup2_mount(char *mountpoint, size_t len)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int ret = -ENOENT;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		char *sep = strstr(line, " - cgroup2 ");
+		char *mp;
+		int field = 0;
+
+		if (!sep)
+			continue;
+		/* Field 5 is the mount point. */
+		for (mp = line; *mp && field < 4; mp++)
+			if (*mp == ' ')
+				field++;
+		mp[strcspn(mp, " ")] = '\0';
+		unescape_octal(mp);
+		snprintf(mountpoint, len, "%s", mp);
+		ret = 0;
+		break;
+	}
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+struct cgroup_cache *cgroup_cache__new(void)
+{
+	struct cgroup_cache *cache = calloc(1, sizeof(*cache));
+
+	if (!cache)
+		return NULL;
+	cache->mount_fd = -1;
+	cache->unknown.path = "";
+	if (!find_cgroup2_mount(cache->mountpoint, sizeof(cache->mountpoint)))
+		cache->mount_fd = open(cache->mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return cache;
+}
+
+static void cache_clear(struct cgroup_cache *cache)
+{
+	for (unsigned int i = 0; i < CACHE_SLOTS; i++) {
+		free(cache->slots[i]);
+		cache->slots[i] = NULL;
+	}
+	cache->used = 0;
+}
+
+void cgroup_cache__free(struct cgroup_cache *cache)
+{
+	if (!cache)
+		return;
+	cache_clear(cache);
+	if (cache->mount_fd >= 0)
+		close(cache->mount_fd);
+	free(cache);
+}
+
+/*
+ * Open the cgroup directory by its id (open_by_handle_at() with a kernfs handle, as
+ * the kernel's own cgroup_get_from_id() would find it) and read its path back from
+ * /proc/self/fd. Needs CAP_DAC_READ_SEARCH, which the agent has as root.
+ */
+static int resolve_path(struct cgroup_cache *cache, uint64_t id, char *path, size_t len)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} handle = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS } };
+	char link[64], full[PATH_MAX];
+	size_t mlen = strlen(cache->mountpoint);
+	ssize_t n;
+	int fd;
+
+	if (cache->mount_fd < 0)
+		return -ENOENT;
+	memcpy(handle.fh.f_handle, &id, sizeof(id));
+	fd = open_by_handle_at(cache->mount_fd, &handle.fh, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, full, sizeof(full) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	full[n] = '\0';
+	if (strncmp(full, cache->mountpoint, mlen) || (full[mlen] && full[mlen] != '/'))
+		return -ENOENT; /* outside our view of the hierarchy */
+	snprintf(path, len, "%s", full[mlen] ? full + mlen : "/");
+	return 0;
+}
+
+static bool path_exists(const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	return n > 0 && (size_t)n < sizeof(path) && !stat(path, &st);
+}
+
+static bool runtime_id_chars(const char *s)
+{
+	for (; *s; s++)
+		if (!(*s == '-' || *s == '_' || *s == '.' || (*s >= '0' && *s <= '9') ||
+		      (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+			return false;
+	return true;
+}
+
+/*
+ * A plain `runc run NAME` puts the container in cgroup "/NAME" and containerd's ctr
+ * in "/NAMESPACE/NAME": no 64-hex id to find. Accept the last component as the id
+ * when a runtime keeps state for a container of that name.
+ */
+static void runtime_container_id(const char *path, char *id, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	const char *ns = path[0] == '/' ? path + 1 : path;
+	bool found;
+
+	if (!name[0] || strlen(name) >= len || !runtime_id_chars(name) || name[0] == '.')
+		return;
+	found = path_exists("/run/runc/%s", name) || path_exists("/run/crun/%s", name);
+	if (!found && slash && slash > ns && !memchr(ns, '/', (size_t)(slash - ns)))
+		found = path_exists("/run/containerd/runc/%.*s/%s", (int)(slash - ns), ns, name);
+	if (found)
+		snprintf(id, len, "%s", name);
+}
+
+static struct cgroup_entry *entry_new(struct cgroup_cache *cache, uint64_t id)
+{
+	char path[PATH_MAX] = "";
+	struct cgroup_entry *e;
+	size_t plen;
+
+	resolve_path(cache, id, path, sizeof(path));
+	plen = strlen(path);
+	e = calloc(1, sizeof(*e) + plen + 1);
+	if (!e)
+		return NULL;
+	memcpy(e->path, path, plen + 1);
+	e->info.id = id;
+	e->info.path = e->path;
+	if (plen && !cgroup_path_container_id(path, e->info.container_id))
+		runtime_container_id(path, e->info.container_id, sizeof(e->info.container_id));
+	return e;
+}
+
+static unsigned int slot_of(uint64_t id)
+{
+	id ^= id >> 33;
+	id *= 0xff51afd7ed558ccdULL;
+	id ^= id >> 33;
+	return (unsigned int)id & (CACHE_SLOTS - 1);
+}
+
+const struct cgroup_info *cgroup_cache__lookup(struct cgroup_cache *cache, uint64_t id)
+{
+	unsigned int i;
+
+	if (!id)
+		return &cache->unknown;
+	for (i = slot_of(id); cache->slots[i]; i = (i + 1) & (CACHE_SLOTS - 1))
+		if (cache->slots[i]->info.id == id)
+			return &cache->slots[i]->info;
+	if (cache->used >= CACHE_MAX_FILL) {
+		cache_clear(cache);
+		i = slot_of(id);
+	}
+	cache->slots[i] = entry_new(cache, id);
+	if (!cache->slots[i])
+		return &cache->unknown;
+	cache->used++;
+	return &cache->slots[i]->info;
+}

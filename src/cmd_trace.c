@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `reapwatch trace`: stream events until SIGINT/SIGTERM or --duration. */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "agent.h"
+#include "args.h"
+#include "commands.h"
+#include "decode.h"
+#include "filter.h"
+#include "render.h"
+#include "util.h"
+
+/* SPEC: a reader on a pipe sees events at least every 100 ms. */
+#define DRAIN_INTERVAL_MS 100
+#define CLOCK_RESYNC_NS 1000000000ull
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	stop_requested = 1;
+}
+
+struct trace {
+	struct decoder dec;
+	struct event_filter filter;
+	bool json;
+	FILE *out;
+	uint64_t received;
+	uint64_t shown;
+};
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct trace *t = ctx;
+	struct event ev;
+
+	t->received++;
+	if (decode_record(&t->dec, data, size, &ev))
+		return 0;
+	if (!filter_match(&t->filter, &ev))
+		return 0;
+	if (t->json)
+		render_json_event(t->out, &ev);
+	else
+		render_text_event(t->out, &ev);
+	t->shown++;
+	return 0;
+}
+
+static void install_signal_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* A closed pipe ends the trace through ferror(), not by killing us mid-line. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Flush what the renderers wrote; false once the reader has gone away. */
+static bool flush_output(FILE *out)
+{
+	return fflush(out) == 0 && !ferror(out);
+}
+
+int cmd_trace(const struct command *cmd, int argc, char **argv)
+{
+	struct trace_opts opts;
+	struct trace t = { .out = stdout };
+	struct agent *agent = NULL;
+	char err[ARGS_ERR_LEN];
+	uint64_t deadline = 0, next_resync;
+	int ret, status = EXIT_RUNTIME;
+
+	ret = parse_trace_args(argc, argv, &opts, err, sizeof(err));
+	if (ret == ARGS_HELP) {
+		print_command_help(stdout, cmd);
+		return EXIT_OK;
+	}
+	if (ret)
+		return usage_error(cmd, err);
+
+	t.json = opts.json;
+	t.filter = (struct event_filter){ .event_mask = opts.event_mask,
+					  .pid = opts.pid,
+					  .comm = opts.comm,
+					  .container = opts.container };
+	install_signal_handlers();
+
+	t.dec.cgroups = cgroup_cache__new();
+	if (!t.dec.cgroups) {
+		rw_error("out of memory");
+		return EXIT_RUNTIME;
+	}
+	t.dec.mono_to_unix_ns = mono_to_unix_offset_ns();
+
+	/* The kernel side sends only the types asked for; the rest of the filter is ours. */
+	struct agent_config config = { .event_mask = opts.event_mask };
+	if (agent__open(&agent, &config, on_record, &t))
+		goto out;
+
+	fprintf(stderr, "reapwatch: tracing %s events on this host (Ctrl-C to stop)\n",
+		opts.event_mask == RW_EVENTS_ALL ? "all" : "selected");
+	if (!t.json)
+		render_text_header(t.out);
+	if (!flush_output(t.out))
+		goto done;
+
+	next_resync = mono_now_ns() + CLOCK_RESYNC_NS;
+	if (opts.duration_s > 0)
+		deadline = mono_now_ns() + (uint64_t)(opts.duration_s * 1e9);
+
+	/* poll: drain every DRAIN_INTERVAL_MS, or sooner when the kernel asks */
+	while (!stop_requested) {
+		uint64_t now = mono_now_ns();
+		int timeout = DRAIN_INTERVAL_MS;
+
+		if (deadline) {
+			if (now >= deadline)
+				break;
+			if (deadline - now < (uint64_t)timeout * 1000000)
+				timeout = (int)((deadline - now) / 1000000) + 1;
+		}
+		if (now >= next_resync) {
+			t.dec.mono_to_unix_ns = mono_to_unix_offset_ns();
+			next_resync = now + CLOCK_RESYNC_NS;
+		}
+		ret = agent__poll(agent, timeout);
+		if (ret < 0) {
+			rw_error("reading events failed: %s", strerror(-ret));
+			goto out;
+		}
+		if (!flush_output(t.out))
+			goto done;
+	}
+	/* What the kernel queued before we stopped is still shown. */
+	agent__poll(agent, 0);
+	flush_output(t.out);
+done:
+	fprintf(stderr, "reapwatch: %llu events, %llu lost\n", (unsigned long long)t.received,
+		(unsigned long long)agent__lost(agent));
+	if (t.dec.malformed)
+		fprintf(stderr, "reapwatch: %llu malformed records ignored\n",
+			(unsigned long long)t.dec.malformed);
+	status = EXIT_OK;
+out:
+	agent__free(agent);
+	cgroup_cache__free(t.dec.cgroups);
+	return status;
+}

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+#include "decode.h"
+
+static const size_t record_size[RW_REC_MAX] = {
+	[RW_REC_FORK] = sizeof(struct rw_fork_record),
+	[RW_REC_EXIT] = sizeof(struct rw_exit_record),
+	[RW_REC_SIGNAL] = sizeof(struct rw_signal_record),
+};
+
+/* The kernel's comm is NUL-padded but a 16-byte one has no NUL: copy with a bound. */
+static void copy_comm(char *dst, const char *src)
+{
+	size_t n = strnlen(src, RW_COMM_LEN);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static void decode_proc(struct decoder *dec, const struct rw_proc *raw, struct ev_proc *proc)
+{
+	proc->pid = raw->pid;
+	proc->ns_pid = raw->ns_pid;
+	proc->pidns = raw->pidns;
+	proc->pidns_level = raw->pidns_level;
+	proc->start_ns = raw->start_ns;
+	copy_comm(proc->comm, raw->comm);
+	proc->cgroup = cgroup_cache__lookup(dec->cgroups, raw->cgroup_id);
+}
+
+static void decode_peer(const struct rw_peer *raw, struct ev_peer *peer)
+{
+	peer->pid = raw->pid;
+	copy_comm(peer->comm, raw->comm);
+}
+
+int decode_record(struct decoder *dec, const void *data, size_t size, struct event *ev)
+{
+	const struct rw_header *hdr = data;
+
+	if (size < sizeof(*hdr) || hdr->type >= RW_REC_MAX || !record_size[hdr->type] ||
+	    hdr->size != record_size[hdr->type] || size < hdr->size) {
+		dec->malformed++;
+		return -EINVAL;
+	}
+	memset(ev, 0, sizeof(*ev));
+	ev->type = hdr->type;
+	ev->mono_ns = hdr->ts_ns;
+	ev->unix_ns = (uint64_t)((int64_t)hdr->ts_ns + dec->mono_to_unix_ns);
+
+	switch (hdr->type) {
+	case RW_REC_FORK: {
+		const struct rw_fork_record *rec = data;
+
+		decode_proc(dec, &rec->child, &ev->proc);
+		decode_peer(&rec->parent, &ev->fork.parent);
+		break;
+	}
+	case RW_REC_EXIT: {
+		const struct rw_exit_record *rec = data;
+
+		decode_proc(dec, &rec->proc, &ev->proc);
+		decode_peer(&rec->parent, &ev->exit.parent);
+		ev_exit_set_status(&ev->exit, rec->exit_status);
+		ev->exit.lifetime_ns = rec->lifetime_ns;
+		break;
+	}
+	case RW_REC_SIGNAL: {
+		const struct rw_signal_record *rec = data;
+
+		decode_proc(dec, &rec->target, &ev->proc);
+		decode_peer(&rec->sender, &ev->signal.sender);
+		ev->signal.sig = rec->sig;
+		ev->signal.code = rec->code;
+		ev->signal.result = rec->result;
+		ev->signal.origin = rec->origin;
+		ev->signal.group = rec->group;
+		break;
+	}
+	default:
+		dec->malformed++;
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Raw ring-buffer records -> the event model (event.h), once per record. */
+#ifndef REAPWATCH_DECODE_H
+#define REAPWATCH_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "cgroups.h"
+#include "event.h"
+
+struct decoder {
+	struct cgroup_cache *cgroups;
+	int64_t mono_to_unix_ns; /* refreshed by the caller; the wall clock may be stepped */
+	uint64_t malformed;	 /* records of an unknown type or size */
+};
+
+/* 0 and *ev filled, or -EINVAL for a malformed record (counted, not fatal). */
+int decode_record(struct decoder *dec, const void *data, size_t size, struct event *ev);
+
+#endif /* REAPWATCH_DECODE_H */

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stddef.h>
+#include "event.h"
+
+static const char *const type_names[RW_REC_MAX] = {
+	[RW_REC_FORK] = "fork",	    [RW_REC_EXIT] = "exit",	    [RW_REC_REAP] = "reap",
+	[RW_REC_REPARENT] = "reparent", [RW_REC_SIGNAL] = "signal", [RW_REC_TEARDOWN] = "teardown",
+};
+
+const char *event_type_name(enum rw_record_type type)
+{
+	if ((unsigned)type >= RW_REC_MAX)
+		return NULL;
+	return type_names[type];
+}
+
+/* The decoding of WIFEXITED/WEXITSTATUS/WTERMSIG/WCOREDUMP, without <sys/wait.h>'s macros. */
+void ev_exit_set_status(struct ev_exit *exit, uint32_t status)
+{
+	int sig = status & 0x7f;
+
+	exit->exited = sig == 0;
+	exit->exit_code = exit->exited ? (int)((status >> 8) & 0xff) : 0;
+	exit->term_signal = exit->exited ? 0 : sig;
+	exit->core_dumped = !exit->exited && (status & 0x80);
+}
+
+const char *signal_origin_name(enum rw_signal_origin origin)
+{
+	switch (origin) {
+	case RW_ORIGIN_USER:
+		return "user";
+	case RW_ORIGIN_KERNEL:
+		return "kernel";
+	case RW_ORIGIN_PIDNS_TEARDOWN:
+		return "pidns_teardown";
+	}
+	return "unknown";
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The decoded event model: what every renderer (text, JSON, later top and the
+ * exporter) reads. Records from the kernel are decoded into it exactly once
+ * (decode.c); renderers never look at raw records.
+ */
+#ifndef REAPWATCH_EVENT_H
+#define REAPWATCH_EVENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "reapwatch.h"
+
+#define COMM_BUF (RW_COMM_LEN + 1)
+
+/* Where a cgroup v2 id leads; owned by the cgroup cache, valid while it lives. */
+struct cgroup_info {
+	uint64_t id;
+	const char *path;	  /* "" when unknown (e.g. removed before we looked) */
+	char container_id[65];	  /* "" on the host */
+	const char *pod;	  /* Kubernetes names, NULL when unknown */
+	const char *namespace;
+	const char *container;
+};
+
+struct ev_proc {
+	uint32_t pid;
+	uint32_t ns_pid;
+	uint32_t pidns;
+	uint32_t pidns_level;
+	uint64_t start_ns;
+	char comm[COMM_BUF];
+	const struct cgroup_info *cgroup; /* never NULL */
+};
+
+struct ev_peer {
+	uint32_t pid;
+	char comm[COMM_BUF];
+};
+
+struct ev_fork {
+	struct ev_peer parent;
+};
+
+struct ev_exit {
+	struct ev_peer parent;
+	bool exited;	 /* exited normally: exit_code is valid */
+	int exit_code;	 /* 0..255 */
+	int term_signal; /* terminating signal, 0 if none */
+	bool core_dumped;
+	uint64_t lifetime_ns;
+};
+
+struct ev_signal {
+	struct ev_peer sender;
+	int sig;
+	int code;
+	int result;
+	enum rw_signal_origin origin;
+	bool group;
+};
+
+struct event {
+	enum rw_record_type type;
+	uint64_t mono_ns; /* CLOCK_MONOTONIC, as the kernel stamped it */
+	uint64_t unix_ns; /* the same instant on the wall clock */
+	struct ev_proc proc;
+	union {
+		struct ev_fork fork;
+		struct ev_exit exit;
+		struct ev_signal signal;
+	};
+};
+
+/* "fork", "exit", ... ; NULL for an unknown type. */
+const char *event_type_name(enum rw_record_type type);
+
+/* "user", "kernel", "pidns_teardown". */
+const char *signal_origin_name(enum rw_signal_origin origin);
+
+/* Decode a wait() status word (as in <sys/wait.h>) into an exit event. */
+void ev_exit_set_status(struct ev_exit *exit, uint32_t status);
+
+#endif /* REAPWATCH_EVENT_H */

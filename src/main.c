@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/* reapwatch: command dispatch, help and version. */
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+#include "util.h"
+
+int cmd_zombies(const struct command *cmd, int argc, char **argv);
+int cmd_top(const struct command *cmd, int argc, char **argv);
+int cmd_export(const struct command *cmd, int argc, char **argv);
+static int cmd_version(const struct command *cmd, int argc, char **argv);
+static int cmd_help(const struct command *cmd, int argc, char **argv);
+
+static const struct command commands[] = {
+	{ "trace", cmd_trace, "stream fork, exit, reap, reparent, signal and teardown events",
+	  "Usage: reapwatch trace [-j|--json] [-p|--pid PID] [-c|--comm NAME] [--container ID]\n"
+	  "                       [-e|--events LIST] [-d|--duration SECONDS]\n"
+	  "\n"
+	  "Streams process lifecycle events on this host, one per line, until Ctrl-C,\n"
+	  "SIGTERM or --duration.\n"
+	  "\n"
+	  "  -j, --json            JSON Lines instead of text columns\n"
+	  "  -p, --pid PID         only events in which PID takes part (subject, parent,\n"
+	  "                        reaper, sender, target, init)\n"
+	  "  -c, --comm NAME       only events in which a process named NAME takes part\n"
+	  "      --container ID    only events of a container: id prefix, pod or container name\n"
+	  "  -e, --events LIST     comma list of fork,exit,reap,reparent,signal,teardown or all\n"
+	  "                        (default: all but fork)\n"
+	  "  -d, --duration SECS   stop after SECS seconds\n"
+	  "  -h, --help            this help\n" },
+	{ "zombies", cmd_zombies, "list the zombies present now, under the parent not reaping them",
+	  "Usage: reapwatch zombies [-j|--json] [--min-age SECONDS]\n"
+	  "\n"
+	  "  -j, --json            one JSON object per zombie per line\n"
+	  "      --min-age SECS    only zombies at least SECS old\n"
+	  "  -h, --help            this help\n" },
+	{ "top", cmd_top, "live per-container view of zombies, reaping, orphans and teardowns",
+	  "Usage: reapwatch top [-i|--interval SECONDS]\n"
+	  "\n"
+	  "  -i, --interval SECS   refresh period (default 2)\n"
+	  "  -h, --help            this help\n" },
+	{ "export", cmd_export, "keep state and write Prometheus metrics for node_exporter",
+	  "Usage: reapwatch export --textfile-dir DIR [-i|--interval SECONDS] [--log-events]\n"
+	  "                        [--max-containers N]\n"
+	  "\n"
+	  "      --textfile-dir DIR    where to write reapwatch.prom (atomically)\n"
+	  "  -i, --interval SECS       rewrite period (default 15)\n"
+	  "      --log-events          also write notable events as JSON Lines on stdout\n"
+	  "      --max-containers N    bound on per-container series (default 2000)\n"
+	  "  -h, --help                this help\n" },
+	{ "version", cmd_version, "print the version", "Usage: reapwatch version\n" },
+	{ "help", cmd_help, "help on a command", "Usage: reapwatch help [COMMAND]\n" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void print_usage(FILE *out)
+{
+	fprintf(out, "Usage: reapwatch COMMAND [OPTIONS]\n"
+		     "\n"
+		     "Shows how processes die on this host and in its containers: zombies and\n"
+		     "reaping latency, orphans and their adopters, and the SIGKILLs of a pid\n"
+		     "namespace's teardown.\n"
+		     "\n"
+		     "Commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nreapwatch COMMAND --help shows a command's options.\n"
+		     "Needs root (or CAP_BPF and CAP_PERFMON) and kernel BTF.\n");
+}
+
+void print_command_help(FILE *out, const struct command *cmd)
+{
+	fputs(cmd->usage, out);
+}
+
+int usage_error(const struct command *cmd, const char *msg)
+{
+	if (cmd)
+		rw_error("%s: %s (see 'reapwatch %s --help')", cmd->name, msg, cmd->name);
+	else
+		rw_error("%s (see 'reapwatch --help')", msg);
+	return EXIT_USAGE;
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static int cmd_version(const struct command *cmd, int argc, char **argv)
+{
+	if (argc > 1)
+		return usage_error(cmd, "takes no arguments");
+	printf("reapwatch %s (%s)\n", REAPWATCH_VERSION, REAPWATCH_GIT_REV);
+	return EXIT_OK;
+}
+
+static int cmd_help(const struct command *cmd, int argc, char **argv)
+{
+	const struct command *about;
+	char msg[128];
+
+	if (argc == 1) {
+		print_usage(stdout);
+		return EXIT_OK;
+	}
+	about = argc == 2 ? find_command(argv[1]) : NULL;
+	if (!about) {
+		snprintf(msg, sizeof(msg), "no such command '%.64s'", argv[1]);
+		return usage_error(cmd, msg);
+	}
+	print_command_help(stdout, about);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *cmd;
+	char msg[128];
+
+	if (argc < 2) {
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(find_command("help"), 1, argv + 1);
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+		return cmd_version(find_command("version"), 1, argv + 1);
+	cmd = find_command(argv[1]);
+	if (!cmd) {
+		snprintf(msg, sizeof(msg), "unknown command '%.64s'", argv[1]);
+		return usage_error(NULL, msg);
+	}
+	return cmd->run(cmd, argc - 1, argv + 1);
+}

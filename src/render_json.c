@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `trace --json`: one object per event with SPEC.md's keys ("Events"). */
+#include "json.h"
+#include "render.h"
+#include "signames.h"
+#include "timefmt.h"
+
+static void json_kv_name_or_number(struct json_writer *w, const char *key, const char *name,
+				   int number)
+{
+	json_key(w, key);
+	if (name)
+		json_string(w, name);
+	else
+		json_int(w, number);
+}
+
+static void json_kv_name_or_null(struct json_writer *w, const char *key, const char *name)
+{
+	json_key(w, key);
+	if (name)
+		json_string(w, name);
+	else
+		json_null(w);
+}
+
+static void render_subject(struct json_writer *w, const struct event *ev)
+{
+	const struct cgroup_info *cg = ev->proc.cgroup;
+	char time[RFC3339_US_LEN];
+
+	format_rfc3339_us(time, sizeof(time), ev->unix_ns);
+	json_kv_string(w, "type", event_type_name(ev->type));
+	json_kv_string(w, "time", time);
+	json_kv_uint(w, "pid", ev->proc.pid);
+	json_kv_string(w, "comm", ev->proc.comm);
+	json_kv_uint(w, "ns_pid", ev->proc.ns_pid);
+	json_kv_uint(w, "pidns", ev->proc.pidns);
+	json_kv_string(w, "container_id", cg->container_id);
+	json_kv_string(w, "cgroup", cg->path);
+	if (cg->pod)
+		json_kv_string(w, "pod", cg->pod);
+	if (cg->namespace)
+		json_kv_string(w, "namespace", cg->namespace);
+	if (cg->container)
+		json_kv_string(w, "container", cg->container);
+}
+
+static void render_parent(struct json_writer *w, const struct ev_peer *parent)
+{
+	json_kv_uint(w, "ppid", parent->pid);
+	json_kv_string(w, "parent_comm", parent->comm);
+}
+
+void render_json_event(FILE *out, const struct event *ev)
+{
+	struct json_writer w;
+
+	json_init(&w, out);
+	json_begin_object(&w);
+	render_subject(&w, ev);
+	switch (ev->type) {
+	case RW_REC_FORK:
+		render_parent(&w, &ev->fork.parent);
+		break;
+	case RW_REC_EXIT:
+		render_parent(&w, &ev->exit.parent);
+		if (ev->exit.exited)
+			json_kv_int(&w, "exit_code", ev->exit.exit_code);
+		else
+			json_kv_null(&w, "exit_code");
+		json_kv_name_or_null(&w, "signal",
+				     ev->exit.exited ? NULL : signal_name(ev->exit.term_signal));
+		json_kv_bool(&w, "core_dumped", ev->exit.core_dumped);
+		json_kv_uint(&w, "lifetime_ns", ev->exit.lifetime_ns);
+		break;
+	case RW_REC_SIGNAL:
+		json_kv_int(&w, "sig", ev->signal.sig);
+		json_kv_name_or_null(&w, "signal", signal_name(ev->signal.sig));
+		json_kv_uint(&w, "sender_pid", ev->signal.sender.pid);
+		json_kv_string(&w, "sender_comm", ev->signal.sender.comm);
+		json_kv_name_or_number(&w, "code", si_code_name(ev->signal.sig, ev->signal.code),
+				       ev->signal.code);
+		json_kv_string(&w, "origin", signal_origin_name(ev->signal.origin));
+		json_kv_name_or_number(&w, "result", signal_result_name(ev->signal.result),
+				       ev->signal.result);
+		break;
+	default:
+		break;
+	}
+	json_end_object(&w);
+	putc_unlocked('\n', out);
+}

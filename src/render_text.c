@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `trace` for a person: aligned columns, one event per line, hostile names escaped. */
+#include <inttypes.h>
+#include <string.h>
+#include "escape.h"
+#include "render.h"
+#include "signames.h"
+#include "timefmt.h"
+
+/* A comm escaped for text: at most 16 bytes, each at most 4 bytes escaped. */
+#define COMM_TEXT (RW_COMM_LEN * 4 + 1)
+#define CONTAINER_SHORT 12
+
+static const char *text_comm(char buf[COMM_TEXT], const char *comm)
+{
+	text_escape(buf, COMM_TEXT, comm, strlen(comm));
+	return buf;
+}
+
+static void print_signal(FILE *out, const char *key, int sig)
+{
+	const char *name = signal_name(sig);
+
+	if (name)
+		fprintf(out, "%s=%s", key, name);
+	else
+		fprintf(out, "%s=%d", key, sig);
+}
+
+static void print_peer(FILE *out, const char *key, const struct ev_peer *peer)
+{
+	char comm[COMM_TEXT];
+
+	fprintf(out, "%s=%" PRIu32 "(%s)", key, peer->pid, text_comm(comm, peer->comm));
+}
+
+void render_text_header(FILE *out)
+{
+	fprintf(out, "%-15s %-8s %-7s %-16s %-7s %-12s %s\n", "TIME(UTC)", "EVENT", "PID", "COMM",
+		"NS_PID", "CONTAINER", "DETAILS");
+}
+
+void render_text_event(FILE *out, const struct event *ev)
+{
+	const char *container = ev->proc.cgroup->container_id;
+	char time[RFC3339_US_LEN], comm[COMM_TEXT];
+
+	format_rfc3339_us(time, sizeof(time), ev->unix_ns);
+	/* "2026-11-23T16:00:00.123456Z" -> "16:00:00.123456" */
+	fprintf(out, "%-15.15s %-8s %-7" PRIu32 " %-16s %-7" PRIu32 " %-12.*s ", time + 11,
+		event_type_name(ev->type), ev->proc.pid, text_comm(comm, ev->proc.comm),
+		ev->proc.ns_pid, CONTAINER_SHORT, container[0] ? container : "-");
+
+	switch (ev->type) {
+	case RW_REC_FORK:
+		print_peer(out, "parent", &ev->fork.parent);
+		break;
+	case RW_REC_EXIT:
+		if (ev->exit.exited)
+			fprintf(out, "exit_code=%d", ev->exit.exit_code);
+		else
+			print_signal(out, "signal", ev->exit.term_signal);
+		if (ev->exit.core_dumped)
+			fputs(" core_dumped", out);
+		fputc(' ', out);
+		print_peer(out, "parent", &ev->exit.parent);
+		fprintf(out, " lifetime=%.6fs", (double)ev->exit.lifetime_ns / 1e9);
+		break;
+	case RW_REC_SIGNAL: {
+		const char *code = si_code_name(ev->signal.sig, ev->signal.code);
+		const char *result = signal_result_name(ev->signal.result);
+
+		print_signal(out, "sig", ev->signal.sig);
+		fputc(' ', out);
+		print_peer(out, "sender", &ev->signal.sender);
+		if (code)
+			fprintf(out, " code=%s", code);
+		else
+			fprintf(out, " code=%d", ev->signal.code);
+		fprintf(out, " origin=%s", signal_origin_name(ev->signal.origin));
+		if (result)
+			fprintf(out, " result=%s", result);
+		else
+			fprintf(out, " result=%d", ev->signal.result);
+		break;
+	}
+	default:
+		break;
+	}
+	fputc('\n', out);
+}

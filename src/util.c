@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+#include "util.h"
+
+void rw_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("reapwatch: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static uint64_t clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t mono_now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* bpf_ktime_get_ns() is CLOCK_MONOTONIC; take the narrowest of a few samples. */
+int64_t mono_to_unix_offset_ns(void)
+{
+	int64_t best = 0;
+	uint64_t best_gap = UINT64_MAX;
+
+	for (int i = 0; i < 3; i++) {
+		uint64_t m1 = clock_ns(CLOCK_MONOTONIC);
+		uint64_t r = clock_ns(CLOCK_REALTIME);
+		uint64_t m2 = clock_ns(CLOCK_MONOTONIC);
+
+		if (m2 - m1 < best_gap) {
+			best_gap = m2 - m1;
+			best = (int64_t)(r - (m1 + (m2 - m1) / 2));
+		}
+	}
+	return best;
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef REAPWATCH_UTIL_H
+#define REAPWATCH_UTIL_H
+
+#include <stdint.h>
+
+/* Exit statuses (SPEC.md "Command line"). */
+#define EXIT_OK 0
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+/* One line on stderr: "reapwatch: <message>". */
+void rw_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* CLOCK_MONOTONIC now, and the offset that turns it into the wall clock. */
+uint64_t mono_now_ns(void);
+int64_t mono_to_unix_offset_ns(void);
+
+#endif /* REAPWATCH_UTIL_H */
