@@ -1,40 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * reapwatch kernel side: process lifecycle tracepoints -> one ring buffer of
- * tagged records (include/reapwatch.h).
+ * reapwatch kernel side: the process lifecycle tracepoints, each program handing
+ * its event to the modules that care (events.bpf.h sends records, reaping.bpf.h
+ * keeps zombie state).
  *
  * Raw tracepoints only: they exist on every kernel with BTF, need no kprobes or
- * fentry, and hand us the kernel's own task_struct pointers.
+ * fentry, and hand us the kernel's own task_struct pointers. No syscall
+ * tracepoints: attaching one slows every syscall on the host.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "reapwatch.h"
+#include "events.bpf.h"
 #include "task.bpf.h"
+#include "reaping.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-/* Set by userspace before load. */
-const volatile __u32 event_mask = RW_EVENTS_DEFAULT;
-/*
- * Records are submitted without waking the reader (a wakeup costs 1-7 us per
- * event here, see shared/bench); userspace drains every 100 ms. Once this much is
- * waiting, wake it so a burst cannot fill the ring between two drains.
- */
-const volatile __u64 wakeup_bytes = 1 << 20;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20); /* resized by userspace before load */
-} events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RW_CTR_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
 
 #define SI_USER 0
 #define SI_KERNEL 0x80
@@ -42,44 +25,6 @@ struct {
 /* kernel/signal.c passes these instead of a siginfo pointer. */
 #define SEND_SIG_NOINFO ((struct kernel_siginfo *)0)
 #define SEND_SIG_PRIV ((struct kernel_siginfo *)1)
-
-static __always_inline bool wanted(enum rw_record_type type)
-{
-	return event_mask & RW_EVENT_BIT(type);
-}
-
-static __always_inline void count(enum rw_counter ctr)
-{
-	__u32 key = ctr;
-	__u64 *val = bpf_map_lookup_elem(&counters, &key);
-
-	if (val)
-		*val += 1; /* per-CPU slot: no atomics needed */
-}
-
-static __always_inline void *reserve(__u32 size, enum rw_record_type type)
-{
-	struct rw_header *hdr = bpf_ringbuf_reserve(&events, size, 0);
-
-	if (!hdr) {
-		count(RW_CTR_RINGBUF_LOST);
-		return NULL;
-	}
-	hdr->type = type;
-	hdr->size = size;
-	hdr->cpu = bpf_get_smp_processor_id();
-	hdr->ts_ns = bpf_ktime_get_ns();
-	return hdr;
-}
-
-static __always_inline void submit(void *rec)
-{
-	__u64 flags = BPF_RB_NO_WAKEUP;
-
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
-	bpf_ringbuf_submit(rec, flags);
-}
 
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
@@ -91,7 +36,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	/* A new thread is not a new process. */
 	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
 		return 0;
-	rec = reserve(sizeof(*rec), RW_REC_FORK);
+	rec = reserve(sizeof(*rec), RW_REC_FORK, bpf_ktime_get_ns());
 	if (!rec)
 		return 0;
 	fill_proc(&rec->child, child);
@@ -104,27 +49,31 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 /*
  * do_exit() fires this once per thread; exactly one thread of a process sees
  * group_dead (the one that drops signal->live to zero, not necessarily the leader),
- * and only then has the process exited. Reading signal->live here instead would race:
- * two threads exiting at once can both see it at zero.
+ * and only then has the process exited. Reading signal->live here instead would
+ * race: two threads exiting at once can both see it at zero.
  */
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
 {
 	struct rw_exit_record *rec;
+	struct rw_proc proc = {};
 	__u64 now;
 
+	if (!group_dead || !(wanted(RW_REC_EXIT) || track_reaping))
+		return 0;
+	now = bpf_ktime_get_ns();
+	fill_proc(&proc, task);
+	if (track_reaping)
+		reaping_on_exit(task, &proc, now);
 	if (!wanted(RW_REC_EXIT))
 		return 0;
-	if (!group_dead)
-		return 0;
-	rec = reserve(sizeof(*rec), RW_REC_EXIT);
+	rec = reserve(sizeof(*rec), RW_REC_EXIT, now);
 	if (!rec)
 		return 0;
-	fill_proc(&rec->proc, task);
+	rec->proc = proc;
 	fill_peer(&rec->parent, BPF_CORE_READ(task, real_parent));
 	rec->exit_status = task_exit_status(task);
-	now = rec->hdr.ts_ns;
-	rec->lifetime_ns = now > rec->proc.start_ns ? now - rec->proc.start_ns : 0;
+	rec->lifetime_ns = now > proc.start_ns ? now - proc.start_ns : 0;
 	submit(rec);
 	return 0;
 }
@@ -154,9 +103,10 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	     struct task_struct *target, int group, int result)
 {
 	struct rw_signal_record *rec;
+	__u64 now;
 	int code;
 
-	if (!wanted(RW_REC_SIGNAL))
+	if (!wanted(RW_REC_SIGNAL) && !track_reaping)
 		return 0;
 	/* As TP_STORE_SIGINFO() decodes it for the plain tracepoint. */
 	if (info == SEND_SIG_NOINFO)
@@ -165,8 +115,13 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 		code = SI_KERNEL;
 	else
 		code = BPF_CORE_READ(info, si_code);
+	now = bpf_ktime_get_ns();
+	if (track_reaping)
+		reaping_on_child_signal(code, info, target, now);
+	if (!wanted(RW_REC_SIGNAL))
+		return 0;
 
-	rec = reserve(sizeof(*rec), RW_REC_SIGNAL);
+	rec = reserve(sizeof(*rec), RW_REC_SIGNAL, now);
 	if (!rec)
 		return 0;
 	fill_proc(&rec->target, target);
@@ -182,5 +137,73 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	else
 		rec->origin = RW_ORIGIN_USER;
 	submit(rec);
+	return 0;
+}
+
+/* do_wait() entry: wait4(), waitid(), and a dying namespace init's kernel_wait4(). */
+SEC("raw_tp/sched_process_wait")
+int BPF_PROG(handle_wait, struct pid *wo_pid)
+{
+	if (track_reaping)
+		reaping_on_wait(wo_pid, bpf_ktime_get_ns());
+	return 0;
+}
+
+/*
+ * The task_struct is being freed (delayed_put_task_struct(), an RCU callback):
+ * whoever reaped it has done so. Raw tracepoint, never tp/: a plain tracepoint
+ * program here is skipped by the recursion guard when the callback runs nested in
+ * another BPF program (KERNEL.md). `current` is unrelated.
+ */
+SEC("raw_tp/sched_process_free")
+int BPF_PROG(handle_free, struct task_struct *task)
+{
+	struct rw_reap_record *rec;
+	struct proc_state *st;
+	__u64 key = (__u64)task;
+	__u64 now;
+
+	if (!track_reaping)
+		return 0;
+	st = bpf_map_lookup_elem(&procs, &key);
+	/* Threads, and de_thread()'s old leaders, are not processes being reaped. */
+	if (!st && BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
+		return 0;
+	if (!wanted(RW_REC_REAP))
+		goto out;
+	now = bpf_ktime_get_ns();
+	rec = reserve(sizeof(*rec), RW_REC_REAP, now);
+	if (!rec)
+		goto out;
+	if (st) {
+		rec->proc = st->proc;
+		rec->exit_ns = st->exit_ns;
+		rec->zombie_ns = st->zombie_ns;
+		rec->reap_ns = st->reap_ns;
+		rec->how = st->how ?: RW_REAP_FREE_ONLY;
+		rec->autoreap = st->autoreap;
+		if (st->how)
+			rec->reaper = st->reaper;
+		else
+			fill_peer(&rec->reaper, BPF_CORE_READ(task, real_parent));
+	} else {
+		/* Exited before we started: what is left to read of it. */
+		__builtin_memset(&rec->proc, 0, sizeof(rec->proc));
+		rec->proc.pid = BPF_CORE_READ(task, tgid);
+		rec->proc.start_ns = BPF_CORE_READ(task, start_time);
+		BPF_CORE_READ_STR_INTO(&rec->proc.comm, task, comm);
+		fill_peer(&rec->reaper, BPF_CORE_READ(task, real_parent));
+		rec->exit_ns = 0;
+		rec->zombie_ns = 0;
+		rec->reap_ns = 0;
+		rec->how = RW_REAP_UNTRACKED;
+		rec->autoreap = 0;
+	}
+	rec->_pad = 0;
+	rec->_pad2 = 0;
+	submit(rec);
+out:
+	if (st)
+		bpf_map_delete_elem(&procs, &key);
 	return 0;
 }

@@ -43,7 +43,18 @@ enum rw_signal_origin {
 /* Per-CPU counters in the `counters` map, summed by userspace. */
 enum rw_counter {
 	RW_CTR_RINGBUF_LOST = 0, /* bpf_ringbuf_reserve() failed: an event was lost */
+	RW_CTR_PROCS_FULL,	 /* an exited process could not be tracked: state map full */
+	RW_CTR_WAIT_WALK_CUT,	 /* a wait()'s walk of the waiter's children hit its bound */
 	RW_CTR_MAX,
+};
+
+/* What tells us when a zombie was reaped (reap record `how`). */
+enum rw_reap_evidence {
+	RW_REAP_UNTRACKED = 0,	   /* exited before the agent started: no exit, no latency */
+	RW_REAP_WAIT_ENTRY = 1,	   /* a do_wait() entered while it was the first waitable child */
+	RW_REAP_BLOCKED_WAITER = 2, /* a do_wait() already asleep for it when it became a zombie */
+	RW_REAP_AUTOREAP = 3,	   /* released at exit: parent ignores SIGCHLD or SA_NOCLDWAIT */
+	RW_REAP_FREE_ONLY = 4,	   /* nothing seen but the free: reap_ns is an upper bound */
 };
 
 struct rw_header {
@@ -96,6 +107,23 @@ struct rw_signal_record {
 	__u8 origin;  /* enum rw_signal_origin */
 	__u8 group;   /* sent to the whole thread group */
 	__u16 _pad;
+};
+
+/*
+ * A process was reaped (sent when its task_struct is freed, the kernel's last word
+ * about it; hdr.ts_ns is that moment).
+ */
+struct rw_reap_record {
+	struct rw_header hdr;
+	struct rw_proc proc;   /* as it was at its exit */
+	struct rw_peer reaper; /* who collected it */
+	__u64 exit_ns;	       /* last thread's exit; 0 if before the agent started */
+	__u64 zombie_ns;       /* became waitable: SIGCHLD to the parent; 0 if not seen */
+	__u64 reap_ns;	       /* when the reaping wait() returned, per `how`; 0 if unknown */
+	__u8 how;	       /* enum rw_reap_evidence */
+	__u8 autoreap;	       /* no wait() needed: SIGCHLD ignored, SA_NOCLDWAIT, teardown */
+	__u16 _pad;
+	__u32 _pad2;
 };
 
 #endif /* REAPWATCH_H */

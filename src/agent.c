@@ -71,6 +71,7 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 
 	/* configure: read-only knobs and map sizes, before load */
 	agent->skel->rodata->event_mask = config->event_mask;
+	agent->skel->rodata->track_reaping = config->track_reaping;
 	err = bpf_map__set_max_entries(agent->skel->maps.events,
 				       config->ringbuf_bytes ? config->ringbuf_bytes
 							     : DEFAULT_RINGBUF_BYTES);

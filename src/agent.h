@@ -6,6 +6,7 @@
 #ifndef REAPWATCH_AGENT_H
 #define REAPWATCH_AGENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,6 +15,7 @@ struct agent;
 struct agent_config {
 	uint32_t event_mask;  /* RW_EVENT_BIT()s the kernel side should send */
 	size_t ringbuf_bytes; /* power of two; 0: default */
+	bool track_reaping;   /* keep zombie state in the kernel (reap events, zombie ages) */
 };
 
 /* Called for every record, in order per CPU; a negative return stops the poll. */

@@ -101,7 +101,10 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 	t.dec.mono_to_unix_ns = mono_to_unix_offset_ns();
 
 	/* The kernel side sends only the types asked for; the rest of the filter is ours. */
-	struct agent_config config = { .event_mask = opts.event_mask };
+	struct agent_config config = {
+		.event_mask = opts.event_mask,
+		.track_reaping = opts.event_mask & RW_EVENT_BIT(RW_REC_REAP),
+	};
 	if (agent__open(&agent, &config, on_record, &t))
 		goto out;
 

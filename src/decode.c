@@ -7,6 +7,7 @@ static const size_t record_size[RW_REC_MAX] = {
 	[RW_REC_FORK] = sizeof(struct rw_fork_record),
 	[RW_REC_EXIT] = sizeof(struct rw_exit_record),
 	[RW_REC_SIGNAL] = sizeof(struct rw_signal_record),
+	[RW_REC_REAP] = sizeof(struct rw_reap_record),
 };
 
 /* The kernel's comm is NUL-padded but a 16-byte one has no NUL: copy with a bound. */
@@ -33,6 +34,26 @@ static void decode_peer(const struct rw_peer *raw, struct ev_peer *peer)
 {
 	peer->pid = raw->pid;
 	copy_comm(peer->comm, raw->comm);
+}
+
+/*
+ * The reap happened at reap_ns when something showed it; with only the free to go
+ * by (hdr.ts_ns), that is an upper bound. Latency runs from zombie start.
+ */
+static void decode_reap(struct decoder *dec, const struct rw_reap_record *rec, struct event *ev)
+{
+	uint64_t zombie = rec->zombie_ns ? rec->zombie_ns : rec->exit_ns;
+	uint64_t reaped = rec->reap_ns ? rec->reap_ns : rec->hdr.ts_ns;
+
+	decode_proc(dec, &rec->proc, &ev->proc);
+	decode_peer(&rec->reaper, &ev->reap.reaper);
+	ev->reap.how = rec->how;
+	ev->reap.autoreap = rec->autoreap;
+	ev->reap.latency_known = rec->how != RW_REAP_UNTRACKED && zombie;
+	if (ev->reap.latency_known)
+		ev->reap.latency_ns = reaped > zombie ? reaped - zombie : 0;
+	ev->mono_ns = reaped;
+	ev->unix_ns = (uint64_t)((int64_t)reaped + dec->mono_to_unix_ns);
 }
 
 int decode_record(struct decoder *dec, const void *data, size_t size, struct event *ev)
@@ -66,6 +87,9 @@ int decode_record(struct decoder *dec, const void *data, size_t size, struct eve
 		ev->exit.lifetime_ns = rec->lifetime_ns;
 		break;
 	}
+	case RW_REC_REAP:
+		decode_reap(dec, data, ev);
+		break;
 	case RW_REC_SIGNAL: {
 		const struct rw_signal_record *rec = data;
 

@@ -51,6 +51,14 @@ struct ev_exit {
 	uint64_t lifetime_ns;
 };
 
+struct ev_reap {
+	struct ev_peer reaper;
+	bool latency_known; /* false for zombies that died before the agent started */
+	uint64_t latency_ns; /* became a zombie -> reaped */
+	bool autoreap;
+	enum rw_reap_evidence how;
+};
+
 struct ev_signal {
 	struct ev_peer sender;
 	int sig;
@@ -68,6 +76,7 @@ struct event {
 	union {
 		struct ev_fork fork;
 		struct ev_exit exit;
+		struct ev_reap reap;
 		struct ev_signal signal;
 	};
 };

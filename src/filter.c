@@ -15,6 +15,9 @@ static int event_peers(const struct event *ev, const struct ev_peer **peers)
 	case RW_REC_SIGNAL:
 		peers[0] = &ev->signal.sender;
 		return 1;
+	case RW_REC_REAP:
+		peers[0] = &ev->reap.reaper;
+		return 1;
 	default:
 		return 0;
 	}

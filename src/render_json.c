@@ -74,6 +74,15 @@ void render_json_event(FILE *out, const struct event *ev)
 		json_kv_bool(&w, "core_dumped", ev->exit.core_dumped);
 		json_kv_uint(&w, "lifetime_ns", ev->exit.lifetime_ns);
 		break;
+	case RW_REC_REAP:
+		json_kv_uint(&w, "reaper_pid", ev->reap.reaper.pid);
+		json_kv_string(&w, "reaper_comm", ev->reap.reaper.comm);
+		if (ev->reap.latency_known)
+			json_kv_uint(&w, "latency_ns", ev->reap.latency_ns);
+		else
+			json_kv_null(&w, "latency_ns");
+		json_kv_bool(&w, "autoreap", ev->reap.autoreap);
+		break;
 	case RW_REC_SIGNAL:
 		json_kv_int(&w, "sig", ev->signal.sig);
 		json_kv_name_or_null(&w, "signal", signal_name(ev->signal.sig));

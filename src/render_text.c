@@ -66,6 +66,15 @@ void render_text_event(FILE *out, const struct event *ev)
 		print_peer(out, "parent", &ev->exit.parent);
 		fprintf(out, " lifetime=%.6fs", (double)ev->exit.lifetime_ns / 1e9);
 		break;
+	case RW_REC_REAP:
+		print_peer(out, "reaper", &ev->reap.reaper);
+		if (ev->reap.latency_known)
+			fprintf(out, " latency=%.6fs", (double)ev->reap.latency_ns / 1e9);
+		else
+			fputs(" latency=unknown", out);
+		if (ev->reap.autoreap)
+			fputs(" autoreap", out);
+		break;
 	case RW_REC_SIGNAL: {
 		const char *code = si_code_name(ev->signal.sig, ev->signal.code);
 		const char *result = signal_result_name(ev->signal.result);
