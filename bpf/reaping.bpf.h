@@ -47,25 +47,13 @@ const volatile bool track_reaping = false;
 /* Bound on one wait()'s walk of the waiter's threads and children. */
 const volatile __u32 wait_walk_max = 4096;
 
-/* What we know of an exited process until its task_struct is freed. */
-struct proc_state {
-	struct rw_proc proc; /* snapshot at exit: at free its pid is already detached */
-	struct rw_peer reaper;
-	__u64 exit_ns;
-	__u64 zombie_ns;
-	__u64 reap_ns;
-	__u8 how; /* enum rw_reap_evidence */
-	__u8 autoreap;
-	__u8 _pad[6];
-};
-
 /* Keyed by the group leader's task_struct address: unique while the task lives, and
  * the entry is deleted when it is freed, so pid reuse and de_thread() cannot alias. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536); /* resized by userspace before load */
 	__type(key, __u64);
-	__type(value, struct proc_state);
+	__type(value, struct rw_proc_state);
 } procs SEC(".maps");
 
 /*
@@ -90,9 +78,10 @@ static __always_inline void reaping_on_exit(struct task_struct *task, const stru
 {
 	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
 	__u64 key = (__u64)leader;
-	struct proc_state st = {};
+	struct rw_proc_state st = {};
 
 	st.proc = *proc;
+	st.boot_start_ns = BPF_CORE_READ(leader, start_boottime);
 	st.exit_ns = now;
 	if (parent_autoreaps(leader)) {
 		st.how = RW_REAP_AUTOREAP;
@@ -162,7 +151,7 @@ static __always_inline void reaping_on_child_signal(int code, struct kernel_sigi
 {
 	struct task_struct *current = (struct task_struct *)bpf_get_current_task();
 	struct task_struct *leader;
-	struct proc_state *st;
+	struct rw_proc_state *st;
 	unsigned int level;
 	struct pid *pid;
 	__u64 key;
@@ -230,7 +219,7 @@ static long wait_walk_step(__u32 i, struct wait_walk *w)
 	struct list_head *pos = w->pos;
 	struct task_struct *child, *waiter = w->waiter;
 	struct pid *wo_pid = w->wo_pid;
-	struct proc_state *st;
+	struct rw_proc_state *st;
 	__u64 key;
 
 	if (!pos || pos == w->children)

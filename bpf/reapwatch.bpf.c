@@ -159,7 +159,7 @@ SEC("raw_tp/sched_process_free")
 int BPF_PROG(handle_free, struct task_struct *task)
 {
 	struct rw_reap_record *rec;
-	struct proc_state *st;
+	struct rw_proc_state *st;
 	__u64 key = (__u64)task;
 	__u64 now;
 
@@ -190,7 +190,7 @@ int BPF_PROG(handle_free, struct task_struct *task)
 		/* Exited before we started: what is left to read of it. */
 		__builtin_memset(&rec->proc, 0, sizeof(rec->proc));
 		rec->proc.pid = BPF_CORE_READ(task, tgid);
-		rec->proc.start_ns = BPF_CORE_READ(task, start_time);
+		rec->proc.start_ns = BPF_CORE_READ(task, start_boottime);
 		BPF_CORE_READ_STR_INTO(&rec->proc.comm, task, comm);
 		fill_peer(&rec->reaper, BPF_CORE_READ(task, real_parent));
 		rec->exit_ns = 0;

@@ -115,7 +115,8 @@ struct rw_signal_record {
  */
 struct rw_reap_record {
 	struct rw_header hdr;
-	struct rw_proc proc;   /* as it was at its exit */
+	struct rw_proc proc;   /* as it was at its exit; if how == RW_REAP_UNTRACKED only
+				* pid and comm, and start_ns is start_boottime */
 	struct rw_peer reaper; /* who collected it */
 	__u64 exit_ns;	       /* last thread's exit; 0 if before the agent started */
 	__u64 zombie_ns;       /* became waitable: SIGCHLD to the parent; 0 if not seen */
@@ -124,6 +125,24 @@ struct rw_reap_record {
 	__u8 autoreap;	       /* no wait() needed: SIGCHLD ignored, SA_NOCLDWAIT, teardown */
 	__u16 _pad;
 	__u32 _pad2;
+};
+
+/*
+ * What the kernel side keeps about an exited process until its task_struct is
+ * freed (map `procs`, keyed by the group leader's task_struct address). Pinned
+ * under /sys/fs/bpf/reapwatch/<agent pid>/procs so `reapwatch zombies` can tell
+ * exact zombie ages while any agent runs.
+ */
+struct rw_proc_state {
+	struct rw_proc proc;	/* snapshot at exit: at free its pid is already detached */
+	struct rw_peer reaper;	/* set with the evidence */
+	__u64 boot_start_ns;	/* leader's start_boottime: /proc/PID/stat's starttime */
+	__u64 exit_ns;
+	__u64 zombie_ns;
+	__u64 reap_ns;
+	__u8 how;		/* enum rw_reap_evidence */
+	__u8 autoreap;
+	__u8 _pad[6];
 };
 
 #endif /* REAPWATCH_H */

@@ -10,6 +10,7 @@
 #include "agent.h"
 #include "reapwatch.h"
 #include "reapwatch.skel.h"
+#include "pins.h"
 #include "util.h"
 
 #define DEFAULT_RINGBUF_BYTES (8u << 20)
@@ -20,6 +21,7 @@ struct agent {
 	struct ring_buffer *rb;
 	int counters_fd;
 	int ncpus;
+	char pin_dir[128]; /* where our procs map is shared, "" if not */
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -101,6 +103,15 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 		goto fail;
 	}
 	agent->counters_fd = bpf_map__fd(agent->skel->maps.counters);
+	if (config->track_reaping) {
+		/* share: `reapwatch zombies` reads exact zombie ages from a running agent */
+		err = pins_publish(bpf_map__fd(agent->skel->maps.procs), agent->pin_dir,
+				   sizeof(agent->pin_dir));
+		if (err)
+			rw_error("warning: cannot share zombie state under %s (%s); "
+				 "'reapwatch zombies' will show ages as unknown",
+				 PIN_ROOT, strerror(-err));
+	}
 	agent->ncpus = libbpf_num_possible_cpus();
 	if (agent->ncpus <= 0) {
 		err = agent->ncpus ? agent->ncpus : -EINVAL;
@@ -149,6 +160,7 @@ void agent__free(struct agent *agent)
 {
 	if (!agent)
 		return;
+	pins_withdraw(agent->pin_dir);
 	ring_buffer__free(agent->rb);
 	reapwatch_bpf__destroy(agent->skel);
 	free(agent);

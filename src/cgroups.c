@@ -49,7 +49,7 @@ static void unescape_octal(char *s)
 }
 
 /* The first cgroup2 mount: /sys/fs/cgroup on a unified host, .../unified on a hybrid one. */
-static int find_cgroup2_mount(char *mountpoint, size_t len)
+int cgroup2_mountpoint(char *mountpoint, size_t len)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -88,7 +88,7 @@ struct cgroup_cache *cgroup_cache__new(void)
 		return NULL;
 	cache->mount_fd = -1;
 	cache->unknown.path = "";
-	if (!find_cgroup2_mount(cache->mountpoint, sizeof(cache->mountpoint)))
+	if (!cgroup2_mountpoint(cache->mountpoint, sizeof(cache->mountpoint)))
 		cache->mount_fd = open(cache->mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return cache;
 }
@@ -189,6 +189,14 @@ static void runtime_container_id(const char *path, char *id, size_t len)
 		snprintf(id, len, "%s", name);
 }
 
+bool cgroup_container_id(const char *path, char id[CONTAINER_ID_MAX + 1])
+{
+	if (cgroup_path_container_id(path, id))
+		return true;
+	runtime_container_id(path, id, CONTAINER_ID_MAX + 1);
+	return id[0] != '\0';
+}
+
 static struct cgroup_entry *entry_new(struct cgroup_cache *cache, uint64_t id)
 {
 	char path[PATH_MAX] = "";
@@ -203,8 +211,8 @@ static struct cgroup_entry *entry_new(struct cgroup_cache *cache, uint64_t id)
 	memcpy(e->path, path, plen + 1);
 	e->info.id = id;
 	e->info.path = e->path;
-	if (plen && !cgroup_path_container_id(path, e->info.container_id))
-		runtime_container_id(path, e->info.container_id, sizeof(e->info.container_id));
+	if (plen)
+		cgroup_container_id(path, e->info.container_id);
 	return e;
 }
 

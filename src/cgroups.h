@@ -8,6 +8,8 @@
 #define REAPWATCH_CGROUPS_H
 
 #include <stdint.h>
+#include <stdbool.h>
+#include "cgroup_path.h"
 #include "event.h"
 
 struct cgroup_cache;
@@ -16,5 +18,14 @@ struct cgroup_cache *cgroup_cache__new(void);
 void cgroup_cache__free(struct cgroup_cache *cache);
 /* Never NULL: an unresolvable id yields an entry with path "". */
 const struct cgroup_info *cgroup_cache__lookup(struct cgroup_cache *cache, uint64_t id);
+
+/* Where this mount namespace sees the cgroup v2 hierarchy. 0 or -errno. */
+int cgroup2_mountpoint(char *mountpoint, size_t len);
+
+/*
+ * The container a cgroup path belongs to: a runtime's 64-hex id in the path, or the
+ * name of a plain runc/crun/ctr container whose state the runtime keeps on this host.
+ */
+bool cgroup_container_id(const char *path, char id[CONTAINER_ID_MAX + 1]);
 
 #endif /* REAPWATCH_CGROUPS_H */

@@ -29,6 +29,5 @@ static int not_built(const struct command *cmd)
 		return not_built(cmd);                                                             \
 	}
 
-PENDING_COMMAND(zombies, zombies_opts, parse_zombies_args)
 PENDING_COMMAND(top, top_opts, parse_top_args)
 PENDING_COMMAND(export, export_opts, parse_export_args)

@@ -74,6 +74,7 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 	struct trace_opts opts;
 	struct trace t = { .out = stdout };
 	struct agent *agent = NULL;
+	struct zombie_census census = { 0 };
 	char err[ARGS_ERR_LEN];
 	uint64_t deadline = 0, next_resync;
 	int ret, status = EXIT_RUNTIME;
@@ -103,10 +104,16 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 	/* The kernel side sends only the types asked for; the rest of the filter is ours. */
 	struct agent_config config = {
 		.event_mask = opts.event_mask,
-		.track_reaping = opts.event_mask & RW_EVENT_BIT(RW_REC_REAP),
+		/* Always: any running agent gives `reapwatch zombies` exact ages. */
+		.track_reaping = true,
 	};
 	if (agent__open(&agent, &config, on_record, &t))
 		goto out;
+
+	/* After attaching: a zombie found now either died before (and is in the census)
+	 * or after (and the kernel side tracks it). */
+	if (config.track_reaping && !zombie_census_take("/proc", &census))
+		t.dec.census = &census;
 
 	fprintf(stderr, "reapwatch: tracing %s events on this host (Ctrl-C to stop)\n",
 		opts.event_mask == RW_EVENTS_ALL ? "all" : "selected");
@@ -155,5 +162,6 @@ done:
 out:
 	agent__free(agent);
 	cgroup_cache__free(t.dec.cgroups);
+	zombie_census_free(&census);
 	return status;
 }

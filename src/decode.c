@@ -40,12 +40,29 @@ static void decode_peer(const struct rw_peer *raw, struct ev_peer *peer)
  * The reap happened at reap_ns when something showed it; with only the free to go
  * by (hdr.ts_ns), that is an upper bound. Latency runs from zombie start.
  */
-static void decode_reap(struct decoder *dec, const struct rw_reap_record *rec, struct event *ev)
+static int decode_reap(struct decoder *dec, const struct rw_reap_record *rec, struct event *ev)
 {
 	uint64_t zombie = rec->zombie_ns ? rec->zombie_ns : rec->exit_ns;
 	uint64_t reaped = rec->reap_ns ? rec->reap_ns : rec->hdr.ts_ns;
 
-	decode_proc(dec, &rec->proc, &ev->proc);
+	if (rec->how == RW_REAP_UNTRACKED) {
+		/* Died before we started: only a zombie we found at start is news. */
+		const struct zombie *z =
+			dec->census ? zombie_census_find(dec->census, rec->proc.pid,
+							 boot_ns_to_ticks(rec->proc.start_ns))
+				    : NULL;
+		struct rw_proc proc = rec->proc;
+
+		if (!z)
+			return -ENOENT;
+		proc.ns_pid = z->ns_pid;
+		proc.pidns = z->pidns;
+		proc.cgroup_id = z->cgroup_id;
+		proc.start_ns = 0;
+		decode_proc(dec, &proc, &ev->proc);
+	} else {
+		decode_proc(dec, &rec->proc, &ev->proc);
+	}
 	decode_peer(&rec->reaper, &ev->reap.reaper);
 	ev->reap.how = rec->how;
 	ev->reap.autoreap = rec->autoreap;
@@ -54,6 +71,7 @@ static void decode_reap(struct decoder *dec, const struct rw_reap_record *rec, s
 		ev->reap.latency_ns = reaped > zombie ? reaped - zombie : 0;
 	ev->mono_ns = reaped;
 	ev->unix_ns = (uint64_t)((int64_t)reaped + dec->mono_to_unix_ns);
+	return 0;
 }
 
 int decode_record(struct decoder *dec, const void *data, size_t size, struct event *ev)
@@ -88,8 +106,7 @@ int decode_record(struct decoder *dec, const void *data, size_t size, struct eve
 		break;
 	}
 	case RW_REC_REAP:
-		decode_reap(dec, data, ev);
-		break;
+		return decode_reap(dec, data, ev);
 	case RW_REC_SIGNAL: {
 		const struct rw_signal_record *rec = data;
 

@@ -7,14 +7,19 @@
 #include <stdint.h>
 #include "cgroups.h"
 #include "event.h"
+#include "zombies.h"
 
 struct decoder {
 	struct cgroup_cache *cgroups;
 	int64_t mono_to_unix_ns; /* refreshed by the caller; the wall clock may be stepped */
 	uint64_t malformed;	 /* records of an unknown type or size */
+	/* Zombies present when the agent started: their reaps are reported, with no
+	 * latency; other processes that died before we started are not. May be NULL. */
+	const struct zombie_census *census;
 };
 
-/* 0 and *ev filled, or -EINVAL for a malformed record (counted, not fatal). */
+/* 0 and *ev filled; -ENOENT for a record that is not to be shown; -EINVAL for a
+ * malformed record (counted, not fatal). */
 int decode_record(struct decoder *dec, const void *data, size_t size, struct event *ev);
 
 #endif /* REAPWATCH_DECODE_H */

@@ -5,9 +5,14 @@
 
 #include <stdio.h>
 #include "event.h"
+#include "zombies.h"
 
 void render_json_event(FILE *out, const struct event *ev);
 void render_text_header(FILE *out);
 void render_text_event(FILE *out, const struct event *ev);
+
+void render_zombie_json(FILE *out, const struct zombie *zombie, uint64_t now_mono);
+void render_zombies_text(FILE *out, const struct zombie *zombies, size_t count, uint64_t now_mono);
+void render_init_verdict(FILE *out, const struct zombie *first, size_t count);
 
 #endif /* REAPWATCH_RENDER_H */

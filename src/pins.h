@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Sharing the kernel-side process state between a running agent and one-shot
+ * commands (`reapwatch zombies`): each agent pins its `procs` map at
+ * /sys/fs/bpf/reapwatch/<agent pid>/procs and removes it when it exits. Several
+ * agents may run at once; readers take every live one. Pins left by an agent that
+ * died without cleaning up are removed by the next agent or reader.
+ */
+#ifndef REAPWATCH_PINS_H
+#define REAPWATCH_PINS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define PIN_ROOT "/sys/fs/bpf/reapwatch"
+
+/* Pin map_fd for this process; dir receives the directory to withdraw later. */
+int pins_publish(int map_fd, char *dir, size_t len);
+void pins_withdraw(const char *dir);
+/* Calls fn(fd, agent pid) for each live agent's procs map; the fd is closed after. */
+int pins_for_each_agent(int (*fn)(int map_fd, pid_t agent, void *ctx), void *ctx);
+
+#endif /* REAPWATCH_PINS_H */

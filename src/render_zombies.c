@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `reapwatch zombies` output: JSON Lines (one zombie each) or text grouped by parent. */
+#include <inttypes.h>
+#include <string.h>
+#include "escape.h"
+#include "json.h"
+#include "render.h"
+
+#define COMM_TEXT (RW_COMM_LEN * 4 + 1)
+#define CONTAINER_SHORT 12
+/* Text lists this many zombies per parent, then says how many more. */
+#define TEXT_ZOMBIES_PER_PARENT 10
+
+static double age_s(const struct zombie *z, uint64_t now)
+{
+	return now > z->zombie_mono_ns ? (double)(now - z->zombie_mono_ns) / 1e9 : 0;
+}
+
+void render_zombie_json(FILE *out, const struct zombie *z, uint64_t now_mono)
+{
+	struct json_writer w;
+
+	json_init(&w, out);
+	json_begin_object(&w);
+	json_kv_uint(&w, "pid", z->stat.pid);
+	json_kv_string(&w, "comm", z->stat.comm);
+	json_kv_uint(&w, "ppid", z->stat.ppid);
+	json_kv_string(&w, "parent_comm", z->parent_comm);
+	json_kv_string(&w, "container_id", z->container_id);
+	json_kv_uint(&w, "pidns", z->pidns);
+	json_kv_uint(&w, "ns_pid", z->ns_pid);
+	json_key(&w, "age_seconds");
+	if (z->age_known)
+		json_double(&w, age_s(z, now_mono));
+	else
+		json_null(&w);
+	json_end_object(&w);
+	putc_unlocked('\n', out);
+}
+
+static void format_age(char *buf, size_t len, const struct zombie *z, uint64_t now)
+{
+	if (z->age_known)
+		snprintf(buf, len, "%.1fs", age_s(z, now));
+	else
+		snprintf(buf, len, "unknown");
+}
+
+static const char *short_container(const char *id)
+{
+	return id[0] ? id : "-";
+}
+
+/* zombies[] is sorted by parent, then age. */
+void render_zombies_text(FILE *out, const struct zombie *zombies, size_t count, uint64_t now)
+{
+	char comm[COMM_TEXT], age[32];
+
+	if (!count) {
+		fprintf(out, "no zombies\n");
+		return;
+	}
+	for (size_t i = 0; i < count;) {
+		const struct zombie *first = &zombies[i];
+		size_t n = 0;
+
+		while (i + n < count && zombies[i + n].stat.ppid == first->stat.ppid)
+			n++;
+		text_escape(comm, sizeof(comm), first->parent_comm, strlen(first->parent_comm));
+		format_age(age, sizeof(age), first, now);
+		fprintf(out, "parent %" PRIu32 " (%s) container %.*s pidns %" PRIu32 " ns_pid %" PRIu32
+			    ": %zu zombie%s, oldest %s\n",
+			first->stat.ppid, comm, CONTAINER_SHORT,
+			short_container(first->parent_container_id), first->parent_pidns,
+			first->parent_ns_pid, n, n == 1 ? "" : "s", age);
+		fprintf(out, "  %-8s %-8s %-16s %-12s %s\n", "PID", "NS_PID", "COMM", "CONTAINER",
+			"AGE");
+		for (size_t k = 0; k < n && k < TEXT_ZOMBIES_PER_PARENT; k++) {
+			const struct zombie *z = &zombies[i + k];
+
+			text_escape(comm, sizeof(comm), z->stat.comm, strlen(z->stat.comm));
+			format_age(age, sizeof(age), z, now);
+			fprintf(out, "  %-8" PRIu32 " %-8" PRIu32 " %-16s %-12.*s %s\n", z->stat.pid,
+				z->ns_pid, comm, CONTAINER_SHORT, short_container(z->container_id),
+				age);
+		}
+		if (n > TEXT_ZOMBIES_PER_PARENT)
+			fprintf(out, "  ... and %zu more (--json lists every one)\n",
+				n - TEXT_ZOMBIES_PER_PARENT);
+		i += n;
+	}
+}
+
+void render_init_verdict(FILE *out, const struct zombie *first, size_t count)
+{
+	char comm[COMM_TEXT];
+
+	text_escape(comm, sizeof(comm), first->parent_comm, strlen(first->parent_comm));
+	fprintf(out,
+		"verdict: PID 1 of container %s (%s, host pid %" PRIu32 ") is not reaping %zu "
+		"zombie%s: the image needs an init (tini, `docker run --init`, or "
+		"shareProcessNamespace: true)\n",
+		first->parent_container_id[0] ? first->parent_container_id : "(no id)", comm,
+		first->stat.ppid, count, count == 1 ? "" : "s");
+}

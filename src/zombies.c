@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "cgroups.h"
+#include "pins.h"
+#include "reapwatch.h"
+#include "zombies.h"
+
+uint64_t boot_ns_to_ticks(uint64_t boot_ns)
+{
+	static long hz;
+
+	if (!hz)
+		hz = sysconf(_SC_CLK_TCK);
+	if (hz <= 0)
+		hz = 100;
+	/* nsec_to_clock_t(): truncating division, as /proc/PID/stat prints it */
+	return boot_ns / (1000000000ull / (uint64_t)hz);
+}
+
+struct census_walk {
+	const char *proc_root;
+	struct zombie_census *census;
+	int err;
+};
+
+/* The cgroup v2 path of a process and its id (a cgroup v2 directory's inode number
+ * is its kernfs node id, the id the kernel side reports). */
+static int cgroup_v2_id(const char *proc_root, uint32_t pid, char *path, size_t len,
+			uint64_t *id)
+{
+	static char mount[PATH_MAX];
+	char dir[PATH_MAX * 2];
+	struct stat sb;
+
+	if (proc_cgroup_read(proc_root, pid, path, len))
+		return -ENOENT;
+	if (!mount[0] && cgroup2_mountpoint(mount, sizeof(mount)))
+		return -ENOENT;
+	snprintf(dir, sizeof(dir), "%s%s", mount, path);
+	if (stat(dir, &sb))
+		return -errno;
+	*id = sb.st_ino;
+	return 0;
+}
+
+static int add_if_zombie(uint32_t pid, void *arg)
+{
+	struct census_walk *w = arg;
+	struct zombie_census *c = w->census;
+	struct proc_stat parent;
+	char cgroup[PATH_MAX];
+	struct zombie *z;
+
+	if (c->count == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct zombie *grown = realloc(c->zombies, cap * sizeof(*grown));
+
+		if (!grown) {
+			w->err = -ENOMEM;
+			return 1;
+		}
+		c->zombies = grown;
+		c->cap = cap;
+	}
+	z = &c->zombies[c->count];
+	memset(z, 0, sizeof(*z));
+	/* It may have been reaped since readdir(): skip what is gone. */
+	if (proc_stat_read(w->proc_root, pid, &z->stat) || z->stat.state != 'Z')
+		return 0;
+	proc_pidns_read(w->proc_root, pid, &z->ns_pid, &z->pidns);
+	if (!cgroup_v2_id(w->proc_root, pid, cgroup, sizeof(cgroup), &z->cgroup_id))
+		cgroup_container_id(cgroup, z->container_id);
+	if (!proc_stat_read(w->proc_root, z->stat.ppid, &parent)) {
+		memcpy(z->parent_comm, parent.comm, sizeof(z->parent_comm));
+		proc_pidns_read(w->proc_root, z->stat.ppid, &z->parent_ns_pid, &z->parent_pidns);
+		if (!proc_cgroup_read(w->proc_root, z->stat.ppid, cgroup, sizeof(cgroup)))
+			cgroup_container_id(cgroup, z->parent_container_id);
+	}
+	c->count++;
+	return 0;
+}
+
+int zombie_census_take(const char *proc_root, struct zombie_census *census)
+{
+	struct census_walk w = { .proc_root = proc_root, .census = census };
+	char path[PATH_MAX];
+	struct stat sb;
+	int err;
+
+	memset(census, 0, sizeof(*census));
+	snprintf(path, sizeof(path), "%s/self/ns/pid", proc_root);
+	if (!stat(path, &sb))
+		census->host_pidns = (uint32_t)sb.st_ino;
+	err = proc_for_each_pid(proc_root, add_if_zombie, &w);
+	if (err < 0)
+		return err;
+	return w.err;
+}
+
+const struct zombie *zombie_census_find(const struct zombie_census *census, uint32_t pid,
+					uint64_t start_ticks)
+{
+	for (size_t i = 0; i < census->count; i++)
+		if (census->zombies[i].stat.pid == pid &&
+		    census->zombies[i].stat.start_ticks == start_ticks)
+			return &census->zombies[i];
+	return NULL;
+}
+
+static int zombie_cmp_pid(const void *a, const void *b)
+{
+	const struct zombie *x = a, *y = b;
+
+	return (x->stat.pid > y->stat.pid) - (x->stat.pid < y->stat.pid);
+}
+
+/* One agent's procs map: every exited process it still holds state for. */
+static int add_ages_from_agent(int map_fd, pid_t agent, void *arg)
+{
+	struct zombie_census *c = arg;
+	struct rw_proc_state st;
+	__u64 key, next, *prev = NULL;
+
+	while (!bpf_map_get_next_key(map_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(map_fd, &key, &st))
+			continue;
+		struct zombie probe = { .stat.pid = st.proc.pid };
+		struct zombie *z = bsearch(&probe, c->zombies, c->count, sizeof(*z),
+					   zombie_cmp_pid);
+		uint64_t since = st.zombie_ns ? st.zombie_ns : st.exit_ns;
+
+		if (!z || z->stat.start_ticks != boot_ns_to_ticks(st.boot_start_ns) || !since)
+			continue;
+		/* Two agents saw the same death: they agree to within microseconds. */
+		if (!z->age_known || since < z->zombie_mono_ns)
+			z->zombie_mono_ns = since;
+		z->age_known = true;
+	}
+	return 0;
+}
+
+size_t zombie_census_add_ages(struct zombie_census *census)
+{
+	size_t known = 0;
+
+	qsort(census->zombies, census->count, sizeof(*census->zombies), zombie_cmp_pid);
+	pins_for_each_agent(add_ages_from_agent, census);
+	for (size_t i = 0; i < census->count; i++)
+		known += census->zombies[i].age_known;
+	return known;
+}
+
+void zombie_census_free(struct zombie_census *census)
+{
+	free(census->zombies);
+	memset(census, 0, sizeof(*census));
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The zombies present now: found in /proc (state Z), with exact ages when a
+ * running agent saw them die (its pinned process state, see pins.h).
+ */
+#ifndef REAPWATCH_ZOMBIES_H
+#define REAPWATCH_ZOMBIES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "cgroup_path.h"
+#include "procfs.h"
+
+struct zombie {
+	struct proc_stat stat; /* pid, comm, ppid, start_ticks */
+	uint32_t ns_pid;
+	uint32_t pidns;
+	char container_id[CONTAINER_ID_MAX + 1];
+	uint64_t cgroup_id; /* 0 if unknown */
+	char parent_comm[COMM_BUF];
+	uint32_t parent_ns_pid;
+	uint32_t parent_pidns;
+	char parent_container_id[CONTAINER_ID_MAX + 1];
+	bool age_known;
+	uint64_t zombie_mono_ns; /* when it became a zombie, if age_known */
+};
+
+struct zombie_census {
+	struct zombie *zombies;
+	size_t count;
+	size_t cap;
+	uint32_t host_pidns; /* our own pid namespace: the host's when run as we should be */
+};
+
+/* Every zombie under proc_root now. 0 or -errno. */
+int zombie_census_take(const char *proc_root, struct zombie_census *census);
+/* Fill exact ages from every running agent's pinned state. Returns how many. */
+size_t zombie_census_add_ages(struct zombie_census *census);
+/* The zombie (pid, /proc starttime in ticks) if it was in the census. */
+const struct zombie *zombie_census_find(const struct zombie_census *census, uint32_t pid,
+					uint64_t start_ticks);
+void zombie_census_free(struct zombie_census *census);
+
+/* Kernel start_boottime (ns) -> /proc/PID/stat's starttime (clock ticks). */
+uint64_t boot_ns_to_ticks(uint64_t boot_ns);
+
+#endif /* REAPWATCH_ZOMBIES_H */
