@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A target ("kb_target") waits in pause(); a second child, the sender ("kb_sender"), sends it
- * one signal with kill(2) and exits 0. The parent ("killed_by") reaps both.
+ * one signal and exits 0. The parent ("killed_by") reaps both.
  *
- *   killed_by [SIGNO]     default SIGTERM
+ *   killed_by [SIGNO [HOW [core]]]
+ *   SIGNO  default SIGTERM
+ *   HOW    kill (default: kill(2), si_code SI_USER), tgkill (SI_TKILL), sigqueue (SI_QUEUE)
+ *   core   let the target dump core (RLIMIT_CORE unlimited) in the current directory;
+ *          otherwise it never does
  *
  * Prints parent=, target=, sender=, signo=, and how the target died as wait() saw it:
  * target_signal= (terminating signal number, 0 if it exited) and target_core= (0/1).
@@ -15,6 +19,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,9 +35,26 @@ static void report(const char *key, long long value)
 	fflush(stdout);
 }
 
+static int send_signal(const char *how, pid_t target, int signo)
+{
+	if (strcmp(how, "kill") == 0)
+		return kill(target, signo);
+	if (strcmp(how, "tgkill") == 0)
+		return syscall(SYS_tgkill, target, target, signo);
+	if (strcmp(how, "sigqueue") == 0) {
+		union sigval value = {.sival_int = 42};
+
+		return sigqueue(target, signo, value);
+	}
+	errno = EINVAL;
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	int signo = argc > 1 ? atoi(argv[1]) : SIGTERM;
+	const char *how = argc > 2 ? argv[2] : "kill";
+	int allow_core = argc > 3 && strcmp(argv[3], "core") == 0;
 	int ready[2], status;
 	pid_t target, sender;
 	char byte;
@@ -46,10 +68,13 @@ int main(int argc, char **argv)
 	if (target < 0)
 		die("fork");
 	if (target == 0) {
-		/* No core files from this test, whatever the signal. */
-		struct rlimit no_core = {0, 0};
+		/* No core files unless asked for, whatever the signal. */
+		struct rlimit core = {0, 0};
 
-		setrlimit(RLIMIT_CORE, &no_core);
+		if (allow_core)
+			core.rlim_cur = core.rlim_max = RLIM_INFINITY;
+		if (setrlimit(RLIMIT_CORE, &core) < 0)
+			_exit(103);
 		prctl(PR_SET_NAME, "kb_target");
 		if (write(ready[1], "r", 1) != 1)
 			_exit(101);
@@ -66,7 +91,7 @@ int main(int argc, char **argv)
 		die("fork");
 	if (sender == 0) {
 		prctl(PR_SET_NAME, "kb_sender");
-		_exit(kill(target, signo) == 0 ? 0 : 102);
+		_exit(send_signal(how, target, signo) == 0 ? 0 : 102);
 	}
 	report("sender", sender);
 
