@@ -1,0 +1,512 @@
+# shellcheck shell=bash
+# Shared helpers for tests/integration/test_*.sh.
+#
+# A test script sources this file, defines one function per case and runs each with
+#     run_case NAME FUNCTION [ARGS...]
+# then ends with `finish`. Each case runs in its own subshell with `set -eEuo pipefail`:
+# the first failed assertion (or any failed command) ends the case and prints
+#     FAIL NAME: why
+# otherwise the case prints "PASS NAME" (or "SKIP NAME: why" after `skip`). Whatever a case
+# starts (agents, scenarios, gated commands) is killed when the case ends, pass or fail.
+#
+# Agent:      start_agent [--name N] ARGS...   stop_agent   stop_named_agent N
+# Scenarios:  scenario NAME ARGS...  (runs build/tests/scenarios/NAME, output in $SCEN_OUT)
+#             kv KEY [FILE]          (a key=value the scenario printed)
+# Events:     events FILTER, count_events FILTER, expect_one DESC FILTER,
+#             assert_fields EVENT DESC EXPR JSON [EXPR JSON...], assert_count DESC N FILTER
+# Filters are jq expressions over one event; `usec` turns an RFC 3339 time into microseconds.
+
+set -uo pipefail
+shopt -s inherit_errexit
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+AGENT=${REAPWATCH:-$REPO/reapwatch}
+SCENARIOS=$REPO/build/tests/scenarios
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/reapwatch-test.XXXXXX")
+chmod 755 "$TEST_TMP"
+
+# The agent prints this on stderr once its BPF programs are attached.
+AGENT_READY='reapwatch: tracing'
+# ... and this as its last words after SIGINT/SIGTERM or --duration.
+AGENT_SUMMARY_RE='^reapwatch: [0-9]+ events, [0-9]+ lost$'
+AGENT_READY_TIMEOUT=30
+AGENT_STOP_TIMEOUT=15
+# Time for the agent to see the last exits and frees of a scenario before it is stopped.
+SETTLE_SECONDS=0.5
+
+JQ_DEFS='def usec: (.[0:19] + "Z" | fromdateiso8601) * 1000000 + (.[20:26] | tonumber);'
+
+CASE_SEQ=0
+CASES_FAILED=0
+SCRIPT_CLEANUPS=()
+
+# --- script-level setup and cleanup ------------------------------------------
+
+# at_script_exit CMD...: run CMD when the script ends, however it ends.
+at_script_exit()
+{
+	SCRIPT_CLEANUPS+=("$(printf '%q ' "$@")")
+}
+
+_script_exit()
+{
+	local i
+	for ((i = ${#SCRIPT_CLEANUPS[@]} - 1; i >= 0; i--)); do
+		eval "${SCRIPT_CLEANUPS[i]}" >/dev/null 2>&1 || true
+	done
+	rm -rf "$TEST_TMP"
+}
+trap _script_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# tracefs is where the tracepoints live; a fresh boot may not have it mounted.
+if [[ $(id -u) -eq 0 ]]; then
+	mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing || true
+fi
+
+# --- case bookkeeping ----------------------------------------------------------
+
+# run_case NAME FUNCTION [ARGS...]
+run_case()
+{
+	local name=$1 rc why
+	shift
+	# A case's own `set -e` only works if nothing around it tests its status.
+	set +e
+	CASE_SEQ=$((CASE_SEQ + 1))
+	CASE_DIR=$TEST_TMP/case$CASE_SEQ
+	mkdir -p "$CASE_DIR"
+	chmod 755 "$CASE_DIR"
+	: >"$CASE_DIR/why"
+	: >"$CASE_DIR/details"
+	(_case_body "$@") </dev/null
+	rc=$?
+	why=$(head -n1 "$CASE_DIR/why")
+	if [[ -e $CASE_DIR/skip ]]; then
+		echo "SKIP $name: $(cat "$CASE_DIR/skip")"
+	elif [[ $rc -eq 0 && -z $why ]]; then
+		echo "PASS $name"
+	else
+		CASES_FAILED=$((CASES_FAILED + 1))
+		echo "FAIL $name: ${why:-exited with status $rc}"
+		{
+			echo "--- $name"
+			sed 's/^/    /' "$CASE_DIR/details"
+			local f
+			for f in "$CASE_DIR"/*.err; do
+				[[ -s $f ]] || continue
+				echo "    [$(basename "$f")]"
+				tail -n 15 "$f" | sed 's/^/      /'
+			done
+		} >&2
+	fi
+	return 0
+}
+
+# finish: the script's exit status says whether every case passed.
+finish()
+{
+	[[ $CASES_FAILED -eq 0 ]]
+	exit
+}
+
+# Runs in the case's subshell: nothing it sets outlives the case.
+_case_body()
+{
+	set -eEuo pipefail
+	CASE_PIDS=()
+	CASE_CLEANUPS=()
+	declare -gA AGENT_PID=()
+	trap '_case_err "$?" "$LINENO" "$BASH_COMMAND"' ERR
+	trap _case_exit EXIT
+	"$@"
+}
+
+_case_err()
+{
+	local status=$1 line=$2 cmd=$3
+	if [[ ! -s $CASE_DIR/why ]]; then
+		echo "line $line: '$cmd' exited with status $status" >"$CASE_DIR/why"
+	fi
+}
+
+_case_exit()
+{
+	local i pid entry
+	for ((i = ${#CASE_CLEANUPS[@]} - 1; i >= 0; i--)); do
+		eval "${CASE_CLEANUPS[i]}" >/dev/null 2>&1 || true
+	done
+	# The case is over: no "Killed" job notices from the waits below.
+	exec 2>/dev/null
+	# Only what is still the process we started: a pid may have been reused since.
+	for entry in "${CASE_PIDS[@]}"; do
+		pid=${entry%%:*}
+		if [[ -n ${entry#*:} && $(proc_start "$pid") == "${entry#*:}" ]]; then
+			kill_tree "$pid"
+		fi
+	done
+	for entry in "${CASE_PIDS[@]}"; do
+		wait "${entry%%:*}" 2>/dev/null || true
+	done
+}
+
+# fail MESSAGE: end the case; MESSAGE is the one-line reason.
+fail()
+{
+	[[ -s $CASE_DIR/why ]] || echo "$*" >"$CASE_DIR/why"
+	exit 1
+}
+
+# skip REASON: end the case as skipped.
+skip()
+{
+	echo "$*" >"$CASE_DIR/skip"
+	exit 0
+}
+
+# detail TEXT...: shown under the FAIL line.
+detail()
+{
+	printf '%s\n' "$@" >>"$CASE_DIR/details"
+}
+
+# at_case_exit CMD...: run CMD when the case ends.
+at_case_exit()
+{
+	CASE_CLEANUPS+=("$(printf '%q ' "$@")")
+}
+
+# track_pid PID: kill PID and its descendants when the case ends.
+track_pid()
+{
+	CASE_PIDS+=("$1:$(proc_start "$1")")
+}
+
+# --- processes -------------------------------------------------------------------
+
+# The fields of /proc/PID/stat after "(comm) ", in F (state is F[0], ppid F[1], start
+# time F[19]); false if PID is gone. No subprocess: this runs for every pid on the host.
+_stat_fields()
+{
+	local stat
+	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+	read -ra F <<<"${stat##*) }"
+}
+
+# The state letter of a process, "" if it is gone.
+proc_state()
+{
+	local F
+	if _stat_fields "$1"; then echo "${F[0]}"; fi
+}
+
+# The start time of a process (clock ticks after boot), "" if it is gone.
+proc_start()
+{
+	local F
+	if _stat_fields "$1"; then echo "${F[19]}"; fi
+}
+
+# True while PID runs (a zombie is not running).
+running()
+{
+	local s
+	s=$(proc_state "$1")
+	[[ -n $s && $s != Z && $s != X ]]
+}
+
+# children_of PID: host pids of PID's children.
+children_of()
+{
+	local f pid F
+	for f in /proc/[0-9]*; do
+		pid=${f#/proc/}
+		_stat_fields "$pid" || continue
+		[[ ${F[1]} == "$1" ]] && echo "$pid"
+	done
+	return 0
+}
+
+# kill_tree PID: SIGKILL PID and all its descendants (stopped first, so none escapes).
+kill_tree()
+{
+	local all=() queue=("$1") p c
+	[[ -n $(proc_state "$1") ]] || return 0
+	while [[ ${#queue[@]} -gt 0 ]]; do
+		p=${queue[0]}
+		queue=("${queue[@]:1}")
+		all+=("$p")
+		kill -STOP "$p" 2>/dev/null || true
+		for c in $(children_of "$p"); do
+			queue+=("$c")
+		done
+	done
+	for p in "${all[@]}"; do
+		kill -KILL "$p" 2>/dev/null || true
+	done
+}
+
+# wait_child PID SECONDS: wait for a child of this shell, at most SECONDS; its status.
+wait_child()
+{
+	local pid=$1 deadline=$((SECONDS + $2)) rc=0
+	while running "$pid"; do
+		if [[ $SECONDS -ge $deadline ]]; then
+			fail "process $pid ($(cat "/proc/$pid/comm" 2>/dev/null)) still running after $2 s"
+		fi
+		sleep 0.05
+	done
+	wait "$pid" || rc=$?
+	return "$rc"
+}
+
+pidns_of()
+{
+	stat -L -c %i "/proc/$1/ns/pid"
+}
+
+# The pid of PID inside its own pid namespace.
+ns_pid_of()
+{
+	awk '/^NSpid:/ { print $NF }' "/proc/$1/status"
+}
+
+# --- scenarios -------------------------------------------------------------------
+
+# scenario NAME ARGS...: run a scenario program to completion (at most 30 s); its
+# key=value output is in $SCEN_OUT (and kv reads it). Fails the case if it fails.
+scenario()
+{
+	local name=$1 rc=0
+	shift
+	[[ -x $SCENARIOS/$name ]] || fail "scenario $SCENARIOS/$name is not built (make scenarios)"
+	SCEN_OUT=$CASE_DIR/$name.$RANDOM.out
+	timeout -k 5 30 "$SCENARIOS/$name" "$@" >"$SCEN_OUT" 2>"$CASE_DIR/$name.err" || rc=$?
+	if [[ $rc -ne 0 ]]; then
+		detail "scenario output:" "$(cat "$SCEN_OUT")"
+		fail "scenario $name $* exited with status $rc"
+	fi
+}
+
+# kv KEY [FILE]: the value a scenario printed as KEY=value.
+kv()
+{
+	local key=$1 file=${2:-$SCEN_OUT} value
+	value=$(sed -n "s/^$key=//p" "$file" | head -n1)
+	[[ -n $value ]] || fail "scenario printed no $key= (output: $(tr '\n' ' ' <"$file"))"
+	echo "$value"
+}
+
+# gated_start OUT CMD...: start CMD in the background, held before it execs until
+# gate_open; its pid (which CMD keeps) is in GATED_PID. Output goes to OUT.
+gated_start()
+{
+	local out=$1
+	shift
+	GATE=$CASE_DIR/gate.$RANDOM
+	mkfifo "$GATE"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	bash -c 'read -r _ <"$0"; exec "$@"' "$GATE" "$@" >"$out" 2>"$out.err" &
+	GATED_PID=$!
+	track_pid "$GATED_PID"
+}
+
+gate_open()
+{
+	echo go >"$GATE"
+}
+
+# --- agent -------------------------------------------------------------------------
+
+# start_agent [--name NAME] ARGS...: start `reapwatch ARGS...` in the background and wait
+# until it says it is tracing. Its stdout is $CASE_DIR/NAME.out (also put in $EVENTS for
+# the event helpers), stderr $CASE_DIR/NAME.err. NAME defaults to "agent".
+start_agent()
+{
+	local name=agent deadline pid rc=0
+	if [[ ${1:-} == --name ]]; then
+		name=$2
+		shift 2
+	fi
+	[[ -x $AGENT ]] || fail "agent $AGENT is not built (make)"
+	EVENTS=$CASE_DIR/$name.out
+	# SIGINT must reach the agent as it does at a terminal; a non-interactive shell would
+	# start a background job with SIGINT ignored.
+	env --default-signal=INT "$AGENT" "$@" >"$EVENTS" 2>"$CASE_DIR/$name.err" &
+	pid=$!
+	AGENT_PID[$name]=$pid
+	echo "$*" >"$CASE_DIR/$name.args"
+	track_pid "$pid"
+	deadline=$((SECONDS + AGENT_READY_TIMEOUT))
+	until grep -qF "$AGENT_READY" "$CASE_DIR/$name.err"; do
+		if ! running "$pid"; then
+			wait "$pid" || rc=$?
+			fail "reapwatch $* exited with status $rc before it was tracing:" \
+				"$(head -n3 "$CASE_DIR/$name.err" | tr '\n' ' ')"
+		fi
+		if [[ $SECONDS -ge $deadline ]]; then
+			fail "reapwatch $* did not print '$AGENT_READY' within $AGENT_READY_TIMEOUT s"
+		fi
+		sleep 0.05
+	done
+}
+
+# stop_agent: let the last events arrive, SIGINT the agent, and check that it exits 0 with
+# its summary line and (with --json) that every line it wrote is a JSON object.
+# stop_named_agent NAME: the same for an agent started with --name NAME.
+stop_agent()
+{
+	stop_named_agent agent
+}
+
+stop_named_agent()
+{
+	local name=$1 pid args out err deadline rc=0
+	pid=${AGENT_PID[$name]}
+	args=$(cat "$CASE_DIR/$name.args")
+	out=$CASE_DIR/$name.out
+	err=$CASE_DIR/$name.err
+	EVENTS=$out
+	sleep "$SETTLE_SECONDS"
+	kill -INT "$pid" 2>/dev/null || true
+	deadline=$((SECONDS + AGENT_STOP_TIMEOUT))
+	while running "$pid"; do
+		if [[ $SECONDS -ge $deadline ]]; then
+			kill -KILL "$pid" 2>/dev/null || true
+			fail "reapwatch $args did not exit within $AGENT_STOP_TIMEOUT s of SIGINT"
+		fi
+		sleep 0.05
+	done
+	wait "$pid" || rc=$?
+	[[ $rc -eq 0 ]] || fail "reapwatch $args exited with status $rc after SIGINT (expected 0)"
+	grep -Eq "$AGENT_SUMMARY_RE" "$err" ||
+		fail "reapwatch $args: no 'reapwatch: N events, M lost' line on stderr after SIGINT"
+	if [[ " $args " == *" --json "* || " $args " == *" -j "* ]]; then
+		check_json_lines "$out"
+	fi
+}
+
+# check_json_lines FILE: every line is one JSON object, and the file is valid UTF-8.
+check_json_lines()
+{
+	local file=$1 n=0 line
+	if ! iconv -f UTF-8 -t UTF-8 "$file" >/dev/null 2>&1; then
+		detail "first lines that are not UTF-8:" \
+			"$(grep -naxv '.*' "$file" | head -n3 | cat -v)"
+		fail "output is not valid UTF-8 (JSON must be)"
+	fi
+	if jq -e -s 'all(type == "object")' "$file" >/dev/null 2>&1 &&
+		[[ $(jq -c . "$file" | wc -l) -eq $(wc -l <"$file") ]]; then
+		return 0
+	fi
+	while IFS= read -r line || [[ -n $line ]]; do
+		n=$((n + 1))
+		if ! jq -e 'type == "object"' <<<"$line" >/dev/null 2>&1; then
+			detail "line $n: $(cat -v <<<"$line")"
+			fail "output line $n is not one JSON object"
+		fi
+	done <"$file"
+	fail "output is not one JSON object per line"
+}
+
+
+# --- events ------------------------------------------------------------------------
+
+# events FILTER: the events (compact JSON, one a line) for which FILTER is true.
+events()
+{
+	jq -c "$JQ_DEFS select($1)" "$EVENTS"
+}
+
+count_events()
+{
+	jq -c "$JQ_DEFS select($1)" "$EVENTS" | wc -l
+}
+
+# focus PID...: the pids a case is about; failures show every event that mentions them.
+focus()
+{
+	FOCUS_PIDS=("$@")
+}
+
+_show_focus()
+{
+	local list
+	[[ -n ${FOCUS_PIDS[*]:-} ]] || return 0
+	list=$(printf '%s,' "${FOCUS_PIDS[@]}")
+	detail "events that mention pids ${list%,}:"
+	detail "$(jq -c --argjson p "[${list%,}]" \
+		'select([.pid, .ppid, .reaper_pid, .sender_pid, .old_ppid, .new_ppid]
+		        | any(. as $x | $p | index([$x]) != null))' "$EVENTS" 2>/dev/null |
+		head -n 40 | sed 's/^/  /')"
+}
+
+# expect_one DESC FILTER: print the one event matching FILTER; fail unless exactly one.
+expect_one()
+{
+	local desc=$1 filter=$2 found n
+	found=$(events "$filter")
+	n=$(grep -c . <<<"$found" || true)
+	if [[ $n -ne 1 ]]; then
+		detail "filter: $filter" "matching events:" "$(head -n 10 <<<"$found")"
+		_show_focus
+		fail "$desc: expected exactly 1 event, got $n"
+	fi
+	echo "$found"
+}
+
+# assert_count DESC N FILTER
+assert_count()
+{
+	local desc=$1 want=$2 filter=$3 n
+	n=$(count_events "$filter")
+	if [[ $n -ne $want ]]; then
+		detail "filter: $filter" "matching events:" "$(events "$filter" | head -n 10)"
+		_show_focus
+		fail "$desc: expected $want events, got $n"
+	fi
+}
+
+# assert_fields EVENT DESC EXPR JSON [EXPR JSON...]: each jq EXPR on EVENT gives JSON.
+assert_fields()
+{
+	local event=$1 desc=$2 expr want got bad=()
+	shift 2
+	while [[ $# -ge 2 ]]; do
+		expr=$1 want=$2
+		shift 2
+		want=$(jq -c . <<<"$want") || fail "test bug: expected value '$2' is not JSON"
+		got=$(jq -c "$JQ_DEFS $expr" <<<"$event" 2>&1) || got="(jq error: $got)"
+		[[ $got == "$want" ]] || bad+=("$expr expected $want, got $got")
+	done
+	if [[ ${#bad[@]} -gt 0 ]]; then
+		detail "event: $event"
+		fail "$desc: $(printf '%s; ' "${bad[@]}" | sed 's/; $//')"
+	fi
+}
+
+# assert_eq DESC EXPECTED ACTUAL
+assert_eq()
+{
+	[[ $2 == "$3" ]] || fail "$1: expected '$2', got '$3'"
+}
+
+# assert_true DESC EVENT JQ_CONDITION: a condition (e.g. a bound) holds for EVENT.
+assert_true()
+{
+	local desc=$1 event=$2 cond=$3
+	if [[ $(jq -c "$JQ_DEFS $cond" <<<"$event" 2>&1) != true ]]; then
+		detail "event: $event"
+		fail "$desc: expected $cond"
+	fi
+}
+
+# assert_contains DESC FILE TEXT: FILE contains TEXT (fixed string).
+assert_contains()
+{
+	if ! grep -qF -- "$3" "$2"; then
+		detail "$(basename "$2"):" "$(head -n 10 "$2")"
+		fail "$1: expected to contain '$3'"
+	fi
+}

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# The command line contract: help and version exit 0, usage errors exit 2 and name the bad
+# argument, a missing privilege exits 1 with one line saying so, --duration and SIGTERM end
+# a trace cleanly.
+# Cases run indirectly, through run_case:
+# shellcheck disable=SC2317
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+# cli ARGS...: run reapwatch to completion (at most 20 s); CLI_RC, CLI_OUT, CLI_ERR.
+cli()
+{
+	CLI_OUT=$CASE_DIR/cli.out
+	CLI_ERR=$CASE_DIR/cli.err
+	CLI_RC=0
+	timeout -k 5 20 "$AGENT" "$@" >"$CLI_OUT" 2>"$CLI_ERR" </dev/null || CLI_RC=$?
+	[[ $CLI_RC -ne 124 ]] || fail "reapwatch $* still running after 20 s"
+}
+
+# usage_error NAME_IN_MESSAGE ARGS...: exit 2, and stderr names the bad argument.
+usage_error()
+{
+	local named=$1
+	shift
+	cli "$@"
+	[[ $CLI_RC -eq 2 ]] || {
+		detail "stderr: $(head -n 5 "$CLI_ERR")"
+		fail "reapwatch $*: exit status expected 2 (usage error), got $CLI_RC"
+	}
+	grep -qF -- "$named" "$CLI_ERR" || {
+		detail "stderr: $(head -n 5 "$CLI_ERR")"
+		fail "reapwatch $*: stderr does not name the bad argument '$named'"
+	}
+	if grep -qF "$AGENT_READY" "$CLI_ERR"; then
+		fail "reapwatch $*: started tracing despite the usage error"
+	fi
+}
+
+# ok_with_output WORD ARGS...: exit 0 and WORD on stdout.
+ok_with_output()
+{
+	local word=$1
+	shift
+	cli "$@"
+	assert_eq "reapwatch $*: exit status" 0 "$CLI_RC"
+	assert_contains "reapwatch $*: stdout" "$CLI_OUT" "$word"
+}
+
+case_help()
+{
+	ok_with_output trace --help
+	ok_with_output trace help
+	ok_with_output zombies help
+	ok_with_output --duration trace --help
+	ok_with_output --textfile-dir export --help
+}
+
+case_version()
+{
+	local version
+	version=$(cat "$REPO/VERSION")
+	ok_with_output "$version" --version
+	ok_with_output "$version" version
+}
+
+case_unknown_command()
+{
+	usage_error frobnicate frobnicate
+}
+
+case_unknown_flag()
+{
+	usage_error bogus-flag trace --bogus-flag
+}
+
+case_bad_duration()
+{
+	usage_error abc trace -d abc
+	usage_error 1x trace --duration 1x
+}
+
+case_bad_event_list()
+{
+	usage_error bogus trace -e bogus
+	usage_error bogus2 trace --events exit,bogus2
+}
+
+case_bad_pid()
+{
+	usage_error notapid trace -p notapid
+}
+
+case_missing_value()
+{
+	usage_error -- "-p" trace -p
+	usage_error -- "--container" trace --container
+}
+
+case_bad_zombies_min_age()
+{
+	usage_error abc zombies --min-age abc
+}
+
+case_needs_root()
+{
+	local lines cli_unprivileged
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
+	cli_unprivileged=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all
+		--bounding-set=-all "$AGENT" trace)
+	CLI_RC=0
+	timeout -k 5 20 "${cli_unprivileged[@]}" >"$CASE_DIR/cli.out" 2>"$CASE_DIR/cli.err" ||
+		CLI_RC=$?
+	detail "stderr: $(head -n 5 "$CASE_DIR/cli.err")"
+	assert_eq "trace as uid 65534 without capabilities: exit status" 1 "$CLI_RC"
+	assert_contains "trace as uid 65534: stderr" "$CASE_DIR/cli.err" "needs root or CAP_BPF"
+	lines=$(grep -c . "$CASE_DIR/cli.err" || true)
+	assert_eq "trace as uid 65534: lines on stderr (SPEC: one line)" 1 "$lines"
+}
+
+case_duration_ends_trace()
+{
+	local start elapsed_ms
+	start=$(date +%s%N)
+	cli trace --json -d 1
+	elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+	detail "stderr: $(head -n 5 "$CLI_ERR")"
+	assert_eq "trace --json -d 1: exit status" 0 "$CLI_RC"
+	grep -Eq "$AGENT_SUMMARY_RE" "$CLI_ERR" ||
+		fail "trace -d 1: no 'reapwatch: N events, M lost' line on stderr"
+	[[ $elapsed_ms -ge 1000 ]] || fail "trace -d 1 returned after $elapsed_ms ms, before 1 s"
+	check_json_lines "$CLI_OUT"
+}
+
+case_sigterm_ends_trace()
+{
+	local pid rc=0
+	start_agent trace --json
+	pid=${AGENT_PID[agent]}
+	kill -TERM "$pid"
+	for _ in $(seq 100); do
+		running "$pid" || break
+		sleep 0.1
+	done
+	running "$pid" && fail "trace still running 10 s after SIGTERM"
+	wait "$pid" || rc=$?
+	assert_eq "trace after SIGTERM: exit status" 0 "$rc"
+	grep -Eq "$AGENT_SUMMARY_RE" "$CASE_DIR/agent.err" ||
+		fail "trace after SIGTERM: no 'reapwatch: N events, M lost' line on stderr"
+	check_json_lines "$CASE_DIR/agent.out"
+}
+
+run_case cli_help case_help
+run_case cli_version case_version
+run_case cli_unknown_command case_unknown_command
+run_case cli_unknown_flag case_unknown_flag
+run_case cli_bad_duration case_bad_duration
+run_case cli_bad_event_list case_bad_event_list
+run_case cli_bad_pid case_bad_pid
+run_case cli_missing_value case_missing_value
+run_case cli_bad_zombies_min_age case_bad_zombies_min_age
+run_case cli_needs_root case_needs_root
+run_case cli_duration_ends_trace case_duration_ends_trace
+run_case cli_sigterm_ends_trace case_sigterm_ends_trace
+finish

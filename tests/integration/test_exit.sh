@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# `exit` events: one per process (never per thread), with the exit status its parent sees.
+# Cases run indirectly, through run_case:
+# shellcheck disable=SC2317
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+HOST_PIDNS=$(pidns_of $$)
+# Scenarios inherit this shell's cgroup; the v2 path is the "0::" line.
+MY_CGROUP=$(sed -n 's/^0:://p' /proc/self/cgroup)
+
+# A child that exits 7: one exit event, with everything about it exact.
+case_exit_code()
+{
+	local parent child ev
+	start_agent trace --json -e all
+	scenario exit_code blocked 7
+	stop_agent
+	parent=$(kv parent)
+	child=$(kv child)
+	focus "$parent" "$child"
+	assert_eq "wait() in the scenario saw exit code" 7 "$(kv wait_exit_code)"
+	ev=$(expect_one "exit of the child $child" ".type == \"exit\" and .pid == $child")
+	assert_fields "$ev" "exit of the child $child" \
+		.comm '"ec_child"' .ppid "$parent" .parent_comm '"exit_code"' \
+		.exit_code 7 .signal null .core_dumped false \
+		.ns_pid "$child" .pidns "$HOST_PIDNS" .container_id '""' \
+		.cgroup "$(jq -n --arg c "$MY_CGROUP" '$c')" \
+		'.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$")' true
+	# The child sleeps 100 ms before it exits.
+	assert_true "lifetime of the child $child (it lived at least 100 ms)" "$ev" \
+		'.lifetime_ns >= 100000000 and .lifetime_ns < 60000000000'
+	ev=$(expect_one "exit of the parent $parent" ".type == \"exit\" and .pid == $parent")
+	assert_fields "$ev" "exit of the parent $parent" \
+		.comm '"exit_code"' .exit_code 0 .signal null .core_dumped false
+}
+
+# Killed by a signal: no exit code, the terminating signal instead.
+case_killed_by_signal()
+{
+	local target ev
+	start_agent trace --json
+	scenario killed_by 15
+	stop_agent
+	target=$(kv target)
+	focus "$target" "$(kv sender)" "$(kv parent)"
+	assert_eq "wait() in the scenario saw the target die of signal" 15 "$(kv target_signal)"
+	ev=$(expect_one "exit of the SIGTERMed target $target" \
+		".type == \"exit\" and .pid == $target")
+	assert_fields "$ev" "exit of the SIGTERMed target $target" \
+		.comm '"kb_target"' .ppid "$(kv parent)" .parent_comm '"killed_by"' \
+		.exit_code null .signal '"SIGTERM"' .core_dumped false
+}
+
+# A signal whose default action dumps core; core_dumped is what wait() said.
+case_core_dump()
+{
+	local target ev core
+	[[ $(cat /proc/sys/kernel/core_pattern) == core* ]] ||
+		skip "core_pattern is '$(cat /proc/sys/kernel/core_pattern)'; this case needs a plain file pattern"
+	start_agent trace --json -e exit
+	# The core file lands in the case's directory, which is removed with it.
+	cd "$CASE_DIR"
+	scenario killed_by 3 kill core
+	stop_agent
+	target=$(kv target)
+	core=$(kv target_core)
+	[[ $core == 1 ]] || skip "the kernel did not dump core here (wait status without WCOREDUMP)"
+	focus "$target"
+	ev=$(expect_one "exit of the SIGQUIT target $target" ".type == \"exit\" and .pid == $target")
+	assert_fields "$ev" "exit of the SIGQUIT target $target" \
+		.exit_code null .signal '"SIGQUIT"' .core_dumped true
+}
+
+# The main thread leaves first (SYS_exit); a worker ends the process 200 ms later with
+# exit_group(3). One exit event, exit code 3, when the worker exits.
+case_leader_exits_first()
+{
+	local child worker ev
+	start_agent trace --json -e all
+	scenario leader_exits_first
+	stop_agent
+	child=$(kv child)
+	worker=$(kv worker)
+	focus "$child" "$worker"
+	assert_eq "wait() in the scenario saw exit code" 3 "$(kv wait_exit_code)"
+	ev=$(expect_one "exit of process $child (leader exited first)" \
+		".type == \"exit\" and .pid == $child")
+	assert_fields "$ev" "exit of process $child (leader exited first)" \
+		.comm '"lef_child"' .exit_code 3 .signal null .ppid "$(kv parent)"
+	# It lived as long as its worker: at least 200 ms, and the event is not the leader's
+	# exit (allow 50 ms for converting the kernel's clock to wall time).
+	assert_true "exit of $child: lifetime covers the worker's 200 ms" "$ev" \
+		'.lifetime_ns >= 200000000'
+	assert_true "exit of $child: time is the worker's exit, not the leader's" "$ev" \
+		"(.time | usec) >= $(kv worker_exit_us) - 50000"
+	assert_count "events with the worker thread's tid $worker as pid" 0 ".pid == $worker"
+}
+
+# A non-leader thread execs: the old leader thread is killed by de_thread() and the process
+# lives on under the same pid, then exits 6. One exit event, for the process's real end.
+case_exec_from_thread()
+{
+	local child worker ev
+	start_agent trace --json -e all
+	scenario exec_from_thread
+	stop_agent
+	child=$(kv child)
+	worker=$(kv worker)
+	focus "$child" "$worker"
+	assert_eq "wait() in the scenario saw exit code" 6 "$(kv wait_exit_code)"
+	ev=$(expect_one "exit of process $child (exec from a thread)" \
+		".type == \"exit\" and .pid == $child")
+	assert_fields "$ev" "exit of process $child (exec from a thread)" \
+		.comm '"eft_after"' .exit_code 6 .signal null .ppid "$(kv parent)"
+	assert_count "events with the exec'ing thread's old tid $worker as pid" 0 ".pid == $worker"
+}
+
+# kill -9 of a background job from a shell.
+case_sigkill_from_shell()
+{
+	local out shell victim ev
+	start_agent trace --json
+	out=$CASE_DIR/shell.out
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	timeout 30 bash -c 'sleep 30 & echo "shell=$$"; echo "victim=$!"; kill -9 $!; wait' \
+		>"$out" 2>/dev/null || true
+	stop_agent
+	shell=$(kv shell "$out")
+	victim=$(kv victim "$out")
+	focus "$shell" "$victim"
+	ev=$(expect_one "exit of the SIGKILLed sleep $victim" ".type == \"exit\" and .pid == $victim")
+	assert_fields "$ev" "exit of the SIGKILLed sleep $victim" \
+		.ppid "$shell" .parent_comm '"bash"' .exit_code null .signal '"SIGKILL"' \
+		.core_dumped false
+}
+
+run_case exit_code case_exit_code
+run_case exit_killed_by_signal case_killed_by_signal
+run_case exit_core_dump case_core_dump
+run_case exit_leader_exits_first case_leader_exits_first
+run_case exit_exec_from_thread case_exec_from_thread
+run_case exit_sigkill_from_shell case_sigkill_from_shell
+finish

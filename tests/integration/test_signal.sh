@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# `signal` events: who sent what to whom, how (si_code), and whether it came from a user, the
+# kernel, or a pid namespace's teardown.
+# Cases run indirectly, through run_case:
+# shellcheck disable=SC2317
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+HOST_PIDNS=$(pidns_of $$)
+
+# signal_from_process HOW CODE: a sender process signals a target with HOW; the one event.
+signal_from_process()
+{
+	local how=$1 code=$2 target sender ev
+	start_agent trace --json -e signal,exit
+	scenario killed_by 15 "$how"
+	stop_agent
+	target=$(kv target)
+	sender=$(kv sender)
+	focus "$target" "$sender"
+	ev=$(expect_one "SIGTERM sent with $how to $target" \
+		".type == \"signal\" and .pid == $target and .sig == 15")
+	assert_fields "$ev" "SIGTERM sent with $how to $target" \
+		.comm '"kb_target"' .signal '"SIGTERM"' .sender_pid "$sender" \
+		.sender_comm '"kb_sender"' .code "\"$code\"" .origin '"user"' \
+		.result '"delivered"' .pidns "$HOST_PIDNS" .ns_pid "$target" .container_id '""'
+}
+
+case_kill()
+{
+	signal_from_process kill SI_USER
+}
+
+case_tgkill()
+{
+	signal_from_process tgkill SI_TKILL
+}
+
+case_sigqueue()
+{
+	signal_from_process sigqueue SI_QUEUE
+}
+
+# `kill -9` from a shell is a user's SIGKILL, never a namespace teardown.
+case_sigkill_from_shell()
+{
+	local out shell victim ev
+	start_agent trace --json -e signal
+	out=$CASE_DIR/shell.out
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	timeout 30 bash -c 'sleep 30 & echo "shell=$$"; echo "victim=$!"; kill -9 $!; wait' \
+		>"$out" 2>/dev/null || true
+	stop_agent
+	shell=$(kv shell "$out")
+	victim=$(kv victim "$out")
+	focus "$shell" "$victim"
+	ev=$(expect_one "kill -9 from shell $shell to $victim" \
+		".type == \"signal\" and .pid == $victim and .sig == 9")
+	assert_fields "$ev" "kill -9 from shell $shell to $victim" \
+		.signal '"SIGKILL"' .sender_pid "$shell" .sender_comm '"bash"' .code '"SI_USER"' \
+		.origin '"user"' .result '"delivered"'
+	assert_count "pidns_teardown signals anywhere near $victim" 0 \
+		".type == \"signal\" and .origin == \"pidns_teardown\" and (.pid == $victim or .sender_pid == $shell)"
+}
+
+# A child's exit sends its parent SIGCHLD: a kernel signal, sent by the exiting child.
+case_sigchld()
+{
+	local parent child target ev
+	start_agent trace --json -e signal
+	scenario exit_code blocked 7
+	parent=$(kv parent)
+	child=$(kv child)
+	scenario killed_by 15
+	target=$(kv target)
+	stop_agent
+	focus "$parent" "$child" "$target"
+	ev=$(expect_one "SIGCHLD to $parent for the exit of $child" \
+		".type == \"signal\" and .pid == $parent and .sig == 17 and .sender_pid == $child")
+	assert_fields "$ev" "SIGCHLD to $parent for the exit of $child" \
+		.signal '"SIGCHLD"' .sender_comm '"ec_child"' .origin '"kernel"' \
+		'.code == "CLD_EXITED" or .code == 1' true
+	ev=$(expect_one "SIGCHLD to $(kv parent) for the SIGTERM death of $target" \
+		".type == \"signal\" and .pid == $(kv parent) and .sig == 17 and .sender_pid == $target")
+	assert_fields "$ev" "SIGCHLD to $(kv parent) for the SIGTERM death of $target" \
+		.signal '"SIGCHLD"' .origin '"kernel"' '.code == "CLD_KILLED" or .code == 2' true
+}
+
+run_case signal_kill case_kill
+run_case signal_tgkill case_tgkill
+run_case signal_sigqueue case_sigqueue
+run_case signal_sigkill_from_shell case_sigkill_from_shell
+run_case signal_sigchld case_sigchld
+finish

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A new pid namespace whose init ("ns_init") starts two sleepers ("ns_sleeper1",
+ * "ns_sleeper2") and then exits 0 while they still run: the kernel's zap_pid_ns_processes()
+ * SIGKILLs both. The parent ("pidns") stays in the host namespace and reaps the init.
+ *
+ *   pidns [MODE]
+ *   MODE  plain    init exits without warning anyone (default)
+ *         sigterm  sleeper 1 ignores SIGTERM; init sends it a SIGTERM, waits 50 ms, exits,
+ *                  so sleeper 1 is SIGKILLed after a SIGTERM and sleeper 2 without one
+ *
+ * Prints parent=, init= (host pid), pidns= (the namespace's inode), sleeper1=, sleeper2=
+ * (host pids), sleeper1_ns=, sleeper2_ns= (their pids inside the namespace),
+ * init_exit_code= and sleepers_gone= (1 when both were gone once the init was reaped).
+ */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct member {
+	int index;
+	int host_pid;
+	int ns_pid;
+};
+
+static void die(const char *what)
+{
+	fprintf(stderr, "pidns: %s: %s\n", what, strerror(errno));
+	exit(100);
+}
+
+static void report(const char *key, long long value)
+{
+	printf("%s=%lld\n", key, value);
+	fflush(stdout);
+}
+
+/* This process's pid as the host sees it: /proc is still the host's proc mount. */
+static int host_pid(void)
+{
+	char buf[32];
+	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return atoi(buf);
+}
+
+static void run_sleeper(int index, int ignore_sigterm, int report_fd)
+{
+	struct member m = {.index = index, .host_pid = host_pid(), .ns_pid = getpid()};
+	char name[16];
+
+	snprintf(name, sizeof(name), "ns_sleeper%d", index);
+	prctl(PR_SET_NAME, name);
+	if (ignore_sigterm)
+		signal(SIGTERM, SIG_IGN);
+	if (write(report_fd, &m, sizeof(m)) != sizeof(m))
+		_exit(101);
+	for (;;)
+		pause();
+}
+
+static void run_init(int sigterm_mode, int report_fd, int go_fd)
+{
+	pid_t sleeper[3];
+	char byte;
+
+	prctl(PR_SET_NAME, "ns_init");
+	for (int i = 1; i <= 2; i++) {
+		sleeper[i] = fork();
+		if (sleeper[i] < 0)
+			_exit(102);
+		if (sleeper[i] == 0)
+			run_sleeper(i, sigterm_mode && i == 1, report_fd);
+	}
+	if (read(go_fd, &byte, 1) != 1)
+		_exit(103);
+	if (sigterm_mode) {
+		struct timespec ts = {.tv_sec = 0, .tv_nsec = 50 * 1000000L};
+
+		kill(sleeper[1], SIGTERM);
+		nanosleep(&ts, NULL);
+	}
+	_exit(0);
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "plain";
+	int sigterm_mode = strcmp(mode, "sigterm") == 0;
+	int report_pipe[2], go_pipe[2], status;
+	struct member members[3] = {{0}};
+	char path[64];
+	struct stat st;
+	pid_t init;
+
+	if (!sigterm_mode && strcmp(mode, "plain") != 0) {
+		fprintf(stderr, "usage: pidns [plain|sigterm]\n");
+		return 2;
+	}
+	if (pipe(report_pipe) < 0 || pipe(go_pipe) < 0)
+		die("pipe");
+	report("parent", getpid());
+	/* Our next child is the first process, the init, of a new pid namespace. */
+	if (unshare(CLONE_NEWPID) < 0)
+		die("unshare(CLONE_NEWPID)");
+	init = fork();
+	if (init < 0)
+		die("fork");
+	if (init == 0)
+		run_init(sigterm_mode, report_pipe[1], go_pipe[0]);
+	report("init", init);
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", init);
+	if (stat(path, &st) < 0)
+		die(path);
+	report("pidns", (long long)st.st_ino);
+
+	for (int i = 0; i < 2; i++) {
+		struct member m;
+
+		if (read(report_pipe[0], &m, sizeof(m)) != sizeof(m) || m.index < 1 || m.index > 2)
+			die("read member");
+		members[m.index] = m;
+	}
+	for (int i = 1; i <= 2; i++) {
+		snprintf(path, sizeof(path), "sleeper%d", i);
+		report(path, members[i].host_pid);
+		snprintf(path, sizeof(path), "sleeper%d_ns", i);
+		report(path, members[i].ns_pid);
+	}
+
+	if (write(go_pipe[1], "g", 1) != 1)
+		die("write go");
+	/* Returns once the namespace is empty: the dying init waits for every member. */
+	if (waitpid(init, &status, 0) != init)
+		die("waitpid init");
+	report("init_exit_code", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	report("sleepers_gone", kill(members[1].host_pid, 0) < 0 && errno == ESRCH &&
+				    kill(members[2].host_pid, 0) < 0 && errno == ESRCH);
+	return 0;
+}

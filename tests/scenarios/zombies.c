@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A parent ("zmb_parent") that never reaps: three children ("zmb_child") exit 0 at once and
+ * stay zombies until the parent is killed (SIGTERM), after which its adopter reaps them.
+ *
+ * Prints parent=, child1=, child2=, child3=, exited_after_us= (CLOCK_REALTIME, before any
+ * child exited) and zombies_by_us= (CLOCK_REALTIME, all three were zombies by then), then
+ * ready=1, and waits to be killed.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NR_CHILDREN 3
+
+static void die(const char *what)
+{
+	fprintf(stderr, "zombies: %s: %s\n", what, strerror(errno));
+	exit(100);
+}
+
+static long long wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+static void report(const char *key, long long value)
+{
+	printf("%s=%lld\n", key, value);
+	fflush(stdout);
+}
+
+int main(void)
+{
+	pid_t child[NR_CHILDREN];
+	long long before;
+	char key[16];
+
+	prctl(PR_SET_NAME, "zmb_parent");
+	report("parent", getpid());
+	before = wall_us();
+	for (int i = 0; i < NR_CHILDREN; i++) {
+		child[i] = fork();
+		if (child[i] < 0)
+			die("fork");
+		if (child[i] == 0) {
+			prctl(PR_SET_NAME, "zmb_child");
+			_exit(0);
+		}
+		snprintf(key, sizeof(key), "child%d", i + 1);
+		report(key, child[i]);
+	}
+	for (int i = 0; i < NR_CHILDREN; i++) {
+		siginfo_t si;
+
+		/* WNOWAIT: returns once the child is a zombie and leaves it one. */
+		if (waitid(P_PID, child[i], &si, WEXITED | WNOWAIT) < 0)
+			die("waitid");
+	}
+	report("exited_after_us", before);
+	report("zombies_by_us", wall_us());
+	report("ready", 1);
+	for (;;)
+		pause();
+}

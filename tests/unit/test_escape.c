@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "unit.h"
+
+#include "escape.h"
+
+#define S(lit) (lit), sizeof(lit) - 1
+
+static size_t vlen(const char *s, size_t n)
+{
+	return utf8_valid_prefix_len((const unsigned char *)s, n);
+}
+
+static void test_utf8_valid_prefix_len_cases(void **state)
+{
+	assert_int_equal(vlen(S("")), 0);
+	assert_int_equal(vlen(S("a")), 1);
+	assert_int_equal(vlen("\0x", 2), 1);
+	assert_int_equal(vlen(S("\x1f")), 1);
+	assert_int_equal(vlen(S("\x7f")), 1);
+	assert_int_equal(vlen(S("\xc3\xa9")), 2);	  /* é */
+	assert_int_equal(vlen(S("\xe2\x82\xac")), 3);	  /* € */
+	assert_int_equal(vlen(S("\xf0\x9f\x98\x80")), 4); /* 😀 */
+	assert_int_equal(vlen(S("\xf4\x8f\xbf\xbf")), 4); /* U+10FFFF */
+	assert_int_equal(vlen(S("\xef\xbf\xbd")), 3);	  /* U+FFFD */
+	assert_int_equal(vlen(S("\xe0\xa0\x80")), 3);	  /* U+0800, the first 3-byte */
+	assert_int_equal(vlen(S("\xed\x9f\xbf")), 3);	  /* U+D7FF, below the surrogates */
+	assert_int_equal(vlen(S("\xf0\x90\x80\x80")), 4); /* U+10000 */
+	assert_int_equal(vlen(S("\xc3\xa9zz")), 2);	  /* followed by more */
+	assert_int_equal(vlen(S("\x80")), 0);		  /* lone continuation */
+	assert_int_equal(vlen(S("\xbf")), 0);
+	assert_int_equal(vlen(S("\xe2\x82")), 0);     /* truncated */
+	assert_int_equal(vlen("\xe2\x82\xac", 2), 0); /* truncated by n */
+	assert_int_equal(vlen("\xf0\x9f\x98\x80", 3), 0);
+	assert_int_equal(vlen(S("\xe2\x82x")), 0); /* interrupted */
+	assert_int_equal(vlen(S("\xc0\xaf")), 0);  /* overlong '/' */
+	assert_int_equal(vlen(S("\xc1\xbf")), 0);
+	assert_int_equal(vlen(S("\xe0\x80\xaf")), 0); /* overlong 3-byte */
+	assert_int_equal(vlen(S("\xe0\x9f\xbf")), 0);
+	assert_int_equal(vlen(S("\xf0\x80\x80\xaf")), 0); /* overlong 4-byte */
+	assert_int_equal(vlen(S("\xf0\x8f\xbf\xbf")), 0);
+	assert_int_equal(vlen(S("\xed\xa0\x80")), 0);	  /* U+D800 surrogate */
+	assert_int_equal(vlen(S("\xed\xbf\xbf")), 0);	  /* U+DFFF */
+	assert_int_equal(vlen(S("\xf4\x90\x80\x80")), 0); /* U+110000 */
+	assert_int_equal(vlen(S("\xf5\x80\x80\x80")), 0);
+	assert_int_equal(vlen(S("\xf8\x88\x80\x80\x80")), 0); /* old 5-byte form */
+	assert_int_equal(vlen(S("\xfe")), 0);
+	assert_int_equal(vlen(S("\xff")), 0);
+}
+
+/* Independent reference: the first character is well-formed if the decoder in unit.h says so. */
+static size_t ref_len(const unsigned char *s, size_t n)
+{
+	size_t want;
+
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80)
+		want = 1;
+	else if ((s[0] & 0xe0) == 0xc0)
+		want = 2;
+	else if ((s[0] & 0xf0) == 0xe0)
+		want = 3;
+	else if ((s[0] & 0xf8) == 0xf0)
+		want = 4;
+	else
+		return 0;
+	if (want > n || !unit_is_utf8((const char *)s, want))
+		return 0;
+	return want;
+}
+
+static void test_utf8_valid_prefix_len_matches_reference(void **state)
+{
+	/* Every first and second byte; later bytes at the edges of the continuation range. */
+	static const unsigned char tails[] = {0x41, 0x7f, 0x80, 0xbf, 0xc0, 0xff};
+	unsigned char b[4];
+
+	for (unsigned a = 0; a < 256; a++) {
+		for (unsigned c = 0; c < 256; c++) {
+			for (size_t t = 0; t < ARRAY_SIZE(tails); t++) {
+				for (size_t u = 0; u < ARRAY_SIZE(tails); u++) {
+					b[0] = (unsigned char)a;
+					b[1] = (unsigned char)c;
+					b[2] = tails[t];
+					b[3] = tails[u];
+					for (size_t n = 1; n <= 4; n++) {
+						if (utf8_valid_prefix_len(b, n) != ref_len(b, n))
+							fail_msg("%02x %02x %02x %02x n=%zu", b[0],
+								 b[1], b[2], b[3], n);
+					}
+				}
+			}
+		}
+	}
+}
+
+static const char *te(char *buf, size_t cap, const char *s, size_t n, size_t *len)
+{
+	*len = text_escape(buf, cap, s, n);
+	assert_int_equal(strlen(buf), *len);
+	return buf;
+}
+
+#define assert_te(in, out)                                                                         \
+	do {                                                                                       \
+		char buf_[256];                                                                    \
+		size_t len_;                                                                       \
+		assert_string_equal(te(buf_, sizeof(buf_), S(in), &len_), out);                    \
+		assert_int_equal(len_, sizeof(out) - 1);                                           \
+	} while (0)
+
+static void test_text_escape_basic(void **state)
+{
+	assert_te("", "");
+	assert_te("sleep", "sleep");
+	assert_te("my app 2", "my app 2");
+	assert_te("a\\b", "a\\\\b");
+	assert_te("a\nb", "a\\nb");
+	assert_te("a\tb", "a\\tb");
+	assert_te("a\rb", "a\\rb");
+	assert_te("\"q'", "\"q'");
+	assert_te("\x01\x1b[31m", "\\x01\\x1b[31m");
+	assert_te("\x7f", "\\x7f");
+	assert_te("\x1f\x20", "\\x1f ");
+	assert_te("a\0b", "a\\x00b");
+	assert_te("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+		  "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+}
+
+static void test_text_escape_every_control_byte(void **state)
+{
+	char in[1], buf[8], want[8];
+
+	for (int c = 0; c < 0x20; c++) {
+		in[0] = (char)c;
+		text_escape(buf, sizeof(buf), in, 1);
+		switch (c) {
+		case '\n':
+			strcpy(want, "\\n");
+			break;
+		case '\t':
+			strcpy(want, "\\t");
+			break;
+		case '\r':
+			strcpy(want, "\\r");
+			break;
+		default:
+			snprintf(want, sizeof(want), "\\x%02x", c);
+		}
+		assert_string_equal(buf, want);
+	}
+}
+
+static void test_text_escape_invalid_utf8(void **state)
+{
+	assert_te("\x80", "\\x80");
+	assert_te("a\xe2\x82", "a\\xe2\\x82");
+	assert_te("\xe2\x82z", "\\xe2\\x82z");
+	assert_te("\xc0\xaf", "\\xc0\\xaf");
+	assert_te("\xed\xa0\x80", "\\xed\\xa0\\x80");
+	assert_te("\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80");
+	assert_te("\xff\xfe", "\\xff\\xfe");
+	/* Resync right after the bad byte: the valid é that follows survives. */
+	assert_te("\xe2\xc3\xa9", "\\xe2\xc3\xa9");
+}
+
+static void test_text_escape_truncation(void **state)
+{
+	char buf[16];
+
+	/* cap 1: only the NUL */
+	assert_int_equal(text_escape(buf, 1, S("abc")), 0);
+	assert_string_equal(buf, "");
+	/* cap 0 writes nothing at all */
+	buf[0] = 'X';
+	assert_int_equal(text_escape(buf, 0, S("abc")), 0);
+	assert_int_equal(buf[0], 'X');
+
+	assert_int_equal(text_escape(buf, 3, S("abc")), 2);
+	assert_string_equal(buf, "ab");
+	assert_int_equal(text_escape(buf, 4, S("abc")), 3);
+	assert_string_equal(buf, "abc");
+
+	/* A two-byte escape needs two bytes of room. */
+	assert_int_equal(text_escape(buf, 3, S("a\n")), 1);
+	assert_string_equal(buf, "a");
+	assert_int_equal(text_escape(buf, 4, S("a\n")), 3);
+	assert_string_equal(buf, "a\\n");
+
+	/* \xNN needs four. */
+	assert_int_equal(text_escape(buf, 5, S("a\x01")), 1);
+	assert_string_equal(buf, "a");
+	assert_int_equal(text_escape(buf, 6, S("a\x01")), 5);
+	assert_string_equal(buf, "a\\x01");
+
+	/* A 4-byte character goes in whole or not at all. */
+	assert_int_equal(text_escape(buf, 5, S("a\xf0\x9f\x98\x80")), 1);
+	assert_string_equal(buf, "a");
+	assert_int_equal(text_escape(buf, 6, S("a\xf0\x9f\x98\x80")), 5);
+	assert_string_equal(buf, "a\xf0\x9f\x98\x80");
+	assert_int_equal(text_escape(buf, 3, S("\xe2\x82\xac")), 0);
+	assert_string_equal(buf, "");
+
+	/* Stops at the first thing that does not fit, even if a later, shorter one would. */
+	assert_int_equal(text_escape(buf, 4, S("\x01z")), 0);
+	assert_string_equal(buf, "");
+
+	/* n limits the input even if the string goes on. */
+	assert_int_equal(text_escape(buf, sizeof(buf), "abcdef", 3), 3);
+	assert_string_equal(buf, "abc");
+}
+
+/* xorshift64: a fixed sequence, so that a failure reproduces. */
+static uint64_t rnd(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+static void random_bytes(uint64_t *seed, char *s, size_t n)
+{
+	/* Mix in UTF-8 lead and continuation bytes so that valid characters occur too. */
+	static const unsigned char pick[] = {'a',  '\\', '"',  '\n', 0x00, 0x01, 0x7f, 0x80, 0xbf,
+					     0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0xff};
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t r = rnd(seed);
+
+		s[i] = (char)(r & 0x100 ? pick[(r >> 9) % sizeof(pick)] : r & 0xff);
+	}
+}
+
+static void test_text_escape_random(void **state)
+{
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	char in[48], full[48 * 4 + 1], part[48 * 4 + 1];
+
+	for (int round = 0; round < 500; round++) {
+		size_t n = rnd(&seed) % sizeof(in), len;
+
+		random_bytes(&seed, in, n);
+		len = text_escape(full, sizeof(full), in, n);
+		assert_int_equal(strlen(full), len);
+		assert_true(unit_is_utf8(full, len));
+		for (size_t i = 0; i < len; i++)
+			assert_false((unsigned char)full[i] < 0x20 || full[i] == 0x7f);
+		/* Every smaller buffer holds a prefix of the full result that ends on a boundary.
+		 */
+		for (size_t cap = 1; cap <= len + 1; cap++) {
+			size_t plen = text_escape(part, cap, in, n);
+
+			assert_true(plen < cap);
+			assert_memory_equal(part, full, plen);
+			assert_int_equal(part[plen], '\0');
+			assert_true(unit_is_utf8(part, plen));
+			assert_true(plen == 0 || part[plen - 1] != '\\' ||
+				    (plen >= 2 && part[plen - 2] == '\\'));
+		}
+	}
+}
+
+static const char *prom(struct capture *c, const char *s, size_t n)
+{
+	prom_escape_label(capture_open(c), s, n);
+	return capture_close(c);
+}
+
+#define assert_prom(in, out)                                                                       \
+	do {                                                                                       \
+		struct capture c_;                                                                 \
+		assert_string_equal(prom(&c_, S(in)), out);                                        \
+		assert_int_equal(c_.len, sizeof(out) - 1);                                         \
+		capture_free(&c_);                                                                 \
+	} while (0)
+
+#define FFFD "\xef\xbf\xbd"
+
+static void test_prom_escape_label(void **state)
+{
+	assert_prom("", "");
+	assert_prom("nginx", "nginx");
+	assert_prom("a b", "a b");
+	assert_prom("say \"hi\"", "say \\\"hi\\\"");
+	assert_prom("C:\\dir", "C:\\\\dir");
+	assert_prom("two\nlines", "two\\nlines");
+	assert_prom("tab\there", "tab" FFFD "here");
+	assert_prom("cr\r", "cr" FFFD);
+	assert_prom("\x7f", FFFD);
+	assert_prom("a\0b", "a" FFFD "b");
+	assert_prom("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+		    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	assert_prom("\x80", FFFD);
+	assert_prom("\xe2\x82", FFFD FFFD);
+	assert_prom("\xc0\xaf", FFFD FFFD);
+	assert_prom("\xed\xa0\x80", FFFD FFFD FFFD);
+	assert_prom("\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD);
+	assert_prom("\xff", FFFD);
+	assert_prom("\xe2\x82\"", FFFD FFFD "\\\"");
+}
+
+static void test_prom_escape_every_control_byte(void **state)
+{
+	for (int c = 0; c < 0x20; c++) {
+		struct capture cap;
+		char in = (char)c;
+
+		assert_string_equal(prom(&cap, &in, 1), c == '\n' ? "\\n" : FFFD);
+		capture_free(&cap);
+	}
+}
+
+static void test_prom_escape_random(void **state)
+{
+	uint64_t seed = 12345;
+	char in[64];
+
+	for (int round = 0; round < 2000; round++) {
+		size_t n = rnd(&seed) % sizeof(in);
+		struct capture c;
+		const char *out;
+
+		random_bytes(&seed, in, n);
+		out = prom(&c, in, n);
+		assert_true(unit_is_utf8(out, c.len));
+		for (size_t i = 0; i < c.len; i++) {
+			unsigned char b = (unsigned char)out[i];
+
+			assert_false(b < 0x20 || b == 0x7f);
+			/* A '"' or '\\' is always escaped, so an odd run of '\\' precedes each '"'.
+			 */
+			if (b == '\\') {
+				assert_true(i + 1 < c.len);
+				assert_true(strchr("\\\"n", out[i + 1]) != NULL);
+				i++;
+			} else {
+				assert_int_not_equal(b, '"');
+			}
+		}
+		capture_free(&c);
+	}
+}
+
+/* Very long input: nothing is cut, nothing crashes. */
+static void test_long_input(void **state)
+{
+	size_t n = 1 << 16;
+	char *in = malloc(n), *buf = malloc(4 * n + 1);
+	struct capture c;
+
+	assert_non_null(in);
+	assert_non_null(buf);
+	memset(in, '\n', n);
+	assert_int_equal(text_escape(buf, 4 * n + 1, in, n), 2 * n);
+	prom(&c, in, n);
+	assert_int_equal(c.len, 2 * n);
+	capture_free(&c);
+	free(in);
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_utf8_valid_prefix_len_cases),
+	    cmocka_unit_test(test_utf8_valid_prefix_len_matches_reference),
+	    cmocka_unit_test(test_text_escape_basic),
+	    cmocka_unit_test(test_text_escape_every_control_byte),
+	    cmocka_unit_test(test_text_escape_invalid_utf8),
+	    cmocka_unit_test(test_text_escape_truncation),
+	    cmocka_unit_test(test_text_escape_random),
+	    cmocka_unit_test(test_prom_escape_label),
+	    cmocka_unit_test(test_prom_escape_every_control_byte),
+	    cmocka_unit_test(test_prom_escape_random),
+	    cmocka_unit_test(test_long_input),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
