@@ -63,32 +63,30 @@ struct {
  */
 static __always_inline bool parent_autoreaps(struct task_struct *leader)
 {
-	struct task_struct *parent = BPF_CORE_READ(leader, real_parent);
 	struct k_sigaction *sa;
 
-	if (BPF_CORE_READ(leader, exit_signal) != RW_SIGCHLD)
+	if (leader->exit_signal != RW_SIGCHLD)
 		return false;
-	sa = &BPF_CORE_READ(parent, sighand)->action[RW_SIGCHLD - 1];
-	return BPF_CORE_READ(sa, sa.sa_handler) == RW_SIG_IGN ||
-	       (BPF_CORE_READ(sa, sa.sa_flags) & RW_SA_NOCLDWAIT);
+	sa = &leader->real_parent->sighand->action[RW_SIGCHLD - 1];
+	return sa->sa.sa_handler == RW_SIG_IGN || (sa->sa.sa_flags & RW_SA_NOCLDWAIT);
 }
 
 static __always_inline void reaping_on_exit(struct task_struct *task, const struct rw_proc *proc,
 					    __u64 now)
 {
-	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	struct task_struct *leader = task->group_leader;
 	__u64 key = (__u64)leader;
 	struct rw_proc_state st = {};
 
 	st.proc = *proc;
-	st.boot_start_ns = BPF_CORE_READ(leader, start_boottime);
+	st.boot_start_ns = leader->start_boottime;
 	st.exit_ns = now;
 	if (parent_autoreaps(leader)) {
 		st.how = RW_REAP_AUTOREAP;
 		st.autoreap = 1;
 		st.zombie_ns = now;
 		st.reap_ns = now;
-		fill_peer(&st.reaper, BPF_CORE_READ(leader, real_parent));
+		fill_peer(&st.reaper, leader->real_parent);
 	}
 	if (bpf_map_update_elem(&procs, &key, &st, BPF_ANY))
 		count(RW_CTR_PROCS_FULL);
@@ -122,9 +120,8 @@ static __always_inline bool wait_selects(int wo_type, struct pid *wo_pid,
 static __always_inline bool blocked_waiter_takes(struct task_struct *parent,
 						 struct task_struct *leader)
 {
-	struct signal_struct *psig = BPF_CORE_READ(parent, signal);
-	struct list_head *head = &psig->wait_chldexit.head;
-	struct list_head *pos = BPF_CORE_READ(head, next);
+	struct list_head *head = &parent->signal->wait_chldexit.head;
+	struct list_head *pos = head->next;
 	size_t entry_off = bpf_core_field_offset(struct wait_queue_entry, entry);
 	size_t wait_off = bpf_core_field_offset(struct wait_opts, child_wait);
 
@@ -149,26 +146,29 @@ static __always_inline bool blocked_waiter_takes(struct task_struct *parent,
 static __always_inline void reaping_on_child_signal(int code, struct kernel_siginfo *info,
 						    struct task_struct *parent, __u64 now)
 {
-	struct task_struct *current = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *current = bpf_get_current_task_btf();
 	struct task_struct *leader;
 	struct rw_proc_state *st;
 	unsigned int level;
+	struct upid upid = {};
 	struct pid *pid;
 	__u64 key;
 
 	if (code < RW_CLD_EXITED || code > RW_CLD_DUMPED || (unsigned long)info <= 1)
 		return;
-	if (!(BPF_CORE_READ(current, flags) & RW_PF_EXITING))
+	if (!(current->flags & RW_PF_EXITING))
 		return;
-	leader = BPF_CORE_READ(current, group_leader);
+	leader = current->group_leader;
 	key = (__u64)leader;
 	st = bpf_map_lookup_elem(&procs, &key);
 	if (!st || st->zombie_ns)
 		return;
-	level = BPF_CORE_READ(parent, thread_pid, level);
-	pid = BPF_CORE_READ(leader, thread_pid);
-	if (level > BPF_CORE_READ(pid, level) ||
-	    BPF_CORE_READ(info, _sifields._sigchld._pid) != BPF_CORE_READ(pid, numbers[level].nr))
+	level = parent->thread_pid->level;
+	pid = leader->thread_pid;
+	if (level > pid->level)
+		return;
+	bpf_core_read(&upid, sizeof(upid), &pid->numbers[level]);
+	if (info->_sifields._sigchld._pid != upid.nr)
 		return;
 	st->zombie_ns = now;
 	if (!st->autoreap && blocked_waiter_takes(parent, leader)) {
@@ -243,17 +243,17 @@ static long wait_walk_step(__u32 i, struct wait_walk *w)
 	/* A dying namespace init reaping in zap_pid_ns_processes(): no wait() was asked. */
 	if (BPF_CORE_READ(waiter, flags) & RW_PF_EXITING)
 		st->autoreap = 1;
-	fill_peer(&st->reaper, waiter);
+	fill_peer_probed(&st->reaper, waiter);
 	return 1;
 }
 
 static __always_inline void reaping_on_wait(struct pid *wo_pid, __u64 now)
 {
-	struct task_struct *current = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *current = bpf_get_current_task_btf();
 	struct wait_walk w = {
 		.waiter = current,
 		.thread = current,
-		.threads = &BPF_CORE_READ(current, signal)->thread_head,
+		.threads = &current->signal->thread_head,
 		.children = &current->children,
 		.wo_pid = wo_pid,
 		.sibling_off = bpf_core_field_offset(struct task_struct, sibling),

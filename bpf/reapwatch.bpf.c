@@ -4,8 +4,8 @@
  * its event to the modules that care (events.bpf.h sends records, reaping.bpf.h
  * keeps zombie state).
  *
- * Raw tracepoints only: they exist on every kernel with BTF, need no kprobes or
- * fentry, and hand us the kernel's own task_struct pointers. No syscall
+ * BTF-typed raw tracepoints (tp_btf) only: no kprobes, no fentry trampolines, and
+ * the kernel's own task_struct pointers, readable with plain loads. No syscall
  * tracepoints: attaching one slows every syscall on the host.
  */
 #include "vmlinux.h"
@@ -26,7 +26,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define SEND_SIG_NOINFO ((struct kernel_siginfo *)0)
 #define SEND_SIG_PRIV ((struct kernel_siginfo *)1)
 
-SEC("raw_tp/sched_process_fork")
+SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
 	struct rw_fork_record *rec;
@@ -34,14 +34,14 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	if (!wanted(RW_REC_FORK))
 		return 0;
 	/* A new thread is not a new process. */
-	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+	if (child->pid != child->tgid)
 		return 0;
 	rec = reserve(sizeof(*rec), RW_REC_FORK, bpf_ktime_get_ns());
 	if (!rec)
 		return 0;
 	fill_proc(&rec->child, child);
 	/* real_parent, not `parent`: CLONE_PARENT makes the caller's parent the parent. */
-	fill_peer(&rec->parent, BPF_CORE_READ(child, real_parent));
+	fill_peer(&rec->parent, child->real_parent);
 	submit(rec);
 	return 0;
 }
@@ -52,7 +52,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
  * and only then has the process exited. Reading signal->live here instead would
  * race: two threads exiting at once can both see it at zero.
  */
-SEC("raw_tp/sched_process_exit")
+SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
 {
 	struct rw_exit_record *rec;
@@ -71,7 +71,7 @@ int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
 	if (!rec)
 		return 0;
 	rec->proc = proc;
-	fill_peer(&rec->parent, BPF_CORE_READ(task, real_parent));
+	fill_peer(&rec->parent, task->real_parent);
 	rec->exit_status = task_exit_status(task);
 	rec->lifetime_ns = now > proc.start_ns ? now - proc.start_ns : 0;
 	submit(rec);
@@ -87,18 +87,18 @@ int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
  */
 static __always_inline bool is_pidns_teardown_kill(int sig, int code, struct task_struct *target)
 {
-	struct task_struct *current = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *current = bpf_get_current_task_btf();
 	struct task_struct *reaper;
 
 	if (sig != SIGKILL || code != SI_KERNEL || current == target)
 		return false;
-	if (!(BPF_CORE_READ(current, flags) & RW_PF_EXITING))
+	if (!(current->flags & RW_PF_EXITING))
 		return false;
 	reaper = BPF_CORE_READ(task_pidns(target), child_reaper);
-	return reaper && BPF_CORE_READ(reaper, tgid) == BPF_CORE_READ(current, tgid);
+	return reaper && BPF_CORE_READ(reaper, tgid) == current->tgid;
 }
 
-SEC("raw_tp/signal_generate")
+SEC("tp_btf/signal_generate")
 int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	     struct task_struct *target, int group, int result)
 {
@@ -114,7 +114,7 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	else if (info == SEND_SIG_PRIV)
 		code = SI_KERNEL;
 	else
-		code = BPF_CORE_READ(info, si_code);
+		code = info->si_code;
 	now = bpf_ktime_get_ns();
 	if (track_reaping)
 		reaping_on_child_signal(code, info, target, now);
@@ -125,7 +125,7 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	if (!rec)
 		return 0;
 	fill_proc(&rec->target, target);
-	fill_peer(&rec->sender, (struct task_struct *)bpf_get_current_task());
+	fill_peer(&rec->sender, bpf_get_current_task_btf());
 	rec->sig = sig;
 	rec->code = code;
 	rec->result = result;
@@ -141,7 +141,7 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 }
 
 /* do_wait() entry: wait4(), waitid(), and a dying namespace init's kernel_wait4(). */
-SEC("raw_tp/sched_process_wait")
+SEC("tp_btf/sched_process_wait")
 int BPF_PROG(handle_wait, struct pid *wo_pid)
 {
 	if (track_reaping)
@@ -151,11 +151,11 @@ int BPF_PROG(handle_wait, struct pid *wo_pid)
 
 /*
  * The task_struct is being freed (delayed_put_task_struct(), an RCU callback):
- * whoever reaped it has done so. Raw tracepoint, never tp/: a plain tracepoint
+ * whoever reaped it has done so. A raw tracepoint, never tp/: a plain tracepoint
  * program here is skipped by the recursion guard when the callback runs nested in
  * another BPF program (KERNEL.md). `current` is unrelated.
  */
-SEC("raw_tp/sched_process_free")
+SEC("tp_btf/sched_process_free")
 int BPF_PROG(handle_free, struct task_struct *task)
 {
 	struct rw_reap_record *rec;
@@ -167,7 +167,7 @@ int BPF_PROG(handle_free, struct task_struct *task)
 		return 0;
 	st = bpf_map_lookup_elem(&procs, &key);
 	/* Threads, and de_thread()'s old leaders, are not processes being reaped. */
-	if (!st && BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
+	if (!st && task->pid != task->tgid)
 		return 0;
 	if (!wanted(RW_REC_REAP))
 		goto out;
@@ -185,14 +185,14 @@ int BPF_PROG(handle_free, struct task_struct *task)
 		if (st->how)
 			rec->reaper = st->reaper;
 		else
-			fill_peer(&rec->reaper, BPF_CORE_READ(task, real_parent));
+			fill_peer(&rec->reaper, task->real_parent);
 	} else {
 		/* Exited before we started: what is left to read of it. */
 		__builtin_memset(&rec->proc, 0, sizeof(rec->proc));
-		rec->proc.pid = BPF_CORE_READ(task, tgid);
-		rec->proc.start_ns = BPF_CORE_READ(task, start_boottime);
-		BPF_CORE_READ_STR_INTO(&rec->proc.comm, task, comm);
-		fill_peer(&rec->reaper, BPF_CORE_READ(task, real_parent));
+		rec->proc.pid = task->tgid;
+		rec->proc.start_ns = task->start_boottime;
+		copy_comm(rec->proc.comm, task);
+		fill_peer(&rec->reaper, task->real_parent);
 		rec->exit_ns = 0;
 		rec->zombie_ns = 0;
 		rec->reap_ns = 0;

@@ -16,6 +16,13 @@
 #define RW_SIGNAL_GROUP_EXIT 0x00000004 /* include/linux/sched/signal.h */
 
 /*
+ * The programs are tp_btf: their task_struct arguments are BTF-typed, so fields
+ * are plain loads (CO-RE-relocated, fault-safe) instead of one bpf_probe_read_kernel()
+ * call each, which is most of what an event costs. What hangs off a computed
+ * pointer (container_of, a variable array index) still goes through BPF_CORE_READ().
+ */
+
+/*
  * The cgroup v2 id of a task: what bpf_get_current_cgroup_id() returns for current.
  * Before v5.5 (67c0496e87d1 "kernfs: convert kernfs_node->id from union
  * kernfs_node_id to u64") `id` was an 8-byte union whose first member was this same
@@ -23,7 +30,7 @@
  */
 static __always_inline __u64 task_cgroup_id(struct task_struct *task)
 {
-	return BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	return task->cgroups->dfl_cgrp->kn->id;
 }
 
 /*
@@ -33,40 +40,56 @@ static __always_inline __u64 task_cgroup_id(struct task_struct *task)
 static __always_inline struct pid_namespace *pid_innermost(struct pid *pid, __u32 *nr,
 							   __u32 *level)
 {
-	unsigned int lvl = BPF_CORE_READ(pid, level);
-	struct upid *upid = &pid->numbers[lvl];
+	unsigned int lvl = pid->level;
+	struct upid upid = {};
 
+	/* A variable index: one probe read for the whole entry. */
+	bpf_core_read(&upid, sizeof(upid), &pid->numbers[lvl]);
 	*level = lvl;
-	*nr = BPF_CORE_READ(upid, nr);
-	return BPF_CORE_READ(upid, ns);
+	*nr = upid.nr;
+	return upid.ns;
 }
 
 static __always_inline struct pid_namespace *task_pidns(struct task_struct *task)
 {
 	__u32 nr, level;
 
-	return pid_innermost(BPF_CORE_READ(task, thread_pid), &nr, &level);
+	return pid_innermost(task->thread_pid, &nr, &level);
+}
+
+static __always_inline void copy_comm(char dst[RW_COMM_LEN], struct task_struct *task)
+{
+	__builtin_memcpy(dst, task->comm, RW_COMM_LEN);
 }
 
 /* Fill the subject of an event from any thread of the process. */
 static __always_inline void fill_proc(struct rw_proc *proc, struct task_struct *task)
 {
-	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	struct task_struct *leader = task->group_leader;
 	struct pid_namespace *ns;
 
-	proc->pid = BPF_CORE_READ(task, tgid);
+	proc->pid = task->tgid;
 	/* The leader's pid is the thread-group id in every namespace. */
-	ns = pid_innermost(BPF_CORE_READ(leader, thread_pid), &proc->ns_pid, &proc->pidns_level);
+	ns = pid_innermost(leader->thread_pid, &proc->ns_pid, &proc->pidns_level);
 	proc->pidns = BPF_CORE_READ(ns, ns.inum);
 	proc->cgroup_id = task_cgroup_id(task);
-	proc->start_ns = BPF_CORE_READ(leader, start_time);
-	BPF_CORE_READ_STR_INTO(&proc->comm, leader, comm);
+	proc->start_ns = leader->start_time;
+	copy_comm(proc->comm, leader);
 }
 
 static __always_inline void fill_peer(struct rw_peer *peer, struct task_struct *task)
 {
+	peer->pid = task->tgid;
+	peer->_pad = 0;
+	copy_comm(peer->comm, task->group_leader);
+}
+
+/* The same from a pointer we computed ourselves (not BTF-typed for the verifier). */
+static __always_inline void fill_peer_probed(struct rw_peer *peer, struct task_struct *task)
+{
 	peer->pid = BPF_CORE_READ(task, tgid);
-	BPF_CORE_READ_STR_INTO(&peer->comm, task, group_leader, comm);
+	peer->_pad = 0;
+	BPF_CORE_READ_INTO(&peer->comm, task, group_leader, comm);
 }
 
 /*
@@ -76,11 +99,11 @@ static __always_inline void fill_peer(struct rw_peer *peer, struct task_struct *
  */
 static __always_inline __u32 task_exit_status(struct task_struct *task)
 {
-	struct signal_struct *sig = BPF_CORE_READ(task, signal);
+	struct signal_struct *sig = task->signal;
 
-	if (BPF_CORE_READ(sig, flags) & RW_SIGNAL_GROUP_EXIT)
-		return BPF_CORE_READ(sig, group_exit_code);
-	return BPF_CORE_READ(task, group_leader, exit_code);
+	if (sig->flags & RW_SIGNAL_GROUP_EXIT)
+		return sig->group_exit_code;
+	return task->group_leader->exit_code;
 }
 
 #endif /* REAPWATCH_TASK_BPF_H */
