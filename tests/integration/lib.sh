@@ -15,6 +15,7 @@
 # Events:     events FILTER, count_events FILTER, expect_one DESC FILTER,
 #             assert_fields EVENT DESC EXPR JSON [EXPR JSON...], assert_count DESC N FILTER
 # Filters are jq expressions over one event; `usec` turns an RFC 3339 time into microseconds.
+# REAPWATCH_KEEP_TMP=1 keeps every case's files (agent output, scenario output) for a look.
 
 set -uo pipefail
 shopt -s inherit_errexit
@@ -31,6 +32,8 @@ AGENT_READY='reapwatch: tracing'
 AGENT_SUMMARY_RE='^reapwatch: [0-9]+ events, [0-9]+ lost$'
 AGENT_READY_TIMEOUT=30
 AGENT_STOP_TIMEOUT=15
+# (Pipelines here end in `sed -n 1,Np`, not `head`: with pipefail, a writer killed by
+# SIGPIPE when head exits early would fail the case.)
 # Time for the agent to see the last exits and frees of a scenario before it is stopped.
 SETTLE_SECONDS=0.5
 
@@ -54,7 +57,11 @@ _script_exit()
 	for ((i = ${#SCRIPT_CLEANUPS[@]} - 1; i >= 0; i--)); do
 		eval "${SCRIPT_CLEANUPS[i]}" >/dev/null 2>&1 || true
 	done
-	rm -rf "$TEST_TMP"
+	if [[ -n ${REAPWATCH_KEEP_TMP:-} ]]; then
+		echo "kept $TEST_TMP" >&2
+	else
+		rm -rf "$TEST_TMP"
+	fi
 }
 trap _script_exit EXIT
 trap 'exit 130' INT
@@ -134,12 +141,10 @@ _case_err()
 _case_exit()
 {
 	local i pid entry
-	for ((i = ${#CASE_CLEANUPS[@]} - 1; i >= 0; i--)); do
-		eval "${CASE_CLEANUPS[i]}" >/dev/null 2>&1 || true
-	done
 	# The case is over: no "Killed" job notices from the waits below.
 	exec 2>/dev/null
-	# Only what is still the process we started: a pid may have been reused since.
+	# Processes first (what the cleanups remove may be in use), and only what is still the
+	# process we started: a pid may have been reused since.
 	for entry in "${CASE_PIDS[@]}"; do
 		pid=${entry%%:*}
 		if [[ -n ${entry#*:} && $(proc_start "$pid") == "${entry#*:}" ]]; then
@@ -148,6 +153,9 @@ _case_exit()
 	done
 	for entry in "${CASE_PIDS[@]}"; do
 		wait "${entry%%:*}" 2>/dev/null || true
+	done
+	for ((i = ${#CASE_CLEANUPS[@]} - 1; i >= 0; i--)); do
+		eval "${CASE_CLEANUPS[i]}" >/dev/null 2>&1 || true
 	done
 }
 
@@ -293,7 +301,7 @@ scenario()
 kv()
 {
 	local key=$1 file=${2:-$SCEN_OUT} value
-	value=$(sed -n "s/^$key=//p" "$file" | head -n1)
+	value=$(sed -n "s/^$key=//p" "$file" | sed -n 1p)
 	[[ -n $value ]] || fail "scenario printed no $key= (output: $(tr '\n' ' ' <"$file"))"
 	echo "$value"
 }
@@ -331,6 +339,7 @@ start_agent()
 	fi
 	[[ -x $AGENT ]] || fail "agent $AGENT is not built (make)"
 	EVENTS=$CASE_DIR/$name.out
+	: >"$CASE_DIR/$name.err"
 	# SIGINT must reach the agent as it does at a terminal; a non-interactive shell would
 	# start a background job with SIGINT ignored.
 	env --default-signal=INT "$AGENT" "$@" >"$EVENTS" 2>"$CASE_DIR/$name.err" &
@@ -393,7 +402,7 @@ check_json_lines()
 	local file=$1 n=0 line
 	if ! iconv -f UTF-8 -t UTF-8 "$file" >/dev/null 2>&1; then
 		detail "first lines that are not UTF-8:" \
-			"$(grep -naxv '.*' "$file" | head -n3 | cat -v)"
+			"$(grep -naxv '.*' "$file" | sed -n 1,3p | cat -v)"
 		fail "output is not valid UTF-8 (JSON must be)"
 	fi
 	if jq -e -s 'all(type == "object")' "$file" >/dev/null 2>&1 &&
@@ -437,9 +446,9 @@ _show_focus()
 	list=$(printf '%s,' "${FOCUS_PIDS[@]}")
 	detail "events that mention pids ${list%,}:"
 	detail "$(jq -c --argjson p "[${list%,}]" \
-		'select([.pid, .ppid, .reaper_pid, .sender_pid, .old_ppid, .new_ppid]
-		        | any(. as $x | $p | index([$x]) != null))' "$EVENTS" 2>/dev/null |
-		head -n 40 | sed 's/^/  /')"
+		'select(any(.pid, .ppid, .reaper_pid, .sender_pid, .old_ppid, .new_ppid;
+		            . as $x | $p | any(.[]; . == $x)))' "$EVENTS" 2>/dev/null |
+		sed -n 's/^/  /; 1,25p')"
 }
 
 # expect_one DESC FILTER: print the one event matching FILTER; fail unless exactly one.
@@ -462,7 +471,7 @@ assert_count()
 	local desc=$1 want=$2 filter=$3 n
 	n=$(count_events "$filter")
 	if [[ $n -ne $want ]]; then
-		detail "filter: $filter" "matching events:" "$(events "$filter" | head -n 10)"
+		detail "filter: $filter" "matching events:" "$(events "$filter" | sed -n 1,10p)"
 		_show_focus
 		fail "$desc: expected $want events, got $n"
 	fi

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Real runc containers (busybox-static rootfs): every event of a container's processes
+# carries its 64-hex id and its pid namespace; its PID 1's exit tears the namespace down;
+# --container selects its events by id prefix.
+#
+# The container runs   sh -c 'sleep 60 & echo $! >/gate/child; wait for /gate/go; exit 4'
+# so the test knows the init (runc state), its member (the sleep), and when to let it end.
+# Cases run indirectly, through run_case:
+# shellcheck disable=SC2317
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/lib/runc.sh
+source "$REPO/tests/lib/runc.sh"
+
+# shellcheck disable=SC2016 # expanded by the container's shell
+CONTAINER_SCRIPT='sleep 60 & echo $! >/gate/child
+while [ ! -e /gate/go ]; do usleep 20000; done
+exit 4'
+
+# Removes the cgroups runc created for CGROUPS_PATH and the empty parents the test made.
+remove_cgroups()
+{
+	local rel=$1 h d
+	for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+		d=$h${rel#/}
+		while [[ $d != "$h" && $d != "${h%/}" ]]; do
+			if [[ -d $d ]]; then
+				rmdir "$d" 2>/dev/null || break
+			fi
+			d=$(dirname "$d")
+		done
+	done
+}
+
+# run_container CGROUPS_PATH: with the agents started, run a container to completion; sets
+# ID (or uses CONTAINER_ID), INIT, MEMBER, MEMBER_NS, NS, CGROUP. In CGROUPS_PATH, @ID@
+# stands for the id.
+run_container()
+{
+	local cgroups_path=$1 bundle gate deadline rc=0 runc_pid pid
+	command -v runc >/dev/null || skip "runc is not installed"
+	ROOTFS=$(test_rootfs) || fail "cannot build the busybox rootfs"
+	ID=${CONTAINER_ID:-$(new_container_id)}
+	bundle=$CASE_DIR/bundle
+	gate=$CASE_DIR/gate
+	mkdir -p "$gate"
+	make_bundle "$bundle" "$ROOTFS" "$(jq -cn --arg s "$CONTAINER_SCRIPT" '["sh", "-c", $s]')" \
+		"${cgroups_path//@ID@/$ID}" "$gate"
+	at_case_exit runc delete --force "$ID"
+	if [[ -n $cgroups_path ]]; then
+		at_case_exit remove_cgroups "${cgroups_path//@ID@/$ID}"
+	fi
+	runc run --bundle "$bundle" "$ID" >"$CASE_DIR/runc.out" 2>"$CASE_DIR/runc.err" &
+	runc_pid=$!
+	track_pid "$runc_pid"
+	deadline=$((SECONDS + 30))
+	until [[ -s $gate/child ]]; do
+		running "$runc_pid" || fail "runc run exited early: $(head -n3 "$CASE_DIR/runc.err")"
+		[[ $SECONDS -lt $deadline ]] || fail "the container did not start within 30 s"
+		sleep 0.05
+	done
+	INIT=$(runc state "$ID" | jq -r .pid)
+	MEMBER_NS=$(cat "$gate/child")
+	NS=$(pidns_of "$INIT")
+	CGROUP=$(sed -n 's/^0:://p' "/proc/$INIT/cgroup")
+	detail "container $ID: init $INIT, pidns $NS, /proc/$INIT/cgroup:" \
+		"$(sed 's/^/  /' "/proc/$INIT/cgroup")"
+	# The member is the init's child with that namespace pid, once it has exec'd sleep.
+	MEMBER=""
+	until [[ -n $MEMBER ]]; do
+		for pid in $(children_of "$INIT"); do
+			if [[ $(cat "/proc/$pid/comm" 2>/dev/null) == sleep &&
+				$(ns_pid_of "$pid" 2>/dev/null) == "$MEMBER_NS" ]]; then
+				MEMBER=$pid
+			fi
+		done
+		[[ $SECONDS -lt $deadline ]] ||
+			fail "no child of the container's init $INIT is 'sleep' with ns pid $MEMBER_NS"
+		sleep 0.05
+	done
+	touch "$gate/go"
+	wait_child "$runc_pid" 30 || rc=$?
+	assert_eq "runc run exit status (the container's exit code)" 4 "$rc"
+}
+
+# check_container_events: what the agent must say about the container just run.
+check_container_events()
+{
+	local ev
+	focus "$INIT" "$MEMBER"
+	ev=$(expect_one "exit of container init $INIT" ".type == \"exit\" and .pid == $INIT")
+	assert_fields "$ev" "exit of container init $INIT" \
+		.comm '"sh"' .exit_code 4 .signal null .ns_pid 1 .pidns "$NS" \
+		.container_id "\"$ID\"" .cgroup "$(jq -n --arg c "$CGROUP" '$c')"
+	ev=$(expect_one "teardown SIGKILL of container member $MEMBER" \
+		".type == \"signal\" and .pid == $MEMBER and .sig == 9")
+	assert_fields "$ev" "teardown SIGKILL of container member $MEMBER" \
+		.comm '"sleep"' .origin '"pidns_teardown"' .code '"SI_KERNEL"' .sender_pid "$INIT" \
+		.ns_pid "$MEMBER_NS" .pidns "$NS" .container_id "\"$ID\""
+	ev=$(expect_one "exit of container member $MEMBER" ".type == \"exit\" and .pid == $MEMBER")
+	assert_fields "$ev" "exit of container member $MEMBER" \
+		.signal '"SIGKILL"' .ppid "$INIT" .ns_pid "$MEMBER_NS" .pidns "$NS" \
+		.container_id "\"$ID\""
+	# Every event about a process of the container's namespace names the container.
+	assert_count "events in pidns $NS without container_id $ID" 0 \
+		".pidns == $NS and .container_id != \"$ID\""
+	ev=$(expect_one "teardown of container $ID" ".type == \"teardown\" and .pid == $INIT")
+	assert_fields "$ev" "teardown of container $ID" \
+		.container_id "\"$ID\"" .pidns "$NS" .members 1 .sigkilled 1 \
+		.sigkilled_without_sigterm 1 .sigkilled_pids "[$MEMBER]" .grace_ns null
+}
+
+# runc's default placement: cgroup "/<id>" (cgroupsPath unset).
+case_container()
+{
+	start_agent trace --json -e all
+	run_container ""
+	stop_agent
+	assert_eq "the init's cgroup v2 path" "/$ID" "$CGROUP"
+	check_container_events
+}
+
+# A kubelet (cgroupfs driver) layout: /kubepods/besteffort/pod<uid>/<id>.
+case_container_kubepods()
+{
+	local pod_uid
+	pod_uid=$(cat /proc/sys/kernel/random/uuid)
+	start_agent trace --json -e all
+	run_container "/kubepods/besteffort/pod$pod_uid/@ID@"
+	stop_agent
+	assert_eq "the init's cgroup v2 path" "/kubepods/besteffort/pod$pod_uid/$ID" "$CGROUP"
+	check_container_events
+}
+
+# A kubelet (systemd driver) + containerd naming: .../cri-containerd-<id>.scope.
+case_container_systemd_naming()
+{
+	local pod_uid slice
+	pod_uid=$(cat /proc/sys/kernel/random/uuid)
+	slice="/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${pod_uid//-/_}.slice"
+	start_agent trace --json -e all
+	run_container "$slice/cri-containerd-@ID@.scope"
+	stop_agent
+	assert_eq "the init's cgroup v2 path" "$slice/cri-containerd-$ID.scope" "$CGROUP"
+	check_container_events
+}
+
+# --container with a 12-digit id prefix: the container's events and nothing else.
+case_container_filter()
+{
+	local other
+	CONTAINER_ID=$(new_container_id)
+	# Differs from CONTAINER_ID in every digit.
+	other=$(tr '0-9a-f' 'a-f0-9' <<<"$CONTAINER_ID")
+	start_agent --name all trace --json -e all
+	start_agent --name filtered trace --json -e all --container "${CONTAINER_ID:0:12}"
+	start_agent --name other trace --json -e all --container "${other:0:12}"
+	scenario exit_code blocked 7
+	run_container ""
+	stop_named_agent other
+	stop_named_agent filtered
+	stop_named_agent all
+	EVENTS=$CASE_DIR/all.out
+	assert_count "host events (the exit_code scenario's child) in the unfiltered output" 1 \
+		".type == \"exit\" and .pid == $(kv child)"
+	EVENTS=$CASE_DIR/filtered.out
+	focus "$INIT" "$MEMBER"
+	assert_count "events of other containers or the host with --container ${ID:0:12}" 0 \
+		".container_id != \"$ID\""
+	assert_count "exit of container init $INIT with --container ${ID:0:12}" 1 \
+		".type == \"exit\" and .pid == $INIT"
+	assert_count "teardown SIGKILL of $MEMBER with --container ${ID:0:12}" 1 \
+		".type == \"signal\" and .pid == $MEMBER and .origin == \"pidns_teardown\""
+	EVENTS=$CASE_DIR/other.out
+	assert_count "events with --container ${other:0:12} (no such container)" 0 true
+}
+
+run_case container_events case_container
+run_case container_kubepods_cgroup case_container_kubepods
+run_case container_systemd_style_cgroup case_container_systemd_naming
+run_case container_filter case_container_filter
+finish

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# A pid namespace's init exits while two members still run: the kernel SIGKILLs both
+# (zap_pid_ns_processes, si_code SI_KERNEL, sent by the dying init). The agent must tell
+# those apart from a user's kill -9, place every event in the namespace, and sum the
+# teardown up in one `teardown` event.
+# Cases run indirectly, through run_case:
+# shellcheck disable=SC2317
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+# The checks both teardown cases share. Sets INIT, NS, S1, S2, S1_NS, S2_NS.
+check_teardown_sigkills()
+{
+	local s s_ns idx ev
+	INIT=$(kv init)
+	NS=$(kv pidns)
+	S1=$(kv sleeper1)
+	S2=$(kv sleeper2)
+	S1_NS=$(kv sleeper1_ns)
+	S2_NS=$(kv sleeper2_ns)
+	focus "$INIT" "$S1" "$S2"
+	assert_eq "scenario: the sleepers were gone once the init was reaped" 1 "$(kv sleepers_gone)"
+
+	assert_count "teardown SIGKILLs sent by init $INIT" 2 \
+		".type == \"signal\" and .origin == \"pidns_teardown\" and .sender_pid == $INIT"
+	for s in "$S1:$S1_NS:1" "$S2:$S2_NS:2"; do
+		IFS=: read -r s s_ns idx <<<"$s"
+		ev=$(expect_one "teardown SIGKILL of sleeper $s" \
+			".type == \"signal\" and .pid == $s and .sig == 9")
+		assert_fields "$ev" "teardown SIGKILL of sleeper $s" \
+			.comm "\"ns_sleeper$idx\"" .signal '"SIGKILL"' .code '"SI_KERNEL"' \
+			.origin '"pidns_teardown"' .sender_pid "$INIT" .sender_comm '"ns_init"' \
+			.pidns "$NS" .ns_pid "$s_ns" .result '"delivered"'
+		ev=$(expect_one "exit of sleeper $s" ".type == \"exit\" and .pid == $s")
+		assert_fields "$ev" "exit of sleeper $s" \
+			.comm "\"ns_sleeper$idx\"" .ppid "$INIT" .parent_comm '"ns_init"' \
+			.exit_code null .signal '"SIGKILL"' .pidns "$NS" .ns_pid "$s_ns"
+	done
+	ev=$(expect_one "exit of init $INIT" ".type == \"exit\" and .pid == $INIT")
+	assert_fields "$ev" "exit of init $INIT" \
+		.comm '"ns_init"' .ppid "$(kv parent)" .parent_comm '"pidns"' .exit_code 0 \
+		.signal null .pidns "$NS" .ns_pid 1
+	assert_count "user-origin SIGKILLs of the sleepers" 0 \
+		".type == \"signal\" and .sig == 9 and .origin != \"pidns_teardown\" and (.pid == $S1 or .pid == $S2)"
+}
+
+# The init exits without warning: both members die by SIGKILL alone.
+case_teardown()
+{
+	local ev
+	start_agent trace --json -e all
+	scenario pidns plain
+	stop_agent
+	check_teardown_sigkills
+	ev=$(expect_one "teardown of the namespace of init $INIT" \
+		".type == \"teardown\" and .pid == $INIT")
+	assert_fields "$ev" "teardown of the namespace of init $INIT" \
+		.comm '"ns_init"' .pidns "$NS" .ns_pid 1 .members 2 .sigkilled 2 \
+		.sigkilled_without_sigterm 2 \
+		'.sigkilled_pids | sort' "[$(printf '%s\n' "$S1" "$S2" | sort -n | paste -sd,)]" \
+		.grace_ns null '.duration_ns | type' '"number"'
+}
+
+# The init SIGTERMs sleeper 1 (which ignores it), waits 50 ms and exits: sleeper 1 was
+# warned, sleeper 2 was not.
+case_teardown_after_sigterm()
+{
+	local ev
+	start_agent trace --json -e all
+	scenario pidns sigterm
+	stop_agent
+	check_teardown_sigkills
+	ev=$(expect_one "SIGTERM from init $INIT to sleeper $S1" \
+		".type == \"signal\" and .pid == $S1 and .sig == 15")
+	assert_fields "$ev" "SIGTERM from init $INIT to sleeper $S1" \
+		.signal '"SIGTERM"' .sender_pid "$INIT" .sender_comm '"ns_init"' .code '"SI_USER"' \
+		.origin '"user"' .result '"ignored"' .pidns "$NS" .ns_pid "$S1_NS"
+	ev=$(expect_one "teardown of the namespace of init $INIT" \
+		".type == \"teardown\" and .pid == $INIT")
+	assert_fields "$ev" "teardown of the namespace of init $INIT" \
+		.members 2 .sigkilled 2 .sigkilled_without_sigterm 1 \
+		'.sigkilled_pids | sort' "[$(printf '%s\n' "$S1" "$S2" | sort -n | paste -sd,)]"
+	# The init slept 50 ms between its SIGTERM and its exit.
+	assert_true "teardown grace_ns covers the init's 50 ms between SIGTERM and exit" "$ev" \
+		'(.grace_ns | type) == "number" and .grace_ns >= 50000000'
+}
+
+# The members of a torn-down namespace are reaped by the dying init without a wait() of
+# theirs to count: autoreap.
+case_teardown_reaps()
+{
+	local s ev
+	start_agent trace --json -e reap
+	scenario pidns plain
+	stop_agent
+	INIT=$(kv init)
+	focus "$INIT" "$(kv sleeper1)" "$(kv sleeper2)"
+	for s in "$(kv sleeper1)" "$(kv sleeper2)"; do
+		ev=$(expect_one "reap of torn-down member $s" ".type == \"reap\" and .pid == $s")
+		assert_fields "$ev" "reap of torn-down member $s" \
+			.reaper_pid "$INIT" .reaper_comm '"ns_init"' .autoreap true \
+			.pidns "$(kv pidns)"
+	done
+}
+
+run_case pidns_teardown case_teardown
+run_case pidns_teardown_after_sigterm case_teardown_after_sigterm
+run_case pidns_teardown_reaps case_teardown_reaps
+finish
