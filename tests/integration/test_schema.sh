@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The JSON event schema of SPEC.md ("Events"): every event, of every process on the host, has
+# exactly the common keys plus its type's keys (pod/namespace/container only when known),
+# each with the right kind of value.
+# Cases run indirectly, through run_case:
+# shellcheck disable=SC2317
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+# jq: one string per thing wrong with the input event; nothing for a good one.
+# shellcheck disable=SC2016 # jq variables
+SCHEMA_PROBLEMS='
+def common: ["type", "time", "pid", "comm", "ns_pid", "pidns", "container_id", "cgroup"];
+def per_type: {
+	fork: ["ppid", "parent_comm"],
+	exit: ["ppid", "parent_comm", "exit_code", "signal", "core_dumped", "lifetime_ns"],
+	reap: ["reaper_pid", "reaper_comm", "latency_ns", "autoreap"],
+	reparent: ["old_ppid", "old_parent_comm", "new_ppid", "new_parent_comm", "reaper_kind",
+	           "reaper_in_pidns"],
+	signal: ["sig", "signal", "sender_pid", "sender_comm", "code", "origin", "result"],
+	teardown: ["members", "sigkilled", "sigkilled_without_sigterm", "sigkilled_pids",
+	           "grace_ns", "duration_ns"]
+};
+def optional: ["pod", "namespace", "container"];
+def count: type == "number" and . >= 0 and . == floor;
+def pid: type == "number" and . >= 1 and . == floor;
+def str: type == "string";
+def bool: type == "boolean";
+def check($k; ok): if has($k) and (.[$k] | ok) then empty else "\($k)=\(.[$k] | tojson)" end;
+if (per_type[.type? // ""] == null) then "unknown type \(.type | tojson)"
+else
+	((common + per_type[.type]) | sort) as $want
+	| ((keys - optional) | sort) as $got
+	| (if $got != $want then
+		"keys: missing \($want - $got | join(",")), unexpected \($got - $want | join(","))"
+	  else empty end),
+	check("time"; str and test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$")),
+	check("pid"; pid), check("comm"; str), check("ns_pid"; pid), check("pidns"; pid),
+	check("container_id"; str and test("^([0-9a-f]{64})?$")), check("cgroup"; str),
+	(optional[] as $k | if has($k) then check($k; str) else empty end),
+	(if .type == "fork" then check("ppid"; count), check("parent_comm"; str)
+	 elif .type == "exit" then
+		check("ppid"; count), check("parent_comm"; str),
+		check("exit_code"; . == null or (count and . <= 255)),
+		check("signal"; . == null or (str and startswith("SIG"))),
+		check("core_dumped"; bool), check("lifetime_ns"; count),
+		(if (.exit_code == null) == (.signal == null) then
+			"exit_code=\(.exit_code | tojson) and signal=\(.signal | tojson): exactly one is null"
+		 else empty end)
+	 elif .type == "reap" then
+		check("reaper_pid"; count), check("reaper_comm"; str), check("latency_ns"; . == null or count),
+		check("autoreap"; bool)
+	 elif .type == "reparent" then
+		check("old_ppid"; count), check("old_parent_comm"; str), check("new_ppid"; pid),
+		check("new_parent_comm"; str),
+		check("reaper_kind"; . == "thread" or . == "subreaper" or . == "pidns_init" or . == "host_init"),
+		check("reaper_in_pidns"; bool)
+	 elif .type == "signal" then
+		check("sig"; count and . >= 1 and . <= 64), check("signal"; str and startswith("SIG")),
+		check("sender_pid"; count), check("sender_comm"; str),
+		check("code"; str or (type == "number" and . == floor)),
+		check("origin"; . == "user" or . == "kernel" or . == "pidns_teardown"),
+		check("result"; . == "delivered" or . == "ignored" or . == "already_pending"
+		                or . == "overflow_fail" or . == "lose_info")
+	 else
+		check("members"; count), check("sigkilled"; count),
+		check("sigkilled_without_sigterm"; count),
+		check("sigkilled_pids"; type == "array" and length <= 64 and all(.[]; pid)),
+		check("grace_ns"; . == null or count), check("duration_ns"; count),
+		(if .sigkilled > .members or .sigkilled_without_sigterm > .sigkilled
+		    or (.sigkilled_pids | length) > .sigkilled then
+			"counts do not add up: members \(.members), sigkilled \(.sigkilled), without sigterm \(.sigkilled_without_sigterm), \(.sigkilled_pids | length) pids"
+		 else empty end)
+	 end)
+end'
+
+case_schema()
+{
+	local bad types
+	start_agent trace --json -e all
+	scenario exit_code blocked 7
+	scenario exit_code ignore 7
+	scenario killed_by 15
+	scenario pidns sigterm
+	scenario orphan subreaper
+	scenario leader_exits_first
+	stop_agent
+	bad=$(jq -c '{event: ., problems: [('"$SCHEMA_PROBLEMS"')]} | select(.problems != [])' \
+		"$EVENTS" | sed -n 1,10p)
+	if [[ -n $bad ]]; then
+		detail "$bad"
+		fail "$(jq -sc 'length' <<<"$bad" | sed 's/^10$/10 or more/') events break the schema, first: $(sed -n 1p <<<"$bad" | jq -c .problems)"
+	fi
+	# The scenarios above produce every type of event.
+	types=$(jq -r .type "$EVENTS" | sort -u | paste -sd,)
+	assert_eq "event types seen" "exit,fork,reap,reparent,signal,teardown" "$types"
+}
+
+run_case schema_every_event case_schema
+finish

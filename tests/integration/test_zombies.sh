@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# `reapwatch zombies`: the zombies present now, under the parent that does not reap them,
+# with an exact age when an agent was running when they died, and null when nobody knows.
+# Cases run indirectly, through run_case:
+# shellcheck disable=SC2317
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+HOST_PIDNS=$(pidns_of $$)
+ZOMBIE_KEYS='["age_seconds","comm","container_id","ns_pid","parent_comm","pid","pidns","ppid"]'
+
+now_us()
+{
+	echo $(($(date +%s%N) / 1000))
+}
+
+# Start the zombies scenario in the background; sets PARENT, CHILDREN, SCEN_OUT.
+start_zombie_parent()
+{
+	local deadline
+	SCEN_OUT=$CASE_DIR/zombies.out
+	"$SCENARIOS/zombies" >"$SCEN_OUT" 2>"$CASE_DIR/zombies.err" &
+	PARENT=$!
+	track_pid "$PARENT"
+	deadline=$((SECONDS + 20))
+	until grep -q '^ready=1$' "$SCEN_OUT"; do
+		running "$PARENT" || fail "scenario zombies exited early"
+		[[ $SECONDS -lt $deadline ]] || fail "scenario zombies not ready within 20 s"
+		sleep 0.05
+	done
+	CHILDREN=("$(kv child1)" "$(kv child2)" "$(kv child3)")
+	focus "$PARENT" "${CHILDREN[@]}"
+}
+
+# zombies_cli ARGS...: run `reapwatch zombies ARGS...`; its stdout is in $ZOMBIES_OUT.
+zombies_cli()
+{
+	local rc=0
+	ZOMBIES_OUT=$CASE_DIR/zombies-cli.$RANDOM.out
+	timeout -k 5 30 "$AGENT" zombies "$@" >"$ZOMBIES_OUT" 2>"$CASE_DIR/zombies-cli.err" ||
+		rc=$?
+	[[ $rc -eq 0 ]] || fail "reapwatch zombies $*: exit status $rc: $(head -n3 "$CASE_DIR/zombies-cli.err")"
+}
+
+# The zombie's JSON object; exactly SPEC's keys, and the facts the test knows.
+check_zombie_object()
+{
+	local child=$1 obj
+	obj=$(jq -c "select(.pid == $child)" "$ZOMBIES_OUT")
+	[[ $(grep -c . <<<"$obj" || true) -eq 1 ]] || {
+		detail "zombies --json output:" "$(cat "$ZOMBIES_OUT")"
+		fail "zombies --json: expected one object for zombie $child, got: $obj"
+	}
+	assert_fields "$obj" "zombies --json: zombie $child" \
+		'keys' "$ZOMBIE_KEYS" .comm '"zmb_child"' .ppid "$PARENT" \
+		.parent_comm '"zmb_parent"' .container_id '""' .pidns "$HOST_PIDNS" .ns_pid "$child"
+	ZOMBIE_OBJ=$obj
+}
+
+# Zombies that died while an agent ran: their age is exact.
+case_exact_age()
+{
+	local child before after lo hi
+	start_agent trace --json -e exit
+	start_zombie_parent
+	sleep 1.2
+	before=$(now_us)
+	zombies_cli --json
+	after=$(now_us)
+	check_json_lines "$ZOMBIES_OUT"
+	# Age lies between (run start - all were zombies) and (run end - before any exited).
+	lo=$(((before - $(kv zombies_by_us)) / 1000))
+	hi=$(((after - $(kv exited_after_us)) / 1000))
+	detail "age must be within [$lo, $hi] ms (+-2 ms)"
+	for child in "${CHILDREN[@]}"; do
+		check_zombie_object "$child"
+		assert_true "zombies --json: age of $child within [$lo, $hi] ms" "$ZOMBIE_OBJ" \
+			"(.age_seconds | type) == \"number\" and .age_seconds * 1000 >= $lo - 2 and .age_seconds * 1000 <= $hi + 2"
+	done
+	zombies_cli --json --min-age 3600
+	for child in "${CHILDREN[@]}"; do
+		if grep -qw "\"pid\":$child" "$ZOMBIES_OUT"; then
+			fail "zombies --min-age 3600 lists the zombie $child, which is about a second old"
+		fi
+	done
+	# Text output: the parent and each of its zombies.
+	zombies_cli
+	assert_contains "zombies (text): the parent" "$ZOMBIES_OUT" "$PARENT"
+	for child in "${CHILDREN[@]}"; do
+		grep -qw -- "$child" "$ZOMBIES_OUT" || {
+			detail "$(cat "$ZOMBIES_OUT")"
+			fail "zombies (text): zombie $child not listed"
+		}
+	done
+	kill -TERM "$PARENT"
+	stop_agent
+}
+
+# Zombies that died while no agent ran: nobody knows their age.
+case_unknown_age()
+{
+	local child
+	if pgrep -x reapwatch >/dev/null; then
+		skip "another reapwatch runs on this host; it may know the zombies' age"
+	fi
+	start_zombie_parent
+	zombies_cli --json
+	check_json_lines "$ZOMBIES_OUT"
+	for child in "${CHILDREN[@]}"; do
+		check_zombie_object "$child"
+		assert_fields "$ZOMBIE_OBJ" "zombies --json: zombie $child (died with no agent running)" \
+			.age_seconds null
+	done
+}
+
+run_case zombies_exact_age case_exact_age
+run_case zombies_unknown_age case_unknown_age
+finish
