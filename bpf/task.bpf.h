@@ -84,14 +84,6 @@ static __always_inline void fill_peer(struct rw_peer *peer, struct task_struct *
 	copy_comm(peer->comm, task->group_leader);
 }
 
-/* The same from a pointer we computed ourselves (not BTF-typed for the verifier). */
-static __always_inline void fill_peer_probed(struct rw_peer *peer, struct task_struct *task)
-{
-	peer->pid = BPF_CORE_READ(task, tgid);
-	peer->_pad = 0;
-	BPF_CORE_READ_INTO(&peer->comm, task, group_leader, comm);
-}
-
 /*
  * The status word wait_task_zombie() will hand the parent: the group exit code
  * when the whole group was told to exit (exit_group(), a fatal signal), else the
