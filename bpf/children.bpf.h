@@ -5,8 +5,8 @@
  * and do_wait_thread() / forget_original_parent() take them thread by thread,
  * starting with the current one, oldest child first.
  *
- * List nodes lead to computed pointers (container_of); bpf_rdonly_cast() turns
- * them back into BTF-typed task_structs so fields stay plain (fault-safe) loads.
+ * List nodes lead to computed pointers (container_of); as_task() turns them back
+ * into BTF-typed task_structs so fields stay plain (fault-safe) loads.
  */
 #ifndef REAPWATCH_CHILDREN_BPF_H
 #define REAPWATCH_CHILDREN_BPF_H
@@ -14,21 +14,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
-
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-
-static __always_inline struct task_struct *as_task(__u64 addr)
-{
-	return bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct task_struct));
-}
-
-static __always_inline struct list_head *as_list(__u64 addr)
-{
-	return bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct list_head));
-}
-
-#define task_of(node, member)                                                                      \
-	as_task((__u64)(node) - bpf_core_field_offset(struct task_struct, member))
+#include "task.bpf.h"
 
 /* Addresses, not pointers: the state lives on the stack across bpf_loop() steps. */
 struct children_walk {
