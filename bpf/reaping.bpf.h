@@ -31,6 +31,7 @@
 #include <bpf/bpf_helpers.h>
 #include "events.bpf.h"
 #include "reapwatch.h"
+#include "children.bpf.h"
 #include "task.bpf.h"
 
 #define RW_SIGCHLD 17
@@ -96,17 +97,14 @@ static __always_inline void reaping_on_exit(struct task_struct *task, const stru
 static __always_inline bool wait_selects(int wo_type, struct pid *wo_pid,
 					 struct task_struct *child)
 {
-	struct signal_struct *sig;
-
 	if (wo_type == bpf_core_enum_value(enum pid_type, PIDTYPE_MAX) || !wo_pid)
 		return true;
 	if (wo_type == bpf_core_enum_value(enum pid_type, PIDTYPE_PID))
-		return BPF_CORE_READ(child, thread_pid) == wo_pid;
-	sig = BPF_CORE_READ(child, signal);
+		return child->thread_pid == wo_pid;
 	if (wo_type == bpf_core_enum_value(enum pid_type, PIDTYPE_TGID))
-		return BPF_CORE_READ(sig, pids[PIDTYPE_TGID]) == wo_pid;
+		return child->signal->pids[PIDTYPE_TGID] == wo_pid;
 	if (wo_type == bpf_core_enum_value(enum pid_type, PIDTYPE_PGID))
-		return BPF_CORE_READ(sig, pids[PIDTYPE_PGID]) == wo_pid;
+		return child->signal->pids[PIDTYPE_PGID] == wo_pid;
 	return false;
 }
 
@@ -126,13 +124,14 @@ static __always_inline bool blocked_waiter_takes(struct task_struct *parent,
 	size_t wait_off = bpf_core_field_offset(struct wait_opts, child_wait);
 
 	for (int i = 0; i < MAX_QUEUED_WAITERS && pos && pos != head; i++) {
-		struct wait_opts *wo = (void *)pos - entry_off - wait_off;
-		int flags = BPF_CORE_READ(wo, wo_flags);
+		struct wait_opts *wo = bpf_rdonly_cast((void *)pos - entry_off - wait_off,
+						       bpf_core_type_id_kernel(struct wait_opts));
+		int flags = wo->wo_flags;
 
 		if ((flags & RW_WEXITED) && !(flags & RW_WNOWAIT) &&
-		    wait_selects(BPF_CORE_READ(wo, wo_type), BPF_CORE_READ(wo, wo_pid), leader))
+		    wait_selects(wo->wo_type, wo->wo_pid, leader))
 			return true;
-		pos = BPF_CORE_READ(pos, next);
+		pos = pos->next;
 	}
 	return false;
 }
@@ -178,92 +177,51 @@ static __always_inline void reaping_on_child_signal(int code, struct kernel_sigi
 	}
 }
 
-/* One wait()'s walk: its process's threads, each thread's children, in kernel order. */
+/* One wait()'s walk of its process's children, in the order do_wait() scans them. */
 struct wait_walk {
-	struct task_struct *waiter;   /* current */
-	struct task_struct *thread;   /* whose children we are walking */
-	struct list_head *threads;    /* &signal->thread_head */
-	struct list_head *children;   /* &thread->children */
-	struct list_head *pos;	      /* current entry in children */
-	struct list_head *cursor;     /* current thread's node in thread_head, NULL: current */
-	struct pid *wo_pid;
-	size_t sibling_off;
-	size_t thread_node_off;
+	struct children_walk kids;
+	__u64 wo_pid;
 	__u64 now;
 };
 
-/* Move to the next thread whose children to scan: current first, as do_wait() does,
- * then the others in thread_head order. False when none is left. */
-static __always_inline bool next_thread(struct wait_walk *w)
-{
-	/* Locals, not w->...: BPF_CORE_READ() would relocate our own struct's fields too. */
-	struct list_head *threads = w->threads, *cursor = w->cursor, *node, *children;
-	struct task_struct *thread;
-
-	node = cursor ? BPF_CORE_READ(cursor, next) : BPF_CORE_READ(threads, next);
-	if (node && node != threads && (void *)node - w->thread_node_off == w->waiter)
-		node = BPF_CORE_READ(node, next);
-	if (!node || node == threads)
-		return false;
-	thread = (void *)node - w->thread_node_off;
-	children = &thread->children;
-	w->cursor = node;
-	w->thread = thread;
-	w->children = children;
-	w->pos = BPF_CORE_READ(children, next);
-	return true;
-}
-
 static long wait_walk_step(__u32 i, struct wait_walk *w)
 {
-	struct list_head *pos = w->pos;
-	struct task_struct *child, *waiter = w->waiter;
-	struct pid *wo_pid = w->wo_pid;
+	struct task_struct *child, *waiter;
 	struct rw_proc_state *st;
+	bool end = false;
 	__u64 key;
 
-	if (!pos || pos == w->children)
-		return next_thread(w) ? 0 : 1;
-	child = (void *)pos - w->sibling_off;
-	w->pos = BPF_CORE_READ(pos, next);
-	if (BPF_CORE_READ(child, exit_state) != RW_EXIT_ZOMBIE)
+	child = children_walk_step(&w->kids, &end);
+	if (!child)
+		return end;
+	if (child->exit_state != RW_EXIT_ZOMBIE)
 		return 0;
 	key = (__u64)child;
 	st = bpf_map_lookup_elem(&procs, &key);
 	if (!st || st->autoreap)
 		return 0;
 	/* We cannot see wo_type here: a pid matches as a pid, a tgid or a pgid. */
-	if (wo_pid && BPF_CORE_READ(child, thread_pid) != wo_pid &&
-	    !wait_selects(bpf_core_enum_value(enum pid_type, PIDTYPE_PGID), wo_pid, child))
+	if (w->wo_pid && (__u64)child->thread_pid != w->wo_pid &&
+	    (__u64)child->signal->pids[PIDTYPE_PGID] != w->wo_pid)
 		return 0;
 	st->how = RW_REAP_WAIT_ENTRY;
 	st->reap_ns = w->now;
 	if (!st->zombie_ns)
 		st->zombie_ns = st->exit_ns;
+	waiter = bpf_get_current_task_btf();
 	/* A dying namespace init reaping in zap_pid_ns_processes(): no wait() was asked. */
-	if (BPF_CORE_READ(waiter, flags) & RW_PF_EXITING)
+	if (waiter->flags & RW_PF_EXITING)
 		st->autoreap = 1;
-	fill_peer_probed(&st->reaper, waiter);
+	fill_peer(&st->reaper, waiter);
 	return 1;
 }
 
 static __always_inline void reaping_on_wait(struct pid *wo_pid, __u64 now)
 {
-	struct task_struct *current = bpf_get_current_task_btf();
-	struct wait_walk w = {
-		.waiter = current,
-		.thread = current,
-		.threads = &current->signal->thread_head,
-		.children = &current->children,
-		.wo_pid = wo_pid,
-		.sibling_off = bpf_core_field_offset(struct task_struct, sibling),
-		.thread_node_off = bpf_core_field_offset(struct task_struct, thread_node),
-		.now = now,
-	};
-	struct list_head *children = w.children;
+	struct wait_walk w = { .wo_pid = (__u64)wo_pid, .now = now };
 	long n;
 
-	w.pos = BPF_CORE_READ(children, next);
+	children_walk_start(&w.kids, bpf_get_current_task_btf());
 	n = bpf_loop(wait_walk_max, wait_walk_step, &w, 0);
 	if (n >= wait_walk_max)
 		count(RW_CTR_WAIT_WALK_CUT);

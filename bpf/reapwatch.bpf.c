@@ -16,6 +16,7 @@
 #include "events.bpf.h"
 #include "task.bpf.h"
 #include "reaping.bpf.h"
+#include "orphans.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -59,9 +60,13 @@ int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
 	struct rw_proc proc = {};
 	__u64 now;
 
-	if (!group_dead || !(wanted(RW_REC_EXIT) || track_reaping))
+	if (!group_dead)
 		return 0;
 	now = bpf_ktime_get_ns();
+	orphans_on_exit(task, now);
+	orphans_on_father_exit(task, now);
+	if (!(wanted(RW_REC_EXIT) || track_reaping))
+		return 0;
 	fill_proc(&proc, task);
 	if (track_reaping)
 		reaping_on_exit(task, &proc, now);
@@ -94,8 +99,8 @@ static __always_inline bool is_pidns_teardown_kill(int sig, int code, struct tas
 		return false;
 	if (!(current->flags & RW_PF_EXITING))
 		return false;
-	reaper = BPF_CORE_READ(task_pidns(target), child_reaper);
-	return reaper && BPF_CORE_READ(reaper, tgid) == current->tgid;
+	reaper = task_pidns(target)->child_reaper;
+	return reaper && reaper->tgid == current->tgid;
 }
 
 SEC("tp_btf/signal_generate")
@@ -163,6 +168,8 @@ int BPF_PROG(handle_free, struct task_struct *task)
 	__u64 key = (__u64)task;
 	__u64 now;
 
+	now = bpf_ktime_get_ns();
+	orphans_on_free(task, now);
 	if (!track_reaping)
 		return 0;
 	st = bpf_map_lookup_elem(&procs, &key);
@@ -171,7 +178,6 @@ int BPF_PROG(handle_free, struct task_struct *task)
 		return 0;
 	if (!wanted(RW_REC_REAP))
 		goto out;
-	now = bpf_ktime_get_ns();
 	rec = reserve(sizeof(*rec), RW_REC_REAP, now);
 	if (!rec)
 		goto out;

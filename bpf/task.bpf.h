@@ -22,6 +22,22 @@
  * pointer (container_of, a variable array index) still goes through BPF_CORE_READ().
  */
 
+/* Make a computed address (container_of, a probe read) BTF-typed again (v6.2+). */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+static __always_inline struct task_struct *as_task(__u64 addr)
+{
+	return bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct task_struct));
+}
+
+static __always_inline struct list_head *as_list(__u64 addr)
+{
+	return bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct list_head));
+}
+
+#define task_of(node, member)                                                                      \
+	as_task((__u64)(node) - bpf_core_field_offset(struct task_struct, member))
+
 /*
  * The cgroup v2 id of a task: what bpf_get_current_cgroup_id() returns for current.
  * Before v5.5 (67c0496e87d1 "kernfs: convert kernfs_node->id from union
@@ -47,7 +63,7 @@ static __always_inline struct pid_namespace *pid_innermost(struct pid *pid, __u3
 	bpf_core_read(&upid, sizeof(upid), &pid->numbers[lvl]);
 	*level = lvl;
 	*nr = upid.nr;
-	return upid.ns;
+	return bpf_rdonly_cast(upid.ns, bpf_core_type_id_kernel(struct pid_namespace));
 }
 
 static __always_inline struct pid_namespace *task_pidns(struct task_struct *task)
@@ -71,7 +87,7 @@ static __always_inline void fill_proc(struct rw_proc *proc, struct task_struct *
 	proc->pid = task->tgid;
 	/* The leader's pid is the thread-group id in every namespace. */
 	ns = pid_innermost(leader->thread_pid, &proc->ns_pid, &proc->pidns_level);
-	proc->pidns = BPF_CORE_READ(ns, ns.inum);
+	proc->pidns = ns->ns.inum;
 	proc->cgroup_id = task_cgroup_id(task);
 	proc->start_ns = leader->start_time;
 	copy_comm(proc->comm, leader);
@@ -82,14 +98,6 @@ static __always_inline void fill_peer(struct rw_peer *peer, struct task_struct *
 	peer->pid = task->tgid;
 	peer->_pad = 0;
 	copy_comm(peer->comm, task->group_leader);
-}
-
-/* The same from a pointer we computed ourselves (not BTF-typed for the verifier). */
-static __always_inline void fill_peer_probed(struct rw_peer *peer, struct task_struct *task)
-{
-	peer->pid = BPF_CORE_READ(task, tgid);
-	peer->_pad = 0;
-	BPF_CORE_READ_INTO(&peer->comm, task, group_leader, comm);
 }
 
 /*

@@ -45,6 +45,9 @@ enum rw_counter {
 	RW_CTR_RINGBUF_LOST = 0, /* bpf_ringbuf_reserve() failed: an event was lost */
 	RW_CTR_PROCS_FULL,	 /* an exited process could not be tracked: state map full */
 	RW_CTR_WAIT_WALK_CUT,	 /* a wait()'s walk of the waiter's children hit its bound */
+	RW_CTR_ORPHAN_WALK_CUT,	 /* a dying father had more children than we walk */
+	RW_CTR_ORPHANS_FULL,	 /* an orphan's adopter could not be remembered for checking */
+	RW_CTR_REPARENT_CORRECTED, /* the adopter predicted at the father's exit was not the one */
 	RW_CTR_MAX,
 };
 
@@ -107,6 +110,30 @@ struct rw_signal_record {
 	__u8 origin;  /* enum rw_signal_origin */
 	__u8 group;   /* sent to the whole thread group */
 	__u16 _pad;
+};
+
+/* Who adopts an orphan (kernel/exit.c, find_new_reaper()). */
+enum rw_reaper_kind {
+	RW_REAPER_THREAD = 0,	  /* another thread of the dead father's process */
+	RW_REAPER_SUBREAPER = 1,  /* nearest PR_SET_CHILD_SUBREAPER ancestor */
+	RW_REAPER_PIDNS_INIT = 2, /* the pid namespace's init (a container's PID 1) */
+	RW_REAPER_HOST_INIT = 3,  /* the host's init */
+};
+
+/*
+ * A process lost its parent and was handed to a reaper. Sent at the father's exit,
+ * from the kernel's own rule replayed there; if the orphan's real parent later
+ * disagrees, a second record with `corrected` set gives the real adopter.
+ */
+struct rw_reparent_record {
+	struct rw_header hdr;
+	struct rw_proc orphan;
+	struct rw_peer old_parent;
+	struct rw_peer new_parent;
+	__u8 reaper_kind;     /* enum rw_reaper_kind */
+	__u8 reaper_in_pidns; /* the adopter's pid level is the orphan's */
+	__u8 corrected;
+	__u8 _pad[5];
 };
 
 /*

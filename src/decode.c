@@ -8,6 +8,7 @@ static const size_t record_size[RW_REC_MAX] = {
 	[RW_REC_EXIT] = sizeof(struct rw_exit_record),
 	[RW_REC_SIGNAL] = sizeof(struct rw_signal_record),
 	[RW_REC_REAP] = sizeof(struct rw_reap_record),
+	[RW_REC_REPARENT] = sizeof(struct rw_reparent_record),
 };
 
 /* The kernel's comm is NUL-padded but a 16-byte one has no NUL: copy with a bound. */
@@ -107,6 +108,17 @@ int decode_record(struct decoder *dec, const void *data, size_t size, struct eve
 	}
 	case RW_REC_REAP:
 		return decode_reap(dec, data, ev);
+	case RW_REC_REPARENT: {
+		const struct rw_reparent_record *rec = data;
+
+		decode_proc(dec, &rec->orphan, &ev->proc);
+		decode_peer(&rec->old_parent, &ev->reparent.old_parent);
+		decode_peer(&rec->new_parent, &ev->reparent.new_parent);
+		ev->reparent.kind = rec->reaper_kind;
+		ev->reparent.in_pidns = rec->reaper_in_pidns;
+		ev->reparent.corrected = rec->corrected;
+		break;
+	}
 	case RW_REC_SIGNAL: {
 		const struct rw_signal_record *rec = data;
 

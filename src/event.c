@@ -37,3 +37,18 @@ const char *signal_origin_name(enum rw_signal_origin origin)
 	}
 	return "unknown";
 }
+
+const char *reaper_kind_name(enum rw_reaper_kind kind)
+{
+	switch (kind) {
+	case RW_REAPER_THREAD:
+		return "thread";
+	case RW_REAPER_SUBREAPER:
+		return "subreaper";
+	case RW_REAPER_PIDNS_INIT:
+		return "pidns_init";
+	case RW_REAPER_HOST_INIT:
+		return "host_init";
+	}
+	return "unknown";
+}

@@ -59,6 +59,14 @@ struct ev_reap {
 	enum rw_reap_evidence how;
 };
 
+struct ev_reparent {
+	struct ev_peer old_parent;
+	struct ev_peer new_parent;
+	enum rw_reaper_kind kind;
+	bool in_pidns;	/* the adopter lives in the orphan's pid namespace */
+	bool corrected; /* the adopter predicted at the father's exit was wrong; this is it */
+};
+
 struct ev_signal {
 	struct ev_peer sender;
 	int sig;
@@ -77,6 +85,7 @@ struct event {
 		struct ev_fork fork;
 		struct ev_exit exit;
 		struct ev_reap reap;
+		struct ev_reparent reparent;
 		struct ev_signal signal;
 	};
 };
@@ -86,6 +95,9 @@ const char *event_type_name(enum rw_record_type type);
 
 /* "user", "kernel", "pidns_teardown". */
 const char *signal_origin_name(enum rw_signal_origin origin);
+
+/* "thread", "subreaper", "pidns_init", "host_init". */
+const char *reaper_kind_name(enum rw_reaper_kind kind);
 
 /* Decode a wait() status word (as in <sys/wait.h>) into an exit event. */
 void ev_exit_set_status(struct ev_exit *exit, uint32_t status);

@@ -18,6 +18,10 @@ static int event_peers(const struct event *ev, const struct ev_peer **peers)
 	case RW_REC_REAP:
 		peers[0] = &ev->reap.reaper;
 		return 1;
+	case RW_REC_REPARENT:
+		peers[0] = &ev->reparent.old_parent;
+		peers[1] = &ev->reparent.new_parent;
+		return 2;
 	default:
 		return 0;
 	}

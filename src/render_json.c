@@ -83,6 +83,15 @@ void render_json_event(FILE *out, const struct event *ev)
 			json_kv_null(&w, "latency_ns");
 		json_kv_bool(&w, "autoreap", ev->reap.autoreap);
 		break;
+	case RW_REC_REPARENT:
+		json_kv_uint(&w, "old_ppid", ev->reparent.old_parent.pid);
+		json_kv_string(&w, "old_parent_comm", ev->reparent.old_parent.comm);
+		json_kv_uint(&w, "new_ppid", ev->reparent.new_parent.pid);
+		json_kv_string(&w, "new_parent_comm", ev->reparent.new_parent.comm);
+		json_kv_string(&w, "reaper_kind", reaper_kind_name(ev->reparent.kind));
+		json_kv_bool(&w, "reaper_in_pidns", ev->reparent.in_pidns);
+		json_kv_bool(&w, "corrected", ev->reparent.corrected);
+		break;
 	case RW_REC_SIGNAL:
 		json_kv_int(&w, "sig", ev->signal.sig);
 		json_kv_name_or_null(&w, "signal", signal_name(ev->signal.sig));

@@ -75,6 +75,14 @@ void render_text_event(FILE *out, const struct event *ev)
 		if (ev->reap.autoreap)
 			fputs(" autoreap", out);
 		break;
+	case RW_REC_REPARENT:
+		print_peer(out, "from", &ev->reparent.old_parent);
+		fputc(' ', out);
+		print_peer(out, "to", &ev->reparent.new_parent);
+		fprintf(out, " kind=%s%s%s", reaper_kind_name(ev->reparent.kind),
+			ev->reparent.in_pidns ? "" : " outside_pidns",
+			ev->reparent.corrected ? " corrected" : "");
+		break;
 	case RW_REC_SIGNAL: {
 		const char *code = si_code_name(ev->signal.sig, ev->signal.code);
 		const char *result = signal_result_name(ev->signal.result);

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Orphans and their adopters.
+ *
+ * When the last thread of a process exits, exit_notify() -> forget_original_parent()
+ * hands every child to find_new_reaper()'s choice: a live thread of the same process
+ * (none is left by then), else the nearest ancestor that set PR_SET_CHILD_SUBREAPER
+ * within the father's pid namespace, else the namespace's child_reaper (its init).
+ * At sched_process_exit the children list is still the father's, so we replay that
+ * rule there and report each child. The rule can race (a subreaper dying at the same
+ * moment): each prediction is remembered and checked against the orphan's real
+ * parent at its own exit; a disagreement is sent again, corrected, and counted.
+ */
+#ifndef REAPWATCH_ORPHANS_BPF_H
+#define REAPWATCH_ORPHANS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include "children.bpf.h"
+#include "events.bpf.h"
+#include "reapwatch.h"
+#include "task.bpf.h"
+
+#define RW_EXIT_DEAD 0x00000010
+#define MAX_ANCESTORS 64
+
+/* Set by userspace: bound on one dying father's children walk. */
+const volatile __u32 orphan_walk_max = 65536;
+
+struct orphan_prediction {
+	__u32 reaper_tgid;
+	__u32 _pad;
+	struct rw_peer old_parent;
+};
+
+/* Keyed by the orphan's task_struct address; deleted at its exit or free. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct orphan_prediction);
+} orphans SEC(".maps");
+
+static __always_inline unsigned int task_pid_level(struct task_struct *task)
+{
+	return task->thread_pid->level;
+}
+
+static __always_inline bool alive(struct task_struct *task)
+{
+	return task->signal->live.counter > 0;
+}
+
+/*
+ * find_new_reaper() for a father none of whose threads is alive. Returns NULL when
+ * the father is its namespace's init: zap_pid_ns_processes() kills and reaps what
+ * is left instead (a teardown, not an adoption).
+ */
+static __always_inline struct task_struct *predict_reaper(struct task_struct *father, __u8 *kind)
+{
+	struct task_struct *reaper = task_pidns(father)->child_reaper;
+	unsigned int level = task_pid_level(father);
+
+	if (!reaper || reaper->tgid == father->tgid)
+		return NULL;
+	struct signal_struct *sig = father->signal;
+
+	if (BPF_CORE_READ_BITFIELD(sig, has_child_subreaper)) {
+		struct task_struct *anc = father->real_parent;
+
+		for (int i = 0; i < MAX_ANCESTORS; i++) {
+			/* Stay in the father's namespace (setns()+fork() can put an outsider
+			 * in between), and stop at the idle task, pid 0. */
+			if (!anc || task_pid_level(anc) != level || anc->pid == 0)
+				break;
+			sig = anc->signal;
+			if (BPF_CORE_READ_BITFIELD(sig, is_child_subreaper) && alive(anc)) {
+				*kind = RW_REAPER_SUBREAPER;
+				return anc;
+			}
+			anc = anc->real_parent;
+		}
+	}
+	*kind = task_pid_level(reaper) ? RW_REAPER_PIDNS_INIT : RW_REAPER_HOST_INIT;
+	return reaper;
+}
+
+static __always_inline void send_reparent(struct task_struct *orphan,
+					  const struct rw_peer *old_parent,
+					  struct task_struct *reaper, __u8 kind, bool corrected,
+					  __u64 now)
+{
+	struct rw_reparent_record *rec;
+
+	rec = reserve(sizeof(*rec), RW_REC_REPARENT, now);
+	if (!rec)
+		return;
+	fill_proc(&rec->orphan, orphan);
+	rec->old_parent = *old_parent;
+	fill_peer(&rec->new_parent, reaper);
+	rec->reaper_kind = kind;
+	rec->reaper_in_pidns = task_pid_level(reaper) == rec->orphan.pidns_level;
+	rec->corrected = corrected;
+	__builtin_memset(rec->_pad, 0, sizeof(rec->_pad));
+	submit(rec);
+}
+
+struct orphan_walk {
+	struct children_walk kids;
+	struct rw_peer old_parent;
+	__u64 reaper;
+	__u64 now;
+	__u8 kind;
+};
+
+static long orphan_walk_step(__u32 i, struct orphan_walk *w)
+{
+	struct orphan_prediction pred = {};
+	struct task_struct *child, *reaper;
+	bool end = false;
+	__u64 key;
+
+	child = children_walk_step(&w->kids, &end);
+	if (!child)
+		return end;
+	/* Already being released (an autoreaped zombie): nobody adopts it. */
+	if (child->exit_state == RW_EXIT_DEAD)
+		return 0;
+	reaper = as_task(w->reaper);
+	if (wanted(RW_REC_REPARENT))
+		send_reparent(child, &w->old_parent, reaper, w->kind, false, w->now);
+	key = (__u64)child;
+	pred.reaper_tgid = reaper->tgid;
+	pred.old_parent = w->old_parent;
+	if (bpf_map_update_elem(&orphans, &key, &pred, BPF_ANY))
+		count(RW_CTR_ORPHANS_FULL);
+	return 0;
+}
+
+/* The father's last thread is exiting: report where each of its children goes. */
+static __always_inline void orphans_on_father_exit(struct task_struct *father, __u64 now)
+{
+	struct orphan_walk w = { .now = now };
+	struct task_struct *reaper;
+	long n;
+
+	/* Most processes die childless: one look at each list before any work. */
+	if (father->children.next == &father->children &&
+	    father->signal->nr_threads <= 1)
+		return;
+	reaper = predict_reaper(father, &w.kind);
+	if (!reaper)
+		return;
+	w.reaper = (__u64)reaper;
+	fill_peer(&w.old_parent, father);
+	children_walk_start(&w.kids, father);
+	n = bpf_loop(orphan_walk_max, orphan_walk_step, &w, 0);
+	if (n >= orphan_walk_max)
+		count(RW_CTR_ORPHAN_WALK_CUT);
+}
+
+static __always_inline __u8 actual_kind(struct task_struct *orphan, struct task_struct *parent)
+{
+	struct task_struct *reaper = task_pidns(orphan)->child_reaper;
+
+	if (reaper && reaper->tgid == parent->tgid)
+		return task_pid_level(parent) ? RW_REAPER_PIDNS_INIT : RW_REAPER_HOST_INIT;
+	struct signal_struct *sig = parent->signal;
+
+	if (BPF_CORE_READ_BITFIELD(sig, is_child_subreaper))
+		return RW_REAPER_SUBREAPER;
+	return RW_REAPER_THREAD;
+}
+
+/*
+ * Was the orphan adopted by whom we said? Checked at its own exit, or at its free
+ * when it died before the hand-over: the father's tracepoint comes before its
+ * exit_notify(), and a child dying in between is handed over as a zombie.
+ */
+static __always_inline void check_adopter(struct task_struct *orphan, bool at_free, __u64 now)
+{
+	struct orphan_prediction *pred;
+	struct task_struct *parent;
+	__u64 key = (__u64)orphan;
+
+	pred = bpf_map_lookup_elem(&orphans, &key);
+	if (!pred)
+		return;
+	parent = orphan->real_parent;
+	if (parent->tgid == pred->old_parent.pid && !at_free)
+		return; /* not handed over yet: look again at its free */
+	if (parent->tgid != pred->reaper_tgid) {
+		count(RW_CTR_REPARENT_CORRECTED);
+		if (wanted(RW_REC_REPARENT))
+			send_reparent(orphan, &pred->old_parent, parent,
+				      actual_kind(orphan, parent), true, now);
+	}
+	bpf_map_delete_elem(&orphans, &key);
+}
+
+static __always_inline void orphans_on_exit(struct task_struct *task, __u64 now)
+{
+	check_adopter(task->group_leader, false, now);
+}
+
+static __always_inline void orphans_on_free(struct task_struct *task, __u64 now)
+{
+	check_adopter(task, true, now);
+}
+
+#endif /* REAPWATCH_ORPHANS_BPF_H */
