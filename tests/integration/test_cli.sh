@@ -105,8 +105,10 @@ case_needs_root()
 {
 	local lines cli_unprivileged
 	command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
+	# A copy that uid 65534 can reach, wherever the repository was cloned.
+	install -m 755 "$AGENT" "$CASE_DIR/reapwatch"
 	cli_unprivileged=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all
-		--bounding-set=-all "$AGENT" trace)
+		--bounding-set=-all "$CASE_DIR/reapwatch" trace)
 	CLI_RC=0
 	timeout -k 5 20 "${cli_unprivileged[@]}" >"$CASE_DIR/cli.out" 2>"$CASE_DIR/cli.err" ||
 		CLI_RC=$?
