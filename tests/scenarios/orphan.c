@@ -80,10 +80,12 @@ static int host_pid(void)
 	return atoi(buf);
 }
 
-/* The orphan: waits until it has been adopted, says by whom, lingers, exits 0. */
-static void run_orphan(pid_t father_here, int watch_ppid)
+/* The orphan: names itself, waits until it has been adopted, says by whom, lingers, exits 0. */
+static void run_orphan(pid_t father_here, int watch_ppid, int named_fd)
 {
 	prctl(PR_SET_NAME, "orph_child");
+	if (write(named_fd, "n", 1) != 1)
+		_exit(105);
 	tell(ORPHAN, host_pid());
 	tell(ORPHAN_NS, getpid());
 	if (watch_ppid) {
@@ -95,18 +97,24 @@ static void run_orphan(pid_t father_here, int watch_ppid)
 	_exit(0);
 }
 
-/* The father: forks the orphan and exits without waiting for it. */
+/* The father: forks the orphan and exits, without waiting for it, once it has its name. */
 static void run_father(int watch_ppid)
 {
 	pid_t self = getpid(), child;
+	int named[2];
+	char byte;
 
 	prctl(PR_SET_NAME, "orph_father");
 	tell(FATHER, host_pid());
+	if (pipe(named) < 0)
+		_exit(106);
 	child = fork();
 	if (child < 0)
 		_exit(102);
 	if (child == 0)
-		run_orphan(self, watch_ppid);
+		run_orphan(self, watch_ppid, named[1]);
+	if (read(named[0], &byte, 1) != 1)
+		_exit(107);
 	_exit(0);
 }
 
