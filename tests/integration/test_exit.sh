@@ -52,6 +52,43 @@ case_killed_by_signal()
 		.exit_code null .signal '"SIGTERM"' .core_dumped false
 }
 
+# Exit codes at both ends of the range.
+case_exit_code_range()
+{
+	local code child ev
+	local -A output=()
+	start_agent trace --json -e exit
+	for code in 0 255; do
+		scenario exit_code blocked "$code"
+		output[$code]=$SCEN_OUT
+	done
+	stop_agent
+	for code in 0 255; do
+		child=$(kv child "${output[$code]}")
+		focus "$child"
+		ev=$(expect_one "exit of $child (exit code $code)" ".type == \"exit\" and .pid == $child")
+		assert_fields "$ev" "exit of $child (exit code $code)" .exit_code "$code" .signal null
+	done
+}
+
+# A two-threaded process SIGKILLed through its second thread: one exit, for the process.
+case_multithreaded_sigkill()
+{
+	local target worker ev
+	start_agent trace --json -e all
+	scenario killed_by 9 tgkill_thread
+	stop_agent
+	target=$(kv target)
+	worker=$(kv worker)
+	focus "$target" "$worker"
+	ev=$(expect_one "exit of the SIGKILLed two-thread process $target" \
+		".type == \"exit\" and .pid == $target")
+	assert_fields "$ev" "exit of the SIGKILLed two-thread process $target" \
+		.comm '"kb_target"' .exit_code null .signal '"SIGKILL"' .ppid "$(kv parent)"
+	assert_count "events naming the thread id $worker as a pid" 0 \
+		".pid == $worker or .ppid == $worker or .sender_pid == $worker or .reaper_pid == $worker"
+}
+
 # A signal whose default action dumps core; core_dumped is what wait() said.
 case_core_dump()
 {
@@ -136,7 +173,9 @@ case_sigkill_from_shell()
 }
 
 run_case exit_code case_exit_code
+run_case exit_code_range case_exit_code_range
 run_case exit_killed_by_signal case_killed_by_signal
+run_case exit_multithreaded_sigkill case_multithreaded_sigkill
 run_case exit_core_dump case_core_dump
 run_case exit_leader_exits_first case_leader_exits_first
 run_case exit_exec_from_thread case_exec_from_thread

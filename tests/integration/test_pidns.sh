@@ -8,10 +8,11 @@
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-# The checks both teardown cases share. Sets INIT, NS, S1, S2, S1_NS, S2_NS.
+# check_teardown_sigkills N: the checks every teardown case shares; N teardown SIGKILLs in
+# all (the two sleepers' and any zombie's). Sets INIT, NS, S1, S2, S1_NS, S2_NS.
 check_teardown_sigkills()
 {
-	local s s_ns idx ev
+	local nr_sigkills=$1 s s_ns idx ev
 	INIT=$(kv init)
 	NS=$(kv pidns)
 	S1=$(kv sleeper1)
@@ -19,9 +20,9 @@ check_teardown_sigkills()
 	S1_NS=$(kv sleeper1_ns)
 	S2_NS=$(kv sleeper2_ns)
 	focus "$INIT" "$S1" "$S2"
-	assert_eq "scenario: the sleepers were gone once the init was reaped" 1 "$(kv sleepers_gone)"
+	assert_eq "scenario: the members were gone once the init was reaped" 1 "$(kv members_gone)"
 
-	assert_count "teardown SIGKILLs sent by init $INIT" 2 \
+	assert_count "teardown SIGKILLs sent by init $INIT" "$nr_sigkills" \
 		".type == \"signal\" and .origin == \"pidns_teardown\" and .sender_pid == $INIT"
 	for s in "$S1:$S1_NS:1" "$S2:$S2_NS:2"; do
 		IFS=: read -r s s_ns idx <<<"$s"
@@ -51,7 +52,7 @@ case_teardown()
 	start_agent trace --json -e all
 	scenario pidns plain
 	stop_agent
-	check_teardown_sigkills
+	check_teardown_sigkills 2
 	ev=$(expect_one "teardown of the namespace of init $INIT" \
 		".type == \"teardown\" and .pid == $INIT")
 	assert_fields "$ev" "teardown of the namespace of init $INIT" \
@@ -69,7 +70,7 @@ case_teardown_after_sigterm()
 	start_agent trace --json -e all
 	scenario pidns sigterm
 	stop_agent
-	check_teardown_sigkills
+	check_teardown_sigkills 2
 	ev=$(expect_one "SIGTERM from init $INIT to sleeper $S1" \
 		".type == \"signal\" and .pid == $S1 and .sig == 15")
 	assert_fields "$ev" "SIGTERM from init $INIT to sleeper $S1" \
@@ -83,6 +84,34 @@ case_teardown_after_sigterm()
 	# The init slept 50 ms between its SIGTERM and its exit.
 	assert_true "teardown grace_ns covers the init's 50 ms between SIGTERM and exit" "$ev" \
 		'(.grace_ns | type) == "number" and .grace_ns >= 50000000'
+}
+
+# A member that is already a zombie when the init exits still gets the teardown SIGKILL (the
+# kernel reports it ignored); it was not killed by it, and the dying init reaps it.
+case_teardown_with_zombie()
+{
+	local zombie ev
+	start_agent trace --json -e all
+	scenario pidns zombie
+	stop_agent
+	check_teardown_sigkills 3
+	zombie=$(kv zombie)
+	focus "$INIT" "$S1" "$S2" "$zombie"
+	ev=$(expect_one "exit of the zombie-to-be $zombie" ".type == \"exit\" and .pid == $zombie")
+	assert_fields "$ev" "exit of the zombie-to-be $zombie" \
+		.comm '"ns_zombie"' .exit_code 0 .signal null .ns_pid "$(kv zombie_ns)" .pidns "$NS"
+	ev=$(expect_one "teardown SIGKILL of zombie $zombie" \
+		".type == \"signal\" and .pid == $zombie and .sig == 9")
+	assert_fields "$ev" "teardown SIGKILL of zombie $zombie" \
+		.origin '"pidns_teardown"' .code '"SI_KERNEL"' .sender_pid "$INIT" .result '"ignored"'
+	ev=$(expect_one "reap of zombie $zombie" ".type == \"reap\" and .pid == $zombie")
+	assert_fields "$ev" "reap of zombie $zombie by the dying init" \
+		.reaper_pid "$INIT" .reaper_comm '"ns_init"' .autoreap true
+	ev=$(expect_one "teardown of the namespace of init $INIT" \
+		".type == \"teardown\" and .pid == $INIT")
+	assert_fields "$ev" "teardown of the namespace of init $INIT (a zombie among the members)" \
+		.sigkilled 2 .sigkilled_without_sigterm 2 \
+		'.sigkilled_pids | sort' "[$(printf '%s\n' "$S1" "$S2" | sort -n | paste -sd,)]"
 }
 
 # The members of a torn-down namespace are reaped by the dying init without a wait() of
@@ -105,5 +134,6 @@ case_teardown_reaps()
 
 run_case pidns_teardown case_teardown
 run_case pidns_teardown_after_sigterm case_teardown_after_sigterm
+run_case pidns_teardown_with_zombie case_teardown_with_zombie
 run_case pidns_teardown_reaps case_teardown_reaps
 finish

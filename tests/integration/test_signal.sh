@@ -41,6 +41,43 @@ case_sigqueue()
 	signal_from_process sigqueue SI_QUEUE
 }
 
+# tgkill() to a process's second thread: the event's pid is the process (its thread-group id),
+# not the thread.
+case_tgkill_thread()
+{
+	local target worker ev
+	start_agent trace --json -e signal,exit
+	scenario killed_by 15 tgkill_thread
+	stop_agent
+	target=$(kv target)
+	worker=$(kv worker)
+	focus "$target" "$worker" "$(kv sender)"
+	ev=$(expect_one "SIGTERM sent with tgkill to thread $worker of process $target" \
+		".type == \"signal\" and .sig == 15 and .sender_pid == $(kv sender)")
+	assert_fields "$ev" "SIGTERM sent with tgkill to thread $worker of process $target" \
+		.pid "$target" .comm '"kb_target"' .code '"SI_TKILL"' .origin '"user"' \
+		.result '"delivered"' .ns_pid "$target"
+	assert_count "events naming the thread id $worker as a pid" 0 \
+		".pid == $worker or .sender_pid == $worker or .ppid == $worker"
+}
+
+# signal_generate's result, one of each: queued, already pending, ignored.
+case_results()
+{
+	local target sender got
+	start_agent trace --json -e signal
+	scenario signal_result
+	stop_agent
+	target=$(kv target)
+	sender=$(kv sender)
+	focus "$target" "$sender"
+	got=$(jq -sc "map(select(.type == \"signal\" and .pid == $target and .sender_pid == $sender))
+		| sort_by(.time) | map([.signal, .result])" "$EVENTS")
+	assert_eq "signals from $sender to $target, in order, as [signal, result]" \
+		'[["SIGUSR1","delivered"],["SIGUSR1","already_pending"],["SIGUSR2","ignored"],["SIGKILL","delivered"]]' \
+		"$got"
+}
+
 # `kill -9` from a shell is a user's SIGKILL, never a namespace teardown.
 case_sigkill_from_shell()
 {
@@ -89,6 +126,8 @@ case_sigchld()
 run_case signal_kill case_kill
 run_case signal_tgkill case_tgkill
 run_case signal_sigqueue case_sigqueue
+run_case signal_tgkill_thread case_tgkill_thread
+run_case signal_results case_results
 run_case signal_sigkill_from_shell case_sigkill_from_shell
 run_case signal_sigchld case_sigchld
 finish

@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A target ("kb_target") waits in pause(); a second child, the sender ("kb_sender"), sends it
- * one signal and exits 0. The parent ("killed_by") reaps both.
+ * A target ("kb_target", two threads, both in pause()); a second child, the sender
+ * ("kb_sender"), sends it one signal and exits 0. The parent ("killed_by") reaps both.
  *
  *   killed_by [SIGNO [HOW [core]]]
  *   SIGNO  default SIGTERM
- *   HOW    kill (default: kill(2), si_code SI_USER), tgkill (SI_TKILL), sigqueue (SI_QUEUE)
+ *   HOW    kill           kill(2) to the process (default), si_code SI_USER
+ *          tgkill         tgkill(2) to its main thread, SI_TKILL
+ *          tgkill_thread  tgkill(2) to its second thread, SI_TKILL
+ *          sigqueue       sigqueue(3) to the process, SI_QUEUE
  *   core   let the target dump core (RLIMIT_CORE unlimited) in the current directory;
  *          otherwise it never does
  *
- * Prints parent=, target=, sender=, signo=, and how the target died as wait() saw it:
- * target_signal= (terminating signal number, 0 if it exited) and target_core= (0/1).
+ * Prints parent=, target=, worker= (the tid of the target's second thread), sender=, signo=,
+ * and how the target died as wait() saw it: target_signal= (terminating signal number, 0 if
+ * it exited) and target_core= (0/1).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,12 +40,27 @@ static void report(const char *key, long long value)
 	fflush(stdout);
 }
 
-static int send_signal(const char *how, pid_t target, int signo)
+/* The target's second thread: tells the parent its tid (the target is then ready), idles. */
+static void *idle_thread(void *arg)
+{
+	int ready_fd = *(int *)arg;
+	pid_t tid = syscall(SYS_gettid);
+
+	if (write(ready_fd, &tid, sizeof(tid)) != sizeof(tid))
+		syscall(SYS_exit_group, 101);
+	for (;;)
+		pause();
+	return arg;
+}
+
+static int send_signal(const char *how, pid_t target, pid_t worker, int signo)
 {
 	if (strcmp(how, "kill") == 0)
 		return kill(target, signo);
 	if (strcmp(how, "tgkill") == 0)
 		return syscall(SYS_tgkill, target, target, signo);
+	if (strcmp(how, "tgkill_thread") == 0)
+		return syscall(SYS_tgkill, target, worker, signo);
 	if (strcmp(how, "sigqueue") == 0) {
 		union sigval value = {.sival_int = 42};
 
@@ -56,8 +76,7 @@ int main(int argc, char **argv)
 	const char *how = argc > 2 ? argv[2] : "kill";
 	int allow_core = argc > 3 && strcmp(argv[3], "core") == 0;
 	int ready[2], status;
-	pid_t target, sender;
-	char byte;
+	pid_t target, sender, worker;
 
 	if (pipe(ready) < 0)
 		die("pipe");
@@ -70,28 +89,31 @@ int main(int argc, char **argv)
 	if (target == 0) {
 		/* No core files unless asked for, whatever the signal. */
 		struct rlimit core = {0, 0};
+		pthread_t thread;
 
 		if (allow_core)
 			core.rlim_cur = core.rlim_max = RLIM_INFINITY;
 		if (setrlimit(RLIMIT_CORE, &core) < 0)
 			_exit(103);
+		/* Named before the second thread exists, so both threads carry the name. */
 		prctl(PR_SET_NAME, "kb_target");
-		if (write(ready[1], "r", 1) != 1)
-			_exit(101);
+		if (pthread_create(&thread, NULL, idle_thread, &ready[1]) != 0)
+			_exit(104);
 		for (;;)
 			pause();
 	}
 	report("target", target);
-	/* The target has its name before anyone signals it. */
-	if (read(ready[0], &byte, 1) != 1)
+	/* The target has its name and its second thread before anyone signals it. */
+	if (read(ready[0], &worker, sizeof(worker)) != sizeof(worker))
 		die("read ready");
+	report("worker", worker);
 
 	sender = fork();
 	if (sender < 0)
 		die("fork");
 	if (sender == 0) {
 		prctl(PR_SET_NAME, "kb_sender");
-		_exit(send_signal(how, target, signo) == 0 ? 0 : 102);
+		_exit(send_signal(how, target, worker, signo) == 0 ? 0 : 102);
 	}
 	report("sender", sender);
 

@@ -8,10 +8,13 @@
  *   MODE  plain    init exits without warning anyone (default)
  *         sigterm  sleeper 1 ignores SIGTERM; init sends it a SIGTERM, waits 50 ms, exits,
  *                  so sleeper 1 is SIGKILLed after a SIGTERM and sleeper 2 without one
+ *         zombie   as plain, and a third child ("ns_zombie") has exited 0 without being
+ *                  reaped: the teardown SIGKILLs a zombie too, and the dying init reaps it
  *
  * Prints parent=, init= (host pid), pidns= (the namespace's inode), sleeper1=, sleeper2=
- * (host pids), sleeper1_ns=, sleeper2_ns= (their pids inside the namespace),
- * init_exit_code= and sleepers_gone= (1 when both were gone once the init was reaped).
+ * (host pids), sleeper1_ns=, sleeper2_ns= (their pids inside the namespace), zombie= and
+ * zombie_ns= (zombie mode), init_exit_code= and members_gone= (1 when every member was
+ * gone once the init was reaped).
  */
 #include <errno.h>
 #include <sched.h>
@@ -70,9 +73,9 @@ static void run_sleeper(int index, int ignore_sigterm, int report_fd)
 		pause();
 }
 
-static void run_init(int sigterm_mode, int report_fd, int go_fd)
+static void run_init(int sigterm_mode, int zombie_mode, int report_fd, int go_fd)
 {
-	pid_t sleeper[3];
+	pid_t sleeper[3], zombie;
 	char byte;
 
 	prctl(PR_SET_NAME, "ns_init");
@@ -82,6 +85,24 @@ static void run_init(int sigterm_mode, int report_fd, int go_fd)
 			_exit(102);
 		if (sleeper[i] == 0)
 			run_sleeper(i, sigterm_mode && i == 1, report_fd);
+	}
+	if (zombie_mode) {
+		siginfo_t si;
+
+		zombie = fork();
+		if (zombie < 0)
+			_exit(104);
+		if (zombie == 0) {
+			struct member m = {.index = 3, .host_pid = host_pid(), .ns_pid = getpid()};
+
+			prctl(PR_SET_NAME, "ns_zombie");
+			if (write(report_fd, &m, sizeof(m)) != sizeof(m))
+				_exit(101);
+			_exit(0);
+		}
+		/* WNOWAIT: return once it is a zombie, and leave it one. */
+		if (waitid(P_PID, zombie, &si, WEXITED | WNOWAIT) < 0)
+			_exit(105);
 	}
 	if (read(go_fd, &byte, 1) != 1)
 		_exit(103);
@@ -97,15 +118,15 @@ static void run_init(int sigterm_mode, int report_fd, int go_fd)
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "plain";
-	int sigterm_mode = strcmp(mode, "sigterm") == 0;
-	int report_pipe[2], go_pipe[2], status;
-	struct member members[3] = {{0}};
+	int sigterm_mode = strcmp(mode, "sigterm") == 0, zombie_mode = strcmp(mode, "zombie") == 0;
+	int report_pipe[2], go_pipe[2], status, nr_members = zombie_mode ? 3 : 2, gone = 1;
+	struct member members[4] = {{0}};
 	char path[64];
 	struct stat st;
 	pid_t init;
 
-	if (!sigterm_mode && strcmp(mode, "plain") != 0) {
-		fprintf(stderr, "usage: pidns [plain|sigterm]\n");
+	if (!sigterm_mode && !zombie_mode && strcmp(mode, "plain") != 0) {
+		fprintf(stderr, "usage: pidns [plain|sigterm|zombie]\n");
 		return 2;
 	}
 	if (pipe(report_pipe) < 0 || pipe(go_pipe) < 0)
@@ -118,7 +139,7 @@ int main(int argc, char **argv)
 	if (init < 0)
 		die("fork");
 	if (init == 0)
-		run_init(sigterm_mode, report_pipe[1], go_pipe[0]);
+		run_init(sigterm_mode, zombie_mode, report_pipe[1], go_pipe[0]);
 	report("init", init);
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", init);
@@ -126,10 +147,11 @@ int main(int argc, char **argv)
 		die(path);
 	report("pidns", (long long)st.st_ino);
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < nr_members; i++) {
 		struct member m;
 
-		if (read(report_pipe[0], &m, sizeof(m)) != sizeof(m) || m.index < 1 || m.index > 2)
+		if (read(report_pipe[0], &m, sizeof(m)) != sizeof(m) || m.index < 1 ||
+		    m.index > nr_members)
 			die("read member");
 		members[m.index] = m;
 	}
@@ -139,6 +161,10 @@ int main(int argc, char **argv)
 		snprintf(path, sizeof(path), "sleeper%d_ns", i);
 		report(path, members[i].ns_pid);
 	}
+	if (zombie_mode) {
+		report("zombie", members[3].host_pid);
+		report("zombie_ns", members[3].ns_pid);
+	}
 
 	if (write(go_pipe[1], "g", 1) != 1)
 		die("write go");
@@ -146,7 +172,9 @@ int main(int argc, char **argv)
 	if (waitpid(init, &status, 0) != init)
 		die("waitpid init");
 	report("init_exit_code", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	report("sleepers_gone", kill(members[1].host_pid, 0) < 0 && errno == ESRCH &&
-				    kill(members[2].host_pid, 0) < 0 && errno == ESRCH);
+	for (int i = 1; i <= nr_members; i++)
+		if (kill(members[i].host_pid, 0) == 0 || errno != ESRCH)
+			gone = 0;
+	report("members_gone", gone);
 	return 0;
 }
