@@ -17,6 +17,7 @@
 #include "task.bpf.h"
 #include "reaping.bpf.h"
 #include "orphans.bpf.h"
+#include "teardown.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -65,9 +66,8 @@ int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
 	now = bpf_ktime_get_ns();
 	orphans_on_exit(task, now);
 	orphans_on_father_exit(task, now);
-	if (!(wanted(RW_REC_EXIT) || track_reaping))
-		return 0;
 	fill_proc(&proc, task);
+	teardown_on_exit(task, &proc, now);
 	if (track_reaping)
 		reaping_on_exit(task, &proc, now);
 	if (!wanted(RW_REC_EXIT))
@@ -108,11 +108,10 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	     struct task_struct *target, int group, int result)
 {
 	struct rw_signal_record *rec;
+	__u8 origin;
 	__u64 now;
 	int code;
 
-	if (!wanted(RW_REC_SIGNAL) && !track_reaping)
-		return 0;
 	/* As TP_STORE_SIGINFO() decodes it for the plain tracepoint. */
 	if (info == SEND_SIG_NOINFO)
 		code = SI_USER;
@@ -121,8 +120,16 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	else
 		code = info->si_code;
 	now = bpf_ktime_get_ns();
+	if (is_pidns_teardown_kill(sig, code, target))
+		origin = RW_ORIGIN_PIDNS_TEARDOWN;
+	else if (code == SI_KERNEL || code > 0)
+		origin = RW_ORIGIN_KERNEL;
+	else
+		origin = RW_ORIGIN_USER;
 	if (track_reaping)
 		reaping_on_child_signal(code, info, target, now);
+	teardown_on_signal(sig, target, result, origin == RW_ORIGIN_PIDNS_TEARDOWN, now);
+	teardown_on_child_signal(code, now);
 	if (!wanted(RW_REC_SIGNAL))
 		return 0;
 
@@ -135,12 +142,7 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	rec->code = code;
 	rec->result = result;
 	rec->group = group != 0;
-	if (is_pidns_teardown_kill(sig, code, target))
-		rec->origin = RW_ORIGIN_PIDNS_TEARDOWN;
-	else if (code == SI_KERNEL || code > 0)
-		rec->origin = RW_ORIGIN_KERNEL;
-	else
-		rec->origin = RW_ORIGIN_USER;
+	rec->origin = origin;
 	submit(rec);
 	return 0;
 }
@@ -170,6 +172,7 @@ int BPF_PROG(handle_free, struct task_struct *task)
 
 	now = bpf_ktime_get_ns();
 	orphans_on_free(task, now);
+	teardown_on_free(task, now);
 	if (!track_reaping)
 		return 0;
 	st = bpf_map_lookup_elem(&procs, &key);

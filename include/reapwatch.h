@@ -48,6 +48,9 @@ enum rw_counter {
 	RW_CTR_ORPHAN_WALK_CUT,	 /* a dying father had more children than we walk */
 	RW_CTR_ORPHANS_FULL,	 /* an orphan's adopter could not be remembered for checking */
 	RW_CTR_REPARENT_CORRECTED, /* the adopter predicted at the father's exit was not the one */
+	RW_CTR_TERMED_FULL,	 /* a termination signal to a container process was not remembered */
+	RW_CTR_TEARDOWNS_FULL,	 /* a pid namespace teardown could not be followed */
+	RW_CTR_TASK_WALK_CUT,	 /* counting a dying namespace's members hit its bound */
 	RW_CTR_MAX,
 };
 
@@ -134,6 +137,25 @@ struct rw_reparent_record {
 	__u8 reaper_in_pidns; /* the adopter's pid level is the orphan's */
 	__u8 corrected;
 	__u8 _pad[5];
+};
+
+#define RW_TEARDOWN_MAX_PIDS 64
+
+/*
+ * A pid namespace's init exited and the kernel (zap_pid_ns_processes()) killed what
+ * was left; sent once the namespace is empty (hdr.ts_ns), i.e. when the init itself
+ * becomes a zombie.
+ */
+struct rw_teardown_record {
+	struct rw_header hdr;
+	struct rw_proc init;
+	__u64 init_exit_ns;
+	__u64 first_sigterm_ns;		/* first SIGTERM into the namespace, 0 if none */
+	__u32 members;			/* processes alive (not zombies) when the init exited */
+	__u32 sigkilled;		/* killed by the teardown SIGKILL */
+	__u32 sigkilled_without_sigterm; /* of those, never sent SIGTERM/INT/HUP/QUIT */
+	__u32 npids;			/* sigkilled_pids used, at most RW_TEARDOWN_MAX_PIDS */
+	__u32 sigkilled_pids[RW_TEARDOWN_MAX_PIDS];
 };
 
 /*

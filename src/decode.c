@@ -9,6 +9,7 @@ static const size_t record_size[RW_REC_MAX] = {
 	[RW_REC_SIGNAL] = sizeof(struct rw_signal_record),
 	[RW_REC_REAP] = sizeof(struct rw_reap_record),
 	[RW_REC_REPARENT] = sizeof(struct rw_reparent_record),
+	[RW_REC_TEARDOWN] = sizeof(struct rw_teardown_record),
 };
 
 /* The kernel's comm is NUL-padded but a 16-byte one has no NUL: copy with a bound. */
@@ -75,6 +76,23 @@ static int decode_reap(struct decoder *dec, const struct rw_reap_record *rec, st
 	return 0;
 }
 
+static void decode_teardown(struct decoder *dec, const struct rw_teardown_record *rec,
+			    struct event *ev)
+{
+	struct ev_teardown *td = &ev->teardown;
+
+	decode_proc(dec, &rec->init, &ev->proc);
+	td->members = rec->members;
+	td->sigkilled = rec->sigkilled;
+	td->sigkilled_without_sigterm = rec->sigkilled_without_sigterm;
+	td->npids = rec->npids < RW_TEARDOWN_MAX_PIDS ? rec->npids : RW_TEARDOWN_MAX_PIDS;
+	memcpy(td->sigkilled_pids, rec->sigkilled_pids, td->npids * sizeof(td->sigkilled_pids[0]));
+	td->grace_known = rec->first_sigterm_ns && rec->first_sigterm_ns <= rec->init_exit_ns;
+	if (td->grace_known)
+		td->grace_ns = rec->init_exit_ns - rec->first_sigterm_ns;
+	td->duration_ns = rec->hdr.ts_ns > rec->init_exit_ns ? rec->hdr.ts_ns - rec->init_exit_ns : 0;
+}
+
 int decode_record(struct decoder *dec, const void *data, size_t size, struct event *ev)
 {
 	const struct rw_header *hdr = data;
@@ -108,6 +126,9 @@ int decode_record(struct decoder *dec, const void *data, size_t size, struct eve
 	}
 	case RW_REC_REAP:
 		return decode_reap(dec, data, ev);
+	case RW_REC_TEARDOWN:
+		decode_teardown(dec, data, ev);
+		break;
 	case RW_REC_REPARENT: {
 		const struct rw_reparent_record *rec = data;
 

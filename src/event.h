@@ -67,6 +67,17 @@ struct ev_reparent {
 	bool corrected; /* the adopter predicted at the father's exit was wrong; this is it */
 };
 
+struct ev_teardown {
+	uint32_t members;
+	uint32_t sigkilled;
+	uint32_t sigkilled_without_sigterm;
+	uint32_t npids;
+	uint32_t sigkilled_pids[RW_TEARDOWN_MAX_PIDS];
+	bool grace_known; /* a SIGTERM went into the namespace before its init exited */
+	uint64_t grace_ns;
+	uint64_t duration_ns; /* init exit -> namespace empty */
+};
+
 struct ev_signal {
 	struct ev_peer sender;
 	int sig;
@@ -86,6 +97,7 @@ struct event {
 		struct ev_exit exit;
 		struct ev_reap reap;
 		struct ev_reparent reparent;
+		struct ev_teardown teardown;
 		struct ev_signal signal;
 	};
 };

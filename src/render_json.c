@@ -92,6 +92,21 @@ void render_json_event(FILE *out, const struct event *ev)
 		json_kv_bool(&w, "reaper_in_pidns", ev->reparent.in_pidns);
 		json_kv_bool(&w, "corrected", ev->reparent.corrected);
 		break;
+	case RW_REC_TEARDOWN:
+		json_kv_uint(&w, "members", ev->teardown.members);
+		json_kv_uint(&w, "sigkilled", ev->teardown.sigkilled);
+		json_kv_uint(&w, "sigkilled_without_sigterm", ev->teardown.sigkilled_without_sigterm);
+		json_key(&w, "sigkilled_pids");
+		json_begin_array(&w);
+		for (uint32_t i = 0; i < ev->teardown.npids; i++)
+			json_uint(&w, ev->teardown.sigkilled_pids[i]);
+		json_end_array(&w);
+		if (ev->teardown.grace_known)
+			json_kv_uint(&w, "grace_ns", ev->teardown.grace_ns);
+		else
+			json_kv_null(&w, "grace_ns");
+		json_kv_uint(&w, "duration_ns", ev->teardown.duration_ns);
+		break;
 	case RW_REC_SIGNAL:
 		json_kv_int(&w, "sig", ev->signal.sig);
 		json_kv_name_or_null(&w, "signal", signal_name(ev->signal.sig));

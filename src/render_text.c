@@ -83,6 +83,23 @@ void render_text_event(FILE *out, const struct event *ev)
 			ev->reparent.in_pidns ? "" : " outside_pidns",
 			ev->reparent.corrected ? " corrected" : "");
 		break;
+	case RW_REC_TEARDOWN:
+		fprintf(out, "members=%" PRIu32 " sigkilled=%" PRIu32 " without_sigterm=%" PRIu32,
+			ev->teardown.members, ev->teardown.sigkilled,
+			ev->teardown.sigkilled_without_sigterm);
+		if (ev->teardown.grace_known)
+			fprintf(out, " grace=%.6fs", (double)ev->teardown.grace_ns / 1e9);
+		else
+			fputs(" grace=none", out);
+		fprintf(out, " duration=%.6fs", (double)ev->teardown.duration_ns / 1e9);
+		if (ev->teardown.npids) {
+			fputs(" killed=", out);
+			for (uint32_t i = 0; i < ev->teardown.npids; i++)
+				fprintf(out, "%s%" PRIu32, i ? "," : "", ev->teardown.sigkilled_pids[i]);
+			if (ev->teardown.sigkilled > ev->teardown.npids)
+				fputs(",...", out);
+		}
+		break;
 	case RW_REC_SIGNAL: {
 		const char *code = si_code_name(ev->signal.sig, ev->signal.code);
 		const char *result = signal_result_name(ev->signal.result);

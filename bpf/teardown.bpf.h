@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Pid-namespace teardown: who was SIGKILLed, and who had a SIGTERM first.
+ *
+ * When the last thread of a namespace's init exits, exit_notify() ->
+ * find_child_reaper() -> zap_pid_ns_processes() SIGKILLs every process left in the
+ * namespace (SEND_SIG_PRIV, from the dying init: see is_pidns_teardown_kill()),
+ * reaps its zombie children, and waits until every pid in the namespace is gone.
+ * Only then does the init notify its own parent: that SIGCHLD is the moment the
+ * namespace is empty. So:
+ *   init's exit            -> teardown state: members counted, first SIGTERM taken
+ *   teardown SIGKILLs      -> sigkilled, and whether each had a termination signal
+ *   init's own SIGCHLD     -> the teardown record (or at its free, if autoreaped)
+ * Before that, every SIGTERM/SIGINT/SIGHUP/SIGQUIT to a process inside a pid
+ * namespace is remembered for that process, and the first SIGTERM for each
+ * namespace it is in.
+ */
+#ifndef REAPWATCH_TEARDOWN_BPF_H
+#define REAPWATCH_TEARDOWN_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include "events.bpf.h"
+#include "reapwatch.h"
+#include "task.bpf.h"
+
+#define RW_SIGHUP 1
+#define RW_SIGINT 2
+#define RW_SIGQUIT 3
+#define RW_SIGTERM 15
+#define MAX_NS_DEPTH 8
+#define RW_E2BIG 7 /* a full hash map refuses a new key with -E2BIG */
+
+/* Set by userspace: bound on the walk of all processes that counts a namespace's members
+ * (kallsyms has no init_task here, so the walk starts at the dying init). */
+const volatile __u32 task_walk_max = 1 << 18;
+
+/* Processes inside a pid namespace that were sent a termination signal: first time. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64); /* group leader's task_struct */
+	__type(value, __u64);
+} termed SEC(".maps");
+
+/* First SIGTERM into each pid namespace (any member, nested ones included). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64); /* struct pid_namespace address */
+	__type(value, __u64);
+} ns_first_sigterm SEC(".maps");
+
+struct teardown_state {
+	struct rw_proc init;
+	__u64 init_exit_ns;
+	__u64 first_sigterm_ns;
+	__u32 members;
+	__u32 sigkilled;
+	__u32 sigkilled_without_sigterm;
+	__u32 npids;
+	__u32 sigkilled_pids[RW_TEARDOWN_MAX_PIDS];
+};
+
+/* Teardowns under way, keyed by the dying init's group leader task_struct. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct teardown_state);
+} teardowns SEC(".maps");
+
+/* Too big for the BPF stack: built here, then copied into the map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct teardown_state);
+} teardown_scratch SEC(".maps");
+
+static __always_inline bool termination_signal(int sig)
+{
+	return sig == RW_SIGTERM || sig == RW_SIGINT || sig == RW_SIGHUP || sig == RW_SIGQUIT;
+}
+
+static __always_inline void remember_termination(int sig, struct task_struct *target, __u64 now)
+{
+	struct pid_namespace *ns = task_pidns(target);
+	__u64 key;
+
+	if (!ns->level)
+		return; /* the host's processes never see a teardown */
+	key = (__u64)target->group_leader;
+	if (bpf_map_update_elem(&termed, &key, &now, BPF_NOEXIST) == -RW_E2BIG)
+		count(RW_CTR_TERMED_FULL);
+	if (sig != RW_SIGTERM)
+		return;
+	for (int i = 0; i < MAX_NS_DEPTH && ns && ns->level; i++) {
+		key = (__u64)ns;
+		bpf_map_update_elem(&ns_first_sigterm, &key, &now, BPF_NOEXIST);
+		ns = ns->parent;
+	}
+}
+
+/* A teardown SIGKILL that landed (a zombie's is `ignored`: it was dead already). */
+static __always_inline void count_teardown_kill(struct task_struct *target, int result)
+{
+	struct task_struct *current = bpf_get_current_task_btf();
+	struct teardown_state *td;
+	__u64 key = (__u64)current->group_leader, victim;
+
+	if (result != 0)
+		return;
+	td = bpf_map_lookup_elem(&teardowns, &key);
+	if (!td)
+		return;
+	victim = (__u64)target->group_leader;
+	td->sigkilled++;
+	if (!bpf_map_lookup_elem(&termed, &victim))
+		td->sigkilled_without_sigterm++;
+	if (td->npids < RW_TEARDOWN_MAX_PIDS)
+		td->sigkilled_pids[td->npids++ & (RW_TEARDOWN_MAX_PIDS - 1)] = target->tgid;
+}
+
+static __always_inline void teardown_on_signal(int sig, struct task_struct *target, int result,
+					       bool teardown_kill, __u64 now)
+{
+	if (termination_signal(sig))
+		remember_termination(sig, target, now);
+	else if (teardown_kill)
+		count_teardown_kill(target, result);
+}
+
+struct member_walk {
+	__u64 node;	 /* &task->tasks of the process being looked at */
+	__u64 head;	 /* where the walk started: the dying init's own node */
+	__u64 ns;	 /* the dying namespace */
+	__u32 level;	 /* its level */
+	__u32 init_tgid;
+	__u32 members;
+};
+
+/* Is this process alive and inside ns (at any depth below it)? */
+static long member_walk_step(__u32 i, struct member_walk *w)
+{
+	struct task_struct *task;
+	struct upid upid = {};
+	__u32 level = w->level; /* a local: bpf_core_read() must not relocate our struct */
+	struct pid *pid;
+
+	if (!w->node || w->node == w->head)
+		return 1;
+	task = task_of(w->node, tasks);
+	w->node = (__u64)task->tasks.next;
+	pid = task->thread_pid;
+	if (task->exit_state || pid->level < level || task->tgid == w->init_tgid)
+		return 0;
+	bpf_core_read(&upid, sizeof(upid), &pid->numbers[level]);
+	if ((__u64)upid.ns == w->ns)
+		w->members++;
+	return 0;
+}
+
+/* The last thread of a namespace's init is exiting: the teardown starts. */
+static __always_inline void teardown_on_exit(struct task_struct *task, const struct rw_proc *proc,
+					     __u64 now)
+{
+	struct pid_namespace *ns = task_pidns(task);
+	struct task_struct *reaper = ns->child_reaper;
+	struct member_walk w = {};
+	struct teardown_state *td;
+	__u64 key, *first;
+	__u32 zero = 0;
+	long n;
+
+	if (!ns->level || !reaper || reaper->tgid != task->tgid)
+		return;
+	td = bpf_map_lookup_elem(&teardown_scratch, &zero);
+	if (!td)
+		return;
+	__builtin_memset(td, 0, sizeof(*td));
+	td->init = *proc;
+	td->init_exit_ns = now;
+	key = (__u64)ns;
+	first = bpf_map_lookup_elem(&ns_first_sigterm, &key);
+	if (first) {
+		td->first_sigterm_ns = *first;
+		bpf_map_delete_elem(&ns_first_sigterm, &key);
+	}
+
+	/* The process list is a ring (init_task's node is in it too, pid level 0). */
+	w.head = (__u64)&task->group_leader->tasks;
+	w.node = (__u64)task->group_leader->tasks.next;
+	w.ns = (__u64)ns;
+	w.level = ns->level;
+	w.init_tgid = task->tgid;
+	n = bpf_loop(task_walk_max, member_walk_step, &w, 0);
+	if (n >= task_walk_max)
+		count(RW_CTR_TASK_WALK_CUT);
+	td->members = w.members;
+
+	key = (__u64)task->group_leader;
+	if (bpf_map_update_elem(&teardowns, &key, td, BPF_ANY))
+		count(RW_CTR_TEARDOWNS_FULL);
+}
+
+/* The namespace is empty: send what the teardown did. */
+static __always_inline void teardown_finish(__u64 init_leader, __u64 now)
+{
+	struct rw_teardown_record *rec;
+	struct teardown_state *td;
+
+	td = bpf_map_lookup_elem(&teardowns, &init_leader);
+	if (!td)
+		return;
+	if (wanted(RW_REC_TEARDOWN)) {
+		rec = reserve(sizeof(*rec), RW_REC_TEARDOWN, now);
+		if (rec) {
+			rec->init = td->init;
+			rec->init_exit_ns = td->init_exit_ns;
+			rec->first_sigterm_ns = td->first_sigterm_ns;
+			rec->members = td->members;
+			rec->sigkilled = td->sigkilled;
+			rec->sigkilled_without_sigterm = td->sigkilled_without_sigterm;
+			rec->npids = td->npids;
+			__builtin_memcpy(rec->sigkilled_pids, td->sigkilled_pids,
+					 sizeof(rec->sigkilled_pids));
+			submit(rec);
+		}
+	}
+	bpf_map_delete_elem(&teardowns, &init_leader);
+}
+
+/* The init notifies its parent (do_notify_parent()) only after zap_pid_ns_processes(). */
+static __always_inline void teardown_on_child_signal(int code, __u64 now)
+{
+	struct task_struct *current = bpf_get_current_task_btf();
+
+	if (code < 1 || code > 3 || !(current->flags & RW_PF_EXITING))
+		return;
+	teardown_finish((__u64)current->group_leader, now);
+}
+
+static __always_inline void teardown_on_free(struct task_struct *task, __u64 now)
+{
+	__u64 key = (__u64)task;
+
+	teardown_finish(key, now); /* an init whose parent ignores SIGCHLD */
+	bpf_map_delete_elem(&termed, &key);
+}
+
+#endif /* REAPWATCH_TEARDOWN_BPF_H */
