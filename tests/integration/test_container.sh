@@ -175,8 +175,60 @@ case_container_filter()
 	assert_count "events with --container ${other:0:12} (no such container)" 0 true
 }
 
+# A Kubernetes-shaped container: kubepods cgroup and the kubelet's log layout
+# (/var/log/containers/<pod>_<namespace>_<container>-<id>.log -> /var/log/pods/...), which
+# is where the names come from on a node. Events carry the names; --container selects by
+# pod name and by container name.
+case_container_kubernetes_names()
+{
+	local pod_uid pod ns ctr logdir link ev dir sel
+	pod_uid=$(cat /proc/sys/kernel/random/uuid)
+	pod=rw-test-pod-${pod_uid:0:8}
+	ns=rw-test-ns
+	ctr=rw-test-ctr
+	CONTAINER_ID=$(new_container_id)
+	logdir=/var/log/pods/${ns}_${pod}_$pod_uid
+	link=/var/log/containers/${pod}_${ns}_$ctr-$CONTAINER_ID.log
+	for dir in /var/log/pods /var/log/containers; do
+		if [[ ! -d $dir ]]; then
+			mkdir -p "$dir"
+			at_case_exit rmdir "$dir"
+		fi
+	done
+	mkdir -p "$logdir/$ctr"
+	: >"$logdir/$ctr/0.log"
+	at_case_exit rm -rf "$logdir"
+	ln -s "$logdir/$ctr/0.log" "$link"
+	at_case_exit rm -f "$link"
+	start_agent --name all trace --json -e all
+	start_agent --name by_pod trace --json -e exit,signal --container "$pod"
+	start_agent --name by_ctr trace --json -e exit,signal --container "$ctr"
+	scenario exit_code blocked 7
+	run_container "/kubepods/besteffort/pod$pod_uid/@ID@"
+	stop_named_agent by_ctr
+	stop_named_agent by_pod
+	stop_named_agent all
+	EVENTS=$CASE_DIR/all.out
+	focus "$INIT" "$MEMBER"
+	ev=$(expect_one "exit of container init $INIT" ".type == \"exit\" and .pid == $INIT")
+	assert_fields "$ev" "exit of the init $INIT of pod $ns/$pod container $ctr" \
+		.container_id "\"$ID\"" .pod "\"$pod\"" .namespace "\"$ns\"" .container "\"$ctr\""
+	assert_count "container events without the pod's names" 0 \
+		".container_id == \"$ID\" and (.pod != \"$pod\" or .namespace != \"$ns\" or .container != \"$ctr\")"
+	assert_count "host events with Kubernetes names" 0 \
+		".container_id == \"\" and (has(\"pod\") or has(\"namespace\") or has(\"container\"))"
+	for sel in by_pod by_ctr; do
+		EVENTS=$CASE_DIR/$sel.out
+		assert_count "exit of container init $INIT with --container (${sel#by_} name)" 1 \
+			".type == \"exit\" and .pid == $INIT"
+		assert_count "events of other containers or the host with --container (${sel#by_} name)" 0 \
+			".container_id != \"$ID\""
+	done
+}
+
 run_case container_events case_container
 run_case container_kubepods_cgroup case_container_kubepods
 run_case container_systemd_style_cgroup case_container_systemd_naming
 run_case container_filter case_container_filter
+run_case container_kubernetes_names case_container_kubernetes_names
 finish
