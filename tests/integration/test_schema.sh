@@ -89,7 +89,7 @@ case_schema()
 		"$EVENTS" | sed -n 1,10p)
 	if [[ -n $bad ]]; then
 		detail "$bad"
-		fail "$(jq -sc 'length' <<<"$bad" | sed 's/^10$/10 or more/') events break the schema, first: $(sed -n 1p <<<"$bad" | jq -c .problems)"
+		fail "events that break the schema: $(grep -c . <<<"$bad" | sed 's/^10$/10 or more/'), first: $(sed -n 1p <<<"$bad" | jq -c .problems)"
 	fi
 	# The scenarios above produce every type of event.
 	types=$(jq -r .type "$EVENTS" | sort -u | paste -sd,)
