@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include "cgroup_path.h"
 #include "cgroups.h"
+#include "kube.h"
+#include "util.h"
 
 /* Distinct cgroups remembered; past this the cache starts over (ids never repeat). */
 #define CACHE_SLOTS 16384
@@ -18,8 +20,13 @@
 /* include/linux/exportfs.h: kernfs (and so cgroupfs) file handles are the node id. */
 #define FILEID_KERNFS 0xfe
 
+/* Look again for Kubernetes names this long after a miss (the kubelet may be late). */
+#define KUBE_RETRY_NS 5000000000ull
+
 struct cgroup_entry {
 	struct cgroup_info info;
+	struct kube_names names;
+	uint64_t names_tried_ns; /* last lookup that found nothing, 0 if found */
 	char path[];
 };
 
@@ -29,6 +36,7 @@ struct cgroup_cache {
 	struct cgroup_entry *slots[CACHE_SLOTS];
 	unsigned int used;
 	struct cgroup_info unknown; /* id 0 */
+	const char *kube_log_dir;
 };
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
@@ -88,6 +96,9 @@ struct cgroup_cache *cgroup_cache__new(void)
 		return NULL;
 	cache->mount_fd = -1;
 	cache->unknown.path = "";
+	cache->kube_log_dir = getenv("REAPWATCH_KUBELET_LOG_DIR");
+	if (!cache->kube_log_dir || !cache->kube_log_dir[0])
+		cache->kube_log_dir = KUBELET_LOG_DIR;
 	if (!cgroup2_mountpoint(cache->mountpoint, sizeof(cache->mountpoint)))
 		cache->mount_fd = open(cache->mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return cache;
@@ -197,6 +208,21 @@ bool cgroup_container_id(const char *path, char id[CONTAINER_ID_MAX + 1])
 	return id[0] != '\0';
 }
 
+/* Pod, namespace and container names of a container, when the kubelet ran it. */
+static void entry_find_names(struct cgroup_cache *cache, struct cgroup_entry *e)
+{
+	if (!e->info.container_id[0] || e->info.pod)
+		return;
+	if (!kube_names_lookup(cache->kube_log_dir, e->info.container_id, &e->names)) {
+		e->names_tried_ns = mono_now_ns();
+		return;
+	}
+	e->names_tried_ns = 0;
+	e->info.pod = e->names.pod;
+	e->info.namespace = e->names.namespace;
+	e->info.container = e->names.container;
+}
+
 static struct cgroup_entry *entry_new(struct cgroup_cache *cache, uint64_t id)
 {
 	char path[PATH_MAX] = "";
@@ -213,6 +239,7 @@ static struct cgroup_entry *entry_new(struct cgroup_cache *cache, uint64_t id)
 	e->info.path = e->path;
 	if (plen)
 		cgroup_container_id(path, e->info.container_id);
+	entry_find_names(cache, e);
 	return e;
 }
 
@@ -230,9 +257,15 @@ const struct cgroup_info *cgroup_cache__lookup(struct cgroup_cache *cache, uint6
 
 	if (!id)
 		return &cache->unknown;
-	for (i = slot_of(id); cache->slots[i]; i = (i + 1) & (CACHE_SLOTS - 1))
-		if (cache->slots[i]->info.id == id)
-			return &cache->slots[i]->info;
+	for (i = slot_of(id); cache->slots[i]; i = (i + 1) & (CACHE_SLOTS - 1)) {
+		struct cgroup_entry *e = cache->slots[i];
+
+		if (e->info.id != id)
+			continue;
+		if (e->names_tried_ns && mono_now_ns() - e->names_tried_ns > KUBE_RETRY_NS)
+			entry_find_names(cache, e);
+		return &e->info;
+	}
 	if (cache->used >= CACHE_MAX_FILL) {
 		cache_clear(cache);
 		i = slot_of(id);

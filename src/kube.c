@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include "kube.h"
+
+/* A DNS-1123 name as Kubernetes allows for pods (subdomain), namespaces and containers. */
+static bool dns_name(const char *s, size_t n)
+{
+	if (n == 0 || n > KUBE_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		      s[i] == '.'))
+			return false;
+	return true;
+}
+
+bool kubelet_log_name_parse(const char *name, struct kube_names *names,
+			    char id[CONTAINER_ID_MAX + 1])
+{
+	const char *us1 = strchr(name, '_'), *us2, *dash, *end;
+	size_t len = strlen(name);
+
+	memset(names, 0, sizeof(*names));
+	id[0] = '\0';
+	if (!us1 || len < 4 + CONTAINER_ID_MAX + 1 || strcmp(name + len - 4, ".log"))
+		return false;
+	us2 = strchr(us1 + 1, '_');
+	end = name + len - 4;		      /* at ".log" */
+	dash = end - CONTAINER_ID_MAX - 1;    /* at "-<id>" */
+	if (!us2 || us2 >= dash || *dash != '-' || strchr(us2 + 1, '_'))
+		return false;
+	for (const char *c = dash + 1; c < end; c++)
+		if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f')))
+			return false;
+	if (!dns_name(name, (size_t)(us1 - name)) || !dns_name(us1 + 1, (size_t)(us2 - us1 - 1)) ||
+	    !dns_name(us2 + 1, (size_t)(dash - us2 - 1)))
+		return false;
+	memcpy(names->pod, name, (size_t)(us1 - name));
+	memcpy(names->namespace, us1 + 1, (size_t)(us2 - us1 - 1));
+	memcpy(names->container, us2 + 1, (size_t)(dash - us2 - 1));
+	memcpy(id, dash + 1, CONTAINER_ID_MAX);
+	id[CONTAINER_ID_MAX] = '\0';
+	return true;
+}
+
+bool kube_names_lookup(const char *dir, const char *id, struct kube_names *names)
+{
+	char suffix[CONTAINER_ID_MAX + 8], found_id[CONTAINER_ID_MAX + 1];
+	size_t slen;
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	if (strlen(id) != CONTAINER_ID_MAX)
+		return false;
+	snprintf(suffix, sizeof(suffix), "-%s.log", id);
+	slen = strlen(suffix);
+	d = opendir(dir);
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (n > slen && !strcmp(de->d_name + n - slen, suffix))
+			found = kubelet_log_name_parse(de->d_name, names, found_id) &&
+				!strcmp(found_id, id);
+	}
+	closedir(d);
+	return found;
+}

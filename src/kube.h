@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kubernetes names for a container id, from the kubelet's log layout:
+ * /var/log/containers/<pod>_<namespace>_<container>-<container id>.log (a symlink
+ * into /var/log/pods). Pod, namespace and container names are DNS names: none holds
+ * '_', so the file name splits without ambiguity.
+ */
+#ifndef REAPWATCH_KUBE_H
+#define REAPWATCH_KUBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "cgroup_path.h"
+
+#define KUBE_NAME_MAX 253
+#define KUBELET_LOG_DIR "/var/log/containers"
+
+struct kube_names {
+	char pod[KUBE_NAME_MAX + 1];
+	char namespace[KUBE_NAME_MAX + 1];
+	char container[KUBE_NAME_MAX + 1];
+};
+
+/* Parse one file name of the kubelet's log dir (pure). */
+bool kubelet_log_name_parse(const char *name, struct kube_names *names,
+			    char id[CONTAINER_ID_MAX + 1]);
+/* Find the names of container `id` in `dir`; false if the kubelet has no log for it. */
+bool kube_names_lookup(const char *dir, const char *id, struct kube_names *names);
+
+#endif /* REAPWATCH_KUBE_H */

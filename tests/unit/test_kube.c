@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Kubelet log names -> pod, namespace, container; and /proc parsing of hostile lines. */
+#include "unit.h"
+
+#include <errno.h>
+
+#include "kube.h"
+#include "procfs.h"
+
+#define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static void test_kubelet_log_name(void **state)
+{
+	struct kube_names n;
+	char id[CONTAINER_ID_MAX + 1];
+
+	assert_true(kubelet_log_name_parse("coredns-5d78c9869d-xk2vq_kube-system_coredns-" ID ".log",
+					   &n, id));
+	assert_string_equal(n.pod, "coredns-5d78c9869d-xk2vq");
+	assert_string_equal(n.namespace, "kube-system");
+	assert_string_equal(n.container, "coredns");
+	assert_string_equal(id, ID);
+
+	/* A StatefulSet pod with dots in its name, a container name with dashes. */
+	assert_true(kubelet_log_name_parse("web.v2-0_prod_istio-proxy-" ID ".log", &n, id));
+	assert_string_equal(n.pod, "web.v2-0");
+	assert_string_equal(n.container, "istio-proxy");
+}
+
+static void test_kubelet_log_name_rejects(void **state)
+{
+	struct kube_names n;
+	char id[CONTAINER_ID_MAX + 1];
+
+	assert_false(kubelet_log_name_parse("", &n, id));
+	assert_false(kubelet_log_name_parse("pod_ns_ctr-" ID, &n, id));	     /* no .log */
+	assert_false(kubelet_log_name_parse("pod_ns_ctr-" ID ".txt", &n, id));
+	assert_false(kubelet_log_name_parse("pod_ns_ctr-0123.log", &n, id));	     /* short id */
+	assert_false(kubelet_log_name_parse("pod_ns_ctr_" ID ".log", &n, id));     /* no dash */
+	assert_false(kubelet_log_name_parse("pod_ns_c_tr-" ID ".log", &n, id));    /* 3 '_' */
+	assert_false(kubelet_log_name_parse("podns_ctr-" ID ".log", &n, id));	     /* one '_' */
+	assert_false(kubelet_log_name_parse("_ns_ctr-" ID ".log", &n, id));	     /* empty pod */
+	assert_false(kubelet_log_name_parse("Pod_ns_ctr-" ID ".log", &n, id));     /* uppercase */
+	assert_false(kubelet_log_name_parse("pod_ns_ctr-" ID "A.log", &n, id));
+	assert_false(kubelet_log_name_parse("pod_n\"s_ctr-" ID ".log", &n, id));   /* hostile */
+	assert_string_equal(id, "");
+	assert_string_equal(n.pod, "");
+}
+
+static void test_proc_stat_hostile_comm(void **state)
+{
+	struct proc_stat st;
+	/* A comm with ") Z 1 (" in it: the LAST ')' ends it. */
+	const char *line = "4242 (a) Z 1 (b) R 77 4242 4242 0 -1 4194560 10 0 0 0 0 0 0 0 20 0 "
+			   "1 0 123456 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0\n";
+
+	assert_int_equal(proc_stat_parse(line, strlen(line), &st), 0);
+	assert_int_equal(st.pid, 4242);
+	assert_string_equal(st.comm, "a) Z 1 (b");
+	assert_int_equal(st.state, 'R');
+	assert_int_equal(st.ppid, 77);
+	assert_int_equal(st.start_ticks, 123456);
+}
+
+static void test_proc_stat_zombie(void **state)
+{
+	struct proc_stat st;
+	const char *line = "17 (sleep) Z 9 17 9 0 -1 4227084 0 0 0 0 0 0 0 0 20 0 1 0 999 0 0 0";
+
+	assert_int_equal(proc_stat_parse(line, strlen(line), &st), 0);
+	assert_int_equal(st.state, 'Z');
+	assert_int_equal(st.ppid, 9);
+	assert_int_equal(st.start_ticks, 999);
+}
+
+static void test_proc_stat_rejects(void **state)
+{
+	struct proc_stat st;
+	const char *bad[] = {
+		"",
+		"x (a) Z 1",
+		"12 a) Z 1 2 3",
+		"12 (a Z 1 2 3",
+		"12 (a) Z",
+		"12 (a) Z 1 2 3 4",		/* too few fields for starttime */
+		"12 (this-comm-is-way-too-long) Z 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20",
+		"0 (a) Z 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1",
+		"99999999999 (a) Z 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (proc_stat_parse(bad[i], strlen(bad[i]), &st) == 0)
+			fail_msg("accepted: \"%s\"", bad[i]);
+}
+
+static void test_status_ns_pid(void **state)
+{
+	const char *status = "Name:\tsh\nState:\tS (sleeping)\nTgid:\t4242\nNSpid:\t4242\t17\t1\n"
+			     "NSpgid:\t1\n";
+	uint32_t ns_pid = 0;
+
+	assert_int_equal(proc_status_ns_pid(status, strlen(status), &ns_pid), 0);
+	assert_int_equal(ns_pid, 1);
+	assert_int_equal(proc_status_ns_pid("Name:\tx\n", 8, &ns_pid), -ENOENT);
+	assert_int_equal(proc_status_ns_pid("NSpid:\tx\n", 9, &ns_pid), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kubelet_log_name),
+		cmocka_unit_test(test_kubelet_log_name_rejects),
+		cmocka_unit_test(test_proc_stat_hostile_comm),
+		cmocka_unit_test(test_proc_stat_zombie),
+		cmocka_unit_test(test_proc_stat_rejects),
+		cmocka_unit_test(test_status_ns_pid),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
