@@ -30,7 +30,7 @@ endif
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wformat=2
 CFLAGS    ?= -O2 -g
-ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(OUT) \
+ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing -Iinclude -Isrc -I$(OUT) \
 	      -DREAPWATCH_VERSION='"$(VERSION)"' -DREAPWATCH_GIT_REV='"$(GIT_REV)"'
 LDLIBS    := -lbpf -lelf -lz
 

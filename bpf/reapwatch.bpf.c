@@ -18,6 +18,7 @@
 #include "reaping.bpf.h"
 #include "orphans.bpf.h"
 #include "teardown.bpf.h"
+#include "stats.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -33,10 +34,11 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
 	struct rw_fork_record *rec;
 
-	if (!wanted(RW_REC_FORK))
-		return 0;
 	/* A new thread is not a new process. */
 	if (child->pid != child->tgid)
+		return 0;
+	stats_fork(task_cgroup_id(child));
+	if (!wanted(RW_REC_FORK))
 		return 0;
 	rec = reserve(sizeof(*rec), RW_REC_FORK, bpf_ktime_get_ns());
 	if (!rec)
@@ -67,6 +69,7 @@ int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
 	orphans_on_exit(task, now);
 	orphans_on_father_exit(task, now);
 	fill_proc(&proc, task);
+	stats_exit(proc.cgroup_id);
 	teardown_on_exit(task, &proc, now);
 	if (track_reaping)
 		reaping_on_exit(task, &proc, now);
@@ -129,6 +132,7 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	if (track_reaping)
 		reaping_on_child_signal(code, info, target, now);
 	teardown_on_signal(sig, target, result, origin == RW_ORIGIN_PIDNS_TEARDOWN, now);
+	stats_signal(task_cgroup_id(target), sig, origin);
 	teardown_on_child_signal(code, now);
 	if (!wanted(RW_REC_SIGNAL))
 		return 0;
@@ -179,6 +183,12 @@ int BPF_PROG(handle_free, struct task_struct *task)
 	/* Threads, and de_thread()'s old leaders, are not processes being reaped. */
 	if (!st && task->pid != task->tgid)
 		return 0;
+	if (st) {
+		__u64 zombie = st->zombie_ns ?: st->exit_ns;
+		__u64 reaped = st->reap_ns ?: now;
+
+		stats_reap(st->proc.cgroup_id, reaped > zombie ? reaped - zombie : 0);
+	}
 	if (!wanted(RW_REC_REAP))
 		goto out;
 	rec = reserve(sizeof(*rec), RW_REC_REAP, now);

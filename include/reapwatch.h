@@ -51,6 +51,7 @@ enum rw_counter {
 	RW_CTR_TERMED_FULL,	 /* a termination signal to a container process was not remembered */
 	RW_CTR_TEARDOWNS_FULL,	 /* a pid namespace teardown could not be followed */
 	RW_CTR_TASK_WALK_CUT,	 /* counting a dying namespace's members hit its bound */
+	RW_CTR_STATS_FULL,	 /* a cgroup's counters could not be kept: stats map full */
 	RW_CTR_MAX,
 };
 
@@ -137,6 +138,35 @@ struct rw_reparent_record {
 	__u8 reaper_in_pidns; /* the adopter's pid level is the orphan's */
 	__u8 corrected;
 	__u8 _pad[5];
+};
+
+/*
+ * Counters the kernel side keeps per cgroup for `export` (map `cgroup_stats`, per
+ * CPU, keyed by cgroup v2 id), so that counting needs no ring-buffer record.
+ * Reap latency goes into fixed buckets: upper bounds in ns, 100 us to 1 h, then +Inf.
+ */
+#define RW_LATENCY_BUCKETS 22
+#define RW_LATENCY_BOUNDS_NS                                                                       \
+	{ 100000ull,	   250000ull,	    500000ull,	     1000000ull,      2500000ull,          \
+	  5000000ull,	   10000000ull,	    25000000ull,     50000000ull,     100000000ull,        \
+	  250000000ull,	   500000000ull,    1000000000ull,   2500000000ull,   5000000000ull,       \
+	  10000000000ull,  30000000000ull,  60000000000ull,  300000000000ull, 900000000000ull,     \
+	  1800000000000ull, 3600000000000ull }
+
+struct rw_cgroup_stats {
+	__u64 forks;
+	__u64 exits;
+	__u64 reaps;	       /* with a known latency */
+	__u64 reap_latency_sum_ns;
+	__u64 reap_latency_buckets[RW_LATENCY_BUCKETS + 1]; /* not cumulative; last: +Inf */
+};
+
+/* Signals per (cgroup, signal, origin): map `signal_stats`, per CPU. */
+struct rw_signal_key {
+	__u64 cgroup_id;
+	__u8 sig;
+	__u8 origin; /* enum rw_signal_origin */
+	__u8 _pad[6];
 };
 
 #define RW_TEARDOWN_MAX_PIDS 64

@@ -74,6 +74,7 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 	/* configure: read-only knobs and map sizes, before load */
 	agent->skel->rodata->event_mask = config->event_mask;
 	agent->skel->rodata->track_reaping = config->track_reaping;
+	agent->skel->rodata->aggregate = config->aggregate;
 	err = bpf_map__set_max_entries(agent->skel->maps.events,
 				       config->ringbuf_bytes ? config->ringbuf_bytes
 							     : DEFAULT_RINGBUF_BYTES);
@@ -142,7 +143,19 @@ int agent__poll(struct agent *agent, int timeout_ms)
 
 uint64_t agent__lost(const struct agent *agent)
 {
-	__u32 key = RW_CTR_RINGBUF_LOST;
+	return agent__counter(agent, RW_CTR_RINGBUF_LOST);
+}
+
+void agent__maps(const struct agent *agent, struct agent_maps *maps)
+{
+	maps->cgroup_stats = bpf_map__fd(agent->skel->maps.cgroup_stats);
+	maps->signal_stats = bpf_map__fd(agent->skel->maps.signal_stats);
+	maps->ncpus = agent->ncpus;
+}
+
+uint64_t agent__counter(const struct agent *agent, unsigned int counter)
+{
+	__u32 key = counter;
 	uint64_t sum = 0;
 	__u64 *vals;
 

@@ -16,6 +16,14 @@ struct agent_config {
 	uint32_t event_mask;  /* RW_EVENT_BIT()s the kernel side should send */
 	size_t ringbuf_bytes; /* power of two; 0: default */
 	bool track_reaping;   /* keep zombie state in the kernel (reap events, zombie ages) */
+	bool aggregate;	      /* count per cgroup in the kernel (export, top) */
+};
+
+/* The kernel side's aggregation maps (include/reapwatch.h), for readers. */
+struct agent_maps {
+	int cgroup_stats; /* u64 cgroup id -> per-CPU struct rw_cgroup_stats */
+	int signal_stats; /* struct rw_signal_key -> per-CPU u64 */
+	int ncpus;	  /* values per key in those per-CPU maps */
 };
 
 /* Called for every record, in order per CPU; a negative return stops the poll. */
@@ -28,6 +36,9 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 int agent__poll(struct agent *agent, int timeout_ms);
 /* Records the kernel side could not queue (ring buffer full). */
 uint64_t agent__lost(const struct agent *agent);
+/* One of the kernel side's counters (enum rw_counter), summed over CPUs. */
+uint64_t agent__counter(const struct agent *agent, unsigned int counter);
+void agent__maps(const struct agent *agent, struct agent_maps *maps);
 void agent__free(struct agent *agent);
 
 #endif /* REAPWATCH_AGENT_H */

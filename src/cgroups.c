@@ -123,6 +123,31 @@ void cgroup_cache__free(struct cgroup_cache *cache)
 	free(cache);
 }
 
+static int open_cgroup(struct cgroup_cache *cache, uint64_t id)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} handle = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS } };
+	int fd;
+
+	if (cache->mount_fd < 0)
+		return -ENOENT;
+	memcpy(handle.fh.f_handle, &id, sizeof(id));
+	fd = open_by_handle_at(cache->mount_fd, &handle.fh, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+bool cgroup_cache__alive(struct cgroup_cache *cache, uint64_t id)
+{
+	int fd = open_cgroup(cache, id);
+
+	if (fd < 0)
+		return fd != -ESTALE && fd != -ENOENT;
+	close(fd);
+	return true;
+}
+
 /*
  * Open the cgroup directory by its id (open_by_handle_at() with a kernfs handle, as
  * the kernel's own cgroup_get_from_id() would find it) and read its path back from
@@ -130,21 +155,14 @@ void cgroup_cache__free(struct cgroup_cache *cache)
  */
 static int resolve_path(struct cgroup_cache *cache, uint64_t id, char *path, size_t len)
 {
-	struct {
-		struct file_handle fh;
-		uint64_t id;
-	} handle = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS } };
 	char link[64], full[PATH_MAX];
 	size_t mlen = strlen(cache->mountpoint);
 	ssize_t n;
 	int fd;
 
-	if (cache->mount_fd < 0)
-		return -ENOENT;
-	memcpy(handle.fh.f_handle, &id, sizeof(id));
-	fd = open_by_handle_at(cache->mount_fd, &handle.fh, O_RDONLY | O_CLOEXEC);
+	fd = open_cgroup(cache, id);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, full, sizeof(full) - 1);
 	close(fd);

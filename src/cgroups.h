@@ -19,6 +19,9 @@ void cgroup_cache__free(struct cgroup_cache *cache);
 /* Never NULL: an unresolvable id yields an entry with path "". */
 const struct cgroup_info *cgroup_cache__lookup(struct cgroup_cache *cache, uint64_t id);
 
+/* Does the cgroup still exist? (An id is never reused, so a gone one stays gone.) */
+bool cgroup_cache__alive(struct cgroup_cache *cache, uint64_t id);
+
 /* Where this mount namespace sees the cgroup v2 hierarchy. 0 or -errno. */
 int cgroup2_mountpoint(char *mountpoint, size_t len);
 

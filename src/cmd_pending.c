@@ -30,4 +30,3 @@ static int not_built(const struct command *cmd)
 	}
 
 PENDING_COMMAND(top, top_opts, parse_top_args)
-PENDING_COMMAND(export, export_opts, parse_export_args)

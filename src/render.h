@@ -13,6 +13,9 @@ void render_text_event(FILE *out, const struct event *ev);
 
 void render_zombie_json(FILE *out, const struct zombie *zombie, uint64_t now_mono);
 void render_zombies_text(FILE *out, const struct zombie *zombies, size_t count, uint64_t now_mono);
+/* A zombie for `export --log-events`: the JSON of `zombies --json` with type and time. */
+void render_zombie_log_json(FILE *out, const struct zombie *zombie, uint64_t now_mono,
+			    uint64_t now_unix_ns);
 void render_init_verdict(FILE *out, const struct zombie *first, size_t count);
 
 #endif /* REAPWATCH_RENDER_H */

@@ -5,6 +5,7 @@
 #include "escape.h"
 #include "json.h"
 #include "render.h"
+#include "timefmt.h"
 
 #define COMM_TEXT (RW_COMM_LEN * 4 + 1)
 #define CONTAINER_SHORT 12
@@ -16,26 +17,49 @@ static double age_s(const struct zombie *z, uint64_t now)
 	return now > z->zombie_mono_ns ? (double)(now - z->zombie_mono_ns) / 1e9 : 0;
 }
 
+static void zombie_fields(struct json_writer *w, const struct zombie *z, uint64_t now_mono);
+
 void render_zombie_json(FILE *out, const struct zombie *z, uint64_t now_mono)
 {
 	struct json_writer w;
 
 	json_init(&w, out);
 	json_begin_object(&w);
-	json_kv_uint(&w, "pid", z->stat.pid);
-	json_kv_string(&w, "comm", z->stat.comm);
-	json_kv_uint(&w, "ppid", z->stat.ppid);
-	json_kv_string(&w, "parent_comm", z->parent_comm);
-	json_kv_string(&w, "container_id", z->container_id);
-	json_kv_uint(&w, "pidns", z->pidns);
-	json_kv_uint(&w, "ns_pid", z->ns_pid);
-	json_key(&w, "age_seconds");
-	if (z->age_known)
-		json_double(&w, age_s(z, now_mono));
-	else
-		json_null(&w);
+	zombie_fields(&w, z, now_mono);
 	json_end_object(&w);
 	putc_unlocked('\n', out);
+}
+
+void render_zombie_log_json(FILE *out, const struct zombie *z, uint64_t now_mono,
+			    uint64_t now_unix_ns)
+{
+	char time[RFC3339_US_LEN];
+	struct json_writer w;
+
+	format_rfc3339_us(time, sizeof(time), now_unix_ns);
+	json_init(&w, out);
+	json_begin_object(&w);
+	json_kv_string(&w, "type", "zombie");
+	json_kv_string(&w, "time", time);
+	zombie_fields(&w, z, now_mono);
+	json_end_object(&w);
+	putc_unlocked('\n', out);
+}
+
+static void zombie_fields(struct json_writer *w, const struct zombie *z, uint64_t now_mono)
+{
+	json_kv_uint(w, "pid", z->stat.pid);
+	json_kv_string(w, "comm", z->stat.comm);
+	json_kv_uint(w, "ppid", z->stat.ppid);
+	json_kv_string(w, "parent_comm", z->parent_comm);
+	json_kv_string(w, "container_id", z->container_id);
+	json_kv_uint(w, "pidns", z->pidns);
+	json_kv_uint(w, "ns_pid", z->ns_pid);
+	json_key(w, "age_seconds");
+	if (z->age_known)
+		json_double(w, age_s(z, now_mono));
+	else
+		json_null(w);
 }
 
 static void format_age(char *buf, size_t len, const struct zombie *z, uint64_t now)

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * In-kernel aggregation for `export`: forks, exits, signals and reap latencies are
+ * counted here per cgroup, so the exporter reads a few map entries per interval
+ * instead of a ring-buffer record per event.
+ */
+#ifndef REAPWATCH_STATS_BPF_H
+#define REAPWATCH_STATS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "events.bpf.h"
+#include "reapwatch.h"
+
+/* Set by userspace: keep the per-cgroup counters (export, top). */
+const volatile bool aggregate = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64); /* cgroup v2 id */
+	__type(value, struct rw_cgroup_stats);
+} cgroup_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct rw_signal_key);
+	__type(value, __u64);
+} signal_stats SEC(".maps");
+
+static const __u64 latency_bounds_ns[RW_LATENCY_BUCKETS] = RW_LATENCY_BOUNDS_NS;
+
+static __always_inline struct rw_cgroup_stats *stats_of(__u64 cgroup_id)
+{
+	static const struct rw_cgroup_stats zero;
+	struct rw_cgroup_stats *st;
+
+	st = bpf_map_lookup_elem(&cgroup_stats, &cgroup_id);
+	if (st)
+		return st;
+	if (bpf_map_update_elem(&cgroup_stats, &cgroup_id, &zero, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&cgroup_stats, &cgroup_id)) {
+		count(RW_CTR_STATS_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&cgroup_stats, &cgroup_id);
+}
+
+static __always_inline void stats_fork(__u64 cgroup_id)
+{
+	struct rw_cgroup_stats *st;
+
+	if (aggregate && (st = stats_of(cgroup_id)))
+		st->forks++;
+}
+
+static __always_inline void stats_exit(__u64 cgroup_id)
+{
+	struct rw_cgroup_stats *st;
+
+	if (aggregate && (st = stats_of(cgroup_id)))
+		st->exits++;
+}
+
+static __always_inline void stats_reap(__u64 cgroup_id, __u64 latency_ns)
+{
+	struct rw_cgroup_stats *st;
+	__u32 b = RW_LATENCY_BUCKETS;
+
+	if (!aggregate || !(st = stats_of(cgroup_id)))
+		return;
+	for (__u32 i = 0; i < RW_LATENCY_BUCKETS; i++) {
+		if (latency_ns <= latency_bounds_ns[i]) {
+			b = i;
+			break;
+		}
+	}
+	st->reaps++;
+	st->reap_latency_sum_ns += latency_ns;
+	if (b <= RW_LATENCY_BUCKETS)
+		st->reap_latency_buckets[b]++;
+}
+
+static __always_inline void stats_signal(__u64 cgroup_id, int sig, __u8 origin)
+{
+	struct rw_signal_key key = { .cgroup_id = cgroup_id, .sig = (__u8)sig, .origin = origin };
+	static const __u64 zero;
+	__u64 *n;
+
+	if (!aggregate)
+		return;
+	n = bpf_map_lookup_elem(&signal_stats, &key);
+	if (!n) {
+		bpf_map_update_elem(&signal_stats, &key, &zero, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(&signal_stats, &key);
+		if (!n) {
+			count(RW_CTR_STATS_FULL);
+			return;
+		}
+	}
+	*n += 1;
+}
+
+#endif /* REAPWATCH_STATS_BPF_H */

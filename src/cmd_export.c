@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `reapwatch export`: the long-running agent. Keeps every count in memory and
+ * rewrites DIR/reapwatch.prom each interval, atomically (a temp file in DIR,
+ * fsync, rename), and once more at SIGTERM/SIGINT. With --log-events it also writes
+ * notable events as JSON Lines on stdout, for `kubectl logs`.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "agent.h"
+#include "args.h"
+#include "commands.h"
+#include "decode.h"
+#include "metrics.h"
+#include "prom.h"
+#include "render.h"
+#include "util.h"
+
+#define PROM_FILE "reapwatch.prom"
+#define DRAIN_INTERVAL_MS 100
+/* --log-events reports a zombie once it is this old. */
+#define ZOMBIE_LOG_AGE_NS (60ull * 1000000000ull)
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	stop_requested = 1;
+}
+
+struct logged_zombie {
+	uint32_t pid;
+	uint64_t start_ticks;
+};
+
+struct exporter {
+	struct export_opts opts;
+	struct decoder dec;
+	struct metrics metrics;
+	struct agent *agent;
+	size_t *order;
+	struct logged_zombie *logged; /* zombies --log-events has reported */
+	size_t nlogged;
+	bool write_failed;	      /* the last write failed: say so once */
+};
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct exporter *x = ctx;
+	struct event ev;
+
+	if (decode_record(&x->dec, data, size, &ev))
+		return 0;
+	metrics_count_event(&x->metrics, &ev);
+	if (x->opts.log_events && (ev.type == RW_REC_REPARENT || ev.type == RW_REC_TEARDOWN))
+		render_json_event(stdout, &ev);
+	return 0;
+}
+
+/* Write the whole file beside its final name, then rename over it. */
+static int write_prom(struct exporter *x)
+{
+	char tmp[4096], final[4096];
+	size_t n;
+	FILE *f;
+	int fd, err = 0;
+
+	snprintf(final, sizeof(final), "%s/%s", x->opts.textfile_dir, PROM_FILE);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", x->opts.textfile_dir, PROM_FILE);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	fchmod(fd, 0644); /* node_exporter may run as another user */
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		unlink(tmp);
+		return err;
+	}
+	n = metrics_select(&x->metrics, x->opts.max_containers, x->order);
+	render_prometheus(f, &x->metrics, x->order, n);
+	if (fflush(f) || ferror(f) || fsync(fd))
+		err = errno ? -errno : -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, final))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+static bool was_logged(const struct exporter *x, const struct zombie *z)
+{
+	for (size_t i = 0; i < x->nlogged; i++)
+		if (x->logged[i].pid == z->stat.pid && x->logged[i].start_ticks == z->stat.start_ticks)
+			return true;
+	return false;
+}
+
+/* --log-events: each zombie once, when it passes a minute; forget the reaped ones. */
+static void log_old_zombies(struct exporter *x, uint64_t now)
+{
+	const struct zombie_census *census = &x->metrics.census;
+	struct logged_zombie *next = calloc(census->count + 1, sizeof(*next));
+	size_t n = 0;
+
+	if (!next)
+		return;
+	for (size_t i = 0; i < census->count; i++) {
+		const struct zombie *z = &census->zombies[i];
+
+		if (!z->age_known || now - z->zombie_mono_ns < ZOMBIE_LOG_AGE_NS)
+			continue;
+		if (!was_logged(x, z))
+			render_zombie_log_json(stdout, z, now,
+					       now + (uint64_t)x->dec.mono_to_unix_ns);
+		next[n].pid = z->stat.pid;
+		next[n].start_ticks = z->stat.start_ticks;
+		n++;
+	}
+	free(x->logged);
+	x->logged = next;
+	x->nlogged = n;
+}
+
+static void export_once(struct exporter *x)
+{
+	struct agent_maps maps;
+	uint64_t now = mono_now_ns();
+	int err;
+
+	x->dec.mono_to_unix_ns = mono_to_unix_offset_ns();
+	agent__maps(x->agent, &maps);
+	err = metrics_collect(&x->metrics, &maps, x->dec.cgroups, now);
+	if (err)
+		rw_error("collecting metrics failed: %s", strerror(-err));
+	x->metrics.events_lost = agent__lost(x->agent);
+	x->metrics.stats_dropped = agent__counter(x->agent, RW_CTR_STATS_FULL);
+	free(x->order);
+	x->order = calloc(x->metrics.ncontainers + 1, sizeof(*x->order));
+	if (!x->order) {
+		rw_error("out of memory");
+		return;
+	}
+	err = write_prom(x);
+	if (err && !x->write_failed)
+		rw_error("writing %s/%s failed: %s (will retry every interval)",
+			 x->opts.textfile_dir, PROM_FILE, strerror(-err));
+	else if (!err && x->write_failed)
+		rw_error("writing %s/%s works again", x->opts.textfile_dir, PROM_FILE);
+	x->write_failed = err != 0;
+	if (x->opts.log_events)
+		log_old_zombies(x, now);
+	fflush(stdout);
+}
+
+int cmd_export(const struct command *cmd, int argc, char **argv)
+{
+	struct exporter x = { 0 };
+	struct agent_config config = {
+		/* Counting is done in the kernel; only the rare events come as records. */
+		.event_mask = RW_EVENT_BIT(RW_REC_REPARENT) | RW_EVENT_BIT(RW_REC_TEARDOWN),
+		.track_reaping = true,
+		.aggregate = true,
+	};
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	char err[ARGS_ERR_LEN];
+	uint64_t next_write;
+	struct stat st;
+	int ret, status = EXIT_RUNTIME;
+
+	ret = parse_export_args(argc, argv, &x.opts, err, sizeof(err));
+	if (ret == ARGS_HELP) {
+		print_command_help(stdout, cmd);
+		return EXIT_OK;
+	}
+	if (ret)
+		return usage_error(cmd, err);
+	if (stat(x.opts.textfile_dir, &st) || !S_ISDIR(st.st_mode)) {
+		snprintf(err, sizeof(err), "--textfile-dir: '%.200s' is not a directory",
+			 x.opts.textfile_dir);
+		return usage_error(cmd, err);
+	}
+	if (access(x.opts.textfile_dir, W_OK)) {
+		rw_error("--textfile-dir: cannot write to '%s': %s", x.opts.textfile_dir,
+			 strerror(errno));
+		return EXIT_RUNTIME;
+	}
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	metrics_init(&x.metrics, mono_now_ns());
+	x.dec.cgroups = cgroup_cache__new();
+	if (!x.dec.cgroups) {
+		rw_error("out of memory");
+		return EXIT_RUNTIME;
+	}
+	x.dec.mono_to_unix_ns = mono_to_unix_offset_ns();
+	if (agent__open(&x.agent, &config, on_record, &x))
+		goto out;
+	fprintf(stderr, "reapwatch: exporting to %s/%s every %gs\n", x.opts.textfile_dir,
+		PROM_FILE, x.opts.interval_s);
+
+	export_once(&x);
+	next_write = mono_now_ns() + (uint64_t)(x.opts.interval_s * 1e9);
+	while (!stop_requested) {
+		ret = agent__poll(x.agent, DRAIN_INTERVAL_MS);
+		if (ret < 0) {
+			rw_error("reading events failed: %s", strerror(-ret));
+			goto out;
+		}
+		fflush(stdout);
+		if (mono_now_ns() >= next_write) {
+			export_once(&x);
+			next_write += (uint64_t)(x.opts.interval_s * 1e9);
+			if (next_write < mono_now_ns()) /* fell behind: no burst of writes */
+				next_write = mono_now_ns() + (uint64_t)(x.opts.interval_s * 1e9);
+		}
+	}
+	/* Last word: what happened since the last write is not lost. */
+	agent__poll(x.agent, 0);
+	export_once(&x);
+	status = x.write_failed ? EXIT_RUNTIME : EXIT_OK;
+out:
+	agent__free(x.agent);
+	cgroup_cache__free(x.dec.cgroups);
+	metrics_free(&x.metrics);
+	free(x.order);
+	free(x.logged);
+	return status;
+}
