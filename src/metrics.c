@@ -28,8 +28,19 @@ struct cgroup_slot {
 
 void metrics_init(struct metrics *m, uint64_t now_ns)
 {
+	const char *keep = getenv("REAPWATCH_GONE_KEEP_SECONDS");
+	char *end;
+	double secs;
+
 	memset(m, 0, sizeof(*m));
 	m->started_ns = now_ns;
+	m->gone_keep_ns = CONTAINER_GONE_KEEP_NS;
+	/* For tests, which cannot wait five minutes; not a user-facing knob. */
+	if (keep && *keep) {
+		secs = strtod(keep, &end);
+		if (!*end && secs >= 0 && secs < 1e6)
+			m->gone_keep_ns = (uint64_t)(secs * 1e9);
+	}
 }
 
 void metrics_free(struct metrics *m)
@@ -331,7 +342,7 @@ static void drop_old_containers(struct metrics *m, uint64_t now_ns)
 	for (size_t i = 0; i < m->ncontainers; i++) {
 		struct container_metrics *c = &m->containers[i];
 
-		if (c->id[0] && c->gone && now_ns - c->gone_since_ns > CONTAINER_GONE_KEEP_NS) {
+		if (c->id[0] && c->gone && now_ns - c->gone_since_ns > m->gone_keep_ns) {
 			size_t k = 0;
 
 			for (size_t j = 0; j < m->ncgroups; j++)

@@ -60,6 +60,7 @@ struct metrics {
 	uint64_t stats_dropped;	       /* kernel-side counters that did not fit */
 	size_t containers_over_limit;  /* not rendered this interval: --max-containers */
 	uint64_t started_ns;	       /* agent start, CLOCK_MONOTONIC */
+	uint64_t gone_keep_ns;	       /* CONTAINER_GONE_KEEP_NS, or REAPWATCH_GONE_KEEP_SECONDS */
 	struct zombie_census census;   /* the zombies of the last collect */
 };
 
