@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include "event.h"
+#include "metrics.h"
 #include "zombies.h"
 
 void render_json_event(FILE *out, const struct event *ev);
@@ -17,5 +18,9 @@ void render_zombies_text(FILE *out, const struct zombie *zombies, size_t count, 
 void render_zombie_log_json(FILE *out, const struct zombie *zombie, uint64_t now_mono,
 			    uint64_t now_unix_ns);
 void render_init_verdict(FILE *out, const struct zombie *first, size_t count);
+
+/* `top`'s screen: at most max_rows containers, worst first. */
+void render_top(FILE *out, const struct metrics *m, const char *now, double interval_s,
+		size_t max_rows);
 
 #endif /* REAPWATCH_RENDER_H */

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# `reapwatch top` for a person at a terminal: a table that fits 80 columns, the worst
+# container first, and 'q' (or Ctrl-C) ends it with the terminal as it was. Driven
+# through tmux, a real terminal.
+# Cases run indirectly, through run_case:
+# shellcheck disable=SC2317
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+TMUX_SOCKET=reapwatch-test-$$
+
+tmux_()
+{
+	tmux -L "$TMUX_SOCKET" "$@"
+}
+
+# start_top: reapwatch top in an 80x24 tmux pane; the pane's shell says when top ended.
+start_top()
+{
+	at_case_exit tmux -L "$TMUX_SOCKET" kill-server
+	tmux_ new-session -d -s top -x 80 -y 24 \
+		"stty -echo; $AGENT top -i 0.5; echo \"top-exited rc=\$?\"; sleep 30"
+	local i
+	for i in $(seq 1 100); do
+		tmux_ capture-pane -p -t top | grep -q '^CONTAINER' && return 0
+		sleep 0.1
+	done
+	detail "pane: $(tmux_ capture-pane -p -t top)"
+	fail "top did not draw its table within 10 s"
+}
+
+wait_exit()
+{
+	local i
+	for i in $(seq 1 50); do
+		tmux_ capture-pane -p -t top | grep -q 'top-exited' && return 0
+		sleep 0.1
+	done
+	detail "pane: $(tmux_ capture-pane -p -t top)"
+	fail "top did not exit within 5 s"
+}
+
+# q quits, the alternate screen is left (the table is gone), the status is 0.
+case_quit_restores_terminal()
+{
+	local pane width
+	start_top
+	pane=$(tmux_ capture-pane -p -t top)
+	width=$(printf '%s\n' "$pane" | awk '{ if (length($0) > w) w = length($0) } END { print w }')
+	[[ $width -le 80 ]] || fail "a line of top is $width columns wide"
+	assert_contains "top's header" <(printf '%s\n' "$pane") "ZOMB"
+	assert_contains "the host row" <(printf '%s\n' "$pane") "(host)"
+	tmux_ send-keys -t top q
+	wait_exit
+	pane=$(tmux_ capture-pane -p -t top)
+	assert_contains "exit status after q" <(printf '%s\n' "$pane") "top-exited rc=0"
+	if printf '%s\n' "$pane" | grep -q '^CONTAINER'; then
+		fail "the table is still on the screen: the alternate screen was not left"
+	fi
+}
+
+case_ctrl_c()
+{
+	local pane
+	start_top
+	tmux_ send-keys -t top C-c
+	wait_exit
+	pane=$(tmux_ capture-pane -p -t top)
+	assert_contains "exit status after Ctrl-C" <(printf '%s\n' "$pane") "top-exited rc=0"
+}
+
+run_case top_quit_restores_terminal case_quit_restores_terminal
+run_case top_ctrl_c case_ctrl_c
+finish
