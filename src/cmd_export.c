@@ -48,6 +48,7 @@ struct exporter {
 	struct logged_zombie *logged; /* zombies --log-events has reported */
 	size_t nlogged;
 	bool write_failed;	      /* the last write failed: say so once */
+	uint64_t received;	      /* records from the kernel side */
 };
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -55,6 +56,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct exporter *x = ctx;
 	struct event ev;
 
+	x->received++;
 	if (decode_record(&x->dec, data, size, &ev))
 		return 0;
 	metrics_count_event(&x->metrics, &ev);
@@ -231,6 +233,8 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 	/* Last word: what happened since the last write is not lost. */
 	agent__poll(x.agent, 0);
 	export_once(&x);
+	fprintf(stderr, "reapwatch: %llu events, %llu lost\n", (unsigned long long)x.received,
+		(unsigned long long)agent__lost(x.agent));
 	status = x.write_failed ? EXIT_RUNTIME : EXIT_OK;
 out:
 	agent__free(x.agent);

@@ -9,6 +9,8 @@
 #   mt-nowake   mintrace -m ring-nowake  (64 B ring-buffer record per event, no wakeups)
 #   rw-all      ./reapwatch trace --json -e all >/dev/null
 #   rw-default  ./reapwatch trace --json >/dev/null   (default event set, no fork)
+#   rw-export   ./reapwatch export (counting in the kernel; records only for reparents
+#               and teardowns: the agent tracking zombies and reaps, printing nothing)
 # With kernel.bpf_stats_enabled=1 it reads run_time_ns / run_cnt of every BPF program the
 # agent holds (found through the agent's /proc/PID/fdinfo) just before stopping it, and
 # reports ns per invocation: the invocation-weighted mean and per program.
@@ -18,7 +20,7 @@
 # Must run as root. Environment knobs (defaults in brackets):
 #   ROUNDS [5]  FORK_N [10000]  SIGNAL_N [450000]  (procstorm -n: ~2 s each on an idle 2-vCPU
 #     machine, ~3-4 s when it is busy; whole bench ~2.5-4 min)
-#   CONFIGS ["none mt-count mt-nowake rw-all rw-default"]  WORKLOADS ["fork signal"]
+#   CONFIGS ["none mt-count mt-nowake rw-all rw-default rw-export"]  WORKLOADS ["fork signal"]
 #   BENCH_DIR [../shared/bench from the repo root, else /work/shared/bench]
 #   REAPWATCH [./reapwatch]  READY_TIMEOUT [30 s]  STOP_TIMEOUT [20 s]  SETTLE [0.2 s]
 set -euo pipefail
@@ -41,7 +43,7 @@ cd "$ROOT"
 ROUNDS=${ROUNDS:-5}
 FORK_N=${FORK_N:-10000}
 SIGNAL_N=${SIGNAL_N:-450000}
-CONFIGS=${CONFIGS:-"none mt-count mt-nowake rw-all rw-default"}
+CONFIGS=${CONFIGS:-"none mt-count mt-nowake rw-all rw-default rw-export"}
 WORKLOADS=${WORKLOADS:-"fork signal"}
 REAPWATCH=${REAPWATCH:-./reapwatch}
 READY_TIMEOUT=${READY_TIMEOUT:-30}
@@ -58,8 +60,8 @@ read -r -a workloads <<<"$WORKLOADS"
 [[ ${#configs[@]} -gt 0 ]] || die "CONFIGS is empty"
 [[ ${#workloads[@]} -gt 0 ]] || die "WORKLOADS is empty"
 for c in "${configs[@]}"; do
-	case $c in none | mt-count | mt-nowake | rw-all | rw-default) ;;
-	*) die "unknown configuration '$c' (none mt-count mt-nowake rw-all rw-default)" ;;
+	case $c in none | mt-count | mt-nowake | rw-all | rw-default | rw-export) ;;
+	*) die "unknown configuration '$c' (none mt-count mt-nowake rw-all rw-default rw-export)" ;;
 	esac
 done
 for w in "${workloads[@]}"; do
@@ -157,6 +159,11 @@ agent_cmd() {
 	mt-nowake) agent_argv=("$MINTRACE" -m ring-nowake) ready_re='mintrace ready' agent_stdout=file ;;
 	rw-all) agent_argv=("$REAPWATCH" trace --json -e all) ready_re='reapwatch: tracing' agent_stdout=null ;;
 	rw-default) agent_argv=("$REAPWATCH" trace --json) ready_re='reapwatch: tracing' agent_stdout=null ;;
+	rw-export)
+		mkdir -p "$OUT/textfile"
+		agent_argv=("$REAPWATCH" export --textfile-dir "$OUT/textfile" -i 15)
+		ready_re='reapwatch: exporting' agent_stdout=null
+		;;
 	*) die "internal: no agent for $1" ;;
 	esac
 }
