@@ -9,7 +9,7 @@
 # otherwise the case prints "PASS NAME" (or "SKIP NAME: why" after `skip`). Whatever a case
 # starts (agents, scenarios, gated commands) is killed when the case ends, pass or fail.
 #
-# Agent:      start_agent [--name N] ARGS...   stop_agent   stop_named_agent N
+# Agent:      start_agent [--name N] [--ready TEXT] ARGS...   stop_agent   stop_named_agent N [SIG]
 # Scenarios:  scenario NAME ARGS...  (runs build/tests/scenarios/NAME, output in $SCEN_OUT)
 #             kv KEY [FILE]          (a key=value the scenario printed)
 # Events:     events FILTER, count_events FILTER, expect_one DESC FILTER,
@@ -327,16 +327,17 @@ gate_open()
 
 # --- agent -------------------------------------------------------------------------
 
-# start_agent [--name NAME] ARGS...: start `reapwatch ARGS...` in the background and wait
-# until it says it is tracing. Its stdout is $CASE_DIR/NAME.out (also put in $EVENTS for
-# the event helpers), stderr $CASE_DIR/NAME.err. NAME defaults to "agent".
+# start_agent [--name NAME] [--ready TEXT] ARGS...: start `reapwatch ARGS...` in the
+# background and wait until its stderr says TEXT (default: that it is tracing). Its stdout is
+# $CASE_DIR/NAME.out (also put in $EVENTS for the event helpers), stderr $CASE_DIR/NAME.err.
+# NAME defaults to "agent".
 start_agent()
 {
-	local name=agent deadline pid rc=0
-	if [[ ${1:-} == --name ]]; then
-		name=$2
+	local name=agent ready=$AGENT_READY deadline pid rc=0
+	while [[ ${1:-} == --name || ${1:-} == --ready ]]; do
+		if [[ $1 == --name ]]; then name=$2; else ready=$2; fi
 		shift 2
-	fi
+	done
 	[[ -x $AGENT ]] || fail "agent $AGENT is not built (make)"
 	EVENTS=$CASE_DIR/$name.out
 	: >"$CASE_DIR/$name.err"
@@ -348,22 +349,22 @@ start_agent()
 	echo "$*" >"$CASE_DIR/$name.args"
 	track_pid "$pid"
 	deadline=$((SECONDS + AGENT_READY_TIMEOUT))
-	until grep -qF "$AGENT_READY" "$CASE_DIR/$name.err"; do
+	until grep -qF -- "$ready" "$CASE_DIR/$name.err"; do
 		if ! running "$pid"; then
 			wait "$pid" || rc=$?
-			fail "reapwatch $* exited with status $rc before it was tracing:" \
+			fail "reapwatch $* exited with status $rc before it printed '$ready':" \
 				"$(head -n3 "$CASE_DIR/$name.err" | tr '\n' ' ')"
 		fi
 		if [[ $SECONDS -ge $deadline ]]; then
-			fail "reapwatch $* did not print '$AGENT_READY' within $AGENT_READY_TIMEOUT s"
+			fail "reapwatch $* did not print '$ready' within $AGENT_READY_TIMEOUT s"
 		fi
 		sleep 0.05
 	done
 }
 
-# stop_agent: let the last events arrive, SIGINT the agent, and check that it exits 0 with
-# its summary line and (with --json) that every line it wrote is a JSON object.
-# stop_named_agent NAME: the same for an agent started with --name NAME.
+# stop_agent: let the last events arrive, SIGINT the agent, and check that it exits 0, with
+# (trace) its summary line, and (with --json) that every line it wrote is a JSON object.
+# stop_named_agent NAME [SIGNAL]: the same for an agent started with --name NAME.
 stop_agent()
 {
 	stop_named_agent agent
@@ -371,29 +372,32 @@ stop_agent()
 
 stop_named_agent()
 {
-	local name=$1 pid args out err deadline rc=0
+	local name=$1 signal=${2:-INT} pid args out err deadline rc=0
 	pid=${AGENT_PID[$name]}
 	args=$(cat "$CASE_DIR/$name.args")
 	out=$CASE_DIR/$name.out
 	err=$CASE_DIR/$name.err
 	EVENTS=$out
 	sleep "$SETTLE_SECONDS"
-	kill -INT "$pid" 2>/dev/null || true
+	kill "-$signal" "$pid" 2>/dev/null || true
 	deadline=$((SECONDS + AGENT_STOP_TIMEOUT))
 	while running "$pid"; do
 		if [[ $SECONDS -ge $deadline ]]; then
 			kill -KILL "$pid" 2>/dev/null || true
-			fail "reapwatch $args did not exit within $AGENT_STOP_TIMEOUT s of SIGINT"
+			fail "reapwatch $args did not exit within $AGENT_STOP_TIMEOUT s of SIG$signal"
 		fi
 		sleep 0.05
 	done
 	wait "$pid" || rc=$?
-	[[ $rc -eq 0 ]] || fail "reapwatch $args exited with status $rc after SIGINT (expected 0)"
-	grep -Eq "$AGENT_SUMMARY_RE" "$err" ||
-		fail "reapwatch $args: no 'reapwatch: N events, M lost' line on stderr after SIGINT"
-	# Lost events explain missing ones; say so next to any failure of this case.
-	if ! grep -Eq '^reapwatch: [0-9]+ events, 0 lost$' "$err"; then
-		detail "NOTE: reapwatch $args: $(grep -E "$AGENT_SUMMARY_RE" "$err" | tail -n1)"
+	[[ $rc -eq 0 ]] ||
+		fail "reapwatch $args exited with status $rc after SIG$signal (expected 0)"
+	if [[ $args == trace* ]]; then
+		grep -Eq "$AGENT_SUMMARY_RE" "$err" ||
+			fail "reapwatch $args: no 'reapwatch: N events, M lost' line on stderr after SIG$signal"
+		# Lost events explain missing ones; say so next to any failure of this case.
+		if ! grep -Eq '^reapwatch: [0-9]+ events, 0 lost$' "$err"; then
+			detail "NOTE: reapwatch $args: $(grep -E "$AGENT_SUMMARY_RE" "$err" | tail -n1)"
+		fi
 	fi
 	if [[ " $args " == *" --json "* || " $args " == *" -j "* ]]; then
 		check_json_lines "$out"

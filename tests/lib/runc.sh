@@ -7,6 +7,8 @@
 #                                                   runc bundle running ARGS_JSON; HOST_DIR
 #                                                   (if given) is bind-mounted at /gate
 #   new_container_id                               64 hex digits, like a containerd/Docker id
+#   run_container CGROUPS_PATH                     (in a case of tests/integration/lib.sh)
+#                                                   run the test container to completion
 
 _RUNC_LIB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TEST_ROOTFS=${TEST_ROOTFS:-$_RUNC_LIB_REPO/build/test-rootfs}
@@ -68,4 +70,79 @@ make_bundle()
 			             options: ["rbind", "rw"]}]
 		  else . end' "$dir/config.json" >"$dir/config.json.new"
 	mv "$dir/config.json.new" "$dir/config.json"
+}
+
+# --- the test container: needs tests/integration/lib.sh, inside a case -----------------
+
+# shellcheck disable=SC2016 # expanded by the container's shell
+CONTAINER_SCRIPT='sleep 60 & echo $! >/gate/child
+while [ ! -e /gate/go ]; do usleep 20000; done
+exit 4'
+
+# Removes the cgroups runc created for CGROUPS_PATH and the empty parents the test made.
+remove_cgroups()
+{
+	local rel=$1 h d
+	for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+		d=$h${rel#/}
+		while [[ $d != "$h" && $d != "${h%/}" ]]; do
+			if [[ -d $d ]]; then
+				rmdir "$d" 2>/dev/null || break
+			fi
+			d=$(dirname "$d")
+		done
+	done
+}
+
+# run_container CGROUPS_PATH: with the agents started, run a container to completion; sets
+# ID (or uses CONTAINER_ID), INIT, MEMBER, MEMBER_NS, NS, CGROUP. In CGROUPS_PATH, @ID@
+# stands for the id. CONTAINER_LINGER=SECONDS keeps it running that long once started.
+# shellcheck disable=SC2034 # the variables it sets are for the caller
+run_container()
+{
+	local cgroups_path=$1 bundle gate deadline rc=0 runc_pid pid
+	command -v runc >/dev/null || skip "runc is not installed"
+	ROOTFS=$(test_rootfs) || fail "cannot build the busybox rootfs"
+	ID=${CONTAINER_ID:-$(new_container_id)}
+	bundle=$CASE_DIR/bundle
+	gate=$CASE_DIR/gate
+	mkdir -p "$gate"
+	make_bundle "$bundle" "$ROOTFS" "$(jq -cn --arg s "$CONTAINER_SCRIPT" '["sh", "-c", $s]')" \
+		"${cgroups_path//@ID@/$ID}" "$gate"
+	at_case_exit runc delete --force "$ID"
+	if [[ -n $cgroups_path ]]; then
+		at_case_exit remove_cgroups "${cgroups_path//@ID@/$ID}"
+	fi
+	runc run --bundle "$bundle" "$ID" >"$CASE_DIR/runc.out" 2>"$CASE_DIR/runc.err" &
+	runc_pid=$!
+	track_pid "$runc_pid"
+	deadline=$((SECONDS + 30))
+	until [[ -s $gate/child ]]; do
+		running "$runc_pid" || fail "runc run exited early: $(head -n3 "$CASE_DIR/runc.err")"
+		[[ $SECONDS -lt $deadline ]] || fail "the container did not start within 30 s"
+		sleep 0.05
+	done
+	INIT=$(runc state "$ID" | jq -r .pid)
+	MEMBER_NS=$(cat "$gate/child")
+	NS=$(pidns_of "$INIT")
+	CGROUP=$(sed -n 's/^0:://p' "/proc/$INIT/cgroup")
+	detail "container $ID: init $INIT, pidns $NS, /proc/$INIT/cgroup:" \
+		"$(sed 's/^/  /' "/proc/$INIT/cgroup")"
+	# The member is the init's child with that namespace pid, once it has exec'd sleep.
+	MEMBER=""
+	until [[ -n $MEMBER ]]; do
+		for pid in $(children_of "$INIT"); do
+			if [[ $(cat "/proc/$pid/comm" 2>/dev/null) == sleep &&
+				$(ns_pid_of "$pid" 2>/dev/null) == "$MEMBER_NS" ]]; then
+				MEMBER=$pid
+			fi
+		done
+		[[ $SECONDS -lt $deadline ]] ||
+			fail "no child of the container's init $INIT is 'sleep' with ns pid $MEMBER_NS"
+		sleep 0.05
+	done
+	sleep "${CONTAINER_LINGER:-0}"
+	touch "$gate/go"
+	wait_child "$runc_pid" 30 || rc=$?
+	assert_eq "runc run exit status (the container's exit code)" 4 "$rc"
 }

@@ -1,0 +1,328 @@
+#!/usr/bin/env bash
+# `reapwatch export`: DIR/reapwatch.prom in the Prometheus text format, replaced atomically
+# every interval and once more at SIGTERM; per-container counters that agree with what
+# `trace` saw of the same container; escaped label values; notable events on stdout with
+# --log-events.
+# Cases run indirectly, through run_case:
+# shellcheck disable=SC2317
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/lib/runc.sh
+source "$REPO/tests/lib/runc.sh"
+
+EXPORT_READY='reapwatch: exporting'
+
+# jq -R: one line of the text format -> {name, labels, value}, {comment}, or {bad}.
+# shellcheck disable=SC2016 # jq program
+PROM_LINE='
+def unescape: [scan("\\\\.|[^\\\\]")]
+	| map(if . == "\\n" then "\n" elif startswith("\\") then .[1:] else . end) | add // "";
+. as $line
+| if test("^#") then {comment: $line}
+  else
+	(capture("^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(?<labels>.*)\\})? (?<value>[^ ]+)( -?[0-9]+)?$")
+	 // {bad: $line})
+	| if has("bad") then .
+	  else
+		(.labels // "") as $l
+		| [$l | scan("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\\n]|\\\\[\\\\\"n])*)\"")] as $pairs
+		| ($pairs | map("\(.[0])=\"\(.[1])\"") | join(",")) as $rebuilt
+		| if ($l != $rebuilt and $l != $rebuilt + ",")
+		     or (.value | test("^([-+]?([0-9]*\\.?[0-9]+([eE][-+]?[0-9]+)?|Inf)|NaN)$") | not)
+		  then {bad: $line}
+		  else {name, labels: ($pairs | map({(.[0]): (.[1] | unescape)}) | add // {}),
+		        value: (.value | if test("Inf|NaN") then . else tonumber end)}
+		  end
+	  end
+  end'
+
+# The metric families of SPEC.md and their types.
+SPEC_TYPES='{"reapwatch_zombies":"gauge","reapwatch_zombie_oldest_seconds":"gauge",
+"reapwatch_reap_latency_seconds":"histogram","reapwatch_exits_total":"counter",
+"reapwatch_forks_total":"counter","reapwatch_reparents_total":"counter",
+"reapwatch_signals_total":"counter","reapwatch_pidns_teardowns_total":"counter",
+"reapwatch_teardown_sigkilled_total":"counter","reapwatch_pids_current":"gauge",
+"reapwatch_pids_max":"gauge","reapwatch_events_lost_total":"counter",
+"reapwatch_build_info":"gauge"}'
+# Their labels beyond the four container labels (events_lost_total and build_info have none
+# of those: see check_prom_structure).
+SPEC_LABELS='{"reapwatch_reparents_total":["reaper_kind"],
+"reapwatch_signals_total":["signal","origin"],"reapwatch_teardown_sigkilled_total":["sigterm_first"],
+"reapwatch_reap_latency_seconds_bucket":["le"]}'
+
+# parse_prom FILE OUT: check FILE line by line; its samples as JSON lines in OUT.
+parse_prom()
+{
+	local file=$1 out=$2 bad
+	[[ -s $file ]] || fail "$(basename "$file") is empty"
+	[[ $(tail -c1 "$file" | od -An -c | tr -d ' ') == '\n' ]] ||
+		fail "$(basename "$file") does not end with a newline (a cut-off file?)"
+	jq -R -c "$PROM_LINE" "$file" >"$out.all" || fail "cannot parse $(basename "$file") with jq"
+	bad=$(jq -r 'select(has("bad")) | .bad' "$out.all" | sed -n 1,3p)
+	[[ -z $bad ]] || {
+		detail "lines that are not the Prometheus text format:" "$bad"
+		fail "$(basename "$file"): a line is not in the text format: $(sed -n 1p <<<"$bad")"
+	}
+	jq -c 'select(has("name"))' "$out.all" >"$out"
+}
+
+# The value of the one sample NAME{LABELS...}, "absent" if none: sample OUT NAME JQ_LABELS.
+sample()
+{
+	jq -rs --arg n "$2" --argjson l "$3" \
+		'map(select(.name == $n and (.labels | contains($l)))) |
+		 if length == 0 then "absent" elif length == 1 then .[0].value
+		 else "\(length) samples" end' "$1"
+}
+
+# Types, label sets and histogram shapes, against SPEC.md.
+check_prom_structure()
+{
+	local file=$1 samples=$2 problems version
+	version=$(cat "$REPO/VERSION")
+	problems=$(
+		{
+			# Every SPEC family that has samples has its # TYPE, and the right one.
+			jq -rs --argjson types "$SPEC_TYPES" '
+				(map(select(has("comment")) | .comment
+				     | capture("^# TYPE (?<n>[^ ]+) (?<t>[^ ]+)$")) | map({(.n): .t}) | add // {})
+				as $declared
+				| map(select(has("name")) | .name | sub("_(bucket|sum|count)$"; "")) | unique[]
+				| select($types[.] != null) | select($declared[.] != $types[.])
+				| "\(.): # TYPE \($declared[.] // "missing"), SPEC says \($types[.])"' \
+				"$samples.all"
+			# Each SPEC series carries exactly its labels: the container's four and its own.
+			jq -r --argjson types "$SPEC_TYPES" --argjson extra "$SPEC_LABELS" '
+				.name as $n | ($n | sub("_(bucket|sum|count)$"; "")) as $base
+				| select(any($types | keys[]; . == $base))
+				| (if $n == "reapwatch_events_lost_total" then []
+				   elif $n == "reapwatch_build_info" then ["version"]
+				   else ["container_id", "pod", "namespace", "container"] + ($extra[$n] // [])
+				   end) as $want
+				| select((.labels | keys | sort) != ($want | sort))
+				| "\($n)\(.labels | tojson): labels \(.labels | keys), SPEC: \($want | sort)"' \
+				"$samples"
+			# Histograms: cumulative buckets, +Inf bucket == _count.
+			jq -rs '
+				map(select(.name | endswith("_bucket")))
+				| group_by([.name, (.labels | del(.le))])[]
+				| (map(select(.labels.le != "+Inf")) | sort_by(.labels.le | tonumber)
+				   | map(.value)) as $finite
+				| (map(select(.labels.le == "+Inf")) | .[0].value) as $inf
+				| select(($finite | . != sort) or ($finite | length > 0 and .[-1] > $inf)
+				         or $inf == null)
+				| "\(.[0].name)\(.[0].labels | del(.le) | tojson): buckets not cumulative"' \
+				"$samples"
+			jq -rs '
+				(map(select(.name | endswith("_bucket")) | select(.labels.le == "+Inf")
+				     | {k: [(.name | sub("_bucket$"; "")), (.labels | del(.le))], v: .value}))
+				as $inf
+				| map(select(.name | endswith("_count"))
+				      | {k: [(.name | sub("_count$"; "")), .labels], v: .value})[]
+				| . as $c | ($inf | map(select(.k == $c.k)) | .[0].v) as $i
+				| select($i != $c.v)
+				| "\($c.k[0])\($c.k[1] | tojson): _count \($c.v), +Inf bucket \($i)"' \
+				"$samples"
+		} | sed -n 1,10p
+	)
+	[[ -z $problems ]] || {
+		detail "$problems"
+		fail "reapwatch.prom: $(sed -n 1p <<<"$problems")"
+	}
+	assert_eq "reapwatch.prom: reapwatch_build_info{version=\"$version\"}" 1 \
+		"$(sample "$samples" reapwatch_build_info "{\"version\":\"$version\"}")"
+	[[ $(sample "$samples" reapwatch_events_lost_total '{}') =~ ^[0-9]+$ ]] ||
+		fail "reapwatch.prom: reapwatch_events_lost_total missing"
+	if command -v promtool >/dev/null; then
+		promtool check metrics <"$file" >"$CASE_DIR/promtool.out" 2>&1 || {
+			detail "$(cat "$CASE_DIR/promtool.out")"
+			fail "promtool check metrics rejects reapwatch.prom"
+		}
+	fi
+}
+
+# The counters of one container agree with the events `trace` saw of it. The container runs
+# through a few rewrites; its end (exit, teardown) is in the file written at SIGTERM.
+case_counts_match_trace()
+{
+	local dir samples id_labels got want key
+	dir=$CASE_DIR/textfile
+	mkdir "$dir"
+	start_agent --name trace trace --json -e all
+	start_agent --name export --ready "$EXPORT_READY" export --textfile-dir "$dir" -i 1
+	CONTAINER_LINGER=2.5 run_container ""
+	stop_named_agent export TERM
+	stop_named_agent trace
+	EVENTS=$CASE_DIR/trace.out
+	samples=$CASE_DIR/samples
+	parse_prom "$dir/reapwatch.prom" "$samples"
+	check_prom_structure "$dir/reapwatch.prom" "$samples"
+	assert_eq "files left in the textfile directory" "reapwatch.prom" "$(ls -A "$dir")"
+	id_labels="{\"container_id\":\"$ID\",\"pod\":\"\",\"namespace\":\"\",\"container\":\"\"}"
+	focus "$INIT" "$MEMBER"
+	detail "container $ID series:" "$(grep -F "$ID" "$dir/reapwatch.prom" | grep -v _bucket || true)"
+	grep -qF "$ID" "$samples" || fail "reapwatch.prom has no series for container $ID"
+	# Counts can only be compared if the trace saw everything.
+	grep -Eq '^reapwatch: [0-9]+ events, 0 lost$' "$CASE_DIR/trace.err" ||
+		skip "the trace agent lost events ($(tail -n1 "$CASE_DIR/trace.err")): the host is too busy to compare counts"
+	for key in exit:reapwatch_exits_total fork:reapwatch_forks_total; do
+		want=$(count_events ".type == \"${key%%:*}\" and .container_id == \"$ID\"")
+		assert_eq "${key#*:} of container $ID (trace saw $want ${key%%:*} events)" "$want" \
+			"$(sample "$samples" "${key#*:}" "$id_labels")"
+	done
+	# Signals, by (signal, origin): the same table from both.
+	want=$(jq -sc --arg id "$ID" 'map(select(.type == "signal" and .container_id == $id))
+		| group_by([.signal, .origin]) | map([.[0].signal, .[0].origin, length])' "$EVENTS")
+	got=$(jq -sc --arg id "$ID" 'map(select(.name == "reapwatch_signals_total"
+			and .labels.container_id == $id and .value > 0))
+		| map([.labels.signal, .labels.origin, .value]) | sort' "$samples")
+	assert_eq "reapwatch_signals_total of container $ID by [signal, origin, count], vs trace" \
+		"$want" "$got"
+	assert_eq "reapwatch_pidns_teardowns_total of container $ID" 1 \
+		"$(sample "$samples" reapwatch_pidns_teardowns_total "$id_labels")"
+	assert_eq "reapwatch_teardown_sigkilled_total{sigterm_first=\"false\"} of container $ID" 1 \
+		"$(sample "$samples" reapwatch_teardown_sigkilled_total \
+			"{\"container_id\":\"$ID\",\"sigterm_first\":\"false\"}")"
+	got=$(sample "$samples" reapwatch_teardown_sigkilled_total \
+		"{\"container_id\":\"$ID\",\"sigterm_first\":\"true\"}")
+	[[ $got == 0 || $got == absent ]] ||
+		fail "reapwatch_teardown_sigkilled_total{sigterm_first=\"true\"} of container $ID: expected 0, got $got"
+	want=$(count_events ".type == \"reparent\" and .container_id == \"$ID\"")
+	got=$(jq -s --arg id "$ID" 'map(select(.name == "reapwatch_reparents_total"
+		and .labels.container_id == $id) | .value) | add // 0' "$samples")
+	assert_eq "reapwatch_reparents_total of container $ID, summed (trace saw $want)" "$want" "$got"
+}
+
+# Rewritten every interval by rename: a reader never sees a partial file, and each rewrite is
+# a new inode.
+case_atomic_rewrites()
+{
+	local dir n=0 inodes=() inode deadline activity snap sum sums=() i
+	dir=$CASE_DIR/textfile
+	mkdir "$dir"
+	start_agent --name export --ready "$EXPORT_READY" export --textfile-dir "$dir" -i 1
+	# Activity, so that the contents change between rewrites.
+	(for _ in $(seq 40); do "$SCENARIOS/exit_code" blocked 7 >/dev/null || true; done) &
+	activity=$!
+	track_pid "$activity"
+	# Read it as often as we can for 4 s; look at what was read afterwards.
+	deadline=$((SECONDS + 4))
+	while [[ $SECONDS -lt $deadline ]]; do
+		inode=$(stat -c %i "$dir/reapwatch.prom" 2>/dev/null) || continue
+		n=$((n + 1))
+		cp "$dir/reapwatch.prom" "$CASE_DIR/snap$n" 2>/dev/null || continue
+		[[ " ${inodes[*]} " == *" $inode "* ]] || inodes+=("$inode")
+		sleep 0.01
+	done
+	wait_child "$activity" 60 || true
+	stop_named_agent export TERM
+	[[ $n -ge 20 ]] || fail "only $n reads of reapwatch.prom in 4 s"
+	[[ ${#inodes[@]} -ge 3 ]] ||
+		fail "reapwatch.prom had ${#inodes[@]} inode(s) in 4 s with -i 1: not replaced by rename every interval"
+	# Every read was a whole file.
+	for ((i = 1; i <= n; i++)); do
+		snap=$CASE_DIR/snap$i
+		[[ -e $snap ]] || continue
+		grep -q '^reapwatch_build_info' "$snap" ||
+			fail "read $i of reapwatch.prom has no reapwatch_build_info (a partial file?)"
+		sum=$(md5sum <"$snap")
+		[[ " ${sums[*]} " == *" $sum "* ]] && continue
+		sums+=("$sum")
+		parse_prom "$snap" "$snap.samples"
+	done
+	[[ ${#sums[@]} -ge 2 ]] || fail "reapwatch.prom never changed in 4 s with -i 1"
+	parse_prom "$dir/reapwatch.prom" "$CASE_DIR/final.samples"
+	check_prom_structure "$dir/reapwatch.prom" "$CASE_DIR/final.samples"
+	assert_eq "files left in the textfile directory" "reapwatch.prom" "$(ls -A "$dir")"
+}
+
+# A container that starts and ends between two rewrites (a Job, a crash loop) is still
+# counted: its exit and its teardown are in the next file.
+case_short_lived_container()
+{
+	local dir samples id_labels
+	dir=$CASE_DIR/textfile
+	mkdir "$dir"
+	start_agent --name export --ready "$EXPORT_READY" export --textfile-dir "$dir" -i 3600
+	run_container ""
+	stop_named_agent export TERM
+	samples=$CASE_DIR/samples
+	parse_prom "$dir/reapwatch.prom" "$samples"
+	detail "the container ran about a second; reapwatch.prom was written at start and at SIGTERM"
+	id_labels="{\"container_id\":\"$ID\"}"
+	[[ $(sample "$samples" reapwatch_exits_total "$id_labels") =~ ^[1-9][0-9]*$ ]] ||
+		fail "reapwatch_exits_total of short-lived container $ID: expected a count > 0, got $(sample "$samples" reapwatch_exits_total "$id_labels")"
+	assert_eq "reapwatch_pidns_teardowns_total of short-lived container $ID" 1 \
+		"$(sample "$samples" reapwatch_pidns_teardowns_total "$id_labels")"
+}
+
+# --log-events: teardowns and reparents as JSON Lines on stdout; not every exit and fork.
+case_log_events()
+{
+	local dir init orphan
+	dir=$CASE_DIR/textfile
+	mkdir "$dir"
+	start_agent --name export --ready "$EXPORT_READY" \
+		export --textfile-dir "$dir" -i 3600 --log-events
+	scenario pidns plain
+	init=$(kv init)
+	scenario orphan subreaper
+	orphan=$(kv orphan)
+	stop_named_agent export TERM
+	EVENTS=$CASE_DIR/export.out
+	check_json_lines "$EVENTS"
+	focus "$init" "$orphan"
+	assert_count "teardown of the namespace of init $init on stdout" 1 \
+		".type == \"teardown\" and .pid == $init"
+	assert_count "reparent of orphan $orphan on stdout" 1 \
+		".type == \"reparent\" and .pid == $orphan"
+	assert_count "fork, exit, reap and signal events on stdout (not notable)" 0 \
+		'.type == "fork" or .type == "exit" or .type == "reap" or .type == "signal"'
+}
+
+# A pod name with a quote and a backslash (a kubelet log link may be named anything): the
+# file stays valid, and a pod label, if written, decodes to exactly the name.
+case_hostile_label_values()
+{
+	local dir pod_uid pod ns ctr logdir link samples got d
+	dir=$CASE_DIR/textfile
+	mkdir "$dir"
+	pod_uid=$(cat /proc/sys/kernel/random/uuid)
+	pod='evil"pod\x'
+	ns=rw-test-ns
+	ctr=rw-test-ctr
+	CONTAINER_ID=$(new_container_id)
+	logdir=/var/log/pods/${ns}_${pod}_$pod_uid
+	link=/var/log/containers/${pod}_${ns}_$ctr-$CONTAINER_ID.log
+	for d in /var/log/pods /var/log/containers; do
+		if [[ ! -d $d ]]; then
+			mkdir -p "$d"
+			at_case_exit rmdir "$d"
+		fi
+	done
+	mkdir -p "$logdir/$ctr"
+	: >"$logdir/$ctr/0.log"
+	at_case_exit rm -rf "$logdir"
+	ln -s "$logdir/$ctr/0.log" "$link"
+	at_case_exit rm -f "$link"
+	start_agent --name export --ready "$EXPORT_READY" export --textfile-dir "$dir" -i 1
+	CONTAINER_LINGER=2.5 run_container "/kubepods/besteffort/pod$pod_uid/@ID@"
+	stop_named_agent export TERM
+	samples=$CASE_DIR/samples
+	parse_prom "$dir/reapwatch.prom" "$samples"
+	check_prom_structure "$dir/reapwatch.prom" "$samples"
+	got=$(jq -r --arg id "$ID" 'select(.labels.container_id == $id) | .labels.pod' "$samples" |
+		sort -u)
+	detail "pod label values of container $ID: $got"
+	[[ -n $got ]] || fail "no series for container $ID"
+	if [[ $got != "" && $got != "$pod" ]]; then
+		fail "pod label of container $ID decodes to '$got', not '$pod'"
+	fi
+}
+
+run_case export_counts_match_trace case_counts_match_trace
+run_case export_short_lived_container case_short_lived_container
+run_case export_atomic_rewrites case_atomic_rewrites
+run_case export_log_events case_log_events
+run_case export_hostile_label_values case_hostile_label_values
+finish
