@@ -31,6 +31,29 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/*
+ * Entries in a map that most tasks never have an entry in (orphans, termination
+ * signals, teardowns). Every task's free looks keys up in those maps; while one is
+ * empty, which is nearly always, the lookup is skipped. Kept exact by counting only
+ * inserts that created a key and deletes that removed one.
+ */
+static __always_inline void live_add(__s64 *c, long err)
+{
+	if (!err)
+		__sync_fetch_and_add(c, 1);
+}
+
+static __always_inline void live_sub(__s64 *c, long err)
+{
+	if (!err)
+		__sync_fetch_and_add(c, -1);
+}
+
+static __always_inline bool live_any(const __s64 *c)
+{
+	return *(volatile const __s64 *)c > 0;
+}
+
 static __always_inline bool wanted(enum rw_record_type type)
 {
 	return event_mask & RW_EVENT_BIT(type);

@@ -42,6 +42,8 @@ struct {
 	__type(value, struct orphan_prediction);
 } orphans SEC(".maps");
 
+__s64 orphans_live;
+
 static __always_inline unsigned int task_pid_level(struct task_struct *task)
 {
 	return task->thread_pid->level;
@@ -119,6 +121,7 @@ static long orphan_walk_step(__u32 i, struct orphan_walk *w)
 	struct orphan_prediction pred = {};
 	struct task_struct *child, *reaper;
 	bool end = false;
+	long err;
 	__u64 key;
 
 	child = children_walk_step(&w->kids, &end);
@@ -133,8 +136,12 @@ static long orphan_walk_step(__u32 i, struct orphan_walk *w)
 	key = (__u64)child;
 	pred.reaper_tgid = reaper->tgid;
 	pred.old_parent = w->old_parent;
-	if (bpf_map_update_elem(&orphans, &key, &pred, BPF_ANY))
+	err = bpf_map_update_elem(&orphans, &key, &pred, BPF_NOEXIST);
+	if (err)
+		err = bpf_map_update_elem(&orphans, &key, &pred, BPF_EXIST) ? err : 1;
+	if (err < 0)
 		count(RW_CTR_ORPHANS_FULL);
+	live_add(&orphans_live, err);
 	return 0;
 }
 
@@ -184,6 +191,8 @@ static __always_inline void check_adopter(struct task_struct *orphan, bool at_fr
 	struct task_struct *parent;
 	__u64 key = (__u64)orphan;
 
+	if (!live_any(&orphans_live))
+		return;
 	pred = bpf_map_lookup_elem(&orphans, &key);
 	if (!pred)
 		return;
@@ -196,7 +205,7 @@ static __always_inline void check_adopter(struct task_struct *orphan, bool at_fr
 			send_reparent(orphan, &pred->old_parent, parent,
 				      actual_kind(orphan, parent), true, now);
 	}
-	bpf_map_delete_elem(&orphans, &key);
+	live_sub(&orphans_live, bpf_map_delete_elem(&orphans, &key));
 }
 
 static __always_inline void orphans_on_exit(struct task_struct *task, __u64 now)

@@ -44,6 +44,8 @@ struct {
 	__type(value, __u64);
 } termed SEC(".maps");
 
+__s64 termed_live;
+
 /* First SIGTERM into each pid namespace (any member, nested ones included). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -71,6 +73,8 @@ struct {
 	__type(value, struct teardown_state);
 } teardowns SEC(".maps");
 
+__s64 teardowns_live;
+
 /* Too big for the BPF stack: built here, then copied into the map. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -87,13 +91,16 @@ static __always_inline bool termination_signal(int sig)
 static __always_inline void remember_termination(int sig, struct task_struct *target, __u64 now)
 {
 	struct pid_namespace *ns = task_pidns(target);
+	long err;
 	__u64 key;
 
 	if (!ns->level)
 		return; /* the host's processes never see a teardown */
 	key = (__u64)target->group_leader;
-	if (bpf_map_update_elem(&termed, &key, &now, BPF_NOEXIST) == -RW_E2BIG)
+	err = bpf_map_update_elem(&termed, &key, &now, BPF_NOEXIST);
+	if (err == -RW_E2BIG)
 		count(RW_CTR_TERMED_FULL);
+	live_add(&termed_live, err);
 	if (sig != RW_SIGTERM)
 		return;
 	for (int i = 0; i < MAX_NS_DEPTH && ns && ns->level; i++) {
@@ -116,6 +123,7 @@ static __always_inline void count_teardown_kill(struct task_struct *target, int 
 	if (!td)
 		return;
 	victim = (__u64)target->group_leader;
+	/* (termed_live gates nothing here: a teardown is rare, the lookup is exact) */
 	td->sigkilled++;
 	if (!bpf_map_lookup_elem(&termed, &victim))
 		td->sigkilled_without_sigterm++;
@@ -172,7 +180,7 @@ static __always_inline void teardown_on_exit(struct task_struct *task, const str
 	struct teardown_state *td;
 	__u64 key, *first;
 	__u32 zero = 0;
-	long n;
+	long n, err;
 
 	if (!ns->level || !reaper || reaper->tgid != task->tgid)
 		return;
@@ -201,8 +209,10 @@ static __always_inline void teardown_on_exit(struct task_struct *task, const str
 	td->members = w.members;
 
 	key = (__u64)task->group_leader;
-	if (bpf_map_update_elem(&teardowns, &key, td, BPF_ANY))
+	err = bpf_map_update_elem(&teardowns, &key, td, BPF_NOEXIST);
+	if (err && bpf_map_update_elem(&teardowns, &key, td, BPF_EXIST))
 		count(RW_CTR_TEARDOWNS_FULL);
+	live_add(&teardowns_live, err);
 }
 
 /* The namespace is empty: send what the teardown did. */
@@ -211,6 +221,8 @@ static __always_inline void teardown_finish(__u64 init_leader, __u64 now)
 	struct rw_teardown_record *rec;
 	struct teardown_state *td;
 
+	if (!live_any(&teardowns_live))
+		return;
 	td = bpf_map_lookup_elem(&teardowns, &init_leader);
 	if (!td)
 		return;
@@ -229,7 +241,7 @@ static __always_inline void teardown_finish(__u64 init_leader, __u64 now)
 			submit(rec);
 		}
 	}
-	bpf_map_delete_elem(&teardowns, &init_leader);
+	live_sub(&teardowns_live, bpf_map_delete_elem(&teardowns, &init_leader));
 }
 
 /* The init notifies its parent (do_notify_parent()) only after zap_pid_ns_processes(). */
@@ -247,7 +259,8 @@ static __always_inline void teardown_on_free(struct task_struct *task, __u64 now
 	__u64 key = (__u64)task;
 
 	teardown_finish(key, now); /* an init whose parent ignores SIGCHLD */
-	bpf_map_delete_elem(&termed, &key);
+	if (live_any(&termed_live))
+		live_sub(&termed_live, bpf_map_delete_elem(&termed, &key));
 }
 
 #endif /* REAPWATCH_TEARDOWN_BPF_H */
