@@ -6,6 +6,7 @@
 #   make unit       unit tests only
 #   make bench      fork/exit and signal storms with and without the agent
 #   make vmlinux    regenerate the committed vmlinux.h from this kernel's BTF
+#   make static     ./reapwatch-static: no shared libraries at all (for scratch images)
 #   make V=1 ...    show the commands
 #
 # All build output goes under $(OUT)/. Missing Debian packages are installed by
@@ -61,6 +62,7 @@ DEPS_STAMP := $(OUT)/.deps-ok
 # Generated BPF objects and skeletons are kept, not treated as intermediates.
 .SECONDARY:
 .PHONY: all run test unit integration bench vmlinux clean deps scenarios format
+.PHONY: static
 
 all: reapwatch
 
@@ -92,6 +94,17 @@ $(OUT)/src/%.o: src/%.c $(HDRS) $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRC
 reapwatch: $(OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
+
+# --- deployment: static binary ------------------------------------------------
+# libbpf's static link line (libelf, zlib, and whatever this libelf was built with), asked
+# when the recipe runs, so pkg-config is there on a fresh machine.
+STATIC_LDLIBS = $(shell pkg-config --static --libs libbpf 2>/dev/null || echo $(LDLIBS))
+
+static: reapwatch-static
+
+reapwatch-static: $(OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -static $^ $(STATIC_LDLIBS) -o $@
 
 # --- tests --------------------------------------------------------------------
 $(OUT)/tests/unit/%: tests/unit/%.c $(PURE_OBJS) tests/unit/unit.h
