@@ -7,6 +7,7 @@
 #   make bench      fork/exit and signal storms with and without the agent
 #   make vmlinux    regenerate the committed vmlinux.h from this kernel's BTF
 #   make static     ./reapwatch-static: no shared libraries at all (for scratch images)
+#   make image      the container image of deploy/Containerfile, with buildah
 #   make V=1 ...    show the commands
 #
 # All build output goes under $(OUT)/. Missing Debian packages are installed by
@@ -62,7 +63,7 @@ DEPS_STAMP := $(OUT)/.deps-ok
 # Generated BPF objects and skeletons are kept, not treated as intermediates.
 .SECONDARY:
 .PHONY: all run test unit integration bench vmlinux clean deps scenarios format
-.PHONY: static
+.PHONY: static image
 
 all: reapwatch
 
@@ -95,16 +96,27 @@ reapwatch: $(OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
 
-# --- deployment: static binary ------------------------------------------------
+# --- deployment: static binary and container image ----------------------------
 # libbpf's static link line (libelf, zlib, and whatever this libelf was built with), asked
 # when the recipe runs, so pkg-config is there on a fresh machine.
 STATIC_LDLIBS = $(shell pkg-config --static --libs libbpf 2>/dev/null || echo $(LDLIBS))
+IMAGE     ?= localhost/reapwatch:$(VERSION)
+IMAGE_SOURCE = $(shell git remote get-url origin 2>/dev/null)
 
 static: reapwatch-static
 
 reapwatch-static: $(OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -static $^ $(STATIC_LDLIBS) -o $@
+
+# FROM scratch: nothing to pull. --isolation chroot: no daemon and no user namespace needed.
+image: reapwatch-static deploy/Containerfile
+	$(call msg,IMAGE,$(IMAGE))
+	$(Q)command -v buildah >/dev/null || { echo "make image needs buildah (Debian package buildah)" >&2; exit 1; }
+	$(Q)buildah build --isolation chroot --layers=false --quiet \
+		--build-arg VERSION=$(VERSION) --build-arg REVISION=$(GIT_REV) \
+		$(if $(IMAGE_SOURCE),--build-arg SOURCE=$(IMAGE_SOURCE)) \
+		-f deploy/Containerfile -t $(IMAGE) . $(if $(Q),>/dev/null)
 
 # --- tests --------------------------------------------------------------------
 $(OUT)/tests/unit/%: tests/unit/%.c $(PURE_OBJS) tests/unit/unit.h
