@@ -19,6 +19,7 @@
 #include <bpf/bpf_helpers.h>
 #include "children.bpf.h"
 #include "events.bpf.h"
+#include "reaping.bpf.h"
 #include "reapwatch.h"
 #include "task.bpf.h"
 
@@ -130,10 +131,17 @@ static long orphan_walk_step(__u32 i, struct orphan_walk *w)
 	/* Already being released (an autoreaped zombie): nobody adopts it. */
 	if (child->exit_state == RW_EXIT_DEAD)
 		return 0;
+	key = (__u64)child;
 	reaper = as_task(w->reaper);
+	if (child->exit_state) {
+		/* A zombie handed over: its new holder should say whom it came from. */
+		struct rw_proc_state *st = bpf_map_lookup_elem(&procs, &key);
+
+		if (st)
+			st->adopted_from = w->old_parent;
+	}
 	if (wanted(RW_REC_REPARENT))
 		send_reparent(child, &w->old_parent, reaper, w->kind, false, w->now);
-	key = (__u64)child;
 	pred.reaper_tgid = reaper->tgid;
 	pred.old_parent = w->old_parent;
 	err = bpf_map_update_elem(&orphans, &key, &pred, BPF_NOEXIST);
@@ -185,7 +193,8 @@ static __always_inline __u8 actual_kind(struct task_struct *orphan, struct task_
  * when it died before the hand-over: the father's tracepoint comes before its
  * exit_notify(), and a child dying in between is handed over as a zombie.
  */
-static __always_inline void check_adopter(struct task_struct *orphan, bool at_free, __u64 now)
+static __always_inline void check_adopter(struct task_struct *orphan, bool at_free, __u64 now,
+					  struct rw_peer *adopted_from)
 {
 	struct orphan_prediction *pred;
 	struct task_struct *parent;
@@ -199,6 +208,8 @@ static __always_inline void check_adopter(struct task_struct *orphan, bool at_fr
 	parent = orphan->real_parent;
 	if (parent->tgid == pred->old_parent.pid && !at_free)
 		return; /* not handed over yet: look again at its free */
+	if (adopted_from)
+		*adopted_from = pred->old_parent;
 	if (parent->tgid != pred->reaper_tgid) {
 		count(RW_CTR_REPARENT_CORRECTED);
 		if (wanted(RW_REC_REPARENT))
@@ -208,14 +219,16 @@ static __always_inline void check_adopter(struct task_struct *orphan, bool at_fr
 	live_sub(&orphans_live, bpf_map_delete_elem(&orphans, &key));
 }
 
-static __always_inline void orphans_on_exit(struct task_struct *task, __u64 now)
+/* At an orphan's exit: whom it was adopted from goes into its zombie state. */
+static __always_inline void orphans_on_exit(struct task_struct *task, __u64 now,
+					    struct rw_peer *adopted_from)
 {
-	check_adopter(task->group_leader, false, now);
+	check_adopter(task->group_leader, false, now, adopted_from);
 }
 
 static __always_inline void orphans_on_free(struct task_struct *task, __u64 now)
 {
-	check_adopter(task, true, now);
+	check_adopter(task, true, now, NULL);
 }
 
 #endif /* REAPWATCH_ORPHANS_BPF_H */

@@ -73,13 +73,14 @@ static __always_inline bool parent_autoreaps(struct task_struct *leader)
 }
 
 static __always_inline void reaping_on_exit(struct task_struct *task, const struct rw_proc *proc,
-					    __u64 now)
+					    const struct rw_peer *adopted_from, __u64 now)
 {
 	struct task_struct *leader = task->group_leader;
 	__u64 key = (__u64)leader;
 	struct rw_proc_state st = {};
 
 	st.proc = *proc;
+	st.adopted_from = *adopted_from;
 	st.boot_start_ns = leader->start_boottime;
 	st.exit_ns = now;
 	if (parent_autoreaps(leader)) {

@@ -60,19 +60,20 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
 {
 	struct rw_exit_record *rec;
+	struct rw_peer adopted_from = {};
 	struct rw_proc proc = {};
 	__u64 now;
 
 	if (!group_dead)
 		return 0;
 	now = bpf_ktime_get_ns();
-	orphans_on_exit(task, now);
+	orphans_on_exit(task, now, &adopted_from);
 	orphans_on_father_exit(task, now);
 	fill_proc(&proc, task);
 	stats_exit(proc.cgroup_id);
 	teardown_on_exit(task, &proc, now);
 	if (track_reaping)
-		reaping_on_exit(task, &proc, now);
+		reaping_on_exit(task, &proc, &adopted_from, now);
 	if (!wanted(RW_REC_EXIT))
 		return 0;
 	rec = reserve(sizeof(*rec), RW_REC_EXIT, now);

@@ -215,6 +215,7 @@ struct rw_reap_record {
 struct rw_proc_state {
 	struct rw_proc proc;	/* snapshot at exit: at free its pid is already detached */
 	struct rw_peer reaper;	/* set with the evidence */
+	struct rw_peer adopted_from; /* the father it was orphaned by; pid 0 if never */
 	__u64 boot_start_ns;	/* leader's start_boottime: /proc/PID/stat's starttime */
 	__u64 exit_ns;
 	__u64 zombie_ns;

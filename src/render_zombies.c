@@ -60,6 +60,13 @@ static void zombie_fields(struct json_writer *w, const struct zombie *z, uint64_
 		json_double(w, age_s(z, now_mono));
 	else
 		json_null(w);
+	if (z->adopted_from_pid) {
+		json_kv_uint(w, "adopted_from_pid", z->adopted_from_pid);
+		json_kv_string(w, "adopted_from_comm", z->adopted_from_comm);
+	} else {
+		json_kv_null(w, "adopted_from_pid");
+		json_kv_null(w, "adopted_from_comm");
+	}
 }
 
 static void format_age(char *buf, size_t len, const struct zombie *z, uint64_t now)
@@ -97,16 +104,23 @@ void render_zombies_text(FILE *out, const struct zombie *zombies, size_t count, 
 			first->stat.ppid, comm, CONTAINER_SHORT,
 			short_container(first->parent_container_id), first->parent_pidns,
 			first->parent_ns_pid, n, n == 1 ? "" : "s", age);
-		fprintf(out, "  %-8s %-8s %-16s %-12s %s\n", "PID", "NS_PID", "COMM", "CONTAINER",
-			"AGE");
+		fprintf(out, "  %-8s %-8s %-16s %-12s %-9s %s\n", "PID", "NS_PID", "COMM",
+			"CONTAINER", "AGE", "ADOPTED_FROM");
 		for (size_t k = 0; k < n && k < TEXT_ZOMBIES_PER_PARENT; k++) {
 			const struct zombie *z = &zombies[i + k];
 
 			text_escape(comm, sizeof(comm), z->stat.comm, strlen(z->stat.comm));
 			format_age(age, sizeof(age), z, now);
-			fprintf(out, "  %-8" PRIu32 " %-8" PRIu32 " %-16s %-12.*s %s\n", z->stat.pid,
+			fprintf(out, "  %-8" PRIu32 " %-8" PRIu32 " %-16s %-12.*s %-9s ", z->stat.pid,
 				z->ns_pid, comm, CONTAINER_SHORT, short_container(z->container_id),
 				age);
+			if (z->adopted_from_pid) {
+				text_escape(comm, sizeof(comm), z->adopted_from_comm,
+					    strlen(z->adopted_from_comm));
+				fprintf(out, "%" PRIu32 "(%s)\n", z->adopted_from_pid, comm);
+			} else {
+				fputs("-\n", out);
+			}
 		}
 		if (n > TEXT_ZOMBIES_PER_PARENT)
 			fprintf(out, "  ... and %zu more (--json lists every one)\n",

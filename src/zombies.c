@@ -125,8 +125,15 @@ static int zombie_cmp_pid(const void *a, const void *b)
 static int add_ages_from_agent(int map_fd, pid_t agent, void *arg)
 {
 	struct zombie_census *c = arg;
+	struct bpf_map_info info = { 0 };
+	__u32 info_len = sizeof(info);
 	struct rw_proc_state st;
 	__u64 key, next, *prev = NULL;
+
+	/* Another version of reapwatch may run (an upgrade): read only our own layout. */
+	if (bpf_obj_get_info_by_fd(map_fd, &info, &info_len) ||
+	    info.key_size != sizeof(key) || info.value_size != sizeof(st))
+		return 0;
 
 	while (!bpf_map_get_next_key(map_fd, prev, &next)) {
 		key = next;
@@ -144,6 +151,13 @@ static int add_ages_from_agent(int map_fd, pid_t agent, void *arg)
 		if (!z->age_known || since < z->zombie_mono_ns)
 			z->zombie_mono_ns = since;
 		z->age_known = true;
+		if (st.adopted_from.pid) {
+			size_t n = strnlen(st.adopted_from.comm, RW_COMM_LEN);
+
+			z->adopted_from_pid = st.adopted_from.pid;
+			memcpy(z->adopted_from_comm, st.adopted_from.comm, n);
+			z->adopted_from_comm[n] = '\0';
+		}
 	}
 	return 0;
 }

@@ -24,6 +24,9 @@ struct zombie {
 	char parent_container_id[CONTAINER_ID_MAX + 1];
 	bool age_known;
 	uint64_t zombie_mono_ns; /* when it became a zombie, if age_known */
+	/* Orphaned by this father and adopted by its parent now (0: not seen adopted). */
+	uint32_t adopted_from_pid;
+	char adopted_from_comm[COMM_BUF];
 };
 
 struct zombie_census {
