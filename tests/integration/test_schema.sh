@@ -15,8 +15,9 @@ def per_type: {
 	fork: ["ppid", "parent_comm"],
 	exit: ["ppid", "parent_comm", "exit_code", "signal", "core_dumped", "lifetime_ns"],
 	reap: ["reaper_pid", "reaper_comm", "latency_ns", "autoreap"],
+	# the SPEC keys plus "corrected" (README: a wrong prediction is sent again, fixed)
 	reparent: ["old_ppid", "old_parent_comm", "new_ppid", "new_parent_comm", "reaper_kind",
-	           "reaper_in_pidns"],
+	           "reaper_in_pidns", "corrected"],
 	signal: ["sig", "signal", "sender_pid", "sender_comm", "code", "origin", "result"],
 	teardown: ["members", "sigkilled", "sigkilled_without_sigterm", "sigkilled_pids",
 	           "grace_ns", "duration_ns"]

@@ -7,7 +7,8 @@
 source "$(dirname "$0")/lib.sh"
 
 HOST_PIDNS=$(pidns_of $$)
-ZOMBIE_KEYS='["age_seconds","comm","container_id","ns_pid","parent_comm","pid","pidns","ppid"]'
+# SPEC's keys plus who orphaned an adopted zombie (null when it was not adopted)
+ZOMBIE_KEYS='["adopted_from_comm","adopted_from_pid","age_seconds","comm","container_id","ns_pid","parent_comm","pid","pidns","ppid"]'
 
 now_us()
 {
