@@ -134,6 +134,14 @@ static void getopt_reset(void)
 	opterr = 0;
 }
 
+static int parse_interval(const char *arg, double *out, char *err, size_t errlen)
+{
+	if (parse_seconds(arg, false, out))
+		return fail(err, errlen, "--interval: '%s' is not a positive number of seconds",
+			    arg);
+	return 0;
+}
+
 enum { OPT_CONTAINER = 256, OPT_MIN_AGE, OPT_TEXTFILE_DIR, OPT_LOG_EVENTS, OPT_MAX_CONTAINERS };
 
 int parse_trace_args(int argc, char **argv, struct trace_opts *opts, char *err, size_t errlen)
@@ -237,10 +245,8 @@ int parse_top_args(int argc, char **argv, struct top_opts *opts, char *err, size
 	while ((c = getopt_long(argc, argv, ":i:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			if (parse_seconds(optarg, false, &opts->interval_s))
-				return fail(err, errlen,
-					    "--interval: '%s' is not a positive number of seconds",
-					    optarg);
+			if (parse_interval(optarg, &opts->interval_s, err, errlen))
+				return -EINVAL;
 			break;
 		case 'h':
 			return ARGS_HELP;
@@ -273,10 +279,8 @@ int parse_export_args(int argc, char **argv, struct export_opts *opts, char *err
 			opts->textfile_dir = optarg;
 			break;
 		case 'i':
-			if (parse_seconds(optarg, false, &opts->interval_s))
-				return fail(err, errlen,
-					    "--interval: '%s' is not a positive number of seconds",
-					    optarg);
+			if (parse_interval(optarg, &opts->interval_s, err, errlen))
+				return -EINVAL;
 			break;
 		case OPT_LOG_EVENTS:
 			opts->log_events = true;

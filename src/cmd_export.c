@@ -27,13 +27,6 @@
 /* --log-events reports a zombie once it is this old. */
 #define ZOMBIE_LOG_AGE_NS (60ull * 1000000000ull)
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop_signal(int sig)
-{
-	stop_requested = 1;
-}
-
 struct logged_zombie {
 	uint32_t pid;
 	uint64_t start_ticks;
@@ -173,7 +166,6 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 		.track_reaping = true,
 		.aggregate = true,
 	};
-	struct sigaction sa = { .sa_handler = on_stop_signal };
 	char err[ARGS_ERR_LEN];
 	uint64_t next_write;
 	struct stat st;
@@ -197,18 +189,12 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
+	rw_install_stop_signals();
 	metrics_init(&x.metrics, mono_now_ns());
-	x.dec.cgroups = cgroup_cache__new();
-	if (!x.dec.cgroups) {
+	if (decoder_init(&x.dec)) {
 		rw_error("out of memory");
 		return EXIT_RUNTIME;
 	}
-	x.dec.mono_to_unix_ns = mono_to_unix_offset_ns();
 	if (agent__open(&x.agent, &config, on_record, &x))
 		goto out;
 	fprintf(stderr, "reapwatch: exporting to %s/%s every %gs\n", x.opts.textfile_dir,
@@ -216,7 +202,7 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 
 	export_once(&x);
 	next_write = mono_now_ns() + (uint64_t)(x.opts.interval_s * 1e9);
-	while (!stop_requested) {
+	while (!rw_stop_requested) {
 		ret = agent__poll(x.agent, DRAIN_INTERVAL_MS);
 		if (ret < 0) {
 			rw_error("reading events failed: %s", strerror(-ret));
@@ -238,7 +224,7 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 	status = x.write_failed ? EXIT_RUNTIME : EXIT_OK;
 out:
 	agent__free(x.agent);
-	cgroup_cache__free(x.dec.cgroups);
+	decoder_fini(&x.dec);
 	metrics_free(&x.metrics);
 	free(x.order);
 	free(x.logged);

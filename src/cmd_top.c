@@ -26,14 +26,8 @@
 
 #define DRAIN_INTERVAL_MS 100
 
-static volatile sig_atomic_t stop_requested;
 static struct termios saved_termios;
 static bool terminal_taken;
-
-static void on_stop_signal(int sig)
-{
-	stop_requested = 1;
-}
 
 static void restore_terminal(void)
 {
@@ -130,7 +124,6 @@ int cmd_top(const struct command *cmd, int argc, char **argv)
 		.track_reaping = true,
 		.aggregate = true,
 	};
-	struct sigaction sa = { .sa_handler = on_stop_signal };
 	char err[ARGS_ERR_LEN];
 	uint64_t next_draw;
 	int ret, status = EXIT_RUNTIME;
@@ -143,25 +136,18 @@ int cmd_top(const struct command *cmd, int argc, char **argv)
 	if (ret)
 		return usage_error(cmd, err);
 
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
+	rw_install_stop_signals();
 	metrics_init(&t.metrics, mono_now_ns());
-	t.dec.cgroups = cgroup_cache__new();
-	if (!t.dec.cgroups) {
+	if (decoder_init(&t.dec)) {
 		rw_error("out of memory");
 		return EXIT_RUNTIME;
 	}
-	t.dec.mono_to_unix_ns = mono_to_unix_offset_ns();
 	if (agent__open(&agent, &config, on_record, &t))
 		goto out;
 	take_terminal();
 	draw(&t, agent, opts.interval_s);
 	next_draw = mono_now_ns() + (uint64_t)(opts.interval_s * 1e9);
-	while (!stop_requested && !quit_pressed()) {
+	while (!rw_stop_requested && !quit_pressed()) {
 		ret = agent__poll(agent, DRAIN_INTERVAL_MS);
 		if (ret < 0) {
 			restore_terminal();
@@ -179,7 +165,7 @@ int cmd_top(const struct command *cmd, int argc, char **argv)
 out:
 	restore_terminal();
 	agent__free(agent);
-	cgroup_cache__free(t.dec.cgroups);
+	decoder_fini(&t.dec);
 	metrics_free(&t.metrics);
 	return status;
 }

@@ -18,13 +18,6 @@
 #define DRAIN_INTERVAL_MS 100
 #define CLOCK_RESYNC_NS 1000000000ull
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop_signal(int sig)
-{
-	stop_requested = 1;
-}
-
 struct trace {
 	struct decoder dec;
 	struct event_filter filter;
@@ -50,17 +43,6 @@ static int on_record(void *ctx, void *data, size_t size)
 		render_text_event(t->out, &ev);
 	t->shown++;
 	return 0;
-}
-
-static void install_signal_handlers(void)
-{
-	struct sigaction sa = { .sa_handler = on_stop_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	/* A closed pipe ends the trace through ferror(), not by killing us mid-line. */
-	signal(SIGPIPE, SIG_IGN);
 }
 
 /* Flush what the renderers wrote; false once the reader has gone away. */
@@ -92,14 +74,11 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 					  .pid = opts.pid,
 					  .comm = opts.comm,
 					  .container = opts.container };
-	install_signal_handlers();
-
-	t.dec.cgroups = cgroup_cache__new();
-	if (!t.dec.cgroups) {
+	rw_install_stop_signals();
+	if (decoder_init(&t.dec)) {
 		rw_error("out of memory");
 		return EXIT_RUNTIME;
 	}
-	t.dec.mono_to_unix_ns = mono_to_unix_offset_ns();
 
 	/* The kernel side sends only the types asked for; the rest of the filter is ours. */
 	struct agent_config config = {
@@ -127,7 +106,7 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 		deadline = mono_now_ns() + (uint64_t)(opts.duration_s * 1e9);
 
 	/* poll: drain every DRAIN_INTERVAL_MS, or sooner when the kernel asks */
-	while (!stop_requested) {
+	while (!rw_stop_requested) {
 		uint64_t now = mono_now_ns();
 		int timeout = DRAIN_INTERVAL_MS;
 
@@ -161,7 +140,7 @@ done:
 	status = EXIT_OK;
 out:
 	agent__free(agent);
-	cgroup_cache__free(t.dec.cgroups);
+	decoder_fini(&t.dec);
 	zombie_census_free(&census);
 	return status;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include "decode.h"
+#include "util.h"
 
 static const size_t record_size[RW_REC_MAX] = {
 	[RW_REC_FORK] = sizeof(struct rw_fork_record),
@@ -91,6 +92,22 @@ static void decode_teardown(struct decoder *dec, const struct rw_teardown_record
 	if (td->grace_known)
 		td->grace_ns = rec->init_exit_ns - rec->first_sigterm_ns;
 	td->duration_ns = rec->hdr.ts_ns > rec->init_exit_ns ? rec->hdr.ts_ns - rec->init_exit_ns : 0;
+}
+
+int decoder_init(struct decoder *dec)
+{
+	memset(dec, 0, sizeof(*dec));
+	dec->cgroups = cgroup_cache__new();
+	if (!dec->cgroups)
+		return -ENOMEM;
+	dec->mono_to_unix_ns = mono_to_unix_offset_ns();
+	return 0;
+}
+
+void decoder_fini(struct decoder *dec)
+{
+	cgroup_cache__free(dec->cgroups);
+	dec->cgroups = NULL;
 }
 
 int decode_record(struct decoder *dec, const void *data, size_t size, struct event *ev)

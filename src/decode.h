@@ -18,6 +18,10 @@ struct decoder {
 	const struct zombie_census *census;
 };
 
+/* A decoder with its cgroup cache and wall-clock offset; -ENOMEM. */
+int decoder_init(struct decoder *dec);
+void decoder_fini(struct decoder *dec);
+
 /* 0 and *ev filled; -ENOENT for a record that is not to be shown; -EINVAL for a
  * malformed record (counted, not fatal). */
 int decode_record(struct decoder *dec, const void *data, size_t size, struct event *ev);

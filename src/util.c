@@ -1,8 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
 #include "util.h"
+
+volatile sig_atomic_t rw_stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	rw_stop_requested = 1;
+}
+
+void rw_install_stop_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
 
 void rw_error(const char *fmt, ...)
 {

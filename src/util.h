@@ -2,12 +2,19 @@
 #ifndef REAPWATCH_UTIL_H
 #define REAPWATCH_UTIL_H
 
+#include <signal.h>
 #include <stdint.h>
 
 /* Exit statuses (SPEC.md "Command line"). */
 #define EXIT_OK 0
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
+
+/* Set by SIGINT, SIGTERM and SIGHUP once rw_install_stop_signals() ran. */
+extern volatile sig_atomic_t rw_stop_requested;
+/* Stop signals end the command's loop cleanly; a closed pipe shows as a write error
+ * instead of killing the process mid-line. */
+void rw_install_stop_signals(void);
 
 /* One line on stderr: "reapwatch: <message>". */
 void rw_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
