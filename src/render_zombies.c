@@ -52,6 +52,7 @@ static void zombie_fields(struct json_writer *w, const struct zombie *z, uint64_
 	json_kv_string(w, "comm", z->stat.comm);
 	json_kv_uint(w, "ppid", z->stat.ppid);
 	json_kv_string(w, "parent_comm", z->parent_comm);
+	json_kv_bool(w, "parent_is_subreaper", z->parent_is_subreaper);
 	json_kv_string(w, "container_id", z->container_id);
 	json_kv_uint(w, "pidns", z->pidns);
 	json_kv_uint(w, "ns_pid", z->ns_pid);
@@ -99,9 +100,10 @@ void render_zombies_text(FILE *out, const struct zombie *zombies, size_t count, 
 			n++;
 		text_escape(comm, sizeof(comm), first->parent_comm, strlen(first->parent_comm));
 		format_age(age, sizeof(age), first, now);
-		fprintf(out, "parent %" PRIu32 " (%s) container %.*s pidns %" PRIu32 " ns_pid %" PRIu32
-			    ": %zu zombie%s, oldest %s\n",
-			first->stat.ppid, comm, CONTAINER_SHORT,
+		fprintf(out, "parent %" PRIu32 " (%s)%s container %.*s pidns %" PRIu32
+			     " ns_pid %" PRIu32 ": %zu zombie%s, oldest %s\n",
+			first->stat.ppid, comm, first->parent_is_subreaper ? " [subreaper]" : "",
+			CONTAINER_SHORT,
 			short_container(first->parent_container_id), first->parent_pidns,
 			first->parent_ns_pid, n, n == 1 ? "" : "s", age);
 		fprintf(out, "  %-8s %-8s %-16s %-12s %-9s %s\n", "PID", "NS_PID", "COMM",

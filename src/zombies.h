@@ -21,6 +21,7 @@ struct zombie {
 	char parent_comm[COMM_BUF];
 	uint32_t parent_ns_pid;
 	uint32_t parent_pidns;
+	bool parent_is_subreaper;	/* prctl(PR_SET_CHILD_SUBREAPER) now */
 	char parent_container_id[CONTAINER_ID_MAX + 1];
 	bool age_known;
 	uint64_t zombie_mono_ns; /* when it became a zombie, if age_known */
