@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 
 HOST_PIDNS=$(pidns_of $$)
 # SPEC's keys plus who orphaned an adopted zombie (null when it was not adopted)
-ZOMBIE_KEYS='["adopted_from_comm","adopted_from_pid","age_seconds","comm","container_id","ns_pid","parent_comm","pid","pidns","ppid"]'
+ZOMBIE_KEYS='["adopted_from_comm","adopted_from_pid","age_seconds","comm","container_id","ns_pid","parent_comm","parent_is_subreaper","pid","pidns","ppid"]'
 
 now_us()
 {
