@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# A zombie held by an adopter: `reapwatch zombies` names the subreaper holding it and the
+# father it was orphaned by (that needs an agent to have seen the orphaning).
+# Cases run indirectly, through run_case:
+# shellcheck disable=SC2317
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+# start_adopted_zombie: the scenario runs in the background until its child is a zombie.
+start_adopted_zombie()
+{
+	local deadline
+	SCEN_OUT=$CASE_DIR/adopted_zombie.out
+	"$SCENARIOS/adopted_zombie" >"$SCEN_OUT" 2>"$CASE_DIR/adopted_zombie.err" &
+	REAPER=$!
+	track_pid "$REAPER"
+	deadline=$((SECONDS + 20))
+	until grep -q '^ready=1$' "$SCEN_OUT"; do
+		running "$REAPER" || fail "scenario adopted_zombie exited early: $(cat "$CASE_DIR/adopted_zombie.err")"
+		[[ $SECONDS -lt $deadline ]] || fail "scenario adopted_zombie not ready within 20 s"
+		sleep 0.05
+	done
+	FATHER=$(kv father)
+	CHILD=$(kv child)
+}
+
+zombie_object()
+{
+	local out=$CASE_DIR/zombies.$RANDOM.json
+	timeout -k 5 30 "$AGENT" zombies --json >"$out" 2>"$CASE_DIR/zombies.err" ||
+		fail "reapwatch zombies --json failed: $(head -n3 "$CASE_DIR/zombies.err")"
+	jq -c "select(.pid == $CHILD)" "$out"
+}
+
+# With an agent running when the father died: the adopter, the label and the father.
+case_adopted_seen()
+{
+	local obj text
+	start_agent trace --json -e reparent
+	start_adopted_zombie
+	obj=$(zombie_object)
+	assert_fields "$obj" "zombies --json: adopted zombie $CHILD" \
+		.ppid "$REAPER" .parent_comm '"adz_reaper"' .parent_is_subreaper true \
+		.adopted_from_pid "$FATHER" .adopted_from_comm '"adz_father"' .comm '"adz_child"'
+	text=$CASE_DIR/zombies.txt
+	timeout -k 5 30 "$AGENT" zombies >"$text" 2>/dev/null || fail "reapwatch zombies failed"
+	assert_contains "zombies: the parent line" "$text" "parent $REAPER (adz_reaper) [subreaper]"
+	assert_contains "zombies: the adopted-from column" "$text" "$FATHER(adz_father)"
+	kill -USR1 "$REAPER"
+	wait "$REAPER" || fail "scenario did not reap its zombie"
+	stop_agent
+	expect_one "reparent of $CHILD" \
+		".type == \"reparent\" and .pid == $CHILD and .old_ppid == $FATHER and .new_ppid == $REAPER and .reaper_kind == \"subreaper\"" >/dev/null
+}
+
+# No agent when the father died: the subreaper label still holds (the kernel says so),
+# whom it was orphaned by is unknown (null), never made up.
+case_adopted_unseen()
+{
+	local obj
+	if pgrep -x reapwatch >/dev/null; then
+		skip "another reapwatch runs on this host; it may have seen the orphaning"
+	fi
+	start_adopted_zombie
+	obj=$(zombie_object)
+	assert_fields "$obj" "zombies --json: adopted zombie $CHILD, no agent" \
+		.ppid "$REAPER" .parent_is_subreaper true .adopted_from_pid null \
+		.adopted_from_comm null .age_seconds null
+	kill -USR1 "$REAPER"
+	wait "$REAPER" || fail "scenario did not reap its zombie"
+}
+
+run_case zombies_adopted_seen case_adopted_seen
+run_case zombies_adopted_unseen case_adopted_unseen
+finish
