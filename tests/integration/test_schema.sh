@@ -55,7 +55,7 @@ else
 		check("old_ppid"; count), check("old_parent_comm"; str), check("new_ppid"; pid),
 		check("new_parent_comm"; str),
 		check("reaper_kind"; . == "thread" or . == "subreaper" or . == "pidns_init" or . == "host_init"),
-		check("reaper_in_pidns"; bool)
+		check("reaper_in_pidns"; bool), check("corrected"; bool)
 	 elif .type == "signal" then
 		check("sig"; count and . >= 1 and . <= 64), check("signal"; str and startswith("SIG")),
 		check("sender_pid"; count), check("sender_comm"; str),

@@ -54,7 +54,8 @@ check_zombie_object()
 	}
 	assert_fields "$obj" "zombies --json: zombie $child" \
 		'keys' "$ZOMBIE_KEYS" .comm '"zmb_child"' .ppid "$PARENT" \
-		.parent_comm '"zmb_parent"' .container_id '""' .pidns "$HOST_PIDNS" .ns_pid "$child"
+		.parent_comm '"zmb_parent"' .container_id '""' .pidns "$HOST_PIDNS" .ns_pid "$child" \
+		.parent_is_subreaper false .adopted_from_pid null .adopted_from_comm null
 	ZOMBIE_OBJ=$obj
 }
 
