@@ -15,6 +15,8 @@
 # Events:     events FILTER, count_events FILTER, expect_one DESC FILTER,
 #             assert_fields EVENT DESC EXPR JSON [EXPR JSON...], assert_count DESC N FILTER
 # Filters are jq expressions over one event; `usec` turns an RFC 3339 time into microseconds.
+# Pipelines that keep only the first lines end in `sed -n 1,Np`, not `head`: with pipefail,
+# a writer killed by SIGPIPE when head exits early would fail the case.
 # REAPWATCH_KEEP_TMP=1 keeps every case's files (agent output, scenario output) for a look.
 
 set -uo pipefail
@@ -32,8 +34,6 @@ AGENT_READY='reapwatch: tracing'
 AGENT_SUMMARY_RE='^reapwatch: [0-9]+ events, [0-9]+ lost$'
 AGENT_READY_TIMEOUT=30
 AGENT_STOP_TIMEOUT=15
-# (Pipelines here end in `sed -n 1,Np`, not `head`: with pipefail, a writer killed by
-# SIGPIPE when head exits early would fail the case.)
 # Time for the agent to see the last exits and frees of a scenario before it is stopped.
 SETTLE_SECONDS=0.5
 
