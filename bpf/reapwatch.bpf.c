@@ -227,3 +227,27 @@ out:
 		bpf_map_delete_elem(&procs, &key);
 	return 0;
 }
+
+/*
+ * A cgroup directory is made. The kernel computes `path` for the tracepoint only
+ * while someone listens (TRACE_CGROUP_PATH() in kernel/cgroup/cgroup.c). Only the
+ * default (v2) hierarchy's ids are the ones tasks report: a v1 hierarchy numbers
+ * its kernfs nodes on its own, so compare roots with any task's dfl_cgrp.
+ */
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(handle_cgroup_mkdir, struct cgroup *cgrp, const char *path)
+{
+	struct task_struct *current = bpf_get_current_task_btf();
+	struct rw_cgroup_record *rec;
+
+	if (cgrp->root != current->cgroups->dfl_cgrp->root)
+		return 0;
+	rec = reserve(sizeof(*rec), RW_REC_CGROUP, bpf_ktime_get_ns());
+	if (!rec)
+		return 0;
+	rec->cgroup_id = cgrp->kn->id;
+	if (bpf_probe_read_kernel_str(rec->path, sizeof(rec->path), path) < 0)
+		rec->path[0] = '\0';
+	submit(rec);
+	return 0;
+}

@@ -23,6 +23,8 @@ enum rw_record_type {
 	RW_REC_SIGNAL = 5,
 	RW_REC_TEARDOWN = 6,
 	RW_REC_MAX,
+	/* Not events: what userspace needs to know to attribute them. */
+	RW_REC_CGROUP = 16,
 };
 
 #define RW_EVENT_BIT(type) (1u << (type))
@@ -167,6 +169,19 @@ struct rw_signal_key {
 	__u8 sig;
 	__u8 origin; /* enum rw_signal_origin */
 	__u8 _pad[6];
+};
+
+#define RW_CGROUP_PATH_LEN 512
+
+/*
+ * A cgroup v2 directory was made (tracepoint cgroup_mkdir): its id and path, so a
+ * container whose cgroup is gone before userspace looks it up (a short-lived one)
+ * is still attributed. Always sent, whatever the event mask.
+ */
+struct rw_cgroup_record {
+	struct rw_header hdr;
+	__u64 cgroup_id;
+	char path[RW_CGROUP_PATH_LEN]; /* from the hierarchy's root, NUL-terminated */
 };
 
 #define RW_TEARDOWN_MAX_PIDS 64

@@ -241,13 +241,18 @@ static void entry_find_names(struct cgroup_cache *cache, struct cgroup_entry *e)
 	e->info.container = e->names.container;
 }
 
-static struct cgroup_entry *entry_new(struct cgroup_cache *cache, uint64_t id)
+/* known_path: what the kernel side said at the cgroup's mkdir; NULL: look it up now. */
+static struct cgroup_entry *entry_new(struct cgroup_cache *cache, uint64_t id,
+				      const char *known_path)
 {
 	char path[PATH_MAX] = "";
 	struct cgroup_entry *e;
 	size_t plen;
 
-	resolve_path(cache, id, path, sizeof(path));
+	if (known_path)
+		snprintf(path, sizeof(path), "%s", known_path);
+	else
+		resolve_path(cache, id, path, sizeof(path));
 	plen = strlen(path);
 	e = calloc(1, sizeof(*e) + plen + 1);
 	if (!e)
@@ -269,28 +274,65 @@ static unsigned int slot_of(uint64_t id)
 	return (unsigned int)id & (CACHE_SLOTS - 1);
 }
 
-const struct cgroup_info *cgroup_cache__lookup(struct cgroup_cache *cache, uint64_t id)
+static const struct cgroup_info *insert(struct cgroup_cache *cache, unsigned int i, uint64_t id,
+				       const char *known_path)
 {
-	unsigned int i;
-
-	if (!id)
-		return &cache->unknown;
-	for (i = slot_of(id); cache->slots[i]; i = (i + 1) & (CACHE_SLOTS - 1)) {
-		struct cgroup_entry *e = cache->slots[i];
-
-		if (e->info.id != id)
-			continue;
-		if (e->names_tried_ns && mono_now_ns() - e->names_tried_ns > KUBE_RETRY_NS)
-			entry_find_names(cache, e);
-		return &e->info;
-	}
 	if (cache->used >= CACHE_MAX_FILL) {
 		cache_clear(cache);
-		i = slot_of(id);
+		for (i = slot_of(id); cache->slots[i]; i = (i + 1) & (CACHE_SLOTS - 1))
+			;
 	}
-	cache->slots[i] = entry_new(cache, id);
+	cache->slots[i] = entry_new(cache, id, known_path);
 	if (!cache->slots[i])
 		return &cache->unknown;
 	cache->used++;
 	return &cache->slots[i]->info;
+}
+
+/* The slot holding id, or the empty slot where it would go. */
+static unsigned int find_slot(const struct cgroup_cache *cache, uint64_t id)
+{
+	unsigned int i;
+
+	for (i = slot_of(id); cache->slots[i]; i = (i + 1) & (CACHE_SLOTS - 1))
+		if (cache->slots[i]->info.id == id)
+			break;
+	return i;
+}
+
+const struct cgroup_info *cgroup_cache__lookup(struct cgroup_cache *cache, uint64_t id)
+{
+	struct cgroup_entry *e;
+	unsigned int i;
+
+	if (!id)
+		return &cache->unknown;
+	i = find_slot(cache, id);
+	e = cache->slots[i];
+	if (!e)
+		return insert(cache, i, id, NULL);
+	if (e->names_tried_ns && mono_now_ns() - e->names_tried_ns > KUBE_RETRY_NS)
+		entry_find_names(cache, e);
+	return &e->info;
+}
+
+void cgroup_cache__learn(struct cgroup_cache *cache, uint64_t id, const char *path)
+{
+	unsigned int i;
+
+	if (!id || !path[0])
+		return;
+	i = find_slot(cache, id);
+	if (cache->slots[i]) {
+		if (cache->slots[i]->path[0])
+			return; /* already known; the path of an id never changes but by rename */
+		/* A lookup came first and found nothing: the mkdir knows better. Entries
+		 * are handed out by pointer, so the old one stays valid until a clear. */
+		free(cache->slots[i]);
+		cache->slots[i] = entry_new(cache, id, path);
+		if (!cache->slots[i])
+			cache->used--;
+		return;
+	}
+	insert(cache, i, id, path);
 }

@@ -19,6 +19,9 @@ void cgroup_cache__free(struct cgroup_cache *cache);
 /* Never NULL: an unresolvable id yields an entry with path "". */
 const struct cgroup_info *cgroup_cache__lookup(struct cgroup_cache *cache, uint64_t id);
 
+/* What the kernel side said when the cgroup was made (rw_cgroup_record). */
+void cgroup_cache__learn(struct cgroup_cache *cache, uint64_t id, const char *path);
+
 /* Does the cgroup still exist? (An id is never reused, so a gone one stays gone.) */
 bool cgroup_cache__alive(struct cgroup_cache *cache, uint64_t id);
 

@@ -114,6 +114,16 @@ int decode_record(struct decoder *dec, const void *data, size_t size, struct eve
 {
 	const struct rw_header *hdr = data;
 
+	if (size >= sizeof(struct rw_cgroup_record) && hdr->type == RW_REC_CGROUP &&
+	    hdr->size == sizeof(struct rw_cgroup_record)) {
+		const struct rw_cgroup_record *rec = data;
+		char path[RW_CGROUP_PATH_LEN + 1];
+
+		memcpy(path, rec->path, RW_CGROUP_PATH_LEN);
+		path[RW_CGROUP_PATH_LEN] = '\0';
+		cgroup_cache__learn(dec->cgroups, rec->cgroup_id, path);
+		return -ENOENT; /* not an event */
+	}
 	if (size < sizeof(*hdr) || hdr->type >= RW_REC_MAX || !record_size[hdr->type] ||
 	    hdr->size != record_size[hdr->type] || size < hdr->size) {
 		dec->malformed++;

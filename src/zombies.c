@@ -24,10 +24,16 @@ uint64_t boot_ns_to_ticks(uint64_t boot_ns)
 	return boot_ns / (1000000000ull / (uint64_t)hz);
 }
 
+/*
+ * A parent with thousands of zombies is what we are here to find: read its facts
+ * once, not once per zombie, and likewise a cgroup its zombies share.
+ */
 struct census_walk {
 	const char *proc_root;
 	struct zombie_census *census;
 	int err;
+	const struct zombie *last; /* the previous zombie: its parent and cgroup */
+	char last_cgroup[PATH_MAX];
 };
 
 /* The cgroup v2 path of a process and its id (a cgroup v2 directory's inode number
@@ -55,7 +61,7 @@ static int add_if_zombie(uint32_t pid, void *arg)
 	struct census_walk *w = arg;
 	struct zombie_census *c = w->census;
 	struct proc_stat parent;
-	char cgroup[PATH_MAX];
+	char cgroup[PATH_MAX] = "";
 	struct zombie *z;
 
 	if (c->count == c->cap) {
@@ -66,6 +72,8 @@ static int add_if_zombie(uint32_t pid, void *arg)
 			w->err = -ENOMEM;
 			return 1;
 		}
+		if (w->last) /* it moved with the array */
+			w->last = grown + (w->last - c->zombies);
 		c->zombies = grown;
 		c->cap = cap;
 	}
@@ -75,15 +83,31 @@ static int add_if_zombie(uint32_t pid, void *arg)
 	if (proc_stat_read(w->proc_root, pid, &z->stat) || z->stat.state != 'Z')
 		return 0;
 	proc_pidns_read(w->proc_root, pid, &z->ns_pid, &z->pidns);
-	if (!cgroup_v2_id(w->proc_root, pid, cgroup, sizeof(cgroup), &z->cgroup_id))
+	if (w->last && !proc_cgroup_read(w->proc_root, pid, cgroup, sizeof(cgroup)) &&
+	    !strcmp(cgroup, w->last_cgroup)) {
+		z->cgroup_id = w->last->cgroup_id;
+		memcpy(z->container_id, w->last->container_id, sizeof(z->container_id));
+	} else if (!cgroup_v2_id(w->proc_root, pid, cgroup, sizeof(cgroup), &z->cgroup_id)) {
 		cgroup_container_id(cgroup, z->container_id);
-	if (!proc_stat_read(w->proc_root, z->stat.ppid, &parent)) {
+	}
+	if (w->last && w->last->stat.ppid == z->stat.ppid) {
+		memcpy(z->parent_comm, w->last->parent_comm, sizeof(z->parent_comm));
+		z->parent_ns_pid = w->last->parent_ns_pid;
+		z->parent_pidns = w->last->parent_pidns;
+		memcpy(z->parent_container_id, w->last->parent_container_id,
+		       sizeof(z->parent_container_id));
+	} else if (!proc_stat_read(w->proc_root, z->stat.ppid, &parent)) {
+		char parent_cgroup[PATH_MAX];
+
 		memcpy(z->parent_comm, parent.comm, sizeof(z->parent_comm));
 		proc_pidns_read(w->proc_root, z->stat.ppid, &z->parent_ns_pid, &z->parent_pidns);
-		if (!proc_cgroup_read(w->proc_root, z->stat.ppid, cgroup, sizeof(cgroup)))
-			cgroup_container_id(cgroup, z->parent_container_id);
+		if (!proc_cgroup_read(w->proc_root, z->stat.ppid, parent_cgroup,
+				      sizeof(parent_cgroup)))
+			cgroup_container_id(parent_cgroup, z->parent_container_id);
 	}
+	snprintf(w->last_cgroup, sizeof(w->last_cgroup), "%s", cgroup);
 	c->count++;
+	w->last = &c->zombies[c->count - 1];
 	return 0;
 }
 
