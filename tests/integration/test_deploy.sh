@@ -11,6 +11,9 @@
 #   command as built, the narrower capability set the manifest documents instead of
 #   privileged, the kubelet's log directories mounted read-only -- and names a pod's
 #   container (kubepods cgroup, kubelet-style log link) in its metrics and its event log.
+#   The DaemonSet's probes (deploy/kubernetes/20-daemonset.yaml), run in that container
+#   with a static busybox at /probe as the kubelet would, pass while it writes and fail
+#   once it stops (SIGSTOP).
 # Cases run indirectly, through run_case:
 # shellcheck disable=SC2317
 # shellcheck source=tests/integration/lib.sh
@@ -21,6 +24,7 @@ source "$REPO/tests/lib/runc.sh"
 STATIC=$REPO/reapwatch-static
 EXPORT_READY='reapwatch: exporting'
 TEXTFILE_DIR=/var/lib/node_exporter/textfile_collector
+DAEMONSET=$REPO/deploy/kubernetes/20-daemonset.yaml
 HOST_EXITS='reapwatch_exits_total{container_id="",pod="",namespace="",container=""}'
 # What deploy/kubernetes/daemonset.yaml documents as enough instead of privileged (with
 # /sys/fs/bpf already mounted on the node; CAP_SYS_ADMIN only to mount it).
@@ -54,18 +58,19 @@ all_caps_json()
 	(IFS=,; echo "[${names[*]}]")
 }
 
-# agent_bundle DIR ROOTFS ARGS_JSON CAPS_JSON TEXTFILE [KUBELET_LOGS]: a runc bundle shaped
-# like the DaemonSet's pod: host pid namespace (so /proc is the host's), read-only root,
-# /sys/kernel/btf and /sys/fs/cgroup read-only, /sys/fs/bpf read-write, TEXTFILE at the
-# node_exporter textfile directory, and KUBELET_LOGS/{containers,pods} read-only at
-# /var/log/{containers,pods}.
+# agent_bundle DIR ROOTFS ARGS_JSON CAPS_JSON TEXTFILE [KUBELET_LOGS [PROBE_TOOLS]]: a runc
+# bundle shaped like the DaemonSet's pod: host pid namespace (so /proc is the host's),
+# read-only root, /sys/kernel/btf and /sys/fs/cgroup read-only, /sys/fs/bpf read-write,
+# TEXTFILE at the node_exporter textfile directory, KUBELET_LOGS/{containers,pods}
+# read-only at /var/log/{containers,pods}, PROBE_TOOLS read-only at /probe.
 agent_bundle()
 {
-	local dir=$1 rootfs=$2 args=$3 caps=$4 textfile=$5 logs=${6:-}
+	local dir=$1 rootfs=$2 args=$3 caps=$4 textfile=$5 logs=${6:-} probe=${7:-}
 	mkdir -p "$dir"
 	(cd "$dir" && runc spec)
 	jq --arg root "$rootfs" --argjson args "$args" --argjson caps "$caps" \
-		--arg textfile "$textfile" --arg textdir "$TEXTFILE_DIR" --arg logs "$logs" '
+		--arg textfile "$textfile" --arg textdir "$TEXTFILE_DIR" --arg logs "$logs" \
+		--arg probe "$probe" '
 		def bind($dst; $src; $mode): {destination: $dst, type: "bind", source: $src,
 		                              options: ["rbind", $mode]};
 		.root = {path: $root, readonly: true}
@@ -81,7 +86,9 @@ agent_bundle()
 		| if $logs != "" then
 			.mounts += [bind("/var/log/containers"; $logs + "/containers"; "ro"),
 			            bind("/var/log/pods"; $logs + "/pods"; "ro")]
-		  else . end' "$dir/config.json" >"$dir/config.json.new"
+		  else . end
+		| if $probe != "" then .mounts += [bind("/probe"; $probe; "ro")] else . end' \
+		"$dir/config.json" >"$dir/config.json.new"
 	mv "$dir/config.json.new" "$dir/config.json"
 }
 
@@ -172,6 +179,46 @@ check_host_export()
 	fi
 }
 
+# probe NAME: run the DaemonSet's NAME (livenessProbe, ...) exec command in the agent's
+# container, as the kubelet does; its status, output in $CASE_DIR/NAME.out.
+probe()
+{
+	local cmd=() rc=0
+	readarray -d '' cmd < <(yq -j ".spec.template.spec.containers[0].$1.exec.command[] + \"\\u0000\"" \
+		"$DAEMONSET")
+	[[ ${#cmd[@]} -gt 0 ]] || fail "no exec command for $1 in $DAEMONSET"
+	timeout -k 5 20 runc exec "$AGENT_CTR" "${cmd[@]}" >"$CASE_DIR/$1.out" 2>&1 || rc=$?
+	return "$rc"
+}
+
+# The probes pass while the agent writes; frozen (SIGSTOP) with its file 5 minutes old,
+# readiness and liveness fail and say why; thawed, they pass again after its next rewrite.
+check_probes()
+{
+	local prom=$1/reapwatch.prom p agent deadline
+	command -v yq >/dev/null || fail "yq not found (Debian package yq; tools/install-deps.sh installs it)"
+	for p in startupProbe readinessProbe livenessProbe; do
+		probe "$p" || fail "$p fails while the agent writes: $(head -n1 "$CASE_DIR/$p.out")"
+	done
+	agent=$(runc state "$AGENT_CTR" | jq -r .pid)
+	kill -STOP "$agent"
+	at_case_exit kill -CONT "$agent"
+	touch -d '-300 seconds' "$prom"
+	for p in readinessProbe livenessProbe; do
+		if probe "$p"; then
+			fail "$p passes with the agent stopped and reapwatch.prom 300 s old"
+		fi
+		assert_contains "$p output" "$CASE_DIR/$p.out" "not rewritten for"
+	done
+	kill -CONT "$agent"
+	deadline=$((SECONDS + 10))
+	until [[ $(($(date +%s) - $(stat -c %Y "$prom"))) -lt 5 ]]; do
+		[[ $SECONDS -lt $deadline ]] || fail "the agent did not rewrite reapwatch.prom after SIGCONT"
+		sleep 0.2
+	done
+	probe livenessProbe || fail "livenessProbe still fails after the agent resumed writing"
+}
+
 case_static_binary()
 {
 	local out
@@ -248,9 +295,14 @@ case_image()
 	ln -s "/var/log/pods/${ns}_${pod}_$pod_uid/$ctr_name/0.log" \
 		"$logs/containers/${pod}_${ns}_$ctr_name-$CONTAINER_ID.log"
 
+	# What the DaemonSet's init container puts in /probe: a static busybox.
+	mkdir -p "$CASE_DIR/probe"
+	cp "$(test_rootfs)/bin/busybox" "$CASE_DIR/probe/busybox"
+
 	# The image's own entrypoint and command (a 1 s interval added for the test).
 	args=$(jq -c '.Entrypoint + .Cmd + ["-i", "1"]' <<<"$cfg")
-	agent_bundle "$CASE_DIR/agent-bundle" "$mnt" "$args" "$NARROW_CAPS" "$textfile" "$logs"
+	agent_bundle "$CASE_DIR/agent-bundle" "$mnt" "$args" "$NARROW_CAPS" "$textfile" "$logs" \
+		"$CASE_DIR/probe"
 	run_agent_container "$CASE_DIR/agent-bundle"
 	check_host_export "$textfile"
 	# Alive over two rewrites: this case is about the deployment seeing the pod, not about
@@ -263,6 +315,7 @@ case_image()
 		"reapwatch_pidns_teardowns_total$labels" "reapwatch_exits_total$labels"
 	assert_eq "reapwatch_teardown_sigkilled_total$labels (sigterm_first=false)" 1 \
 		"$(prom_value "$prom" "reapwatch_teardown_sigkilled_total${labels%\}},sigterm_first=\"false\"}")"
+	check_probes "$textfile"
 	stop_agent_container
 	# --log-events (the image's command): the teardown on stdout, as `kubectl logs` shows it.
 	EVENTS=$CASE_DIR/agent-ctr.out
