@@ -31,9 +31,11 @@ check_container_events()
 	assert_fields "$ev" "exit of container member $MEMBER" \
 		.signal '"SIGKILL"' .ppid "$INIT" .ns_pid "$MEMBER_NS" .pidns "$NS" \
 		.container_id "\"$ID\""
-	# Every event about a process of the container's namespace names the container.
-	assert_count "events in pidns $NS without container_id $ID" 0 \
-		".pidns == $NS and .container_id != \"$ID\""
+	# Every event about a process of the container's namespace names a container. (Not
+	# necessarily this one: a pid namespace's inode number is reused once it is freed, and
+	# a container started right after, by another test on the host, may get the same.)
+	assert_count "events in pidns $NS without a container_id" 0 \
+		".pidns == $NS and .container_id == \"\""
 	ev=$(expect_one "teardown of container $ID" ".type == \"teardown\" and .pid == $INIT")
 	assert_fields "$ev" "teardown of container $ID" \
 		.container_id "\"$ID\"" .pidns "$NS" .members 1 .sigkilled 1 \
