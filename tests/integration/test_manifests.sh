@@ -74,19 +74,45 @@ case_schema()
 	done
 }
 
-# broken DESC EXPECTED_MESSAGE YQ_EDIT: a copy of the DaemonSet edited by YQ_EDIT must be
-# rejected with EXPECTED_MESSAGE.
+# The DaemonSet as JSON (which is YAML too), for jq.
+daemonset_json()
+{
+	DS_JSON=$CASE_DIR/daemonset.json
+	[[ -s $DS_JSON ]] && return 0
+	command -v yq >/dev/null || fail "yq not found (Debian package yq; tools/install-deps.sh installs it)"
+	yq . "$DAEMONSET" >"$DS_JSON" || fail "yq cannot read $DAEMONSET"
+}
+
+# broken DESC EXPECTED_MESSAGE JQ_EDIT: a copy of the DaemonSet edited by JQ_EDIT, which
+# check_broken expects the validator to reject with EXPECTED_MESSAGE.
+BROKEN=()
 broken()
 {
-	local desc=$1 want=$2 edit=$3 copy=$CASE_DIR/broken.yaml
-	yq -y "$edit" "$DAEMONSET" >"$copy" || fail "test bug: yq edit '$edit' failed"
-	if validate "$copy"; then
-		fail "the validator accepted a DaemonSet with $desc"
+	local n=${#BROKEN[@]} copy
+	daemonset_json
+	copy=$CASE_DIR/broken-$n.json
+	jq "$3" "$DS_JSON" >"$copy" || fail "test bug: jq edit '$3' failed"
+	BROKEN+=("$copy"$'\t'"$1"$'\t'"$2")
+}
+
+# check_broken: one validator run over every broken copy; each is rejected, for its reason.
+check_broken()
+{
+	local entry copy desc want files=()
+	for entry in "${BROKEN[@]}"; do files+=("${entry%%$'\t'*}"); done
+	if validate "${files[@]}"; then
+		fail "the validator accepted all of ${#files[@]} broken DaemonSets"
 	fi
-	grep -qF -- "$want" "$CASE_DIR/validate.out" || {
-		detail "$(cat "$CASE_DIR/validate.out")"
-		fail "the validator rejected a DaemonSet with $desc, but did not say '$want'"
-	}
+	for entry in "${BROKEN[@]}"; do
+		IFS=$'\t' read -r copy desc want <<<"$entry"
+		if grep -qF "ok $copy:" "$CASE_DIR/validate.out"; then
+			fail "the validator accepted a DaemonSet with $desc"
+		fi
+		grep -F -- "$copy:" "$CASE_DIR/validate.out" | grep -qF -- "$want" || {
+			detail "$(grep -F -- "$copy:" "$CASE_DIR/validate.out")"
+			fail "the validator rejected a DaemonSet with $desc, but did not say '$want'"
+		}
+	done
 }
 
 # The validator is not a rubber stamp: typos, wrong types, missing fields, unknown kinds.
@@ -108,12 +134,13 @@ case_validator_rejects()
 	broken "a container without a name" 'must have required property name' "del($c.name)"
 	broken "no selector" 'must have required property selector' 'del(.spec.selector)'
 	broken "an unknown kind" 'unknown kind DaemonSett of apiVersion apps/v1' '.kind = "DaemonSett"'
+	check_broken
 }
 
-# dsq EXPR: yq on the DaemonSet, compact JSON.
+# dsq EXPR: jq on the DaemonSet, compact JSON.
 dsq()
 {
-	yq -c "$1" "$DAEMONSET"
+	jq -c "$1" "$DS_JSON"
 }
 
 # The DaemonSet asks for what the agent needs, and runs the image as built.
@@ -121,6 +148,7 @@ case_daemonset_contract()
 {
 	local pod='.spec.template.spec' c='.spec.template.spec.containers[0]' m textdir
 	local cmd entrypoint
+	daemonset_json
 	assert_eq "hostPID" true "$(dsq "$pod.hostPID")"
 	assert_eq "priorityClassName" '"system-node-critical"' "$(dsq "$pod.priorityClassName")"
 	assert_eq "tolerations (every node)" '[{"operator":"Exists"}]' "$(dsq "$pod.tolerations")"
