@@ -14,6 +14,7 @@
 #             kv KEY [FILE]          (a key=value the scenario printed)
 # Events:     events FILTER, count_events FILTER, expect_one DESC FILTER,
 #             assert_fields EVENT DESC EXPR JSON [EXPR JSON...], assert_count DESC N FILTER
+#             (all within the case's time window, see window_begin), assert_none DESC FILTER
 # Filters are jq expressions over one event; `usec` turns an RFC 3339 time into microseconds.
 # Pipelines that keep only the first lines end in `sed -n 1,Np`, not `head`: with pipefail,
 # a writer killed by SIGPIPE when head exits early would fail the case.
@@ -266,6 +267,7 @@ wait_child()
 		sleep 0.05
 	done
 	wait "$pid" || rc=$?
+	window_end
 	return "$rc"
 }
 
@@ -290,7 +292,9 @@ scenario()
 	shift
 	[[ -x $SCENARIOS/$name ]] || fail "scenario $SCENARIOS/$name is not built (make scenarios)"
 	SCEN_OUT=$CASE_DIR/$name.$RANDOM.out
+	window_begin
 	timeout -k 5 30 "$SCENARIOS/$name" "$@" >"$SCEN_OUT" 2>"$CASE_DIR/$name.err" || rc=$?
+	window_end
 	if [[ $rc -ne 0 ]]; then
 		detail "scenario output:" "$(cat "$SCEN_OUT")"
 		fail "scenario $name $* exited with status $rc"
@@ -322,6 +326,7 @@ gated_start()
 
 gate_open()
 {
+	window_begin
 	echo go >"$GATE"
 }
 
@@ -430,15 +435,48 @@ check_json_lines()
 
 # --- events ------------------------------------------------------------------------
 
-# events FILTER: the events (compact JSON, one a line) for which FILTER is true.
+now_us()
+{
+	echo $(($(date +%s%N) / 1000))
+}
+
+# The event helpers below (but assert_none) look only at events timed within the case's
+# window: from just before its first scenario started to a second after its last one ended.
+# So a pid in a filter cannot match another process that had the same pid earlier or later
+# (pids wrap quickly on a busy host). scenario, gate_open and wait_child move the window;
+# a case that starts processes by other means calls window_begin and window_end itself.
+window_begin()
+{
+	[[ -n ${WINDOW_FROM:-} ]] || WINDOW_FROM=$(($(now_us) - 200000))
+}
+
+window_end()
+{
+	WINDOW_TO=$(($(now_us) + 1000000))
+}
+
+# events FILTER: the events (compact JSON, one a line) in the window for which FILTER is true.
 events()
 {
-	jq -c "$JQ_DEFS select($1)" "$EVENTS"
+	jq -c --argjson from "${WINDOW_FROM:-0}" --argjson to "${WINDOW_TO:-0}" \
+		"$JQ_DEFS"'def in_window: (.time | usec) as $t | $t >= $from and ($to == 0 or $t <= $to);
+		select(in_window and ('"$1"'))' "$EVENTS"
 }
 
 count_events()
 {
-	jq -c "$JQ_DEFS select($1)" "$EVENTS" | wc -l
+	events "$1" | wc -l
+}
+
+# assert_none DESC FILTER: no event at all in the output (window or not) matches FILTER.
+assert_none()
+{
+	local desc=$1 filter=$2 found
+	found=$(jq -c "$JQ_DEFS select($filter)" "$EVENTS" | sed -n 1,10p)
+	if [[ -n $found ]]; then
+		detail "filter: $filter" "matching events:" "$found"
+		fail "$desc: expected none, got $(jq -c "$JQ_DEFS select($filter)" "$EVENTS" | wc -l)"
+	fi
 }
 
 # focus PID...: the pids a case is about; failures show every event that mentions them.

@@ -34,7 +34,7 @@ check_container_events()
 	# Every event about a process of the container's namespace names a container. (Not
 	# necessarily this one: a pid namespace's inode number is reused once it is freed, and
 	# a container started right after, by another test on the host, may get the same.)
-	assert_count "events in pidns $NS without a container_id" 0 \
+	assert_none "events in pidns $NS without a container_id" \
 		".pidns == $NS and .container_id == \"\""
 	ev=$(expect_one "teardown of container $ID" ".type == \"teardown\" and .pid == $INIT")
 	assert_fields "$ev" "teardown of container $ID" \
@@ -97,14 +97,14 @@ case_container_filter()
 		".type == \"exit\" and .pid == $(kv child)"
 	EVENTS=$CASE_DIR/filtered.out
 	focus "$INIT" "$MEMBER"
-	assert_count "events of other containers or the host with --container ${ID:0:12}" 0 \
+	assert_none "events of other containers or the host with --container ${ID:0:12}" \
 		".container_id != \"$ID\""
 	assert_count "exit of container init $INIT with --container ${ID:0:12}" 1 \
 		".type == \"exit\" and .pid == $INIT"
 	assert_count "teardown SIGKILL of $MEMBER with --container ${ID:0:12}" 1 \
 		".type == \"signal\" and .pid == $MEMBER and .origin == \"pidns_teardown\""
 	EVENTS=$CASE_DIR/other.out
-	assert_count "events with --container ${other:0:12} (no such container)" 0 true
+	assert_none "events with --container ${other:0:12} (no such container)" true
 }
 
 # A Kubernetes-shaped container: kubepods cgroup and the kubelet's log layout
@@ -145,15 +145,15 @@ case_container_kubernetes_names()
 	ev=$(expect_one "exit of container init $INIT" ".type == \"exit\" and .pid == $INIT")
 	assert_fields "$ev" "exit of the init $INIT of pod $ns/$pod container $ctr" \
 		.container_id "\"$ID\"" .pod "\"$pod\"" .namespace "\"$ns\"" .container "\"$ctr\""
-	assert_count "container events without the pod's names" 0 \
+	assert_none "container events without the pod's names" \
 		".container_id == \"$ID\" and (.pod != \"$pod\" or .namespace != \"$ns\" or .container != \"$ctr\")"
-	assert_count "host events with Kubernetes names" 0 \
+	assert_none "host events with Kubernetes names" \
 		".container_id == \"\" and (has(\"pod\") or has(\"namespace\") or has(\"container\"))"
 	for sel in by_pod by_ctr; do
 		EVENTS=$CASE_DIR/$sel.out
 		assert_count "exit of container init $INIT with --container (${sel#by_} name)" 1 \
 			".type == \"exit\" and .pid == $INIT"
-		assert_count "events of other containers or the host with --container (${sel#by_} name)" 0 \
+		assert_none "events of other containers or the host with --container (${sel#by_} name)" \
 			".container_id != \"$ID\""
 	done
 }

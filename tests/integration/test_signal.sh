@@ -84,9 +84,11 @@ case_sigkill_from_shell()
 	local out shell victim ev
 	start_agent trace --json -e signal
 	out=$CASE_DIR/shell.out
+	window_begin
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	timeout 30 bash -c 'sleep 30 & echo "shell=$$"; echo "victim=$!"; kill -9 $!; wait' \
 		>"$out" 2>/dev/null || true
+	window_end
 	stop_agent
 	shell=$(kv shell "$out")
 	victim=$(kv victim "$out")

@@ -10,11 +10,6 @@ HOST_PIDNS=$(pidns_of $$)
 # SPEC's keys plus who orphaned an adopted zombie (null when it was not adopted)
 ZOMBIE_KEYS='["adopted_from_comm","adopted_from_pid","age_seconds","comm","container_id","ns_pid","parent_comm","parent_is_subreaper","pid","pidns","ppid"]'
 
-now_us()
-{
-	echo $(($(date +%s%N) / 1000))
-}
-
 # Start the zombies scenario in the background; sets PARENT, CHILDREN, SCEN_OUT.
 start_zombie_parent()
 {

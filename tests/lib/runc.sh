@@ -113,6 +113,7 @@ run_container()
 	if [[ -n $cgroups_path ]]; then
 		at_case_exit remove_cgroups "${cgroups_path//@ID@/$ID}"
 	fi
+	window_begin
 	runc run --bundle "$bundle" "$ID" >"$CASE_DIR/runc.out" 2>"$CASE_DIR/runc.err" &
 	runc_pid=$!
 	track_pid "$runc_pid"
