@@ -1,0 +1,478 @@
+#!/usr/bin/env bash
+# More `reparent` checks (issue 4's tests), each against the kernel's own answer: the
+# orphan's ppid in /proc/<pid>/stat, read while it is alive.
+#   - a multi-threaded father whose leader exits first: nothing until its last thread exits,
+#     then one event per child, to the right adopter;
+#   - `tini -s` (a subreaper that is not PID 1) adopts;
+#   - a subreaper that is not the orphan's ancestor is not chosen;
+#   - 2000 children orphaned at once: 2000 events, all right, none corrected;
+#   - a process `runc exec`'d into a running container, killed from the host: its orphan goes
+#     to the container's PID 1;
+#   - containerd for real: who adopts what, containerd-shim included.
+# Every process these cases start is reaped: by a subreaper the scenario or the test sets up
+# (the host's PID 1 here does not reliably reap), or by a container's init.
+# Cases run indirectly, through run_case:
+# shellcheck disable=SC2317
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/lib/runc.sh
+source "$REPO/tests/lib/runc.sh"
+
+# stat_ppid PID: the kernel's answer, the ppid in /proc/PID/stat ("" if PID is gone).
+stat_ppid()
+{
+	local F
+	if _stat_fields "$1"; then echo "${F[1]}"; fi
+}
+
+# comm_json PID: PID's comm as a JSON string.
+comm_json()
+{
+	jq -Rn --arg c "$(cat "/proc/$1/comm")" '$c'
+}
+
+# wait_for TEXT FILE SECONDS [PID]: until FILE has a line TEXT (while PID runs).
+wait_for()
+{
+	local text=$1 file=$2 deadline=$((SECONDS + $3)) pid=${4:-}
+	until grep -qxF -- "$text" "$file" 2>/dev/null; do
+		if [[ -n $pid ]] && ! running "$pid"; then
+			fail "process $pid exited before '$text' appeared in $(basename "$file"): $(tail -n3 "$file.err" 2>/dev/null)"
+		fi
+		[[ $SECONDS -lt $deadline ]] || fail "'$text' did not appear in $(basename "$file") within $3 s"
+		sleep 0.05
+	done
+}
+
+# wait_comm PID COMM: until PID (e.g. a forked shell) has exec'd COMM, at most 10 s.
+wait_comm()
+{
+	local deadline=$((SECONDS + 10))
+	until [[ $(cat "/proc/$1/comm" 2>/dev/null) == "$2" ]]; do
+		[[ $SECONDS -lt $deadline ]] || fail "process $1 is '$(cat "/proc/$1/comm" 2>/dev/null)', not '$2', after 10 s"
+		sleep 0.02
+	done
+}
+
+# adopters_start MODE [N]: start `adopters MODE [N] GATE` in the background; returns once
+# every orphan has been adopted (ready=1). SCEN_OUT is its output, GATE_FILE lets it finish.
+# It runs in a pid namespace of its own, under reaper_run as the namespace's init (adp_sub,
+# a child subreaper below it, is still the nearest subreaper for every orphan): should the
+# test be killed halfway, the init dies with `unshare --kill-child`, and the namespace's
+# teardown kills and reaps the thousands of orphans instead of leaving them to the host.
+adopters_start()
+{
+	SCEN_OUT=$CASE_DIR/adopters.out
+	GATE_FILE=$CASE_DIR/adopters.gate
+	unshare --pid --fork --kill-child "$SCENARIOS/reaper_run" \
+		"$SCENARIOS/adopters" "$@" "$GATE_FILE" >"$SCEN_OUT" 2>"$SCEN_OUT.err" &
+	ADOPTERS_PID=$!
+	track_pid "$ADOPTERS_PID"
+	wait_for ready=1 "$SCEN_OUT" 60 "$ADOPTERS_PID"
+}
+
+# adopters_finish: let the orphans exit; the scenario reaps them and must exit 0.
+adopters_finish()
+{
+	local rc=0
+	touch "$GATE_FILE"
+	wait_child "$ADOPTERS_PID" 60 || rc=$?
+	[[ $rc -eq 0 ]] || fail "adopters exited with status $rc: $(head -n3 "$SCEN_OUT.err")"
+}
+
+# check_kernel_ppids WANT PID...: every PID's ppid in /proc/PID/stat is WANT.
+check_kernel_ppids()
+{
+	local want=$1 p got nbad=0 first=""
+	shift
+	for p in "$@"; do
+		got=$(stat_ppid "$p")
+		if [[ $got != "$want" ]]; then
+			nbad=$((nbad + 1))
+			[[ -n $first ]] || first="$p has ppid '$got'"
+		fi
+	done
+	[[ $nbad -eq 0 ]] || fail "/proc/<pid>/stat: $nbad of $# orphans are not children of $want (first: $first)"
+}
+
+# --- a multi-threaded father whose leader exits first --------------------------------------
+
+case_mt_father()
+{
+	local sub father last_us leader_us c ev children
+	start_agent trace --json -e all
+	adopters_start mt 3
+	sub=$(kv sub)
+	father=$(kv father)
+	leader_us=$(kv leader_exit_us)
+	last_us=$(kv last_exit_us)
+	IFS=, read -ra children <<<"$(kv children)"
+	check_kernel_ppids "$sub" "${children[@]}"
+	adopters_finish
+	stop_agent
+	focus "$sub" "$father" "${children[@]}"
+	detail "father $father: leader exited at $leader_us us, last thread at $last_us us"
+	for c in "${children[@]}"; do
+		ev=$(expect_one "reparent of $c (father's leader exited first)" \
+			".type == \"reparent\" and .pid == $c")
+		assert_fields "$ev" "reparent of $c" \
+			.comm '"adp_mtchild"' .old_ppid "$father" .old_parent_comm '"adp_father"' \
+			.new_ppid "$sub" .new_parent_comm '"adp_sub"' .reaper_kind '"subreaper"' \
+			.reaper_in_pidns true .corrected false
+		# Not at the leader's exit (the children only moved to its other thread): at the last.
+		assert_true "reparent of $c: not before the father's last thread exited ($last_us us)" \
+			"$ev" "(.time | usec) >= $last_us"
+	done
+	ev=$(expect_one "exit of the father $father" ".type == \"exit\" and .pid == $father")
+	assert_true "exit of the father $father: at its last thread's exit" "$ev" "(.time | usec) >= $last_us"
+}
+
+# --- tini -s ---------------------------------------------------------------------------
+
+# `tini -s -- orphan host`: tini is a child subreaper, not PID 1; the orphan scenario's father
+# exits and its child goes to the nearest subreaper above it, tini, which reaps it.
+case_tini_subreaper()
+{
+	local tini tini_pid orphan father new_ppid ev rc=0
+	tini=$(command -v tini-static || command -v tini) || skip "tini is not installed (Debian package tini)"
+	start_agent trace --json -e all
+	SCEN_OUT=$CASE_DIR/orphan.out
+	"$tini" -s -- "$SCENARIOS/orphan" host >"$SCEN_OUT" 2>"$CASE_DIR/tini.err" &
+	tini_pid=$!
+	track_pid "$tini_pid"
+	wait_child "$tini_pid" 30 || rc=$?
+	[[ $rc -eq 0 ]] || fail "tini -s -- orphan host exited with status $rc: $(head -n3 "$CASE_DIR/tini.err")"
+	stop_agent
+	orphan=$(kv orphan)
+	father=$(kv father)
+	new_ppid=$(kv new_ppid)
+	focus "$tini_pid" "$father" "$orphan"
+	assert_eq "the orphan's new parent, as it saw it (getppid)" "$tini_pid" "$new_ppid"
+	ev=$(expect_one "reparent of $orphan to tini" ".type == \"reparent\" and .pid == $orphan")
+	assert_fields "$ev" "reparent of $orphan to tini -s ($tini_pid)" \
+		.comm '"orph_child"' .old_ppid "$father" .old_parent_comm '"orph_father"' \
+		.new_ppid "$tini_pid" .new_parent_comm "\"$(basename "$tini")\"" \
+		.reaper_kind '"subreaper"' .reaper_in_pidns true .corrected false
+	ev=$(expect_one "reap of $orphan" ".type == \"reap\" and .pid == $orphan")
+	assert_fields "$ev" "reap of $orphan by tini" .reaper_pid "$tini_pid" .autoreap false
+}
+
+# --- a subreaper that is not an ancestor -------------------------------------------------
+
+# adp_sub (subreaper) -> adp_middle -> { adp_uncle (subreaper), adp_father -> adp_orphan }.
+# The uncle is nearer in the tree but not an ancestor; the middle is an ancestor but not a
+# subreaper: adp_sub adopts.
+case_not_ancestor()
+{
+	local sub uncle middle father orphan ev
+	start_agent trace --json -e all
+	adopters_start notancestor
+	sub=$(kv sub)
+	uncle=$(kv uncle)
+	middle=$(kv middle)
+	father=$(kv father)
+	orphan=$(kv children)
+	check_kernel_ppids "$sub" "$orphan"
+	adopters_finish
+	stop_agent
+	focus "$sub" "$uncle" "$middle" "$father" "$orphan"
+	detail "subreaper $sub, middle $middle, uncle (subreaper) $uncle, father $father, orphan $orphan"
+	ev=$(expect_one "reparent of $orphan" ".type == \"reparent\" and .pid == $orphan")
+	assert_fields "$ev" "reparent of $orphan (uncle $uncle is a subreaper, not an ancestor)" \
+		.comm '"adp_orphan"' .old_ppid "$father" .new_ppid "$sub" .new_parent_comm '"adp_sub"' \
+		.reaper_kind '"subreaper"' .reaper_in_pidns true .corrected false
+	assert_count "reparent events to the uncle $uncle" 0 ".type == \"reparent\" and .new_ppid == $uncle"
+}
+
+# --- 2000 orphans at once ----------------------------------------------------------------
+
+MANY=2000
+
+case_many_orphans()
+{
+	local sub father n
+	start_agent trace --json -e all
+	adopters_start many "$MANY"
+	sub=$(kv sub)
+	father=$(kv father)
+	kv children | tr , '\n' | sort -n >"$CASE_DIR/children"
+	assert_eq "orphans the scenario made" "$MANY" "$(wc -l <"$CASE_DIR/children")"
+	# shellcheck disable=SC2046 # one pid per word
+	check_kernel_ppids "$sub" $(cat "$CASE_DIR/children")
+	adopters_finish
+	stop_agent
+	focus "$sub" "$father"
+	jq -s -c . "$CASE_DIR/children" >"$CASE_DIR/children.json"
+	# Every reparent event of those pids (any father: a correction would be a second one).
+	# shellcheck disable=SC2016 # jq program
+	jq -c --slurpfile kids "$CASE_DIR/children.json" \
+		'select(.type == "reparent" and (.pid as $p | $kids[0] | bsearch($p) >= 0))' \
+		"$EVENTS" >"$CASE_DIR/reparents"
+	n=$(wc -l <"$CASE_DIR/reparents")
+	[[ $n -eq $MANY ]] || fail "reparent events of the $MANY orphans: $n (expected one each)"
+	[[ $(jq -s -c 'map(.pid) | sort' "$CASE_DIR/reparents") == "$(cat "$CASE_DIR/children.json")" ]] ||
+		fail "reparent events: not exactly one per orphan"
+	n=$(jq -s "[.[] | select(.old_ppid != $father or .old_parent_comm != \"adp_father\"
+		or .new_ppid != $sub or .new_parent_comm != \"adp_sub\" or .reaper_kind != \"subreaper\"
+		or .reaper_in_pidns != true or .corrected != false or .comm != \"adp_many\")] | length" \
+		"$CASE_DIR/reparents")
+	if [[ $n -ne 0 ]]; then
+		detail "first: $(jq -c "select(.new_ppid != $sub or .corrected != false or .old_ppid != $father)" \
+			"$CASE_DIR/reparents" | sed -n 1,3p)"
+		fail "$n of the $MANY reparent events are wrong (expected $father -> $sub, subreaper, not corrected)"
+	fi
+	assert_count "reparent events from father $father to anyone else" 0 \
+		".type == \"reparent\" and .old_ppid == $father and .new_ppid != $sub"
+}
+
+# --- runc exec'd process killed from the host -----------------------------------------------
+
+# in_ns_pid NS NSPID: the host pid of the process whose pid in namespace NS is NSPID.
+in_ns_pid()
+{
+	local f pid
+	for f in /proc/[0-9]*; do
+		pid=${f#/proc/}
+		[[ $(stat -L -c %i "$f/ns/pid" 2>/dev/null) == "$1" ]] || continue
+		[[ $(ns_pid_of "$pid" 2>/dev/null) == "$2" ]] && echo "$pid" && return 0
+	done
+	return 1
+}
+
+# The container's init (busybox sh) waits for /gate/go; `runc exec` starts a shell that
+# backgrounds a sleep (the orphan-to-be) and waits. SIGKILL the exec'd shell from the host:
+# the walk for a subreaper stops at the namespace boundary (runc exec above it lives in the
+# host namespace), so the container's PID 1 adopts — in its namespace.
+# shellcheck disable=SC2016 # expanded by the container's shell
+RUNC_EXEC_INIT='echo ready >/gate/ready; while [ ! -e /gate/go ]; do usleep 20000; done; exit 0'
+# shellcheck disable=SC2016
+RUNC_EXEC_CMD='sleep 300 & echo $! >/gate/orphan_ns; echo $$ >/gate/father_ns; wait'
+
+case_runc_exec()
+{
+	local bundle gate runc_pid exec_pid deadline father orphan orphan_ns ev rc=0
+	command -v runc >/dev/null || skip "runc is not installed"
+	ROOTFS=$(test_rootfs) || fail "cannot build the busybox rootfs"
+	ID=$(new_container_id)
+	bundle=$CASE_DIR/bundle
+	gate=$CASE_DIR/gate
+	mkdir -p "$gate"
+	make_bundle "$bundle" "$ROOTFS" "$(jq -cn --arg s "$RUNC_EXEC_INIT" '["sh", "-c", $s]')" "" "$gate"
+	at_case_exit runc delete --force "$ID"
+	start_agent trace --json -e all
+	runc run --bundle "$bundle" "$ID" >"$CASE_DIR/runc.out" 2>"$CASE_DIR/runc.err" &
+	runc_pid=$!
+	track_pid "$runc_pid"
+	deadline=$((SECONDS + 30))
+	until [[ -s $gate/ready ]]; do
+		running "$runc_pid" || fail "runc run exited early: $(head -n3 "$CASE_DIR/runc.err")"
+		[[ $SECONDS -lt $deadline ]] || fail "the container did not start within 30 s"
+		sleep 0.05
+	done
+	INIT=$(runc state "$ID" | jq -r .pid)
+	NS=$(pidns_of "$INIT")
+	runc exec "$ID" sh -c "$RUNC_EXEC_CMD" >"$CASE_DIR/exec.out" 2>"$CASE_DIR/exec.err" &
+	exec_pid=$!
+	track_pid "$exec_pid"
+	until [[ -s $gate/father_ns && -s $gate/orphan_ns ]]; do
+		running "$exec_pid" || fail "runc exec exited early: $(head -n3 "$CASE_DIR/exec.err")"
+		[[ $SECONDS -lt $deadline ]] || fail "the exec'd shell did not start within 30 s"
+		sleep 0.05
+	done
+	orphan_ns=$(cat "$gate/orphan_ns")
+	father=$(in_ns_pid "$NS" "$(cat "$gate/father_ns")") || fail "no process with pid $(cat "$gate/father_ns") in pidns $NS"
+	orphan=$(in_ns_pid "$NS" "$orphan_ns") || fail "no process with pid $orphan_ns in pidns $NS"
+	focus "$INIT" "$father" "$orphan"
+	wait_comm "$orphan" sleep
+	detail "container $ID: init $INIT, exec'd shell $father (parent $(stat_ppid "$father"): $(cat "/proc/$(stat_ppid "$father")/comm")), orphan $orphan"
+	kill -KILL "$father"
+	deadline=$((SECONDS + 10))
+	until [[ $(stat_ppid "$orphan") == "$INIT" ]]; do
+		[[ $SECONDS -lt $deadline ]] || fail "/proc/$orphan/stat: ppid $(stat_ppid "$orphan"), not the container's init $INIT"
+		sleep 0.05
+	done
+	touch "$gate/go"
+	wait_child "$runc_pid" 30 || rc=$?
+	assert_eq "runc run exit status" 0 "$rc"
+	rc=0
+	wait_child "$exec_pid" 30 || rc=$?
+	assert_eq "runc exec exit status (its process was SIGKILLed)" 137 "$rc"
+	stop_agent
+	ev=$(expect_one "reparent of $orphan" ".type == \"reparent\" and .pid == $orphan")
+	assert_fields "$ev" "reparent of $orphan (father $father runc exec'd, killed from the host)" \
+		.comm '"sleep"' .ns_pid "$orphan_ns" .pidns "$NS" .container_id "\"$ID\"" \
+		.old_ppid "$father" .old_parent_comm '"sh"' .new_ppid "$INIT" .new_parent_comm '"sh"' \
+		.reaper_kind '"pidns_init"' .reaper_in_pidns true .corrected false
+}
+
+# --- containerd -----------------------------------------------------------------------------
+
+# containerd runs under reaper_run (a child subreaper that reaps everything and exits once
+# nothing is left), so the shims it leaves behind are reaped too.
+CTR_NS=reapwatch-test
+
+ctr_()
+{
+	ctr --address "$CTD_DIR/containerd.sock" --namespace "$CTR_NS" "$@"
+}
+
+# containerd_stop: task, container, then containerd; everything under reaper_run is reaped.
+containerd_stop()
+{
+	local i
+	if [[ -n ${CTD_ID:-} ]]; then
+		ctr_ task kill --signal SIGKILL "$CTD_ID" >/dev/null 2>&1 || true
+		for ((i = 0; i < 50; i++)); do
+			if ctr_ task delete "$CTD_ID" >/dev/null 2>&1; then break; fi
+			# Gone already (the init exited): nothing left to delete.
+			if ! ctr_ task ls -q 2>/dev/null | grep -qxF -- "$CTD_ID"; then break; fi
+			sleep 0.1
+		done
+		ctr_ container delete "$CTD_ID" >/dev/null 2>&1 || true
+	fi
+	if [[ -n ${CTD_RUNNER:-} ]]; then
+		kill -TERM "$CTD_RUNNER" 2>/dev/null || true
+		for ((i = 0; i < 100; i++)); do
+			running "$CTD_RUNNER" || break
+			sleep 0.1
+		done
+		if running "$CTD_RUNNER"; then kill_tree "$CTD_RUNNER"; fi
+		wait "$CTD_RUNNER" 2>/dev/null || true
+		CTD_RUNNER=
+	fi
+	return 0
+}
+
+# shellcheck disable=SC2016 # expanded by the container's shell
+CTD_INIT='/bin/sh -c "sleep 300 & echo \$! >/gate/orphan1_ns; usleep 200000"
+echo $$ >/gate/ready
+while [ ! -e /gate/go ]; do usleep 20000; done'
+# shellcheck disable=SC2016
+CTD_EXEC='sleep 300 & echo $! >/gate/orphan2_ns; echo $$ >/gate/exec_ns; wait'
+
+case_containerd()
+{
+	local c gate deadline init shim runner runner_comm exec_sh orphan1 orphan2 ev cid
+	for c in containerd ctr containerd-shim-runc-v2 runc; do
+		command -v "$c" >/dev/null || skip "$c is not installed (Debian package containerd)"
+	done
+	ROOTFS=$(test_rootfs) || fail "cannot build the busybox rootfs"
+	CTD_DIR=$(mktemp -d /tmp/rwctd.XXXXXX) # short: unix socket paths are limited
+	at_case_exit rm -rf "$CTD_DIR"
+	gate=$CASE_DIR/gate
+	mkdir -p "$gate"
+	cat >"$CTD_DIR/config.toml" <<-EOF
+		version = 2
+		root = "$CTD_DIR/root"
+		state = "$CTD_DIR/state"
+		disabled_plugins = ["io.containerd.grpc.v1.cri"]
+		[grpc]
+		  address = "$CTD_DIR/containerd.sock"
+		[ttrpc]
+		  address = "$CTD_DIR/containerd.sock.ttrpc"
+		[debug]
+		  address = ""
+		[metrics]
+		  address = ""
+	EOF
+	start_agent trace --json -e all
+	at_case_exit containerd_stop
+	"$SCENARIOS/reaper_run" containerd --config "$CTD_DIR/config.toml" \
+		>"$CASE_DIR/containerd.out" 2>"$CASE_DIR/containerd.err" &
+	CTD_RUNNER=$!
+	deadline=$((SECONDS + 30))
+	until ctr_ version >/dev/null 2>&1; do
+		running "$CTD_RUNNER" ||
+			skip "containerd cannot run here: $(grep -m1 -iE 'level=(fatal|error)' "$CASE_DIR/containerd.err")"
+		[[ $SECONDS -lt $deadline ]] || skip "containerd did not answer within 30 s"
+		sleep 0.1
+	done
+	CTD_ID=$(new_container_id)
+	# (--rootfs is a flag: the rootfs directory is the first argument.)
+	if ! ctr_ run -d --read-only --mount "type=bind,src=$gate,dst=/gate,options=rbind:rw" \
+		--rootfs "$ROOTFS" "$CTD_ID" /bin/sh -c "$CTD_INIT" >"$CASE_DIR/ctr-run.out" 2>&1; then
+		skip "ctr run failed here: $(head -n2 "$CASE_DIR/ctr-run.out")"
+	fi
+	until [[ -s $gate/ready && -s $gate/orphan1_ns ]]; do
+		[[ $SECONDS -lt $deadline ]] || fail "the containerd container did not start within 30 s"
+		sleep 0.05
+	done
+	init=$(ctr_ task ls | awk -v id="$CTD_ID" '$1 == id { print $2 }')
+	NS=$(pidns_of "$init")
+	shim=$(stat_ppid "$init")
+	orphan1=$(in_ns_pid "$NS" "$(cat "$gate/orphan1_ns")") || fail "no orphan1 in pidns $NS"
+	# ctr exits 137 when the exec'd shell is killed below: not a failure of the case.
+	{ ctr_ task exec --exec-id e1 "$CTD_ID" /bin/sh -c "$CTD_EXEC" >"$CASE_DIR/exec.out" 2>&1 || true; } &
+	track_pid $!
+	until [[ -s $gate/exec_ns && -s $gate/orphan2_ns ]]; do
+		[[ $SECONDS -lt $deadline ]] || fail "ctr task exec did not start within 30 s: $(head -n2 "$CASE_DIR/exec.out")"
+		sleep 0.05
+	done
+	exec_sh=$(in_ns_pid "$NS" "$(cat "$gate/exec_ns")") || fail "no exec'd shell in pidns $NS"
+	orphan2=$(in_ns_pid "$NS" "$(cat "$gate/orphan2_ns")") || fail "no orphan2 in pidns $NS"
+	runner=$CTD_RUNNER
+	runner_comm=$(cat "/proc/$runner/comm")
+	focus "$init" "$shim" "$exec_sh" "$orphan1" "$orphan2"
+	detail "containerd under reaper_run $CTD_RUNNER; container $CTD_ID: init $init (pidns $NS), shim $shim," \
+		"exec'd shell $exec_sh, orphan of a child of init: $orphan1, orphan of the exec'd shell: $orphan2"
+	# The kernel's answers, while everyone is alive.
+	assert_eq "comm of the init's parent" containerd-shim "$(cat "/proc/$shim/comm")"
+	assert_eq "/proc/$shim/stat ppid (the shim, daemonized: adopted by reaper_run)" "$CTD_RUNNER" "$(stat_ppid "$shim")"
+	assert_eq "/proc/$exec_sh/stat ppid (the exec'd shell)" "$shim" "$(stat_ppid "$exec_sh")"
+	assert_eq "/proc/$orphan1/stat ppid" "$init" "$(stat_ppid "$orphan1")"
+	wait_comm "$orphan2" sleep
+	kill -KILL "$exec_sh"
+	deadline=$((SECONDS + 10))
+	until [[ $(stat_ppid "$orphan2") == "$init" ]]; do
+		[[ $SECONDS -lt $deadline ]] || fail "/proc/$orphan2/stat: ppid $(stat_ppid "$orphan2"), not the container's init $init"
+		sleep 0.05
+	done
+	touch "$gate/go"
+	cid=$CTD_ID
+	containerd_stop
+	CTD_ID=
+	stop_agent
+
+	# The shim: started by containerd (`containerd-shim-runc-v2 ... start`), which daemonizes
+	# it and exits; containerd is no subreaper, so reaper_run above it adopts.
+	ev=$(expect_one "reparent of containerd-shim $shim" ".type == \"reparent\" and .pid == $shim")
+	assert_fields "$ev" "reparent of containerd-shim $shim" \
+		.comm '"containerd-shim"' .new_ppid "$runner" .new_parent_comm "\"$runner_comm\"" \
+		.reaper_kind '"subreaper"' .reaper_in_pidns true .corrected false
+	# The container's init: `runc create` (its parent, in the host namespace) exits; the shim,
+	# a subreaper, adopts it from outside its namespace.
+	ev=$(expect_one "reparent of the container's init $init" ".type == \"reparent\" and .pid == $init")
+	assert_fields "$ev" "reparent of the container's init $init" \
+		.ns_pid 1 .pidns "$NS" .old_parent_comm '"runc"' .new_ppid "$shim" \
+		.new_parent_comm '"containerd-shim"' \
+		.reaper_kind '"subreaper"' .reaper_in_pidns false .corrected false
+	# The exec'd shell: `runc exec` (the runc setns+fork helper, in the host namespace) exits
+	# once it has started it — sometimes before runc's init in it has exec'd the shell —
+	# and the shim adopts it, from outside its namespace.
+	ev=$(expect_one "reparent of the exec'd shell $exec_sh" ".type == \"reparent\" and .pid == $exec_sh")
+	assert_fields "$ev" "reparent of the exec'd shell $exec_sh" \
+		.pidns "$NS" .old_parent_comm '"runc"' .new_ppid "$shim" \
+		.new_parent_comm '"containerd-shim"' .reaper_kind '"subreaper"' .reaper_in_pidns false \
+		.corrected false
+	assert_true "reparent of the exec'd shell $exec_sh: comm sh, or runc's init not yet exec'd" \
+		"$ev" '.comm == "sh" or .comm == "runc:[2:INIT]"'
+	# Orphans made inside the container: its PID 1 adopts, inside the namespace.
+	ev=$(expect_one "reparent of $orphan1 (its father, a child of init, exited)" \
+		".type == \"reparent\" and .pid == $orphan1")
+	assert_fields "$ev" "reparent of $orphan1" \
+		.comm '"sleep"' .pidns "$NS" .container_id "\"$cid\"" .new_ppid "$init" \
+		.new_parent_comm '"sh"' .reaper_kind '"pidns_init"' .reaper_in_pidns true .corrected false
+	ev=$(expect_one "reparent of $orphan2 (its father, the exec'd shell, was killed from the host)" \
+		".type == \"reparent\" and .pid == $orphan2")
+	assert_fields "$ev" "reparent of $orphan2" \
+		.comm '"sleep"' .pidns "$NS" .old_ppid "$exec_sh" .new_ppid "$init" .new_parent_comm '"sh"' \
+		.reaper_kind '"pidns_init"' .reaper_in_pidns true .corrected false
+}
+
+run_case reparent_mt_father_leader_first case_mt_father
+run_case reparent_tini_subreaper case_tini_subreaper
+run_case reparent_subreaper_not_ancestor case_not_ancestor
+run_case reparent_2000_orphans case_many_orphans
+run_case reparent_runc_exec_killed case_runc_exec
+run_case reparent_containerd case_containerd
+finish
