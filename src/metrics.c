@@ -43,8 +43,45 @@ void metrics_init(struct metrics *m, uint64_t now_ns)
 	}
 }
 
+static bool was_dropped_container(const struct metrics *m, const char *id)
+{
+	size_t n = m->ndropped_containers < DROPPED_KEEP ? m->ndropped_containers : DROPPED_KEEP;
+
+	for (size_t i = 0; id[0] && i < n; i++)
+		if (!strcmp(m->dropped_containers[i], id))
+			return true;
+	return false;
+}
+
+static bool was_dropped_cgroup(const struct metrics *m, uint64_t id)
+{
+	size_t n = m->ndropped_cgroups < DROPPED_KEEP ? m->ndropped_cgroups : DROPPED_KEEP;
+
+	for (size_t i = 0; i < n; i++)
+		if (m->dropped_cgroups[i] == id)
+			return true;
+	return false;
+}
+
+static void remember_dropped(struct metrics *m, const char *container, const uint64_t *cgroups,
+			     size_t ncgroups)
+{
+	if (!m->dropped_containers)
+		m->dropped_containers = calloc(DROPPED_KEEP, sizeof(*m->dropped_containers));
+	if (!m->dropped_cgroups)
+		m->dropped_cgroups = calloc(DROPPED_KEEP, sizeof(*m->dropped_cgroups));
+	if (!m->dropped_containers || !m->dropped_cgroups)
+		return;
+	snprintf(m->dropped_containers[m->ndropped_containers++ % DROPPED_KEEP],
+		 CONTAINER_ID_MAX + 1, "%s", container);
+	for (size_t i = 0; i < ncgroups; i++)
+		m->dropped_cgroups[m->ndropped_cgroups++ % DROPPED_KEEP] = cgroups[i];
+}
+
 void metrics_free(struct metrics *m)
 {
+	free(m->dropped_containers);
+	free(m->dropped_cgroups);
 	zombie_census_free(&m->census);
 	free(m->containers);
 	free(m->cgroups);
@@ -115,7 +152,11 @@ static void set_names(struct container_metrics *c, const struct cgroup_info *cg)
 
 struct container_metrics *metrics_container(struct metrics *m, const struct cgroup_info *cg)
 {
-	struct container_metrics *c = find_or_add_container(m, cg->container_id);
+	struct container_metrics *c;
+
+	if (was_dropped_container(m, cg->container_id))
+		return NULL;
+	c = find_or_add_container(m, cg->container_id);
 
 	if (c)
 		set_names(c, cg);
@@ -195,6 +236,12 @@ static int read_cgroup_stats(struct metrics *m, const struct agent_maps *maps,
 		prev = &key;
 		if (bpf_map_lookup_elem(maps->cgroup_stats, &key, vals))
 			continue;
+		if (was_dropped_cgroup(m, key)) {
+			/* A late count for a dropped cgroup. (The walk restarts from the first
+			 * key after a deleted one: each such key is met once more at most.) */
+			bpf_map_delete_elem(maps->cgroup_stats, &key);
+			continue;
+		}
 		sum_percpu(vals, maps->ncpus, n, (__u64 *)&sum);
 		s = find_or_add_slot(m, key, cgroups);
 		if (!s)
@@ -225,8 +272,9 @@ static int read_signal_stats(struct metrics *m, const struct agent_maps *maps,
 		key = next;
 		prev = &key;
 		if (key.sig >= SIGNAL_SLOTS || key.origin >= ORIGIN_SLOTS ||
+		    was_dropped_cgroup(m, key.cgroup_id) ||
 		    bpf_map_lookup_elem(maps->signal_stats, &key, vals))
-			continue;
+			continue; /* a dropped cgroup's: bank_gone_cgroups() deletes it */
 		sum_percpu(vals, maps->ncpus, 1, &sum);
 		s = find_or_add_slot(m, key.cgroup_id, cgroups);
 		if (!s)
@@ -256,6 +304,7 @@ static void bank_gone_cgroups(struct metrics *m, const struct agent_maps *maps)
 
 		for (size_t i = 0; i < m->ncgroups && !gone; i++)
 			gone = m->cgroups[i].gone && m->cgroups[i].id == next.cgroup_id;
+		gone = gone || was_dropped_cgroup(m, next.cgroup_id);
 		if (gone && !bpf_map_delete_elem(maps->signal_stats, &next))
 			continue; /* deleted: the next key after prev is now another one */
 		key = next;
@@ -320,12 +369,15 @@ static void count_zombies(struct metrics *m, uint64_t now_ns)
 	zombie_census_add_ages(census);
 	for (size_t i = 0; i < census->count; i++) {
 		const struct zombie *z = &census->zombies[i];
-		struct container_metrics *c = find_or_add_container(m, z->container_id);
+		struct container_metrics *c;
 		/* Died before any agent ran: it is at least as old as we are. */
 		double age = z->age_known && now_ns > z->zombie_mono_ns
 				     ? (double)(now_ns - z->zombie_mono_ns) / 1e9
 				     : uptime;
 
+		if (was_dropped_container(m, z->container_id))
+			continue;
+		c = find_or_add_container(m, z->container_id);
 		if (!c)
 			break;
 		c->zombies++;
@@ -343,12 +395,17 @@ static void drop_old_containers(struct metrics *m, uint64_t now_ns)
 		struct container_metrics *c = &m->containers[i];
 
 		if (c->id[0] && c->gone && now_ns - c->gone_since_ns > m->gone_keep_ns) {
-			size_t k = 0;
+			size_t k = 0, ndropped = 0;
+			uint64_t dropped[64];
 
-			for (size_t j = 0; j < m->ncgroups; j++)
+			for (size_t j = 0; j < m->ncgroups; j++) {
 				if (strcmp(m->cgroups[j].container_id, c->id))
 					m->cgroups[k++] = m->cgroups[j];
+				else if (ndropped < 64)
+					dropped[ndropped++] = m->cgroups[j].id;
+			}
 			m->ncgroups = k;
+			remember_dropped(m, c->id, dropped, ndropped);
 			continue;
 		}
 		m->containers[keep++] = *c;

@@ -62,7 +62,17 @@ struct metrics {
 	uint64_t started_ns;	       /* agent start, CLOCK_MONOTONIC */
 	uint64_t gone_keep_ns;	       /* CONTAINER_GONE_KEEP_NS, or REAPWATCH_GONE_KEEP_SECONDS */
 	struct zombie_census census;   /* the zombies of the last collect */
+	/*
+	 * What was dropped after CONTAINER_GONE_KEEP_NS, remembered (the last DROPPED_KEEP
+	 * of each) so that a late count — a zombie of a removed cgroup reaped later — does
+	 * not bring a series back from zero: a counter must not go backwards.
+	 */
+	char (*dropped_containers)[CONTAINER_ID_MAX + 1];
+	uint64_t *dropped_cgroups;
+	size_t ndropped_containers, ndropped_cgroups; /* ever; the rings hold the last */
 };
+
+#define DROPPED_KEEP 4096
 
 void metrics_init(struct metrics *m, uint64_t now_ns);
 void metrics_free(struct metrics *m);
