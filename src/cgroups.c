@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -314,6 +315,29 @@ const struct cgroup_info *cgroup_cache__lookup(struct cgroup_cache *cache, uint6
 	if (e->names_tried_ns && mono_now_ns() - e->names_tried_ns > KUBE_RETRY_NS)
 		entry_find_names(cache, e);
 	return &e->info;
+}
+
+/* nftw() has no context argument: the cache being filled by cgroup_cache__scan(). */
+static struct cgroup_cache *scanning;
+
+static int learn_dir(const char *fpath, const struct stat *sb, int type, struct FTW *ftw)
+{
+	size_t mlen = strlen(scanning->mountpoint);
+
+	if (type != FTW_D || strncmp(fpath, scanning->mountpoint, mlen))
+		return 0;
+	/* A cgroup v2 directory's inode number is its kernfs id, the id tasks report. */
+	cgroup_cache__learn(scanning, (uint64_t)sb->st_ino, fpath[mlen] ? fpath + mlen : "/");
+	return 0;
+}
+
+void cgroup_cache__scan(struct cgroup_cache *cache)
+{
+	if (cache->mount_fd < 0)
+		return;
+	scanning = cache;
+	nftw(cache->mountpoint, learn_dir, 16, FTW_PHYS | FTW_MOUNT);
+	scanning = NULL;
 }
 
 void cgroup_cache__learn(struct cgroup_cache *cache, uint64_t id, const char *path)

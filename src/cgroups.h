@@ -19,6 +19,12 @@ void cgroup_cache__free(struct cgroup_cache *cache);
 /* Never NULL: an unresolvable id yields an entry with path "". */
 const struct cgroup_info *cgroup_cache__lookup(struct cgroup_cache *cache, uint64_t id);
 
+/*
+ * Learn every cgroup that exists now (a walk of the hierarchy): one that was made
+ * before the agent started and is removed before its first lookup still resolves.
+ */
+void cgroup_cache__scan(struct cgroup_cache *cache);
+
 /* What the kernel side said when the cgroup was made (rw_cgroup_record). */
 void cgroup_cache__learn(struct cgroup_cache *cache, uint64_t id, const char *path);
 

@@ -100,6 +100,7 @@ int decoder_init(struct decoder *dec)
 	dec->cgroups = cgroup_cache__new();
 	if (!dec->cgroups)
 		return -ENOMEM;
+	cgroup_cache__scan(dec->cgroups);
 	dec->mono_to_unix_ns = mono_to_unix_offset_ns();
 	return 0;
 }
