@@ -340,6 +340,8 @@ containerd_stop()
 		wait "$CTD_RUNNER" 2>/dev/null || true
 		CTD_RUNNER=
 	fi
+	# runc's state directory for our containerd namespace, empty by now.
+	rmdir "/run/containerd/runc/$CTR_NS" 2>/dev/null || true
 	return 0
 }
 
