@@ -64,6 +64,7 @@ enum rw_reap_evidence {
 	RW_REAP_BLOCKED_WAITER = 2, /* a do_wait() already asleep for it when it became a zombie */
 	RW_REAP_AUTOREAP = 3,	   /* released at exit: parent ignores SIGCHLD or SA_NOCLDWAIT */
 	RW_REAP_FREE_ONLY = 4,	   /* nothing seen but the free: reap_ns is an upper bound */
+	RW_REAP_SWEPT = 5,	   /* its free never reached us (see agent.c): found gone later */
 };
 
 struct rw_header {

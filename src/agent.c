@@ -11,18 +11,39 @@
 #include "reapwatch.h"
 #include "reapwatch.skel.h"
 #include "pins.h"
+#include "procfs.h"
+#include "zombies.h"
 #include "util.h"
 
 #define DEFAULT_RINGBUF_BYTES (8u << 20)
 #define BTF_PATH "/sys/kernel/btf/vmlinux"
 
+/*
+ * sched_process_free does not reach the programs for a few frees in a thousand on
+ * these hosts (measured: 102 of 100 458 in one soak, no recursion_misses), so state
+ * of a process whose free was missed would stay. Every SWEEP_INTERVAL_NS, an entry
+ * older than SWEEP_AGE_NS whose process is gone is turned into a reap record here
+ * (its evidence, if any, still gives the reap time) and deleted.
+ */
+#define SWEEP_INTERVAL_NS (5ull * 1000000000ull)
+#define SWEEP_AGE_NS (2ull * 1000000000ull)
+
 struct agent {
 	struct reapwatch_bpf *skel;
 	struct ring_buffer *rb;
+	agent_record_fn on_record;
+	void *ctx;
+	uint64_t next_sweep_ns;
+	uint64_t swept;
 	int counters_fd;
 	int ncpus;
 	char pin_dir[128]; /* where our procs map is shared, "" if not */
 };
+
+static bool wanted_reaps(const struct agent *agent)
+{
+	return agent->skel->rodata->event_mask & RW_EVENT_BIT(RW_REC_REAP);
+}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -97,6 +118,9 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 		goto fail;
 	}
 
+	agent->on_record = fn;
+	agent->ctx = ctx;
+	agent->next_sweep_ns = mono_now_ns() + SWEEP_INTERVAL_NS;
 	agent->rb = ring_buffer__new(bpf_map__fd(agent->skel->maps.events), fn, ctx, NULL);
 	if (!agent->rb) {
 		err = -errno;
@@ -126,9 +150,56 @@ fail:
 	return err;
 }
 
+/* Is the process that (pid, start_boottime) names still there (alive or a zombie)? */
+static bool process_exists(uint32_t pid, uint64_t boot_start_ns)
+{
+	struct proc_stat st;
+
+	return !proc_stat_read("/proc", pid, &st) &&
+	       st.start_ticks == boot_ns_to_ticks(boot_start_ns);
+}
+
+static void sweep(struct agent *agent, uint64_t now)
+{
+	int fd = bpf_map__fd(agent->skel->maps.procs);
+	struct rw_proc_state st;
+	__u64 key, next, *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct rw_reap_record rec = { 0 };
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &st) || !st.exit_ns || now < st.exit_ns ||
+		    now - st.exit_ns < SWEEP_AGE_NS || process_exists(st.proc.pid, st.boot_start_ns))
+			continue;
+		if (bpf_map_delete_elem(fd, &key))
+			continue; /* freed meanwhile: the kernel side sent it */
+		rec.hdr.type = RW_REC_REAP;
+		rec.hdr.size = sizeof(rec);
+		rec.hdr.ts_ns = now;
+		rec.proc = st.proc;
+		rec.reaper = st.reaper;
+		rec.exit_ns = st.exit_ns;
+		rec.zombie_ns = st.zombie_ns;
+		rec.reap_ns = st.reap_ns;
+		rec.how = st.how ? st.how : RW_REAP_SWEPT;
+		rec.autoreap = st.autoreap;
+		agent->swept++;
+		if (wanted_reaps(agent))
+			agent->on_record(agent->ctx, &rec, sizeof(rec));
+	}
+}
+
 int agent__poll(struct agent *agent, int timeout_ms)
 {
+	uint64_t now = mono_now_ns();
 	int n, m;
+
+	if (now >= agent->next_sweep_ns) {
+		sweep(agent, now);
+		agent->next_sweep_ns = now + SWEEP_INTERVAL_NS;
+	}
 
 	/* Records come without wakeups: poll() sleeps the whole timeout unless the kernel
 	 * side forces a wakeup for a backlog; the consume() after it drains what came. */
@@ -139,6 +210,11 @@ int agent__poll(struct agent *agent, int timeout_ms)
 	if (m < 0 && m != -EINTR)
 		return m;
 	return (n > 0 ? n : 0) + (m > 0 ? m : 0);
+}
+
+uint64_t agent__swept(const struct agent *agent)
+{
+	return agent->swept;
 }
 
 uint64_t agent__lost(const struct agent *agent)

@@ -36,6 +36,8 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 int agent__poll(struct agent *agent, int timeout_ms);
 /* Records the kernel side could not queue (ring buffer full). */
 uint64_t agent__lost(const struct agent *agent);
+/* Processes whose free the kernel side missed, found gone and reported late. */
+uint64_t agent__swept(const struct agent *agent);
 /* One of the kernel side's counters (enum rw_counter), summed over CPUs. */
 uint64_t agent__counter(const struct agent *agent, unsigned int counter);
 void agent__maps(const struct agent *agent, struct agent_maps *maps);

@@ -134,6 +134,10 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 done:
 	fprintf(stderr, "reapwatch: %llu events, %llu lost\n", (unsigned long long)t.received,
 		(unsigned long long)agent__lost(agent));
+	if (agent__swept(agent))
+		fprintf(stderr, "reapwatch: %llu reaps reported late: the kernel did not run our "
+				"program at their free\n",
+			(unsigned long long)agent__swept(agent));
 	if (t.dec.malformed)
 		fprintf(stderr, "reapwatch: %llu malformed records ignored\n",
 			(unsigned long long)t.dec.malformed);
