@@ -54,6 +54,7 @@ enum rw_counter {
 	RW_CTR_TEARDOWNS_FULL,	 /* a pid namespace teardown could not be followed */
 	RW_CTR_TASK_WALK_CUT,	 /* counting a dying namespace's members hit its bound */
 	RW_CTR_STATS_FULL,	 /* a cgroup's counters could not be kept: stats map full */
+	RW_CTR_FREE_MISSED,	 /* a process's free never ran our program; reaped late */
 	RW_CTR_MAX,
 };
 

@@ -134,10 +134,11 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 done:
 	fprintf(stderr, "reapwatch: %llu events, %llu lost\n", (unsigned long long)t.received,
 		(unsigned long long)agent__lost(agent));
-	if (agent__swept(agent))
+	if (agent__swept(agent) + agent__counter(agent, RW_CTR_FREE_MISSED))
 		fprintf(stderr, "reapwatch: %llu reaps reported late: the kernel did not run our "
 				"program at their free\n",
-			(unsigned long long)agent__swept(agent));
+			(unsigned long long)(agent__swept(agent) +
+					     agent__counter(agent, RW_CTR_FREE_MISSED)));
 	if (t.dec.malformed)
 		fprintf(stderr, "reapwatch: %llu malformed records ignored\n",
 			(unsigned long long)t.dec.malformed);
