@@ -112,9 +112,8 @@ static void log_old_zombies(struct exporter *x, uint64_t now)
 	for (size_t i = 0; i < census->count; i++) {
 		const struct zombie *z = &census->zombies[i];
 
-		/* (A zombie younger than `now`, found by the census after it, is young.) */
-		if (!z->age_known || now <= z->zombie_mono_ns ||
-		    now - z->zombie_mono_ns < ZOMBIE_LOG_AGE_NS)
+		/* zombie_age_ns() is 0 for one the census found dying after `now`. */
+		if (!z->age_known || zombie_age_ns(z, now) < ZOMBIE_LOG_AGE_NS)
 			continue;
 		if (!was_logged(x, z))
 			render_zombie_log_json(stdout, z, now,

@@ -18,11 +18,6 @@
 /* A zombie younger than this may just be on its way to a normal reap. */
 #define VERDICT_MIN_AGE_NS 1000000000ull
 
-static uint64_t zombie_age_ns(const struct zombie *z, uint64_t now)
-{
-	return now > z->zombie_mono_ns ? now - z->zombie_mono_ns : 0;
-}
-
 /* By parent, then oldest zombie first, unknown ages last. */
 
 static int by_parent_then_age(const void *a, const void *b)

@@ -371,9 +371,7 @@ static void count_zombies(struct metrics *m, uint64_t now_ns)
 		const struct zombie *z = &census->zombies[i];
 		struct container_metrics *c;
 		/* Died before any agent ran: it is at least as old as we are. */
-		double age = z->age_known && now_ns > z->zombie_mono_ns
-				     ? (double)(now_ns - z->zombie_mono_ns) / 1e9
-				     : uptime;
+		double age = z->age_known ? (double)zombie_age_ns(z, now_ns) / 1e9 : uptime;
 
 		if (was_dropped_container(m, z->container_id))
 			continue;

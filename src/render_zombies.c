@@ -14,7 +14,7 @@
 
 static double age_s(const struct zombie *z, uint64_t now)
 {
-	return now > z->zombie_mono_ns ? (double)(now - z->zombie_mono_ns) / 1e9 : 0;
+	return (double)zombie_age_ns(z, now) / 1e9;
 }
 
 static void zombie_fields(struct json_writer *w, const struct zombie *z, uint64_t now_mono);

@@ -12,6 +12,11 @@
 #include "reapwatch.h"
 #include "zombies.h"
 
+uint64_t zombie_age_ns(const struct zombie *z, uint64_t now_mono)
+{
+	return now_mono > z->zombie_mono_ns ? now_mono - z->zombie_mono_ns : 0;
+}
+
 uint64_t boot_ns_to_ticks(uint64_t boot_ns)
 {
 	static long hz;

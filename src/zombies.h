@@ -46,6 +46,10 @@ const struct zombie *zombie_census_find(const struct zombie_census *census, uint
 					uint64_t start_ticks);
 void zombie_census_free(struct zombie_census *census);
 
+/* How long it has been a zombie at now_mono (CLOCK_MONOTONIC); 0 if it became one at or
+ * after now_mono (a census taken after `now`). Meaningful only when age_known. */
+uint64_t zombie_age_ns(const struct zombie *zombie, uint64_t now_mono);
+
 /* Kernel start_boottime (ns) -> /proc/PID/stat's starttime (clock ticks). */
 uint64_t boot_ns_to_ticks(uint64_t boot_ns);
 
