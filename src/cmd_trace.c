@@ -23,8 +23,7 @@ struct trace {
 	struct event_filter filter;
 	bool json;
 	FILE *out;
-	uint64_t received;
-	uint64_t shown;
+	uint64_t shown;		/* events written (cgroup-name records are internal) */
 };
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -32,7 +31,6 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct trace *t = ctx;
 	struct event ev;
 
-	t->received++;
 	if (decode_record(&t->dec, data, size, &ev))
 		return 0;
 	if (!filter_match(&t->filter, &ev))
@@ -132,7 +130,7 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 	agent__poll(agent, 0);
 	flush_output(t.out);
 done:
-	fprintf(stderr, "reapwatch: %llu events, %llu lost\n", (unsigned long long)t.received,
+	fprintf(stderr, "reapwatch: %llu events, %llu lost\n", (unsigned long long)t.shown,
 		(unsigned long long)agent__lost(agent));
 	if (agent__swept(agent) + agent__counter(agent, RW_CTR_FREE_MISSED))
 		fprintf(stderr, "reapwatch: %llu reaps reported late: the kernel did not run our "

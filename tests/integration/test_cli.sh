@@ -123,12 +123,26 @@ case_duration_ends_trace()
 {
 	local start elapsed_ms
 	start=$(date +%s%N)
+	# While it runs: a cgroup made (a record the agent reads but does not show) and a
+	# process that exits and is reaped (events it shows).
+	(
+		for i in $(seq 20); do
+			mkdir "/sys/fs/cgroup/rwcli.$$.$i" && rmdir "/sys/fs/cgroup/rwcli.$$.$i"
+			sh -c 'exit 3' || true
+			sleep 0.2
+		done
+	) &
+	track_pid $!
 	cli trace --json -d 1
 	elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 	detail "stderr: $(head -n 5 "$CLI_ERR")"
 	assert_eq "trace --json -d 1: exit status" 0 "$CLI_RC"
 	grep -Eq "$AGENT_SUMMARY_RE" "$CLI_ERR" ||
 		fail "trace -d 1: no 'reapwatch: N events, M lost' line on stderr"
+	# The summary counts the events written, not the records read (cgroup names are internal).
+	[[ -s $CLI_OUT ]] || fail "trace -d 1: no events while a process exited"
+	assert_eq "trace -d 1: events in the summary vs lines written" \
+		"$(grep -c . "$CLI_OUT" || true)" "$(sed -En 's/^reapwatch: ([0-9]+) events, .*/\1/p' "$CLI_ERR")"
 	[[ $elapsed_ms -ge 1000 ]] || fail "trace -d 1 returned after $elapsed_ms ms, before 1 s"
 	check_json_lines "$CLI_OUT"
 }
