@@ -94,7 +94,7 @@ done
 sleep 0.5
 echo "# containerd under tini -s ($SUPER); container $ID: init $init, exec'd shell $exec_sh" |
 	tee "$OUT/pids.txt"
-ps -o pid,ppid,comm -p "$SUPER,$(cat "/proc/$init/stat" | awk '{print $4}'),$init,$exec_sh" |
+ps -o pid,ppid,comm -p "$SUPER,$(awk '{print $4}' "/proc/$init/stat"),$init,$exec_sh" |
 	tee -a "$OUT/pids.txt"
 kill -KILL "$exec_sh"
 sleep 0.5
