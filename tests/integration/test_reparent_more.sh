@@ -6,6 +6,8 @@
 #   - `tini -s` (a subreaper that is not PID 1) adopts;
 #   - a subreaper that is not the orphan's ancestor is not chosen;
 #   - 2000 children orphaned at once: 2000 events, all right, none corrected;
+#   - a subreaper exiting at the same moment as the father: each orphan's last event names
+#     the adopter the kernel chose, corrected or not;
 #   - a process `runc exec`'d into a running container, killed from the host: its orphan goes
 #     to the container's PID 1;
 #   - containerd for real: who adopts what, containerd-shim included.
@@ -223,6 +225,126 @@ case_many_orphans()
 	fi
 	assert_count "reparent events from father $father to anyone else" 0 \
 		".type == \"reparent\" and .old_ppid == $father and .new_ppid != $sub"
+}
+
+# --- a subreaper exiting at the same moment as the father -----------------------------------
+
+RACE_TRIALS=40
+RACE_KIDS=8
+
+# sr_main (a child subreaper) -> sr_sub (a child subreaper) -> sr_father -> 8 sr_kid: the
+# subreaper and the father exit together, 40 times, the subreaper's delay behind the father
+# swept from -20 to +100 us. The agent predicts the kids' adopter at the father's exit and may
+# see the subreaper alive when the kernel does not (it is already exiting); then a corrected
+# event must follow at the kid's exit. The kernel's answers: each kid's ppid in /proc once
+# every hand-over is done, and each father waited for by sr_main (the scenario checks).
+# For every orphan (kids and fathers) the last reparent event must name that adopter, and a
+# corrected one must be the last. Corrections are counted, not required.
+case_subreaper_race()
+{
+	local main line pair value sub father delay kid ppid rc=0 n
+	local kids=() pairs=()
+	start_agent trace --json -e reparent,exit
+	window_begin
+	SCEN_OUT=$CASE_DIR/subreaper_race.out
+	# In a pid namespace of its own, as adopters_start: nothing is left to the host's init.
+	unshare --pid --fork --kill-child "$SCENARIOS/reaper_run" \
+		"$SCENARIOS/subreaper_race" "$RACE_TRIALS" "$RACE_KIDS" >"$SCEN_OUT" 2>"$SCEN_OUT.err" &
+	RACE_PID=$!
+	track_pid "$RACE_PID"
+	wait_for ready=1 "$SCEN_OUT" 60 "$RACE_PID"
+	main=$(kv main)
+	: >"$CASE_DIR/kernel.jsonl"
+	while read -r line; do
+		[[ $line == trial=* ]] || continue
+		sub='' father='' delay='' kids=()
+		read -ra pairs <<<"$line"
+		for pair in "${pairs[@]}"; do
+			value=${pair#*=}
+			case ${pair%%=*} in
+			sub) sub=$value ;;
+			father) father=$value ;;
+			delay_ns) delay=$value ;;
+			kids) IFS=, read -ra kids <<<"$value" ;;
+			esac
+		done
+		# The father went to sr_main (the scenario waited for it): it is an orphan too.
+		printf '{"pid":%d,"comm":"sr_father","from":%d,"sub":%d,"ppid":%d,"delay_ns":%d}\n' \
+			"$father" "$sub" "$sub" "$main" "$delay" >>"$CASE_DIR/kernel.jsonl"
+		for kid in "${kids[@]}"; do
+			ppid=$(stat_ppid "$kid")
+			[[ -n $ppid ]] || fail "kid $kid (father $father) is gone before it was killed"
+			# sr_main is the only live subreaper above the kids once the trial is over.
+			[[ $ppid == "$main" ]] ||
+				fail "/proc/$kid/stat: ppid $ppid ($(cat "/proc/$ppid/comm" 2>/dev/null)), not sr_main $main"
+			printf '{"pid":%d,"comm":"sr_kid","from":%d,"sub":%d,"ppid":%d,"delay_ns":%d}\n' \
+				"$kid" "$father" "$sub" "$ppid" "$delay" >>"$CASE_DIR/kernel.jsonl"
+		done
+	done <"$SCEN_OUT"
+	n=$(grep -c '"sr_kid"' "$CASE_DIR/kernel.jsonl" || true)
+	[[ $n -eq $((RACE_TRIALS * RACE_KIDS)) ]] ||
+		fail "the scenario reported $n kids (expected $RACE_TRIALS x $RACE_KIDS)"
+	# shellcheck disable=SC2046 # one pid per word
+	kill -KILL $(jq -r 'select(.comm == "sr_kid") | .pid' "$CASE_DIR/kernel.jsonl")
+	wait_child "$RACE_PID" 60 || rc=$?
+	[[ $rc -eq 0 ]] || fail "subreaper_race exited with status $rc: $(head -n3 "$SCEN_OUT.err")"
+	stop_agent
+	focus "$main"
+
+	# Every reparent event of the case, in the order the agent wrote them.
+	events '.type == "reparent"' >"$CASE_DIR/reparents"
+	# One verdict per orphan: what its events say against what the kernel did.
+	# shellcheck disable=SC2016 # jq program
+	jq -c -n --slurpfile got "$CASE_DIR/reparents" '
+		($got | to_entries | map(.value + {seq: .key}) | group_by(.pid)
+			| map({key: (.[0].pid | tostring), value: sort_by(.seq)}) | from_entries) as $by
+		| inputs | . as $w | ($by[$w.pid | tostring] // []) as $evs | ($evs | last) as $last
+		| {pid, comm, delay_ns, n: ($evs | length),
+		   corrected: ([$evs[] | select(.corrected)] | length),
+		   via_sub: any($evs[]; .new_ppid == $w.sub and (.corrected | not)),
+		   problems: [
+			if ($evs | length) == 0 then "no reparent event" else
+			(if $last.new_ppid != $w.ppid then "last new_ppid \($last.new_ppid), kernel \($w.ppid)" else empty end),
+			(if $last.reaper_kind != "subreaper" then "last reaper_kind \($last.reaper_kind)" else empty end),
+			(if $last.new_parent_comm != "sr_main" then "last new_parent_comm \($last.new_parent_comm)" else empty end),
+			(if $last.reaper_in_pidns != true then "last reaper_in_pidns \($last.reaper_in_pidns)" else empty end),
+			(if any($evs[0:-1][]; .corrected) then "an event after a corrected one" else empty end),
+			(if $evs[0].old_ppid != $w.from then "first old_ppid \($evs[0].old_ppid), not \($w.from)" else empty end),
+			(if any($evs[]; .comm != $w.comm) then "comm not \($w.comm)" else empty end),
+			# A hand-over goes on from the last adopter; a correction names the same father.
+			(range(1; $evs | length) as $i
+				| if $evs[$i].corrected then
+					(if $evs[$i].old_ppid != $evs[$i - 1].old_ppid then "corrected old_ppid \($evs[$i].old_ppid)" else empty end)
+				  elif $evs[$i].old_ppid != $evs[$i - 1].new_ppid then
+					"event \($i + 1) old_ppid \($evs[$i].old_ppid) after new_ppid \($evs[$i - 1].new_ppid)"
+				  else empty end)
+			end]}' "$CASE_DIR/kernel.jsonl" >"$CASE_DIR/verdicts"
+
+	# How the races went (kids only): predicted right at once, through the subreaper, corrected.
+	detail "$(jq -r -s '[.[] | select(.comm == "sr_kid")] |
+		"\(length) kids in '"$RACE_TRIALS"' trials: \([.[] | select(.corrected > 0)] | length) corrected, " +
+		"\([.[] | select(.via_sub and .corrected == 0)] | length) adopted through sr_sub, " +
+		"\([.[] | select(.n == 1 and .corrected == 0)] | length) by sr_main at once"' \
+		"$CASE_DIR/verdicts")" \
+		"$(jq -r -s '[.[] | select(.comm == "sr_father")] |
+		"\(length) fathers: \([.[] | select(.corrected > 0)] | length) corrected"' "$CASE_DIR/verdicts")"
+	n=$(jq -s '[.[] | select(.problems != [])] | length' "$CASE_DIR/verdicts")
+	if [[ $n -ne 0 ]]; then
+		detail "first wrong orphans:" \
+			"$(jq -c 'select(.problems != [])' "$CASE_DIR/verdicts" | sed -n 1,5p)"
+		line=$(jq -c 'select(.problems != [])' "$CASE_DIR/verdicts" | sed -n 1p)
+		kid=$(jq -r .pid <<<"$line")
+		detail "the kernel on $kid: $(jq -c "select(.pid == $kid)" "$CASE_DIR/kernel.jsonl")" \
+			"reparent events of $kid:" "$(jq -c "select(.pid == $kid)" "$CASE_DIR/reparents")"
+		fail "$n of $(wc -l <"$CASE_DIR/verdicts") orphans: the last reparent event is not the" \
+			"kernel's answer, or the events disagree (first, $kid: $(jq -r '.problems | join("; ")' <<<"$line"))"
+	fi
+	# The subreapers themselves were never orphaned (sr_main outlives them).
+	# shellcheck disable=SC2016 # jq program
+	n=$(jq -s --slurpfile k "$CASE_DIR/kernel.jsonl" \
+		'[$k[].sub] as $subs | [.[] | select(.pid as $p | any($subs[]; . == $p))] | length' \
+		"$CASE_DIR/reparents")
+	[[ $n -eq 0 ]] || fail "$n reparent events of an sr_sub (expected none: sr_main outlives them)"
 }
 
 # --- runc exec'd process killed from the host -----------------------------------------------
@@ -475,6 +597,7 @@ run_case reparent_mt_father_leader_first case_mt_father
 run_case reparent_tini_subreaper case_tini_subreaper
 run_case reparent_subreaper_not_ancestor case_not_ancestor
 run_case reparent_2000_orphans case_many_orphans
+run_case reparent_subreaper_exits_with_father case_subreaper_race
 run_case reparent_runc_exec_killed case_runc_exec
 run_case reparent_containerd case_containerd
 finish
