@@ -124,10 +124,10 @@ $(OUT)/tests/unit/%: tests/unit/%.c $(PURE_OBJS) tests/unit/unit.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(PURE_OBJS) -lcmocka -o $@
 
-$(OUT)/tests/scenarios/%: tests/scenarios/%.c | $(DEPS_STAMP)
+$(OUT)/tests/scenarios/%: tests/scenarios/%.c tests/scenarios/scenario.h | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread $< -o $@
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Itests/scenarios $< -o $@
 
 scenarios: $(SCEN_BINS)
 

@@ -565,3 +565,31 @@ assert_contains()
 		fail "$1: expected to contain '$3'"
 	fi
 }
+
+# --- Kubernetes names --------------------------------------------------------------
+
+# kubelet_log DIR POD NS CTR ID [POD_UID]: the kubelet's log entry DIR/POD_NS_CTR-ID.log, where
+# the agent finds container ID's names. With POD_UID a link into DIR/../pods as on a node,
+# removed when the case ends; without, an empty file.
+kubelet_log()
+{
+	local dir=$1 pod=$2 ns=$3 ctr=$4 id=$5 pod_uid=${6:-} link pods logdir d
+	link=$dir/${pod}_${ns}_$ctr-$id.log
+	if [[ -z $pod_uid ]]; then
+		: >"$link"
+		return 0
+	fi
+	pods=${dir%/*}/pods
+	logdir=$pods/${ns}_${pod}_$pod_uid
+	for d in "$pods" "$dir"; do
+		if [[ ! -d $d ]]; then
+			mkdir -p "$d"
+			at_case_exit rmdir "$d"
+		fi
+	done
+	mkdir -p "$logdir/$ctr"
+	: >"$logdir/$ctr/0.log"
+	at_case_exit rm -rf "$logdir"
+	ln -s "$logdir/$ctr/0.log" "$link"
+	at_case_exit rm -f "$link"
+}

@@ -113,25 +113,13 @@ case_container_filter()
 # pod name and by container name.
 case_container_kubernetes_names()
 {
-	local pod_uid pod ns ctr logdir link ev dir sel
+	local pod_uid pod ns ctr ev sel
 	pod_uid=$(cat /proc/sys/kernel/random/uuid)
 	pod=rw-test-pod-${pod_uid:0:8}
 	ns=rw-test-ns
 	ctr=rw-test-ctr
 	CONTAINER_ID=$(new_container_id)
-	logdir=/var/log/pods/${ns}_${pod}_$pod_uid
-	link=/var/log/containers/${pod}_${ns}_$ctr-$CONTAINER_ID.log
-	for dir in /var/log/pods /var/log/containers; do
-		if [[ ! -d $dir ]]; then
-			mkdir -p "$dir"
-			at_case_exit rmdir "$dir"
-		fi
-	done
-	mkdir -p "$logdir/$ctr"
-	: >"$logdir/$ctr/0.log"
-	at_case_exit rm -rf "$logdir"
-	ln -s "$logdir/$ctr/0.log" "$link"
-	at_case_exit rm -f "$link"
+	kubelet_log /var/log/containers "$pod" "$ns" "$ctr" "$CONTAINER_ID" "$pod_uid"
 	start_agent --name all trace --json -e all
 	start_agent --name by_pod trace --json -e exit,signal --container "$pod"
 	start_agent --name by_ctr trace --json -e exit,signal --container "$ctr"

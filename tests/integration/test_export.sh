@@ -284,7 +284,7 @@ case_log_events()
 # file stays valid, and a pod label, if written, decodes to exactly the name.
 case_hostile_label_values()
 {
-	local dir pod_uid pod ns ctr logdir link samples got d
+	local dir pod_uid pod ns ctr samples got
 	dir=$CASE_DIR/textfile
 	mkdir "$dir"
 	pod_uid=$(cat /proc/sys/kernel/random/uuid)
@@ -292,19 +292,7 @@ case_hostile_label_values()
 	ns=rw-test-ns
 	ctr=rw-test-ctr
 	CONTAINER_ID=$(new_container_id)
-	logdir=/var/log/pods/${ns}_${pod}_$pod_uid
-	link=/var/log/containers/${pod}_${ns}_$ctr-$CONTAINER_ID.log
-	for d in /var/log/pods /var/log/containers; do
-		if [[ ! -d $d ]]; then
-			mkdir -p "$d"
-			at_case_exit rmdir "$d"
-		fi
-	done
-	mkdir -p "$logdir/$ctr"
-	: >"$logdir/$ctr/0.log"
-	at_case_exit rm -rf "$logdir"
-	ln -s "$logdir/$ctr/0.log" "$link"
-	at_case_exit rm -f "$link"
+	kubelet_log /var/log/containers "$pod" "$ns" "$ctr" "$CONTAINER_ID" "$pod_uid"
 	start_agent --name export --ready "$EXPORT_READY" export --textfile-dir "$dir" -i 1
 	CONTAINER_LINGER=2.5 run_container "/kubepods/besteffort/pod$pod_uid/@ID@"
 	stop_named_agent export TERM

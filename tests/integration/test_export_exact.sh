@@ -1011,8 +1011,8 @@ case_hostile_names()
 	use_shared
 	h=$(new_container_id)
 	v=$(new_container_id)
-	: >"$KUBE_LOGS/${HOSTILE_POD}_default_app-$h.log"
-	: >"$KUBE_LOGS/web-0.frontend_team-a_nginx-$v.log"
+	kubelet_log "$KUBE_LOGS" "$HOSTILE_POD" default app "$h"
+	kubelet_log "$KUBE_LOGS" web-0.frontend team-a nginx "$v"
 	fake_ctr "$h"
 	fake_ctr "$v"
 	[[ -x $SCENARIOS/hostile_comm ]] || fail "scenario hostile_comm is not built (make scenarios)"

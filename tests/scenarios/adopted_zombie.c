@@ -17,11 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static void die(const char *what)
-{
-	fprintf(stderr, "adopted_zombie: %s: %s\n", what, strerror(errno));
-	exit(100);
-}
+#define SCENARIO_NAME "adopted_zombie"
+#include "scenario.h"
 
 static char proc_state(pid_t pid)
 {
@@ -64,7 +61,7 @@ int main(void)
 		if (c < 0)
 			_exit(101);
 		if (c == 0) {
-			struct timespec ts = { 0, 200 * 1000000L }; /* outlive the father */
+			struct timespec ts = {0, 200 * 1000000L}; /* outlive the father */
 
 			prctl(PR_SET_NAME, "adz_child");
 			nanosleep(&ts, NULL);

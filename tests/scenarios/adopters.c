@@ -35,6 +35,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define SCENARIO_NAME "adopters"
+#include "scenario.h"
+
 struct child_report {
 	int host_pid;
 	int new_ppid; /* getppid(): in the orphan's own namespace */
@@ -52,12 +55,6 @@ static int named_pipe[2];  /* orphans -> father: "I have my name" */
 static int hold_pipe[2];   /* main holds the write end; EOF lets everyone go */
 static int stamp_pipe[2];  /* father's threads -> main: exit timestamps */
 static int id_pipe[2];	   /* father, middle, uncle -> main: their host pids */
-
-static void die(const char *what)
-{
-	fprintf(stderr, "adopters: %s: %s\n", what, strerror(errno));
-	exit(100);
-}
 
 static long long wall_us(void)
 {

@@ -19,13 +19,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int tid_pipe[2];
+#define SCENARIO_NAME "exec_from_thread"
+#include "scenario.h"
 
-static void die(const char *what)
-{
-	fprintf(stderr, "exec_from_thread: %s: %s\n", what, strerror(errno));
-	exit(100);
-}
+static int tid_pipe[2];
 
 static void report(const char *key, long long value)
 {

@@ -25,19 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static void die(const char *what)
-{
-	fprintf(stderr, "exit_code: %s: %s\n", what, strerror(errno));
-	exit(100);
-}
-
-static long long mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
+#define SCENARIO_NAME "exit_code"
+#include "scenario.h"
 
 static void sleep_ms(long ms)
 {

@@ -21,6 +21,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define SCENARIO_NAME "hostile_comm"
+#include "scenario.h"
+
 static const struct {
 	const char *mode;
 	const char *name;
@@ -30,12 +33,6 @@ static const struct {
     {"ctrl", "x\x01y\x1fz\tw"},
     {"invalid", "v\xff\xfew"},
 };
-
-static void die(const char *what)
-{
-	fprintf(stderr, "hostile_comm: %s: %s\n", what, strerror(errno));
-	exit(100);
-}
 
 static void report(const char *key, long long value)
 {

@@ -28,11 +28,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void die(const char *what)
-{
-	fprintf(stderr, "killed_by: %s: %s\n", what, strerror(errno));
-	exit(100);
-}
+#define SCENARIO_NAME "killed_by"
+#include "scenario.h"
 
 static void report(const char *key, long long value)
 {

@@ -19,6 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define SCENARIO_NAME "leader_exits_first"
+#include "scenario.h"
+
 /* What the child's threads tell the parent, one tagged record per write. */
 enum stamp_kind { WORKER_TID, LEADER_EXIT_US, WORKER_EXIT_US, NR_STAMPS };
 
@@ -28,12 +31,6 @@ struct stamp {
 };
 
 static int stamp_pipe[2];
-
-static void die(const char *what)
-{
-	fprintf(stderr, "leader_exits_first: %s: %s\n", what, strerror(errno));
-	exit(100);
-}
 
 static long long wall_us(void)
 {

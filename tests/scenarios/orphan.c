@@ -31,6 +31,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define SCENARIO_NAME "orphan"
+#include "scenario.h"
+
 enum fact { FATHER, ORPHAN, ORPHAN_NS, NEW_PPID, NR_FACTS };
 
 struct record {
@@ -39,12 +42,6 @@ struct record {
 };
 
 static int facts_pipe[2];
-
-static void die(const char *what)
-{
-	fprintf(stderr, "orphan: %s: %s\n", what, strerror(errno));
-	exit(100);
-}
 
 static void report(const char *key, long long value)
 {

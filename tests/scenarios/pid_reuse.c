@@ -35,6 +35,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define SCENARIO_NAME "pid_reuse"
+#include "scenario.h"
+
 #define LATE_MS 3
 
 struct report {
@@ -49,20 +52,6 @@ struct middle_report {
 	uint64_t child_reaped_ns;
 	struct report self;
 };
-
-static void die(const char *what)
-{
-	fprintf(stderr, "pid_reuse: %s: %s\n", what, strerror(errno));
-	exit(100);
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void sleep_us(long us)
 {

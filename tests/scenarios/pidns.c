@@ -28,17 +28,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#define SCENARIO_NAME "pidns"
+#include "scenario.h"
+
 struct member {
 	int index;
 	int host_pid;
 	int ns_pid;
 };
-
-static void die(const char *what)
-{
-	fprintf(stderr, "pidns: %s: %s\n", what, strerror(errno));
-	exit(100);
-}
 
 static void report(const char *key, long long value)
 {

@@ -16,11 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void die(const char *what)
-{
-	fprintf(stderr, "signal_result: %s: %s\n", what, strerror(errno));
-	exit(100);
-}
+#define SCENARIO_NAME "signal_result"
+#include "scenario.h"
 
 static void report(const char *key, long long value)
 {

@@ -28,14 +28,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#define SCENARIO_NAME "soak"
+#include "scenario.h"
+
 static atomic_long *created; /* shared between the workers */
 static long total;
-
-static void die(const char *what)
-{
-	fprintf(stderr, "soak: %s: %s\n", what, strerror(errno));
-	exit(100);
-}
 
 /* Claim n processes out of the budget; false when it is spent. */
 static int claim(long n)

@@ -32,6 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define SCENARIO_NAME "subreaper_race"
+#include "scenario.h"
+
 #define MAX_KIDS       64
 #define KID_LIFETIME_S 120
 /* The sweep of the subreaper's delay behind the father, in ns. */
@@ -58,20 +61,6 @@ struct meeting {
 static struct meeting *meeting;
 static int report_pipe[2]; /* subreaper, father, kids -> main: who they are */
 static int go_pipe[2];	   /* main holds the write end; EOF releases subreaper and father */
-
-static void die(const char *what)
-{
-	fprintf(stderr, "subreaper_race: %s: %s\n", what, strerror(errno));
-	exit(100);
-}
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* This process's pid as the host sees it (/proc is the host's mount). */
 static int host_pid(void)
@@ -116,13 +105,13 @@ static void release_and_exit(long long delay_ns)
 		n = read(go_pipe[0], &byte, 1);
 	while (n > 0 || (n < 0 && errno == EINTR));
 	__atomic_add_fetch(&meeting->arrived, 1, __ATOMIC_SEQ_CST);
-	until = now_ns() + MEET_MAX_NS;
+	until = mono_ns() + MEET_MAX_NS;
 	/* Yield: should both be on one CPU, the other one gets to arrive. */
-	while (__atomic_load_n(&meeting->arrived, __ATOMIC_SEQ_CST) < 2 && now_ns() < until)
+	while (__atomic_load_n(&meeting->arrived, __ATOMIC_SEQ_CST) < 2 && mono_ns() < until)
 		sched_yield();
 	if (delay_ns > 0) {
-		until = now_ns() + delay_ns;
-		while (now_ns() < until)
+		until = mono_ns() + delay_ns;
+		while (mono_ns() < until)
 			;
 	}
 	_exit(0);

@@ -17,13 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NR_CHILDREN 3
+#define SCENARIO_NAME "zombies"
+#include "scenario.h"
 
-static void die(const char *what)
-{
-	fprintf(stderr, "zombies: %s: %s\n", what, strerror(errno));
-	exit(100);
-}
+#define NR_CHILDREN 3
 
 static long long wall_us(void)
 {
