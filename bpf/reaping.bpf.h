@@ -108,10 +108,6 @@ static __always_inline void reaping_on_exit(struct task_struct *task, const stru
 	__u64 key = (__u64)leader;
 	struct rw_proc_state st = {}, *old;
 
-	old = bpf_map_lookup_elem(&procs, &key);
-	if (old && old->exit_ns)
-		reap_stale_state(old, now);
-
 	st.proc = *proc;
 	st.adopted_from = *adopted_from;
 	st.boot_start_ns = leader->start_boottime;
@@ -123,7 +119,17 @@ static __always_inline void reaping_on_exit(struct task_struct *task, const stru
 		st.reap_ns = now;
 		fill_peer(&st.reaper, leader->real_parent);
 	}
-	if (bpf_map_update_elem(&procs, &key, &st, BPF_ANY))
+	/* One hash operation when the key is new, as it nearly always is. */
+	if (!bpf_map_update_elem(&procs, &key, &st, BPF_NOEXIST))
+		return;
+	old = bpf_map_lookup_elem(&procs, &key);
+	if (!old) {
+		count(RW_CTR_PROCS_FULL);
+		return;
+	}
+	if (old->exit_ns)
+		reap_stale_state(old, now);
+	if (bpf_map_update_elem(&procs, &key, &st, BPF_EXIST))
 		count(RW_CTR_PROCS_FULL);
 }
 

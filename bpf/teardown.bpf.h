@@ -36,13 +36,26 @@
  * (kallsyms has no init_task here, so the walk starts at the dying init). */
 const volatile __u32 task_walk_max = 1 << 18;
 
-/* Processes inside a pid namespace that were sent a termination signal: first time. */
+/*
+ * Processes inside a pid namespace that were sent a termination signal. The value is
+ * the leader's start_time: an entry whose free our program missed (a few in a thousand,
+ * see reaping.bpf.h) stays behind, and its task_struct memory can hold a new process
+ * later; only an entry with that process's own start time counts for it.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64); /* group leader's task_struct */
 	__type(value, __u64);
 } termed SEC(".maps");
+
+static __always_inline bool was_termed(struct task_struct *leader)
+{
+	__u64 key = (__u64)leader;
+	__u64 *start = bpf_map_lookup_elem(&termed, &key);
+
+	return start && *start == leader->start_time;
+}
 
 __s64 termed_live;
 
@@ -91,15 +104,17 @@ static __always_inline bool termination_signal(int sig)
 static __always_inline void remember_termination(int sig, struct task_struct *target, __u64 now)
 {
 	struct pid_namespace *ns = task_pidns(target);
+	struct task_struct *leader = target->group_leader;
+	__u64 key = (__u64)leader, start = leader->start_time, *old;
 	long err;
-	__u64 key;
 
 	if (!ns->level)
 		return; /* the host's processes never see a teardown */
-	key = (__u64)target->group_leader;
-	err = bpf_map_update_elem(&termed, &key, &now, BPF_NOEXIST);
+	err = bpf_map_update_elem(&termed, &key, &start, BPF_NOEXIST);
 	if (err == -RW_E2BIG)
 		count(RW_CTR_TERMED_FULL);
+	else if (err && (old = bpf_map_lookup_elem(&termed, &key)))
+		*old = start; /* ours already, or a stale entry's: now ours */
 	live_add(&termed_live, err);
 	if (sig != RW_SIGTERM)
 		return;
@@ -115,17 +130,16 @@ static __always_inline void count_teardown_kill(struct task_struct *target, int 
 {
 	struct task_struct *current = bpf_get_current_task_btf();
 	struct teardown_state *td;
-	__u64 key = (__u64)current->group_leader, victim;
+	__u64 key = (__u64)current->group_leader;
 
 	if (result != 0)
 		return;
 	td = bpf_map_lookup_elem(&teardowns, &key);
 	if (!td)
 		return;
-	victim = (__u64)target->group_leader;
 	/* (termed_live gates nothing here: a teardown is rare, the lookup is exact) */
 	td->sigkilled++;
-	if (!bpf_map_lookup_elem(&termed, &victim))
+	if (!was_termed(target->group_leader))
 		td->sigkilled_without_sigterm++;
 	if (td->npids < RW_TEARDOWN_MAX_PIDS)
 		td->sigkilled_pids[td->npids++ & (RW_TEARDOWN_MAX_PIDS - 1)] = target->tgid;
