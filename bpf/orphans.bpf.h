@@ -32,6 +32,7 @@ const volatile __u32 orphan_walk_max = 65536;
 struct orphan_prediction {
 	__u32 reaper_tgid;
 	__u32 _pad;
+	__u64 start_time; /* the orphan's: see check_adopter() */
 	struct rw_peer old_parent;
 };
 
@@ -143,6 +144,7 @@ static long orphan_walk_step(__u32 i, struct orphan_walk *w)
 	if (wanted(RW_REC_REPARENT))
 		send_reparent(child, &w->old_parent, reaper, w->kind, false, w->now);
 	pred.reaper_tgid = reaper->tgid;
+	pred.start_time = child->start_time;
 	pred.old_parent = w->old_parent;
 	err = bpf_map_update_elem(&orphans, &key, &pred, BPF_NOEXIST);
 	if (err)
@@ -205,6 +207,12 @@ static __always_inline void check_adopter(struct task_struct *orphan, bool at_fr
 	pred = bpf_map_lookup_elem(&orphans, &key);
 	if (!pred)
 		return;
+	/* A prediction whose orphan's free we missed, and this task_struct's memory holds
+	 * another task now: not this one's. */
+	if (pred->start_time != orphan->start_time) {
+		live_sub(&orphans_live, bpf_map_delete_elem(&orphans, &key));
+		return;
+	}
 	parent = orphan->real_parent;
 	if (parent->tgid == pred->old_parent.pid && !at_free)
 		return; /* not handed over yet: look again at its free */

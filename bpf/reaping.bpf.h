@@ -42,6 +42,7 @@
 #define RW_WNOWAIT 0x01000000
 #define RW_CLD_EXITED 1
 #define RW_CLD_DUMPED 3
+#define RW_EEXIST 17
 
 /* Set by userspace: keep per-process state (reap events, zombie ages). */
 const volatile bool track_reaping = false;
@@ -107,6 +108,7 @@ static __always_inline void reaping_on_exit(struct task_struct *task, const stru
 	struct task_struct *leader = task->group_leader;
 	__u64 key = (__u64)leader;
 	struct rw_proc_state st = {}, *old;
+	long err;
 
 	st.proc = *proc;
 	st.adopted_from = *adopted_from;
@@ -120,16 +122,18 @@ static __always_inline void reaping_on_exit(struct task_struct *task, const stru
 		fill_peer(&st.reaper, leader->real_parent);
 	}
 	/* One hash operation when the key is new, as it nearly always is. */
-	if (!bpf_map_update_elem(&procs, &key, &st, BPF_NOEXIST))
+	err = bpf_map_update_elem(&procs, &key, &st, BPF_NOEXIST);
+	if (!err)
 		return;
-	old = bpf_map_lookup_elem(&procs, &key);
-	if (!old) {
+	if (err != -RW_EEXIST) {
 		count(RW_CTR_PROCS_FULL);
 		return;
 	}
-	if (old->exit_ns)
+	old = bpf_map_lookup_elem(&procs, &key);
+	if (old && old->exit_ns)
 		reap_stale_state(old, now);
-	if (bpf_map_update_elem(&procs, &key, &st, BPF_EXIST))
+	/* (BPF_ANY: userspace's sweep may have deleted the old entry meanwhile) */
+	if (bpf_map_update_elem(&procs, &key, &st, BPF_ANY))
 		count(RW_CTR_PROCS_FULL);
 }
 

@@ -22,6 +22,9 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* Set by userspace: the kernel has no group_dead (before v6.16), handle_exit_compat runs. */
+const volatile bool exit_compat = false;
+
 #define SI_USER 0
 #define SI_KERNEL 0x80
 #define SIGKILL 9
@@ -50,22 +53,14 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-/*
- * do_exit() fires this once per thread; exactly one thread of a process sees
- * group_dead (the one that drops signal->live to zero, not necessarily the leader),
- * and only then has the process exited. Reading signal->live here instead would
- * race: two threads exiting at once can both see it at zero.
- */
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
+/* The process's last thread is exiting: its exit, its orphans, its zombie-to-be. */
+static __always_inline int on_process_exit(struct task_struct *task)
 {
 	struct rw_exit_record *rec;
 	struct rw_peer adopted_from = {};
 	struct rw_proc proc = {};
 	__u64 now;
 
-	if (!group_dead)
-		return 0;
 	now = bpf_ktime_get_ns();
 	orphans_on_exit(task, now, &adopted_from);
 	orphans_on_father_exit(task, now);
@@ -85,6 +80,67 @@ int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
 	rec->lifetime_ns = now > proc.start_ns ? now - proc.start_ns : 0;
 	submit(rec);
 	return 0;
+}
+
+/*
+ * do_exit() fires this once per thread; exactly one thread of a process sees
+ * group_dead (the one that drops signal->live to zero, not necessarily the leader),
+ * and only then has the process exited.
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
+{
+	if (!group_dead)
+		return 0;
+	return on_process_exit(task);
+}
+
+/*
+ * Kernels before v6.16 do not pass group_dead; userspace loads this program instead.
+ * do_exit() decrements signal->live before the tracepoint, so the thread that took
+ * it to zero sees zero here; but a sibling that decremented it first and reaches the
+ * tracepoint later sees zero too. The first thread to claim the process (keyed by its
+ * signal_struct, deleted at the leader's free, which comes after every thread's exit)
+ * is the one: one exit per process either way, from whichever thread got there first.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH); /* LRU: a claim whose free we missed ages out */
+	__uint(max_entries, 8192);
+	__type(key, __u64);   /* struct signal_struct address */
+	__type(value, __u64); /* the claiming process's leader start_time */
+} exit_claims SEC(".maps");
+
+static __always_inline bool claim_process_exit(struct task_struct *task)
+{
+	__u64 key = (__u64)task->signal, start = task->group_leader->start_time, *claim;
+
+	if (!bpf_map_update_elem(&exit_claims, &key, &start, BPF_NOEXIST))
+		return true;
+	claim = bpf_map_lookup_elem(&exit_claims, &key);
+	if (!claim)
+		return true; /* the map refused it: one exit too many beats one missing */
+	if (*claim == start)
+		return false; /* a sibling thread claimed it */
+	/* A stale claim: this signal_struct's memory held another process before. */
+	*claim = start;
+	return true;
+}
+
+/* At a task's free: the leader goes last, after every thread's exit tracepoint. */
+static __always_inline void release_exit_claim(struct task_struct *task)
+{
+	__u64 key = (__u64)task->signal;
+
+	if (task->pid == task->tgid)
+		bpf_map_delete_elem(&exit_claims, &key);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit_compat, struct task_struct *task)
+{
+	if (task->signal->live.counter || !claim_process_exit(task))
+		return 0;
+	return on_process_exit(task);
 }
 
 /*
@@ -176,6 +232,8 @@ int BPF_PROG(handle_free, struct task_struct *task)
 	__u64 now;
 
 	now = bpf_ktime_get_ns();
+	if (exit_compat)
+		release_exit_claim(task);
 	orphans_on_free(task, now);
 	teardown_on_free(task, now);
 	if (!track_reaping)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "agent.h"
 #include "reapwatch.h"
@@ -37,6 +38,7 @@ struct agent {
 	uint64_t swept;
 	int counters_fd;
 	int ncpus;
+	bool exit_compat; /* no group_dead argument: handle_exit_compat is loaded */
 	char pin_dir[128]; /* where our procs map is shared, "" if not */
 };
 
@@ -61,6 +63,35 @@ static int load_failed(int err, const char *what)
 		rw_error("%s failed: %s (run with REAPWATCH_DEBUG=1 for libbpf's log)", what,
 			 strerror(-err));
 	return err;
+}
+
+/*
+ * Does sched_process_exit pass group_dead (v6.16+)? Its raw tracepoint's prototype,
+ * btf_trace_sched_process_exit (a pointer to a function of ctx and the tracepoint's
+ * arguments), says. REAPWATCH_EXIT_COMPAT=1 takes the older kernels' path anyway
+ * (for tests); without BTF to read, so does the agent.
+ */
+static bool exit_passes_group_dead(void)
+{
+	const struct btf_type *t;
+	struct btf *btf;
+	bool yes = false;
+	int id;
+
+	if (getenv("REAPWATCH_EXIT_COMPAT") && strcmp(getenv("REAPWATCH_EXIT_COMPAT"), "0"))
+		return false;
+	btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, "btf_trace_sched_process_exit", BTF_KIND_TYPEDEF);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	t = t ? btf__type_by_id(btf, t->type) : NULL;
+	if (t && btf_is_ptr(t)) {
+		t = btf__type_by_id(btf, t->type);
+		yes = t && btf_is_func_proto(t) && btf_vlen(t) >= 3;
+	}
+	btf__free(btf);
+	return yes;
 }
 
 int agent__open(struct agent **out, const struct agent_config *config, agent_record_fn fn,
@@ -96,6 +127,10 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 	agent->skel->rodata->event_mask = config->event_mask;
 	agent->skel->rodata->track_reaping = config->track_reaping;
 	agent->skel->rodata->aggregate = config->aggregate;
+	agent->exit_compat = !exit_passes_group_dead();
+	agent->skel->rodata->exit_compat = agent->exit_compat;
+	bpf_program__set_autoload(agent->skel->progs.handle_exit, !agent->exit_compat);
+	bpf_program__set_autoload(agent->skel->progs.handle_exit_compat, agent->exit_compat);
 	err = bpf_map__set_max_entries(agent->skel->maps.events,
 				       config->ringbuf_bytes ? config->ringbuf_bytes
 							     : DEFAULT_RINGBUF_BYTES);

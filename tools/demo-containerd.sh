@@ -34,20 +34,35 @@ mkdir -p "$GATE"
 ctr_() { ctr --address "$DIR/containerd.sock" --namespace "$NS" "$@"; }
 
 pids=()
+# cleanup: the container, containerd (tini reaps what it leaves), then the agents. Nothing
+# in it may stop the script half-way.
 cleanup()
 {
-	ctr_ task kill --signal SIGKILL "$ID" >/dev/null 2>&1 || true
-	for _ in $(seq 50); do
-		ctr_ task delete "$ID" >/dev/null 2>&1 && break
-		ctr_ task ls -q 2>/dev/null | grep -qxF "$ID" || break
-		sleep 0.1
-	done
-	ctr_ container delete "$ID" >/dev/null 2>&1 || true
-	[[ -n ${SUPER:-} ]] && kill -TERM "$SUPER" 2>/dev/null && wait "$SUPER" 2>/dev/null
-	for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	rmdir "/run/containerd/runc/$NS" 2>/dev/null || true
+	set +e
+	if [[ -S $DIR/containerd.sock ]]; then
+		ctr_ task delete --force "$ID" >/dev/null 2>&1
+		for _ in $(seq 50); do
+			ctr_ task ls -q 2>/dev/null | grep -xF "$ID" >/dev/null || break
+			ctr_ task delete --force "$ID" >/dev/null 2>&1
+			sleep 0.1
+		done
+		ctr_ container delete "$ID" >/dev/null 2>&1
+	fi
+	if [[ -n ${SUPER:-} ]]; then
+		kill -TERM "$SUPER" 2>/dev/null
+		for _ in $(seq 100); do kill -0 "$SUPER" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$SUPER" 2>/dev/null
+		wait "$SUPER" 2>/dev/null
+		SUPER=
+	fi
+	for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	pids=()
+	# ctr's cgroup parent, named after the namespace, in every hierarchy (runc removes only
+	# the container's own).
+	rmdir "/run/containerd/runc/$NS" /sys/fs/cgroup/"$NS" /sys/fs/cgroup/*/"$NS" 2>/dev/null
 	rm -rf "$DIR"
+	set -e
 }
 trap cleanup EXIT
 
@@ -66,7 +81,11 @@ EOF
 pids+=($!)
 "$REPO/reapwatch" trace --json -e reparent >"$OUT/trace.json" 2>&1 &
 pids+=($!)
-sleep 2 # both agents attached
+for _ in $(seq 300); do
+	grep -q tracing "$OUT/trace.txt" && grep -q tracing "$OUT/trace.json" && break
+	sleep 0.1
+done
+grep -q tracing "$OUT/trace.json" || die "the agents did not start: $(head -n1 "$OUT/trace.json")"
 
 tini -s -- containerd --config "$DIR/config.toml" >"$DIR/containerd.log" 2>&1 &
 SUPER=$!
@@ -78,10 +97,12 @@ ctr_ run -d --mount "type=bind,src=$GATE,dst=/gate,options=rbind:rw" --rootfs "$
 	/bin/sh -c '/bin/sh -c "sleep 300 & usleep 200000"; echo $$ >/gate/ready
 		while [ ! -e /gate/go ]; do usleep 20000; done' >/dev/null
 for _ in $(seq 300); do [[ -s $GATE/ready ]] && break; sleep 0.1; done
+[[ -s $GATE/ready ]] || die "the container did not start"
 # shellcheck disable=SC2016
 { ctr_ task exec --exec-id e1 "$ID" /bin/sh -c 'sleep 300 & echo $$ >/gate/exec; wait' \
 	>/dev/null 2>&1 || true; } &
 for _ in $(seq 300); do [[ -s $GATE/exec ]] && break; sleep 0.1; done
+[[ -s $GATE/exec ]] || die "ctr task exec did not start its shell"
 init=$(ctr_ task ls | awk -v id="$ID" '$1 == id { print $2 }')
 pidns=$(stat -L -c %i "/proc/$init/ns/pid")
 exec_sh=

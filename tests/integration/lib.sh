@@ -78,7 +78,8 @@ fi
 # run_case NAME FUNCTION [ARGS...]
 run_case()
 {
-	local name=$1 rc why
+	# (REAPWATCH_CASE_SUFFIX tells apart the same cases run again another way.)
+	local name=$1${REAPWATCH_CASE_SUFFIX:-} rc why
 	shift
 	# A case's own `set -e` only works if nothing around it tests its status.
 	set +e

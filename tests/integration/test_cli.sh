@@ -122,18 +122,26 @@ case_needs_root()
 case_duration_ends_trace()
 {
 	local start elapsed_ms
-	start=$(date +%s%N)
-	# While it runs: a cgroup made (a record the agent reads but does not show) and a
-	# process that exits and is reaped (events it shows).
+	local cg loop
+	# While it runs: cgroups made (records the agent reads but does not show) and processes
+	# that exit and are reaped (events it shows).
+	cg=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)/rwcli.$$
+	mkdir "$cg" || skip "cannot make a cgroup v2 directory ($cg)"
+	rmdir "$cg"
+	at_case_exit rmdir "$cg"
 	(
-		for i in $(seq 20); do
-			mkdir "/sys/fs/cgroup/rwcli.$$.$i" && rmdir "/sys/fs/cgroup/rwcli.$$.$i"
+		while [[ ! -e $CASE_DIR/stop ]]; do
+			mkdir "$cg" && rmdir "$cg"
 			sh -c 'exit 3' || true
 			sleep 0.2
 		done
 	) &
-	track_pid $!
+	loop=$!
+	track_pid "$loop"
+	start=$(date +%s%N)
 	cli trace --json -d 1
+	touch "$CASE_DIR/stop"
+	wait "$loop" || true
 	elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 	detail "stderr: $(head -n 5 "$CLI_ERR")"
 	assert_eq "trace --json -d 1: exit status" 0 "$CLI_RC"

@@ -174,6 +174,63 @@ case_sigkill_from_shell()
 		.core_dumped false
 }
 
+# Processes whose threads all exit at once (SYS_exit, the leader first): which thread
+# ends the process is a race, and each process still has exactly one exit and one reap,
+# under its own pid, with status 0. On the older kernels' path (REAPWATCH_EXIT_COMPAT=1,
+# see test_exit_compat.sh) this is where two threads both see signal->live at zero.
+case_threads_exit_together()
+{
+	local procs n bad
+	start_agent trace --json -e exit,reap
+	scenario thread_exits 60 8
+	stop_agent
+	[[ $(kv finished) == 1 ]] || fail "thread_exits did not finish"
+	procs=$(sed -n 's/^proc=//p' "$SCEN_OUT" | paste -sd, -)
+	n=$(tr ',' '\n' <<<"$procs" | grep -c .)
+	assert_eq "processes the scenario ran" 60 "$n"
+	assert_count "exit events of the 60 te_proc processes" 60 \
+		"(.type == \"exit\") and (.pid as \$p | [$procs] | any(. == \$p))"
+	assert_count "reap events of the 60 te_proc processes" 60 \
+		"(.type == \"reap\") and (.pid as \$p | [$procs] | any(. == \$p))"
+	assert_count "exit events of te_proc with a status other than 0" 0 \
+		"(.type == \"exit\") and .comm == \"te_proc\" and .exit_code != 0"
+	# Every te_proc exit is one of those processes (none is a thread's tid).
+	bad=$(count_events "(.type == \"exit\") and .comm == \"te_proc\" and (.pid as \$p | [$procs] | any(. == \$p) | not)")
+	assert_eq "te_proc exit events under another pid (a thread's)" 0 "$bad"
+}
+
+# The agent loads the exit program this kernel calls for: handle_exit where
+# sched_process_exit passes group_dead (v6.16+), handle_exit_compat where it does not
+# or REAPWATCH_EXIT_COMPAT=1 asks for it. 
+case_exit_program_chosen()
+{
+	local pid names want vlen
+	start_agent trace --json -e exit
+	pid=${AGENT_PID[agent]}
+	names=$(for f in /proc/"$pid"/fdinfo/*; do
+		sed -n 's/^prog_id:[[:space:]]*\([0-9]*\)$/\1/p' "$f" 2>/dev/null
+	done | sort -u | while read -r id; do
+		bpftool prog show id "$id" --json | jq -r .name
+	done | grep '^handle_exit' | paste -sd, -)
+	stop_agent
+	if [[ ${REAPWATCH_EXIT_COMPAT:-0} != 0 ]]; then
+		want=handle_exit_compat
+	else
+		# The kernel's own answer: the tracepoint's prototype in its BTF (a function of
+		# ctx and the arguments: 3 parameters with group_dead, 2 without).
+		vlen=$(bpftool btf dump file /sys/kernel/btf/vmlinux format raw |
+			grep -A2 "TYPEDEF 'btf_trace_sched_process_exit'" |
+			sed -n 's/.*FUNC_PROTO.*vlen=\([0-9]*\).*/\1/p')
+		detail "btf_trace_sched_process_exit: a function of ${vlen:-?} parameters"
+		if [[ ${vlen:-0} -ge 3 ]]; then
+			want=handle_exit
+		else
+			want=handle_exit_compat
+		fi
+	fi
+	assert_eq "the agent's sched_process_exit program" "$want" "$names"
+}
+
 run_case exit_code case_exit_code
 run_case exit_code_range case_exit_code_range
 run_case exit_killed_by_signal case_killed_by_signal
@@ -182,4 +239,6 @@ run_case exit_core_dump case_core_dump
 run_case exit_leader_exits_first case_leader_exits_first
 run_case exit_exec_from_thread case_exec_from_thread
 run_case exit_sigkill_from_shell case_sigkill_from_shell
+run_case exit_threads_exit_together case_threads_exit_together
+run_case exit_program_chosen case_exit_program_chosen
 finish

@@ -462,8 +462,10 @@ containerd_stop()
 		wait "$CTD_RUNNER" 2>/dev/null || true
 		CTD_RUNNER=
 	fi
-	# runc's state directory for our containerd namespace, empty by now.
-	rmdir "/run/containerd/runc/$CTR_NS" 2>/dev/null || true
+	# runc's state directory for our containerd namespace, empty by now, and ctr's cgroup
+	# parent named after it, in every hierarchy (runc removes only the container's own).
+	rmdir "/run/containerd/runc/$CTR_NS" /sys/fs/cgroup/"$CTR_NS" /sys/fs/cgroup/*/"$CTR_NS" \
+		2>/dev/null || true
 	return 0
 }
 
