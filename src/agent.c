@@ -197,7 +197,7 @@ static bool process_exists(uint32_t pid, uint64_t boot_start_ns)
 static void sweep(struct agent *agent, uint64_t now)
 {
 	int fd = bpf_map__fd(agent->skel->maps.procs);
-	struct rw_proc_state st;
+	struct rw_proc_state st, again;
 	__u64 key, next, *prev = NULL;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
@@ -207,6 +207,11 @@ static void sweep(struct agent *agent, uint64_t now)
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, &st) || !st.exit_ns || now < st.exit_ns ||
 		    now - st.exit_ns < SWEEP_AGE_NS || process_exists(st.proc.pid, st.boot_start_ns))
+			continue;
+		/* The kernel side may have replaced it with a new process's state while we
+		 * read /proc (reaping_on_exit() reports the old one then): look again. The
+		 * window left, between this look and the delete, is a few microseconds. */
+		if (bpf_map_lookup_elem(fd, &key, &again) || again.exit_ns != st.exit_ns)
 			continue;
 		if (bpf_map_delete_elem(fd, &key))
 			continue; /* freed meanwhile: the kernel side sent it */

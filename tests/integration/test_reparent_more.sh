@@ -64,13 +64,24 @@ wait_comm()
 # teardown kills and reaps the thousands of orphans instead of leaving them to the host.
 adopters_start()
 {
-	SCEN_OUT=$CASE_DIR/adopters.out
 	GATE_FILE=$CASE_DIR/adopters.gate
+	start_reaped adopters "$@" "$GATE_FILE"
+	ADOPTERS_PID=$REAPED_PID
+}
+
+# start_reaped NAME ARG...: scenario NAME in a pid namespace of its own under reaper_run, so
+# that nothing it orphans is left to the host's init; output in SCEN_OUT, its pid in
+# REAPED_PID, once it has printed ready=1.
+start_reaped()
+{
+	local name=$1
+	shift
+	SCEN_OUT=$CASE_DIR/$name.out
 	unshare --pid --fork --kill-child "$SCENARIOS/reaper_run" \
-		"$SCENARIOS/adopters" "$@" "$GATE_FILE" >"$SCEN_OUT" 2>"$SCEN_OUT.err" &
-	ADOPTERS_PID=$!
-	track_pid "$ADOPTERS_PID"
-	wait_for ready=1 "$SCEN_OUT" 60 "$ADOPTERS_PID"
+		"$SCENARIOS/$name" "$@" >"$SCEN_OUT" 2>"$SCEN_OUT.err" &
+	REAPED_PID=$!
+	track_pid "$REAPED_PID"
+	wait_for ready=1 "$SCEN_OUT" 60 "$REAPED_PID"
 }
 
 # adopters_finish: let the orphans exit; the scenario reaps them and must exit 0.
@@ -242,17 +253,12 @@ RACE_KIDS=8
 # corrected one must be the last. Corrections are counted, not required.
 case_subreaper_race()
 {
-	local main line pair value sub father delay kid ppid rc=0 n
+	local main line pair value sub father delay kid ppid rc=0 n race_pid
 	local kids=() pairs=()
 	start_agent trace --json -e reparent,exit
 	window_begin
-	SCEN_OUT=$CASE_DIR/subreaper_race.out
-	# In a pid namespace of its own, as adopters_start: nothing is left to the host's init.
-	unshare --pid --fork --kill-child "$SCENARIOS/reaper_run" \
-		"$SCENARIOS/subreaper_race" "$RACE_TRIALS" "$RACE_KIDS" >"$SCEN_OUT" 2>"$SCEN_OUT.err" &
-	RACE_PID=$!
-	track_pid "$RACE_PID"
-	wait_for ready=1 "$SCEN_OUT" 60 "$RACE_PID"
+	start_reaped subreaper_race "$RACE_TRIALS" "$RACE_KIDS"
+	race_pid=$REAPED_PID
 	main=$(kv main)
 	: >"$CASE_DIR/kernel.jsonl"
 	while read -r line; do
@@ -286,7 +292,7 @@ case_subreaper_race()
 		fail "the scenario reported $n kids (expected $RACE_TRIALS x $RACE_KIDS)"
 	# shellcheck disable=SC2046 # one pid per word
 	kill -KILL $(jq -r 'select(.comm == "sr_kid") | .pid' "$CASE_DIR/kernel.jsonl")
-	wait_child "$RACE_PID" 60 || rc=$?
+	wait_child "$race_pid" 60 || rc=$?
 	[[ $rc -eq 0 ]] || fail "subreaper_race exited with status $rc: $(head -n3 "$SCEN_OUT.err")"
 	stop_agent
 	focus "$main"
