@@ -32,6 +32,7 @@
 #include "events.bpf.h"
 #include "reapwatch.h"
 #include "children.bpf.h"
+#include "stats.bpf.h"
 #include "task.bpf.h"
 
 #define RW_SIGCHLD 17
@@ -85,6 +86,12 @@ static __always_inline void reap_stale_state(const struct rw_proc_state *old, __
 	struct rw_reap_record *rec;
 
 	count(RW_CTR_FREE_MISSED);
+	/* With evidence, the reap time is known: counted as handle_free() would have. */
+	if (old->how) {
+		__u64 zombie = old->zombie_ns ?: old->exit_ns;
+
+		stats_reap(old->proc.cgroup_id, old->reap_ns > zombie ? old->reap_ns - zombie : 0);
+	}
 	if (!wanted(RW_REC_REAP))
 		return;
 	rec = reserve(sizeof(*rec), RW_REC_REAP, now);

@@ -24,6 +24,19 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by userspace: the kernel has no group_dead (before v6.16), handle_exit_compat runs. */
 const volatile bool exit_compat = false;
+/* Set by userspace for tests only (REAPWATCH_TEST_MISS_FREES=1): behave as if the kernel
+ * had not run handle_free for processes named rw_nofree*, as it rarely does not. */
+const volatile bool test_miss_frees = false;
+
+static __always_inline bool test_free_missed(struct task_struct *task)
+{
+	static const char name[] = "rw_nofree";
+
+	for (int i = 0; i < sizeof(name) - 1; i++)
+		if (task->comm[i] != name[i])
+			return false;
+	return true;
+}
 
 #define SI_USER 0
 #define SI_KERNEL 0x80
@@ -231,6 +244,8 @@ int BPF_PROG(handle_free, struct task_struct *task)
 	__u64 key = (__u64)task;
 	__u64 now;
 
+	if (test_miss_frees && test_free_missed(task))
+		return 0;
 	now = bpf_ktime_get_ns();
 	if (exit_compat)
 		release_exit_claim(task);

@@ -39,6 +39,7 @@ struct agent {
 	int counters_fd;
 	int ncpus;
 	bool exit_compat; /* no group_dead argument: handle_exit_compat is loaded */
+	bool late_reaps;  /* see struct agent_config */
 	char pin_dir[128]; /* where our procs map is shared, "" if not */
 };
 
@@ -127,6 +128,9 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 	agent->skel->rodata->event_mask = config->event_mask;
 	agent->skel->rodata->track_reaping = config->track_reaping;
 	agent->skel->rodata->aggregate = config->aggregate;
+	agent->late_reaps = config->late_reaps;
+	agent->skel->rodata->test_miss_frees = getenv("REAPWATCH_TEST_MISS_FREES") &&
+					       strcmp(getenv("REAPWATCH_TEST_MISS_FREES"), "0");
 	agent->exit_compat = !exit_passes_group_dead();
 	agent->skel->rodata->exit_compat = agent->exit_compat;
 	bpf_program__set_autoload(agent->skel->progs.handle_exit, !agent->exit_compat);
@@ -226,7 +230,7 @@ static void sweep(struct agent *agent, uint64_t now)
 		rec.how = st.how ? st.how : RW_REAP_SWEPT;
 		rec.autoreap = st.autoreap;
 		agent->swept++;
-		if (wanted_reaps(agent))
+		if (wanted_reaps(agent) || agent->late_reaps)
 			agent->on_record(agent->ctx, &rec, sizeof(rec));
 	}
 }

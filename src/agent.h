@@ -17,6 +17,8 @@ struct agent_config {
 	size_t ringbuf_bytes; /* power of two; 0: default */
 	bool track_reaping;   /* keep zombie state in the kernel (reap events, zombie ages) */
 	bool aggregate;	      /* count per cgroup in the kernel (export, top) */
+	bool late_reaps;      /* hand the sweep's reap records to the callback even when
+				 event_mask has no reaps (export, top: to count them) */
 };
 
 /* The kernel side's aggregation maps (include/reapwatch.h), for readers. */

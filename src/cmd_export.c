@@ -165,6 +165,7 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 		/* Counting is done in the kernel; only the rare events come as records. */
 		.event_mask = RW_EVENT_BIT(RW_REC_REPARENT) | RW_EVENT_BIT(RW_REC_TEARDOWN),
 		.track_reaping = true,
+		.late_reaps = true,
 		.aggregate = true,
 	};
 	char err[ARGS_ERR_LEN];

@@ -122,6 +122,7 @@ int cmd_top(const struct command *cmd, int argc, char **argv)
 	struct agent_config config = {
 		.event_mask = RW_EVENT_BIT(RW_REC_REPARENT) | RW_EVENT_BIT(RW_REC_TEARDOWN),
 		.track_reaping = true,
+		.late_reaps = true,
 		.aggregate = true,
 	};
 	char err[ARGS_ERR_LEN];

@@ -163,10 +163,40 @@ struct container_metrics *metrics_container(struct metrics *m, const struct cgro
 	return c;
 }
 
+static struct cgroup_slot *find_or_add_slot_of(struct metrics *m, const struct cgroup_info *cg);
+
+/*
+ * A reap whose free the kernel side missed, found by the agent's sweep: the kernel never
+ * counted it. With its evidence the latency is known, and it goes where the kernel's
+ * counts of that cgroup go once banked.
+ */
+static void count_late_reap(struct metrics *m, const struct event *ev)
+{
+	static const __u64 bounds[RW_LATENCY_BUCKETS] = RW_LATENCY_BOUNDS_NS;
+	struct cgroup_slot *s;
+	size_t b = 0;
+
+	if (!ev->reap.latency_known || was_dropped_cgroup(m, ev->proc.cgroup->id))
+		return;
+	s = find_or_add_slot_of(m, ev->proc.cgroup);
+	if (!s)
+		return;
+	while (b < RW_LATENCY_BUCKETS && ev->reap.latency_ns > bounds[b])
+		b++;
+	s->banked.reaps++;
+	s->banked.reap_latency_sum_ns += ev->reap.latency_ns;
+	s->banked.reap_latency_buckets[b]++;
+}
+
 void metrics_count_event(struct metrics *m, const struct event *ev)
 {
 	struct container_metrics *c;
 
+	/* export and top ask the kernel side for no reap records: these are the sweep's. */
+	if (ev->type == RW_REC_REAP) {
+		count_late_reap(m, ev);
+		return;
+	}
 	if (ev->type != RW_REC_REPARENT && ev->type != RW_REC_TEARDOWN)
 		return;
 	c = metrics_container(m, ev->proc.cgroup);
@@ -186,7 +216,15 @@ void metrics_count_event(struct metrics *m, const struct event *ev)
 static struct cgroup_slot *find_or_add_slot(struct metrics *m, uint64_t id,
 					    struct cgroup_cache *cgroups)
 {
-	const struct cgroup_info *cg;
+	for (size_t i = 0; i < m->ncgroups; i++)
+		if (m->cgroups[i].id == id)
+			return &m->cgroups[i];
+	return find_or_add_slot_of(m, cgroup_cache__lookup(cgroups, id));
+}
+
+static struct cgroup_slot *find_or_add_slot_of(struct metrics *m, const struct cgroup_info *cg)
+{
+	uint64_t id = cg->id;
 	struct cgroup_slot *s;
 
 	for (size_t i = 0; i < m->ncgroups; i++)
@@ -204,7 +242,6 @@ static struct cgroup_slot *find_or_add_slot(struct metrics *m, uint64_t id,
 	s = &m->cgroups[m->ncgroups++];
 	memset(s, 0, sizeof(*s));
 	s->id = id;
-	cg = cgroup_cache__lookup(cgroups, id);
 	snprintf(s->container_id, sizeof(s->container_id), "%s", cg->container_id);
 	return s;
 }

@@ -79,7 +79,8 @@ void metrics_free(struct metrics *m);
 
 /* The container an event's subject belongs to; created if new. NULL if out of memory. */
 struct container_metrics *metrics_container(struct metrics *m, const struct cgroup_info *cg);
-/* Count what only the ring buffer tells: reparents and teardowns. */
+/* Count what only the ring buffer tells: reparents, teardowns, and reaps the agent's
+ * sweep found (the kernel side counts every other reap itself). */
 void metrics_count_event(struct metrics *m, const struct event *ev);
 
 /*

@@ -285,6 +285,63 @@ sweep_wait()
 	sleep 8
 }
 
+# --- a free the kernel does not run our program for ---------------------------------------
+
+# prom_value FILE METRIC ID: the value of METRIC{container_id="ID",...} in FILE, 0 if absent.
+prom_value()
+{
+	awk -v m="$2{container_id=\"$3\"," 'index($0, m) == 1 { v = $NF } END { print v + 0 }' "$1"
+}
+
+# The kernel rarely skips our sched_process_free program (about one free in a thousand under
+# load); REAPWATCH_TEST_MISS_FREES=1 makes the agent skip it for processes named rw_nofree*.
+# Five such children, each reaped by a shell blocked in wait(), in a cgroup named like a
+# container: `trace` must still report each reap (found by its sweep, with the latency its
+# evidence gives), and `export` must count them in the reap latency histogram, so that the
+# container's reaps equal its exits (the five and the shell).
+case_missed_free()
+{
+	local cg id prom deadline reaps exits n
+	cg=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	[[ -n $cg ]] || skip "no cgroup v2 mount"
+	id=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	cg=$cg/$id
+	mkdir "$cg"
+	at_case_exit rmdir "$cg"
+	cp /bin/true "$CASE_DIR/rw_nofree"
+	prom=$CASE_DIR/prom
+	mkdir "$prom"
+	export REAPWATCH_TEST_MISS_FREES=1
+	start_agent trace --json -e exit,reap
+	start_agent --name export --ready 'reapwatch: exporting to' export --textfile-dir "$prom" -i 1
+	window_begin
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	bash -c 'echo $$ >"$1/cgroup.procs"; for i in 1 2 3 4 5; do "$2"; done' rw_shell "$cg" \
+		"$CASE_DIR/rw_nofree"
+	window_end
+	# The sweep runs every 5 s and takes entries 2 s old; the exporter writes every second.
+	deadline=$((SECONDS + 20))
+	while :; do
+		reaps=$(prom_value "$prom/reapwatch.prom" reapwatch_reap_latency_seconds_count "$id")
+		exits=$(prom_value "$prom/reapwatch.prom" reapwatch_exits_total "$id")
+		[[ $exits -ge 6 && $reaps -ge $exits ]] && break
+		[[ $SECONDS -lt $deadline ]] || break
+		sleep 0.5
+	done
+	stop_named_agent export
+	stop_agent
+	detail "export: exits $exits, reaps $reaps for container $id"
+	assert_eq "export: exits of the container (five rw_nofree and their shell)" 6 "$exits"
+	assert_eq "export: reaps counted for the container (the five missed frees included)" \
+		6 "$reaps"
+	n=$(count_events '.type == "exit" and .comm == "rw_nofree"')
+	assert_eq "trace: exit events of rw_nofree" 5 "$n"
+	assert_count "trace: reap events of rw_nofree with a latency" 5 \
+		'.type == "reap" and .comm == "rw_nofree" and .latency_ns != null and .reaper_comm == "bash"'
+	assert_contains "trace: the closing summary says reaps came late" "$CASE_DIR/agent.err" \
+		"reported late"
+}
+
 # --- soak ---------------------------------------------------------------------------------
 
 SOAK_TOTAL=${REAPWATCH_SOAK_TOTAL:-200000}
@@ -423,5 +480,6 @@ run_case reap_handler case_handler
 run_case reap_pidns_init case_pidns_init
 run_case reap_seed_container case_seed
 run_case reap_pid_reuse case_pid_reuse
+run_case reap_missed_free case_missed_free
 run_case reap_soak case_soak
 finish
