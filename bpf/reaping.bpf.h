@@ -74,6 +74,14 @@ static __always_inline bool parent_autoreaps(struct task_struct *leader)
 	return sa->sa.sa_handler == RW_SIG_IGN || (sa->sa.sa_flags & RW_SA_NOCLDWAIT);
 }
 
+/* A reap into the export counters: from the zombie's start (else its exit) to REAPED. */
+static __always_inline void stats_reap_state(const struct rw_proc_state *st, __u64 reaped)
+{
+	__u64 zombie = st->zombie_ns ?: st->exit_ns;
+
+	stats_reap(st->proc.cgroup_id, reaped > zombie ? reaped - zombie : 0);
+}
+
 /*
  * The kernel does not run our sched_process_free program for a few frees in a
  * thousand (measured here, no recursion_misses). The state of such a process stays
@@ -87,11 +95,8 @@ static __always_inline void reap_stale_state(const struct rw_proc_state *old, __
 
 	count(RW_CTR_FREE_MISSED);
 	/* With evidence, the reap time is known: counted as handle_free() would have. */
-	if (old->how) {
-		__u64 zombie = old->zombie_ns ?: old->exit_ns;
-
-		stats_reap(old->proc.cgroup_id, old->reap_ns > zombie ? old->reap_ns - zombie : 0);
-	}
+	if (old->how)
+		stats_reap_state(old, old->reap_ns);
 	if (!wanted(RW_REC_REAP))
 		return;
 	rec = reserve(sizeof(*rec), RW_REC_REAP, now);

@@ -257,12 +257,8 @@ int BPF_PROG(handle_free, struct task_struct *task)
 	/* Threads, and de_thread()'s old leaders, are not processes being reaped. */
 	if (!st && task->pid != task->tgid)
 		return 0;
-	if (st) {
-		__u64 zombie = st->zombie_ns ?: st->exit_ns;
-		__u64 reaped = st->reap_ns ?: now;
-
-		stats_reap(st->proc.cgroup_id, reaped > zombie ? reaped - zombie : 0);
-	}
+	if (st)
+		stats_reap_state(st, st->reap_ns ?: now);
 	if (!wanted(RW_REC_REAP))
 		goto out;
 	rec = reserve(sizeof(*rec), RW_REC_REAP, now);

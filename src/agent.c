@@ -38,7 +38,6 @@ struct agent {
 	uint64_t swept;
 	int counters_fd;
 	int ncpus;
-	bool exit_compat; /* no group_dead argument: handle_exit_compat is loaded */
 	bool late_reaps;  /* see struct agent_config */
 	char pin_dir[128]; /* where our procs map is shared, "" if not */
 };
@@ -66,6 +65,14 @@ static int load_failed(int err, const char *what)
 	return err;
 }
 
+/* A test knob in the environment: set, and not "0". */
+static bool env_flag(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && strcmp(v, "0");
+}
+
 /*
  * Does sched_process_exit pass group_dead (v6.16+)? Its raw tracepoint's prototype,
  * btf_trace_sched_process_exit (a pointer to a function of ctx and the tracepoint's
@@ -79,7 +86,7 @@ static bool exit_passes_group_dead(void)
 	bool yes = false;
 	int id;
 
-	if (getenv("REAPWATCH_EXIT_COMPAT") && strcmp(getenv("REAPWATCH_EXIT_COMPAT"), "0"))
+	if (env_flag("REAPWATCH_EXIT_COMPAT"))
 		return false;
 	btf = btf__load_vmlinux_btf();
 	if (!btf)
@@ -99,6 +106,7 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 		void *ctx)
 {
 	struct agent *agent;
+	bool exit_compat;
 	int err;
 
 	*out = NULL;
@@ -129,12 +137,14 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 	agent->skel->rodata->track_reaping = config->track_reaping;
 	agent->skel->rodata->aggregate = config->aggregate;
 	agent->late_reaps = config->late_reaps;
-	agent->skel->rodata->test_miss_frees = getenv("REAPWATCH_TEST_MISS_FREES") &&
-					       strcmp(getenv("REAPWATCH_TEST_MISS_FREES"), "0");
-	agent->exit_compat = !exit_passes_group_dead();
-	agent->skel->rodata->exit_compat = agent->exit_compat;
-	bpf_program__set_autoload(agent->skel->progs.handle_exit, !agent->exit_compat);
-	bpf_program__set_autoload(agent->skel->progs.handle_exit_compat, agent->exit_compat);
+	agent->skel->rodata->test_miss_frees = env_flag("REAPWATCH_TEST_MISS_FREES");
+	exit_compat = !exit_passes_group_dead();
+	agent->skel->rodata->exit_compat = exit_compat;
+	bpf_program__set_autoload(agent->skel->progs.handle_exit, !exit_compat);
+	bpf_program__set_autoload(agent->skel->progs.handle_exit_compat, exit_compat);
+	/* Only the older kernels' exit program uses its claims map. */
+	if (!exit_compat)
+		bpf_map__set_max_entries(agent->skel->maps.exit_claims, 1);
 	err = bpf_map__set_max_entries(agent->skel->maps.events,
 				       config->ringbuf_bytes ? config->ringbuf_bytes
 							     : DEFAULT_RINGBUF_BYTES);

@@ -163,7 +163,41 @@ struct container_metrics *metrics_container(struct metrics *m, const struct cgro
 	return c;
 }
 
-static struct cgroup_slot *find_or_add_slot_of(struct metrics *m, const struct cgroup_info *cg);
+static struct cgroup_slot *find_slot(struct metrics *m, uint64_t id)
+{
+	for (size_t i = 0; i < m->ncgroups; i++)
+		if (m->cgroups[i].id == id)
+			return &m->cgroups[i];
+	return NULL;
+}
+
+static struct cgroup_slot *add_slot(struct metrics *m, const struct cgroup_info *cg)
+{
+	struct cgroup_slot *s;
+
+	if (m->ncgroups == m->cgroups_cap) {
+		size_t cap = m->cgroups_cap ? m->cgroups_cap * 2 : 64;
+		struct cgroup_slot *grown = realloc(m->cgroups, cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		m->cgroups = grown;
+		m->cgroups_cap = cap;
+	}
+	s = &m->cgroups[m->ncgroups++];
+	memset(s, 0, sizeof(*s));
+	s->id = cg->id;
+	snprintf(s->container_id, sizeof(s->container_id), "%s", cg->container_id);
+	return s;
+}
+
+static struct cgroup_slot *find_or_add_slot(struct metrics *m, uint64_t id,
+					    struct cgroup_cache *cgroups)
+{
+	struct cgroup_slot *s = find_slot(m, id);
+
+	return s ? s : add_slot(m, cgroup_cache__lookup(cgroups, id));
+}
 
 /*
  * A reap whose free the kernel side missed, found by the agent's sweep: the kernel never
@@ -178,7 +212,9 @@ static void count_late_reap(struct metrics *m, const struct event *ev)
 
 	if (!ev->reap.latency_known || was_dropped_cgroup(m, ev->proc.cgroup->id))
 		return;
-	s = find_or_add_slot_of(m, ev->proc.cgroup);
+	s = find_slot(m, ev->proc.cgroup->id);
+	if (!s)
+		s = add_slot(m, ev->proc.cgroup);
 	if (!s)
 		return;
 	while (b < RW_LATENCY_BUCKETS && ev->reap.latency_ns > bounds[b])
@@ -211,39 +247,6 @@ void metrics_count_event(struct metrics *m, const struct event *ev)
 	c->teardowns++;
 	c->teardown_sigkilled[0] += ev->teardown.sigkilled_without_sigterm;
 	c->teardown_sigkilled[1] += ev->teardown.sigkilled - ev->teardown.sigkilled_without_sigterm;
-}
-
-static struct cgroup_slot *find_or_add_slot(struct metrics *m, uint64_t id,
-					    struct cgroup_cache *cgroups)
-{
-	for (size_t i = 0; i < m->ncgroups; i++)
-		if (m->cgroups[i].id == id)
-			return &m->cgroups[i];
-	return find_or_add_slot_of(m, cgroup_cache__lookup(cgroups, id));
-}
-
-static struct cgroup_slot *find_or_add_slot_of(struct metrics *m, const struct cgroup_info *cg)
-{
-	uint64_t id = cg->id;
-	struct cgroup_slot *s;
-
-	for (size_t i = 0; i < m->ncgroups; i++)
-		if (m->cgroups[i].id == id)
-			return &m->cgroups[i];
-	if (m->ncgroups == m->cgroups_cap) {
-		size_t cap = m->cgroups_cap ? m->cgroups_cap * 2 : 64;
-		struct cgroup_slot *grown = realloc(m->cgroups, cap * sizeof(*grown));
-
-		if (!grown)
-			return NULL;
-		m->cgroups = grown;
-		m->cgroups_cap = cap;
-	}
-	s = &m->cgroups[m->ncgroups++];
-	memset(s, 0, sizeof(*s));
-	s->id = id;
-	snprintf(s->container_id, sizeof(s->container_id), "%s", cg->container_id);
-	return s;
 }
 
 /* Sum a per-CPU map value: ncpus copies of n __u64 counters, side by side. (__u64 is
