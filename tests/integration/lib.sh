@@ -193,6 +193,35 @@ track_pid()
 	CASE_PIDS+=("$1:$(proc_start "$1")")
 }
 
+# --- the host ------------------------------------------------------------------
+
+# cgroup2_mount: where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup/unified on a
+# hybrid host, /sys/fs/cgroup on a pure v2 one); empty if nowhere.
+cgroup2_mount()
+{
+	awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts
+}
+
+# agent_bpf_ids PID map|prog: "name id" for each BPF map or program that process PID
+# holds open (its fdinfo), sorted.
+agent_bpf_ids()
+{
+	local f id
+	for f in /proc/"$1"/fdinfo/*; do
+		id=$(sed -n "s/^$2_id:[[:space:]]*//p" "$f" 2>/dev/null) || continue
+		[[ -n $id ]] || continue
+		echo "$(bpftool "$2" show id "$id" -j | jq -r .name) $id"
+	done | sort -u
+}
+
+# prom_value FILE SERIES: the value of the sample SERIES (name{labels} as the agent writes
+# it), "absent" if the file or the sample is missing.
+prom_value()
+{
+	awk -v s="$2" '$1 == s { v = $2 } END { print (v == "" ? "absent" : v) }' "$1" 2>/dev/null ||
+		echo absent
+}
+
 # --- processes -------------------------------------------------------------------
 
 # The fields of /proc/PID/stat after "(comm) ", in F (state is F[0], ppid F[1], start

@@ -125,7 +125,9 @@ case_duration_ends_trace()
 	local cg loop
 	# While it runs: cgroups made (records the agent reads but does not show) and processes
 	# that exit and are reaped (events it shows).
-	cg=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)/rwcli.$$
+	cg=$(cgroup2_mount)
+	[[ -n $cg ]] || skip "no cgroup v2 mount"
+	cg=$cg/rwcli.$$
 	mkdir "$cg" || skip "cannot make a cgroup v2 directory ($cg)"
 	rmdir "$cg"
 	at_case_exit rmdir "$cg"

@@ -124,14 +124,6 @@ stop_agent_container()
 	assert_eq "exit status of the agent's container after SIGTERM" 0 "$rc"
 }
 
-# prom_value FILE SERIES: the value of the sample SERIES (name{labels} as the agent writes
-# it), "absent" if the file or the sample is missing.
-prom_value()
-{
-	awk -v s="$2" '$1 == s { v = $2 } END { print (v == "" ? "absent" : v) }' "$1" 2>/dev/null ||
-		echo absent
-}
-
 # wait_prom FILE SECONDS DESC JQ_COND SERIES...: wait until the values of SERIES (a JSON
 # array of numbers, "absent" as null) satisfy JQ_COND. A failure shows the file's samples
 # of those metrics.

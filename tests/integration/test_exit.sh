@@ -207,11 +207,7 @@ case_exit_program_chosen()
 	local pid names want vlen
 	start_agent trace --json -e exit
 	pid=${AGENT_PID[agent]}
-	names=$(for f in /proc/"$pid"/fdinfo/*; do
-		sed -n 's/^prog_id:[[:space:]]*\([0-9]*\)$/\1/p' "$f" 2>/dev/null
-	done | sort -u | while read -r id; do
-		bpftool prog show id "$id" --json | jq -r .name
-	done | grep '^handle_exit' | paste -sd, -)
+	names=$(agent_bpf_ids "$pid" prog | awk '$1 ~ /^handle_exit/ { print $1 }' | paste -sd, -)
 	stop_agent
 	if [[ ${REAPWATCH_EXIT_COMPAT:-0} != 0 ]]; then
 		want=handle_exit_compat

@@ -37,7 +37,7 @@ source "$REPO/tests/lib/runc.sh"
 EXPORT_READY='reapwatch: exporting to'
 PROM=reapwatch.prom
 # The cgroup v2 mount (/sys/fs/cgroup/unified on a hybrid host, /sys/fs/cgroup on a pure v2 one).
-CGROUP2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+CGROUP2=$(cgroup2_mount)
 VERSION_WANT=$(cat "$REPO/VERSION" 2>/dev/null || echo 0.0.0)
 
 # One line of the text format -> {n: name, l: {labels, unescaped}, v: value}; comments and

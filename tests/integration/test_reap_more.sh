@@ -287,12 +287,6 @@ sweep_wait()
 
 # --- a free the kernel does not run our program for ---------------------------------------
 
-# prom_value FILE METRIC ID: the value of METRIC{container_id="ID",...} in FILE, 0 if absent.
-prom_value()
-{
-	awk -v m="$2{container_id=\"$3\"," 'index($0, m) == 1 { v = $NF } END { print v + 0 }' "$1"
-}
-
 # The kernel rarely skips our sched_process_free program (about one free in a thousand under
 # load); REAPWATCH_TEST_MISS_FREES=1 makes the agent skip it for processes named rw_nofree*.
 # Five such children, each reaped by a shell blocked in wait(), in a cgroup named like a
@@ -301,10 +295,11 @@ prom_value()
 # container's reaps equal its exits (the five and the shell).
 case_missed_free()
 {
-	local cg id prom deadline reaps exits n
-	cg=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	local cg id prom deadline reaps exits n labels
+	cg=$(cgroup2_mount)
 	[[ -n $cg ]] || skip "no cgroup v2 mount"
-	id=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	id=$(new_container_id)
+	labels="{container_id=\"$id\",pod=\"\",namespace=\"\",container=\"\"}"
 	cg=$cg/$id
 	mkdir "$cg"
 	at_case_exit rmdir "$cg"
@@ -322,9 +317,9 @@ case_missed_free()
 	# The sweep runs every 5 s and takes entries 2 s old; the exporter writes every second.
 	deadline=$((SECONDS + 20))
 	while :; do
-		reaps=$(prom_value "$prom/reapwatch.prom" reapwatch_reap_latency_seconds_count "$id")
-		exits=$(prom_value "$prom/reapwatch.prom" reapwatch_exits_total "$id")
-		[[ $exits -ge 6 && $reaps -ge $exits ]] && break
+		reaps=$(prom_value "$prom/reapwatch.prom" "reapwatch_reap_latency_seconds_count$labels")
+		exits=$(prom_value "$prom/reapwatch.prom" "reapwatch_exits_total$labels")
+		[[ $exits != absent && $reaps != absent && $exits -ge 6 && $reaps -ge $exits ]] && break
 		[[ $SECONDS -lt $deadline ]] || break
 		sleep 0.5
 	done
@@ -353,17 +348,6 @@ SOAK_MAPS=(procs orphans termed teardowns)
 # the host at that moment (other people's fork storms, zombies their parents have not yet
 # reaped) is in there too; the soak's own entries must be gone altogether (checked by comm).
 SOAK_SLACK=${REAPWATCH_SOAK_SLACK:-32}
-
-# agent_map_ids PID: "name id" for each map the agent process PID holds open (fdinfo).
-agent_map_ids()
-{
-	local f id
-	for f in /proc/"$1"/fdinfo/*; do
-		id=$(sed -n 's/^map_id:[[:space:]]*//p' "$f" 2>/dev/null) || continue
-		[[ -n $id ]] || continue
-		echo "$(bpftool map show id "$id" -j | jq -r .name) $id"
-	done | sort -u
-}
 
 # map_count ID: live entries of map ID.
 map_count()
@@ -404,7 +388,7 @@ case_soak()
 	agent_pid=${AGENT_PID[agent]}
 	while read -r name id; do
 		MAP_ID[$name]=$id
-	done < <(agent_map_ids "$agent_pid")
+	done < <(agent_bpf_ids "$agent_pid" map)
 	for name in "${SOAK_MAPS[@]}"; do
 		[[ -n ${MAP_ID[$name]:-} ]] || fail "agent $agent_pid holds no map named $name (has: ${!MAP_ID[*]})"
 	done
