@@ -23,6 +23,7 @@ struct children_walk {
 	__u64 children; /* &thread->children being walked */
 	__u64 pos;	/* next node in it */
 	__u64 cursor;	/* that thread's thread_node; 0 while on `first` */
+	bool first_only; /* `first`'s own children, no other thread's */
 };
 
 static __always_inline void children_walk_start(struct children_walk *w, struct task_struct *first)
@@ -32,6 +33,7 @@ static __always_inline void children_walk_start(struct children_walk *w, struct 
 	w->children = (__u64)&first->children;
 	w->pos = (__u64)first->children.next;
 	w->cursor = 0;
+	w->first_only = false;
 }
 
 /*
@@ -48,6 +50,10 @@ static __always_inline struct task_struct *children_walk_step(struct children_wa
 
 		w->pos = (__u64)child->sibling.next;
 		return child;
+	}
+	if (w->first_only) {
+		*end = true;
+		return NULL;
 	}
 	node = as_list(w->cursor ? w->cursor : w->threads)->next;
 	if ((__u64)node != w->threads && (__u64)task_of(node, thread_node) == w->first)

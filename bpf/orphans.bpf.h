@@ -177,6 +177,63 @@ static __always_inline void orphans_on_father_exit(struct task_struct *father, _
 		count(RW_CTR_ORPHAN_WALK_CUT);
 }
 
+/* Is any thread of the process but `self` still alive (not PF_EXITING)? */
+struct live_thread_walk {
+	__u64 head; /* &signal->thread_head */
+	__u64 node;
+	__u64 self;
+	bool found;
+};
+
+static long live_thread_step(__u32 i, struct live_thread_walk *w)
+{
+	struct task_struct *t;
+
+	w->node = (__u64)as_list(w->node)->next;
+	if (!w->node || w->node == w->head)
+		return 1;
+	t = task_of(w->node, thread_node);
+	if ((__u64)t != w->self && !(t->flags & RW_PF_EXITING)) {
+		w->found = true;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * A thread that is not the process's last is exiting. Its children go to another live
+ * thread of the process (find_alive_thread()): no event, the last thread's walk sees
+ * them. But when every other thread is exiting too (exit_group(): a Go program such as
+ * runc ending), find_new_reaper() hands them out of the process now, and the last
+ * thread never sees them: report them here. (No sibling becomes alive again, so a
+ * report here is never wrong; a sibling that starts exiting after this look leaves
+ * the children to its own exit.)
+ */
+static __always_inline void orphans_on_thread_exit(struct task_struct *thread, __u64 now)
+{
+	struct live_thread_walk lw = { .self = (__u64)thread };
+	struct orphan_walk w = { .now = now };
+	struct task_struct *reaper;
+	long n;
+
+	if (thread->children.next == &thread->children)
+		return;
+	lw.head = lw.node = (__u64)&thread->signal->thread_head;
+	bpf_loop(orphan_walk_max, live_thread_step, &lw, 0);
+	if (lw.found)
+		return;
+	reaper = predict_reaper(thread, &w.kind);
+	if (!reaper)
+		return;
+	w.reaper = (__u64)reaper;
+	fill_peer(&w.old_parent, thread);
+	children_walk_start(&w.kids, thread);
+	w.kids.first_only = true;
+	n = bpf_loop(orphan_walk_max, orphan_walk_step, &w, 0);
+	if (n >= orphan_walk_max)
+		count(RW_CTR_ORPHAN_WALK_CUT);
+}
+
 static __always_inline __u8 actual_kind(struct task_struct *orphan, struct task_struct *parent)
 {
 	struct task_struct *reaper = task_pidns(orphan)->child_reaper;

@@ -103,8 +103,10 @@ static __always_inline int on_process_exit(struct task_struct *task)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
 {
-	if (!group_dead)
+	if (!group_dead) {
+		orphans_on_thread_exit(task, bpf_ktime_get_ns());
 		return 0;
+	}
 	return on_process_exit(task);
 }
 
@@ -151,7 +153,11 @@ static __always_inline void release_exit_claim(struct task_struct *task)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit_compat, struct task_struct *task)
 {
-	if (task->signal->live.counter || !claim_process_exit(task))
+	if (task->signal->live.counter) {
+		orphans_on_thread_exit(task, bpf_ktime_get_ns());
+		return 0;
+	}
+	if (!claim_process_exit(task))
 		return 0;
 	return on_process_exit(task);
 }
