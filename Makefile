@@ -40,7 +40,7 @@ LDLIBS    := -lbpf -lelf -lz
 # <bpf/bpf_helpers.h> and friends resolve as they do for the host compiler.
 CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Iinclude -Ibpf \
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Iinclude -Ibpf \
 	      $(CLANG_BPF_SYS_INCLUDES)
 
 # Pure modules: no BPF, no /proc. Unit tests link against exactly these.

@@ -18,17 +18,18 @@
 
 /* Addresses, not pointers: the state lives on the stack across bpf_loop() steps. */
 struct children_walk {
-	__u64 first;	/* the thread whose children come first */
-	__u64 threads;	/* &signal->thread_head */
-	__u64 children; /* &thread->children being walked */
-	__u64 pos;	/* next node in it */
-	__u64 cursor;	/* that thread's thread_node; 0 while on `first` */
+	__u64 first;	 /* the thread whose children come first */
+	__u64 owner;	 /* the thread whose list is being walked */
+	__u64 threads;	 /* &signal->thread_head */
+	__u64 children;	 /* &thread->children being walked */
+	__u64 pos;	 /* next node in it */
+	__u64 cursor;	 /* that thread's thread_node; 0 while on `first` */
 	bool first_only; /* `first`'s own children, no other thread's */
 };
 
 static __always_inline void children_walk_start(struct children_walk *w, struct task_struct *first)
 {
-	w->first = (__u64)first;
+	w->first = w->owner = (__u64)first;
 	w->threads = (__u64)&first->signal->thread_head;
 	w->children = (__u64)&first->children;
 	w->pos = (__u64)first->children.next;
@@ -48,8 +49,18 @@ static __always_inline struct task_struct *children_walk_step(struct children_wa
 	if (w->pos && w->pos != w->children) {
 		struct task_struct *child = task_of(w->pos, sibling);
 
-		w->pos = (__u64)child->sibling.next;
-		return child;
+		/* forget_original_parent() points every child's real_parent at the adopter,
+		 * then splices the whole list onto the adopter's: a child that is not the
+		 * owner's means the list is no longer the owner's (walking on would walk the
+		 * adopter's children, round and round). The rest of it is not walked; for an
+		 * exiting father, orphans.bpf.h's pending list covers a thread's children
+		 * handed over during the walk. */
+		if ((__u64)child->real_parent == w->owner) {
+			w->pos = (__u64)child->sibling.next;
+			return child;
+		}
+		w->pos = w->children;
+		return NULL;
 	}
 	if (w->first_only) {
 		*end = true;
@@ -63,6 +74,7 @@ static __always_inline struct task_struct *children_walk_step(struct children_wa
 		return NULL;
 	}
 	thread = task_of(node, thread_node);
+	w->owner = (__u64)thread;
 	w->cursor = (__u64)node;
 	w->children = (__u64)&thread->children;
 	w->pos = (__u64)thread->children.next;

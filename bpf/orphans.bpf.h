@@ -23,7 +23,7 @@
 #include "reapwatch.h"
 #include "task.bpf.h"
 
-#define RW_EXIT_DEAD 0x00000010
+#define RW_EXIT_DEAD  0x00000010
 #define MAX_ANCESTORS 64
 
 /* Set by userspace: bound on one dying father's children walk. */
@@ -31,12 +31,13 @@ const volatile __u32 orphan_walk_max = 65536;
 
 struct orphan_prediction {
 	__u32 reaper_tgid;
-	__u32 _pad;
+	__u8 checked; /* at the orphan's exit; kept till its free, see remember_orphan() */
+	__u8 _pad[3];
 	__u64 start_time; /* the orphan's: see check_adopter() */
 	struct rw_peer old_parent;
 };
 
-/* Keyed by the orphan's task_struct address; deleted at its exit or free. */
+/* Keyed by the orphan's task_struct address; deleted at its free. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
@@ -118,63 +119,247 @@ struct orphan_walk {
 	__u8 kind;
 };
 
+/*
+ * Remember that `father` (its peer) hands `child` to `reaper_tgid`, for check_adopter().
+ * False when this father's hand-over of this child was told already: a thread of it that
+ * exited first, the last thread's walk and its pending list (below) can each see the
+ * same child.
+ */
+static __always_inline bool remember_orphan(struct task_struct *child, __u32 reaper_tgid,
+					    const struct rw_peer *father)
+{
+	struct orphan_prediction pred = {}, *old;
+	__u64 key = (__u64)child;
+	long err;
+
+	pred.reaper_tgid = reaper_tgid;
+	pred.start_time = child->start_time;
+	pred.old_parent = *father;
+	err = bpf_map_update_elem(&orphans, &key, &pred, BPF_NOEXIST);
+	if (!err) {
+		live_add(&orphans_live, 0);
+		return true;
+	}
+	old = bpf_map_lookup_elem(&orphans, &key);
+	if (!old) {
+		count(RW_CTR_ORPHANS_FULL);
+		return true;
+	}
+	if (old->start_time == pred.start_time && old->old_parent.pid == father->pid)
+		return false;
+	/* An earlier hand-over of the same child (adopted, then orphaned again), or a stale
+	 * entry whose free we missed: this one replaces it. */
+	*old = pred;
+	return true;
+}
+
+/* Tell of one child handed over by `father`: to `reaper` of `kind`. */
+static __always_inline void tell_orphan(struct task_struct *child, const struct rw_peer *father,
+					struct task_struct *reaper, __u8 kind, __u64 now)
+{
+	/* Already being released (an autoreaped zombie): nobody adopts it. */
+	if (child->exit_state == RW_EXIT_DEAD)
+		return;
+	if (!remember_orphan(child, reaper->tgid, father))
+		return;
+	if (child->exit_state) {
+		/* A zombie handed over: its new holder should say whom it came from. */
+		__u64 key = (__u64)child;
+		struct rw_proc_state *st = bpf_map_lookup_elem(&procs, &key);
+
+		if (st)
+			st->adopted_from = *father;
+	}
+	if (wanted(RW_REC_REPARENT))
+		send_reparent(child, father, reaper, kind, false, now);
+}
+
 static long orphan_walk_step(__u32 i, struct orphan_walk *w)
 {
-	struct orphan_prediction pred = {};
-	struct task_struct *child, *reaper;
+	struct task_struct *child;
 	bool end = false;
-	long err;
-	__u64 key;
 
 	child = children_walk_step(&w->kids, &end);
 	if (!child)
 		return end;
-	/* Already being released (an autoreaped zombie): nobody adopts it. */
-	if (child->exit_state == RW_EXIT_DEAD)
-		return 0;
-	key = (__u64)child;
-	reaper = as_task(w->reaper);
-	if (child->exit_state) {
-		/* A zombie handed over: its new holder should say whom it came from. */
-		struct rw_proc_state *st = bpf_map_lookup_elem(&procs, &key);
-
-		if (st)
-			st->adopted_from = w->old_parent;
-	}
-	if (wanted(RW_REC_REPARENT))
-		send_reparent(child, &w->old_parent, reaper, w->kind, false, w->now);
-	pred.reaper_tgid = reaper->tgid;
-	pred.start_time = child->start_time;
-	pred.old_parent = w->old_parent;
-	err = bpf_map_update_elem(&orphans, &key, &pred, BPF_NOEXIST);
-	if (err)
-		err = bpf_map_update_elem(&orphans, &key, &pred, BPF_EXIST) ? err : 1;
-	if (err < 0)
-		count(RW_CTR_ORPHANS_FULL);
-	live_add(&orphans_live, err);
+	tell_orphan(child, &w->old_parent, as_task(w->reaper), w->kind, w->now);
 	return 0;
+}
+
+static __always_inline __u8 actual_kind(struct task_struct *orphan, struct task_struct *parent)
+{
+	struct task_struct *reaper = task_pidns(orphan)->child_reaper;
+
+	if (reaper && reaper->tgid == parent->tgid)
+		return task_pid_level(parent) ? RW_REAPER_PIDNS_INIT : RW_REAPER_HOST_INIT;
+	struct signal_struct *sig = parent->signal;
+
+	if (BPF_CORE_READ_BITFIELD(sig, is_child_subreaper))
+		return RW_REAPER_SUBREAPER;
+	return RW_REAPER_THREAD;
+}
+
+/*
+ * The children of a process's threads that exited before its last one, while a sibling
+ * was still alive. exit_notify() gives them to a thread not yet PF_EXITING, if one is
+ * left by then (find_alive_thread()), else out of the process at once: when the siblings
+ * start exiting between that thread's tracepoint and its exit_notify(), its children are
+ * gone from every list before the last thread's walk. The last thread tells of those
+ * from here. Keyed by signal_struct address; a ring of the most recent children (a
+ * thread with more has the rest told of only if they are still in a list).
+ */
+#define PENDING_KIDS 16
+
+struct pending_kids {
+	__u64 leader_start; /* the process's, against a stale entry */
+	__u32 next;	    /* slots taken, ever: the ring's head */
+	__u32 _pad;
+	__u64 kid[PENDING_KIDS];
+	__u64 kid_start[PENDING_KIDS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64); /* struct signal_struct address */
+	__type(value, struct pending_kids);
+} pending_kids SEC(".maps");
+
+__s64 pending_live;
+static struct pending_kids pending_empty;
+
+struct pending_note {
+	struct children_walk kids;
+	__u64 entry; /* struct pending_kids * */
+};
+
+static long pending_note_step(__u32 i, struct pending_note *n)
+{
+	struct pending_kids *p = (struct pending_kids *)n->entry;
+	struct task_struct *child;
+	bool end = false;
+	__u32 slot;
+
+	child = children_walk_step(&n->kids, &end);
+	if (!child)
+		return end;
+	slot = __sync_fetch_and_add(&p->next, 1) % PENDING_KIDS;
+	p->kid[slot] = (__u64)child;
+	p->kid_start[slot] = child->start_time;
+	return 0;
+}
+
+/* A thread with children exits, not the process's last: note them for the last one. */
+static __always_inline void note_pending_kids(struct task_struct *thread)
+{
+	__u64 key = (__u64)thread->signal, start = thread->group_leader->start_time;
+	struct pending_note n = {};
+	struct pending_kids *p;
+	long err;
+
+	p = bpf_map_lookup_elem(&pending_kids, &key);
+	if (p && p->leader_start && p->leader_start != start) {
+		/* Stale: this signal_struct's memory held another process. */
+		p->leader_start = start;
+		p->next = 0;
+	}
+	if (!p) {
+		/* (Too big for the stack: a zeroed global, then the start.) */
+		err = bpf_map_update_elem(&pending_kids, &key, &pending_empty, BPF_NOEXIST);
+		live_add(&pending_live, err);
+		p = bpf_map_lookup_elem(&pending_kids, &key);
+		if (!p) {
+			count(RW_CTR_PENDING_FULL);
+			return;
+		}
+		p->leader_start = start;
+	}
+	n.entry = (__u64)p;
+	children_walk_start(&n.kids, thread);
+	n.kids.first_only = true;
+	bpf_loop(PENDING_KIDS, pending_note_step, &n, 0);
+}
+
+struct pending_tell {
+	__u64 entry; /* struct pending_kids * */
+	__u64 father;
+	__u64 reaper;
+	__u64 now;
+	struct rw_peer old_parent;
+	__u8 kind;
+};
+
+static long pending_tell_step(__u32 i, struct pending_tell *t)
+{
+	struct pending_kids *p = (struct pending_kids *)t->entry;
+	struct task_struct *child, *father = as_task(t->father), *parent;
+	__u32 slot = i % PENDING_KIDS;
+
+	if (i >= p->next)
+		return 1;
+	if (!p->kid[slot])
+		return 0; /* a slot taken, not yet written: that thread tells of it itself */
+	child = as_task(p->kid[slot]);
+	if (child->start_time != p->kid_start[slot])
+		return 0; /* gone, its memory reused */
+	parent = child->real_parent;
+	if (parent->tgid == father->tgid)
+		/* Still ours (the last walk raced a move between threads): it goes where the
+		 * walk says. */
+		tell_orphan(child, &t->old_parent, as_task(t->reaper), t->kind, t->now);
+	else
+		/* Handed out already: we know where it went. */
+		tell_orphan(child, &t->old_parent, parent, actual_kind(child, parent), t->now);
+	return 0;
+}
+
+/* The last thread: tell of the noted children the walk did not (tell_orphan() dedupes). */
+static __always_inline void tell_pending_kids(struct task_struct *father, struct pending_kids *p,
+					      struct task_struct *reaper, struct orphan_walk *w)
+{
+	__u64 key = (__u64)father->signal;
+	struct pending_tell t = {};
+
+	if (reaper && p->leader_start == father->group_leader->start_time) {
+		t.entry = (__u64)p;
+		t.father = (__u64)father;
+		t.reaper = (__u64)reaper;
+		t.now = w->now;
+		t.old_parent = w->old_parent;
+		t.kind = w->kind;
+		bpf_loop(PENDING_KIDS, pending_tell_step, &t, 0);
+	}
+	live_sub(&pending_live, bpf_map_delete_elem(&pending_kids, &key));
 }
 
 /* The father's last thread is exiting: report where each of its children goes. */
 static __always_inline void orphans_on_father_exit(struct task_struct *father, __u64 now)
 {
-	struct orphan_walk w = { .now = now };
+	struct orphan_walk w = {.now = now};
+	struct pending_kids *pending = NULL;
 	struct task_struct *reaper;
+	__u64 key = (__u64)father->signal;
+	bool childless;
 	long n;
 
+	if (live_any(&pending_live))
+		pending = bpf_map_lookup_elem(&pending_kids, &key);
 	/* Most processes die childless: one look at each list before any work. */
-	if (father->children.next == &father->children &&
-	    father->signal->nr_threads <= 1)
+	childless = father->children.next == &father->children && father->signal->nr_threads <= 1;
+	if (childless && !pending)
 		return;
+	/* NULL for a namespace's init: its children are killed, not adopted. */
 	reaper = predict_reaper(father, &w.kind);
-	if (!reaper)
-		return;
 	w.reaper = (__u64)reaper;
 	fill_peer(&w.old_parent, father);
-	children_walk_start(&w.kids, father);
-	n = bpf_loop(orphan_walk_max, orphan_walk_step, &w, 0);
-	if (n >= orphan_walk_max)
-		count(RW_CTR_ORPHAN_WALK_CUT);
+	if (reaper && !childless) {
+		children_walk_start(&w.kids, father);
+		n = bpf_loop(orphan_walk_max, orphan_walk_step, &w, 0);
+		if (n >= orphan_walk_max)
+			count(RW_CTR_ORPHAN_WALK_CUT);
+	}
+	if (pending)
+		tell_pending_kids(father, pending, reaper, &w);
 }
 
 /* Is any thread of the process but `self` still alive (not PF_EXITING)? */
@@ -202,22 +387,24 @@ static long live_thread_step(__u32 i, struct live_thread_walk *w)
 
 /*
  * A thread that is not the process's last is exiting. Its children go to another live
- * thread of the process (find_alive_thread()): no event, the last thread's walk sees
- * them. But when every other thread is exiting too (exit_group(): a Go program such as
- * runc ending), find_new_reaper() hands them out of the process now, and the last
- * thread never sees them: report them here. (No sibling becomes alive again, so a
- * report here is never wrong; a sibling that starts exiting after this look leaves
- * the children to its own exit.)
+ * thread of the process (find_alive_thread()): no event; the last thread's walk sees
+ * them, or its pending list does (above), which gets them first. But when every other
+ * thread is exiting already (exit_group(): a Go program such as runc ending), they
+ * leave the process at this thread's exit_notify(), which may come after the last
+ * thread's tracepoint: report them now. (No sibling becomes alive again, so a report
+ * here is never wrong.) Noting them before looking closes the window where the last
+ * thread takes its pending list between this thread's look and its note.
  */
 static __always_inline void orphans_on_thread_exit(struct task_struct *thread, __u64 now)
 {
-	struct live_thread_walk lw = { .self = (__u64)thread };
-	struct orphan_walk w = { .now = now };
+	struct live_thread_walk lw = {.self = (__u64)thread};
+	struct orphan_walk w = {.now = now};
 	struct task_struct *reaper;
 	long n;
 
 	if (thread->children.next == &thread->children)
 		return;
+	note_pending_kids(thread);
 	lw.head = lw.node = (__u64)&thread->signal->thread_head;
 	bpf_loop(orphan_walk_max, live_thread_step, &lw, 0);
 	if (lw.found)
@@ -232,19 +419,6 @@ static __always_inline void orphans_on_thread_exit(struct task_struct *thread, _
 	n = bpf_loop(orphan_walk_max, orphan_walk_step, &w, 0);
 	if (n >= orphan_walk_max)
 		count(RW_CTR_ORPHAN_WALK_CUT);
-}
-
-static __always_inline __u8 actual_kind(struct task_struct *orphan, struct task_struct *parent)
-{
-	struct task_struct *reaper = task_pidns(orphan)->child_reaper;
-
-	if (reaper && reaper->tgid == parent->tgid)
-		return task_pid_level(parent) ? RW_REAPER_PIDNS_INIT : RW_REAPER_HOST_INIT;
-	struct signal_struct *sig = parent->signal;
-
-	if (BPF_CORE_READ_BITFIELD(sig, is_child_subreaper))
-		return RW_REAPER_SUBREAPER;
-	return RW_REAPER_THREAD;
 }
 
 /*
@@ -271,17 +445,23 @@ static __always_inline void check_adopter(struct task_struct *orphan, bool at_fr
 		return;
 	}
 	parent = orphan->real_parent;
-	if (parent->tgid == pred->old_parent.pid && !at_free)
-		return; /* not handed over yet: look again at its free */
-	if (adopted_from)
-		*adopted_from = pred->old_parent;
-	if (parent->tgid != pred->reaper_tgid) {
-		count(RW_CTR_REPARENT_CORRECTED);
-		if (wanted(RW_REC_REPARENT))
-			send_reparent(orphan, &pred->old_parent, parent,
-				      actual_kind(orphan, parent), true, now);
+	if (!pred->checked) {
+		if (parent->tgid == pred->old_parent.pid && !at_free)
+			return; /* not handed over yet: look again at its free */
+		if (adopted_from)
+			*adopted_from = pred->old_parent;
+		if (parent->tgid != pred->reaper_tgid) {
+			count(RW_CTR_REPARENT_CORRECTED);
+			if (wanted(RW_REC_REPARENT))
+				send_reparent(orphan, &pred->old_parent, parent,
+					      actual_kind(orphan, parent), true, now);
+		}
+		pred->checked = 1;
 	}
-	live_sub(&orphans_live, bpf_map_delete_elem(&orphans, &key));
+	/* Kept till the free: a late second sight of this hand-over (remember_orphan())
+	 * must still find it. */
+	if (at_free)
+		live_sub(&orphans_live, bpf_map_delete_elem(&orphans, &key));
 }
 
 /* At an orphan's exit: whom it was adopted from goes into its zombie state. */

@@ -55,6 +55,7 @@ enum rw_counter {
 	RW_CTR_TASK_WALK_CUT,	 /* counting a dying namespace's members hit its bound */
 	RW_CTR_STATS_FULL,	 /* a cgroup's counters could not be kept: stats map full */
 	RW_CTR_FREE_MISSED,	 /* a process's free never ran our program; reaped late */
+	RW_CTR_PENDING_FULL,	 /* an exiting thread's children could not be remembered */
 	RW_CTR_MAX,
 };
 

@@ -353,6 +353,72 @@ case_subreaper_race()
 	[[ $n -eq 0 ]] || fail "$n reparent events of an sr_sub (expected none: sr_main outlives them)"
 }
 
+# --- the threads of one father, each with a child, exiting at the same moment ---------------
+
+# Which thread hands its child out of the process, and whether before or after the last
+# thread's tracepoint, is a race (kernel/exit.c find_alive_thread()); runc, a Go program
+# ending with exit_group(), is the case in the wild. Every child must still be told of
+# exactly once, adopted by to_main, the scenario's subreaper (its wait() for each child is
+# the kernel's answer: it exits 1 if one was not handed to it).
+THREAD_TRIALS=100
+THREAD_COUNT=4
+
+case_thread_fathers()
+{
+	local main line father kids kid rc=0 n
+	start_agent trace --json -e reparent
+	SCEN_OUT=$CASE_DIR/thread_orphans.out
+	window_begin
+	timeout -k 5 60 "$SCENARIOS/thread_orphans" "$THREAD_TRIALS" "$THREAD_COUNT" \
+		>"$SCEN_OUT" 2>"$SCEN_OUT.err" || rc=$?
+	window_end
+	[[ $rc -eq 0 ]] || fail "thread_orphans exited with status $rc: $(head -n3 "$SCEN_OUT.err")"
+	main=$(kv main)
+	: >"$CASE_DIR/kernel.jsonl"
+	while read -r line; do
+		[[ $line =~ ^trial=[0-9]+\ father=([0-9]+)\ kids=([0-9,]+)$ ]] || continue
+		father=${BASH_REMATCH[1]}
+		IFS=, read -ra kids <<<"${BASH_REMATCH[2]}"
+		for kid in "${kids[@]}"; do
+			printf '{"pid":%d,"father":%d}\n' "$kid" "$father" >>"$CASE_DIR/kernel.jsonl"
+		done
+	done <"$SCEN_OUT"
+	n=$(grep -c . "$CASE_DIR/kernel.jsonl" || true)
+	[[ $n -eq $((THREAD_TRIALS * THREAD_COUNT)) ]] ||
+		fail "the scenario reported $n children (expected $THREAD_TRIALS x $THREAD_COUNT)"
+	stop_agent
+	focus "$main"
+	events '.type == "reparent"' >"$CASE_DIR/reparents"
+	# shellcheck disable=SC2016 # jq program
+	jq -c -n --slurpfile got "$CASE_DIR/reparents" --argjson main "$main" '
+		($got | group_by(.pid) | map({key: (.[0].pid | tostring), value: .}) | from_entries) as $by
+		| inputs | . as $k | ($by[$k.pid | tostring] // []) as $evs
+		| {pid, father, n: ($evs | length), problems: [
+			if ($evs | length) != 1 then "\($evs | length) reparent events, not 1" else
+			($evs[0] | (if .old_ppid != $k.father then "old_ppid \(.old_ppid)" else empty end),
+				(if .new_ppid != $main then "new_ppid \(.new_ppid)" else empty end),
+				(if .new_parent_comm != "to_main" then "new_parent_comm \(.new_parent_comm)" else empty end),
+				(if .old_parent_comm != "to_father" then "old_parent_comm \(.old_parent_comm)" else empty end),
+				(if .reaper_kind != "subreaper" then "reaper_kind \(.reaper_kind)" else empty end),
+				(if .comm != "to_kid" then "comm \(.comm)" else empty end),
+				(if .corrected then "corrected" else empty end))
+			end]}' "$CASE_DIR/kernel.jsonl" >"$CASE_DIR/verdicts"
+	n=$(jq -s '[.[] | select(.problems != [])] | length' "$CASE_DIR/verdicts")
+	if [[ $n -ne 0 ]]; then
+		line=$(jq -c 'select(.problems != [])' "$CASE_DIR/verdicts" | sed -n 1p)
+		kid=$(jq -r .pid <<<"$line")
+		detail "first wrong children:" "$(jq -c 'select(.problems != [])' "$CASE_DIR/verdicts" | sed -n 1,5p)" \
+			"reparent events of $kid:" "$(jq -c "select(.pid == $kid)" "$CASE_DIR/reparents" | sed -n 1,5p)"
+		fail "$n of $(wc -l <"$CASE_DIR/verdicts") children of exiting threads: not exactly one right" \
+			"reparent event (first, $kid: $(jq -r '.problems | join("; ")' <<<"$line"))"
+	fi
+	# Nobody else was orphaned: no event names a father the scenario did not start.
+	n=$(jq -s --slurpfile k "$CASE_DIR/kernel.jsonl" \
+		'[$k[].father] as $f | [.[] | select(.old_parent_comm == "to_father" and
+			(.old_ppid as $p | any($f[]; . == $p) | not))] | length' "$CASE_DIR/reparents")
+	[[ $n -eq 0 ]] || fail "$n reparent events from a to_father the scenario did not report"
+}
+
 # --- runc exec'd process killed from the host -----------------------------------------------
 
 # in_ns_pid NS NSPID: the host pid of the process whose pid in namespace NS is NSPID.
@@ -606,6 +672,7 @@ run_case reparent_tini_subreaper case_tini_subreaper
 run_case reparent_subreaper_not_ancestor case_not_ancestor
 run_case reparent_2000_orphans case_many_orphans
 run_case reparent_subreaper_exits_with_father case_subreaper_race
+run_case reparent_threads_exit_with_children case_thread_fathers
 run_case reparent_runc_exec_killed case_runc_exec
 run_case reparent_containerd case_containerd
 finish
