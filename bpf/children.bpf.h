@@ -57,6 +57,10 @@ static __always_inline struct task_struct *children_walk_step(struct children_wa
 		 * handed over during the walk. */
 		if ((__u64)child->real_parent == w->owner) {
 			w->pos = (__u64)child->sibling.next;
+			/* Released under us (__unhash_process()'s list_del_init() points its
+			 * node at itself): the rest of the list is out of reach. */
+			if (w->pos == (__u64)&child->sibling)
+				w->pos = w->children;
 			return child;
 		}
 		w->pos = w->children;

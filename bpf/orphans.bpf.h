@@ -155,10 +155,12 @@ static __always_inline bool remember_orphan(struct task_struct *child, __u32 rea
 
 /* Tell of one child handed over by `father`: to `reaper` of `kind`. */
 static __always_inline void tell_orphan(struct task_struct *child, const struct rw_peer *father,
-					struct task_struct *reaper, __u8 kind, __u64 now)
+					struct task_struct *reaper, __u8 kind, bool adopted,
+					__u64 now)
 {
-	/* Already being released (an autoreaped zombie): nobody adopts it. */
-	if (child->exit_state == RW_EXIT_DEAD)
+	/* Being released by the father itself (an autoreaped zombie): nobody adopts it.
+	 * (`adopted`: the reaper has it already, and may have reaped it.) */
+	if (child->exit_state == RW_EXIT_DEAD && !adopted)
 		return;
 	if (!remember_orphan(child, reaper->tgid, father))
 		return;
@@ -182,7 +184,7 @@ static long orphan_walk_step(__u32 i, struct orphan_walk *w)
 	child = children_walk_step(&w->kids, &end);
 	if (!child)
 		return end;
-	tell_orphan(child, &w->old_parent, as_task(w->reaper), w->kind, w->now);
+	tell_orphan(child, &w->old_parent, as_task(w->reaper), w->kind, false, w->now);
 	return 0;
 }
 
@@ -213,13 +215,20 @@ static __always_inline __u8 actual_kind(struct task_struct *orphan, struct task_
 struct pending_kids {
 	__u64 leader_start; /* the process's, against a stale entry */
 	__u32 next;	    /* slots taken, ever: the ring's head */
-	__u32 _pad;
+	__u32 fence;	    /* only ever added 0 to: see note_pending_kids() */
 	__u64 kid[PENDING_KIDS];
 	__u64 kid_start[PENDING_KIDS];
+	/* The noting thread's tgid: a note through an entry deleted and reused meanwhile
+	 * lands in another process's ring, where it must be ignored. */
+	__u32 kid_father[PENDING_KIDS];
 };
 
+/* LRU: the notes of a long-lived process (a thread pool whose threads fork and exit) are
+ * harmless to lose, their children were handed to a live thread, where the walk sees
+ * them. Deleted at the last thread's exit, and at the leader's free for a note made
+ * after that (a thread's tracepoint can come after the last thread's). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1024);
 	__type(key, __u64); /* struct signal_struct address */
 	__type(value, struct pending_kids);
@@ -231,6 +240,7 @@ static struct pending_kids pending_empty;
 struct pending_note {
 	struct children_walk kids;
 	__u64 entry; /* struct pending_kids * */
+	__u32 father;
 };
 
 static long pending_note_step(__u32 i, struct pending_note *n)
@@ -243,9 +253,14 @@ static long pending_note_step(__u32 i, struct pending_note *n)
 	child = children_walk_step(&n->kids, &end);
 	if (!child)
 		return end;
+	if (i >= PENDING_KIDS) {
+		count(RW_CTR_PENDING_FULL); /* more children than the ring holds */
+		return 1;
+	}
 	slot = __sync_fetch_and_add(&p->next, 1) % PENDING_KIDS;
-	p->kid[slot] = (__u64)child;
 	p->kid_start[slot] = child->start_time;
+	p->kid_father[slot] = n->father;
+	p->kid[slot] = (__u64)child;
 	return 0;
 }
 
@@ -253,7 +268,7 @@ static long pending_note_step(__u32 i, struct pending_note *n)
 static __always_inline void note_pending_kids(struct task_struct *thread)
 {
 	__u64 key = (__u64)thread->signal, start = thread->group_leader->start_time;
-	struct pending_note n = {};
+	struct pending_note n = {.father = thread->tgid};
 	struct pending_kids *p;
 	long err;
 
@@ -277,7 +292,20 @@ static __always_inline void note_pending_kids(struct task_struct *thread)
 	n.entry = (__u64)p;
 	children_walk_start(&n.kids, thread);
 	n.kids.first_only = true;
-	bpf_loop(PENDING_KIDS, pending_note_step, &n, 0);
+	bpf_loop(PENDING_KIDS + 1, pending_note_step, &n, 0);
+	/* A full barrier (a fetching atomic) between the notes and the look at the siblings'
+	 * PF_EXITING: the last thread must see the notes, or this thread must see it exiting. */
+	volatile __u32 fenced = __sync_fetch_and_add(&p->fence, 0);
+	(void)fenced;
+}
+
+/* The leader's free: after every thread's exit, so no note can follow it. */
+static __always_inline void forget_pending_kids(struct task_struct *task)
+{
+	__u64 key = (__u64)task->signal;
+
+	if (task->pid == task->tgid && live_any(&pending_live))
+		live_sub(&pending_live, bpf_map_delete_elem(&pending_kids, &key));
 }
 
 struct pending_tell {
@@ -297,8 +325,10 @@ static long pending_tell_step(__u32 i, struct pending_tell *t)
 
 	if (i >= p->next)
 		return 1;
-	if (!p->kid[slot])
-		return 0; /* a slot taken, not yet written: that thread tells of it itself */
+	/* A slot taken but not yet written: its thread, whose look at the siblings comes
+	 * after the write, finds none alive and tells of its children itself. */
+	if (!p->kid[slot] || p->kid_father[slot] != father->tgid)
+		return 0;
 	child = as_task(p->kid[slot]);
 	if (child->start_time != p->kid_start[slot])
 		return 0; /* gone, its memory reused */
@@ -306,10 +336,12 @@ static long pending_tell_step(__u32 i, struct pending_tell *t)
 	if (parent->tgid == father->tgid)
 		/* Still ours (the last walk raced a move between threads): it goes where the
 		 * walk says. */
-		tell_orphan(child, &t->old_parent, as_task(t->reaper), t->kind, t->now);
+		tell_orphan(child, &t->old_parent, as_task(t->reaper), t->kind, false, t->now);
 	else
-		/* Handed out already: we know where it went. */
-		tell_orphan(child, &t->old_parent, parent, actual_kind(child, parent), t->now);
+		/* Handed out already, maybe adopted and reaped already too: we know where it
+		 * went. */
+		tell_orphan(child, &t->old_parent, parent, actual_kind(child, parent), true,
+			    t->now);
 	return 0;
 }
 
@@ -474,6 +506,7 @@ static __always_inline void orphans_on_exit(struct task_struct *task, __u64 now,
 static __always_inline void orphans_on_free(struct task_struct *task, __u64 now)
 {
 	check_adopter(task, true, now, NULL);
+	forget_pending_kids(task);
 }
 
 #endif /* REAPWATCH_ORPHANS_BPF_H */

@@ -38,12 +38,12 @@ static __always_inline bool test_free_missed(struct task_struct *task)
 	return true;
 }
 
-#define SI_USER 0
+#define SI_USER	  0
 #define SI_KERNEL 0x80
-#define SIGKILL 9
+#define SIGKILL	  9
 /* kernel/signal.c passes these instead of a siginfo pointer. */
 #define SEND_SIG_NOINFO ((struct kernel_siginfo *)0)
-#define SEND_SIG_PRIV ((struct kernel_siginfo *)1)
+#define SEND_SIG_PRIV	((struct kernel_siginfo *)1)
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
@@ -157,8 +157,12 @@ int BPF_PROG(handle_exit_compat, struct task_struct *task)
 		orphans_on_thread_exit(task, bpf_ktime_get_ns());
 		return 0;
 	}
-	if (!claim_process_exit(task))
+	if (!claim_process_exit(task)) {
+		/* A sibling saw zero first and is walking the process's children: this
+		 * thread's own may leave in the middle of that walk. */
+		orphans_on_thread_exit(task, bpf_ktime_get_ns());
 		return 0;
+	}
 	return on_process_exit(task);
 }
 
