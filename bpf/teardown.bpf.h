@@ -25,47 +25,66 @@
 #include "reapwatch.h"
 #include "task.bpf.h"
 
-#define RW_SIGHUP 1
-#define RW_SIGINT 2
-#define RW_SIGQUIT 3
-#define RW_SIGTERM 15
+#define RW_SIGHUP    1
+#define RW_SIGINT    2
+#define RW_SIGQUIT   3
+#define RW_SIGTERM   15
 #define MAX_NS_DEPTH 8
-#define RW_E2BIG 7 /* a full hash map refuses a new key with -E2BIG */
+#define RW_E2BIG     7 /* a full hash map refuses a new key with -E2BIG */
 
 /* Set by userspace: bound on the walk of all processes that counts a namespace's members
  * (kallsyms has no init_task here, so the walk starts at the dying init). */
 const volatile __u32 task_walk_max = 1 << 18;
 
 /*
- * Processes inside a pid namespace that were sent a termination signal. The value is
- * the leader's start_time: an entry whose free our program missed (a few in a thousand,
- * see reaping.bpf.h) stays behind, and its task_struct memory can hold a new process
+ * Processes inside a pid namespace that were sent a termination signal, keyed by their
+ * signal_struct: it outlives an exec from a non-leader thread (de_thread() frees the old
+ * leader, and the new one takes its start time), and is deleted at the leader's free.
+ * The value is the leader's start_time: an entry whose free our program missed (a few in
+ * a thousand, see reaping.bpf.h) stays behind, and its memory can hold a new process's
  * later; only an entry with that process's own start time counts for it.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
-	__type(key, __u64); /* group leader's task_struct */
+	__type(key, __u64); /* struct signal_struct address */
 	__type(value, __u64);
 } termed SEC(".maps");
 
-static __always_inline bool was_termed(struct task_struct *leader)
+static __always_inline bool was_termed(struct task_struct *task)
 {
-	__u64 key = (__u64)leader;
+	__u64 key = (__u64)task->signal;
 	__u64 *start = bpf_map_lookup_elem(&termed, &key);
 
-	return start && *start == leader->start_time;
+	return start && *start == task->group_leader->start_time;
 }
 
 __s64 termed_live;
 
-/* First SIGTERM into each pid namespace (any member, nested ones included). */
+/*
+ * First SIGTERM into each pid namespace (any member, nested ones included). Deleted at the
+ * init's exit; a SIGTERM sent during the teardown makes an entry that outlives the
+ * namespace, and its memory can hold a new namespace later: the entry names the init it
+ * was made under (its leader's start time) and counts only for that one.
+ */
+struct first_sigterm {
+	__u64 time_ns;
+	__u64 init_start;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u64); /* struct pid_namespace address */
-	__type(value, __u64);
+	__type(value, struct first_sigterm);
 } ns_first_sigterm SEC(".maps");
+
+static __always_inline __u64 ns_init_start(struct pid_namespace *ns)
+{
+	struct task_struct *init = ns->child_reaper;
+
+	return init ? init->group_leader->start_time : 0;
+}
 
 struct teardown_state {
 	struct rw_proc init;
@@ -104,8 +123,7 @@ static __always_inline bool termination_signal(int sig)
 static __always_inline void remember_termination(int sig, struct task_struct *target, __u64 now)
 {
 	struct pid_namespace *ns = task_pidns(target);
-	struct task_struct *leader = target->group_leader;
-	__u64 key = (__u64)leader, start = leader->start_time, *old;
+	__u64 key = (__u64)target->signal, start = target->group_leader->start_time, *old;
 	long err;
 
 	if (!ns->level)
@@ -119,8 +137,14 @@ static __always_inline void remember_termination(int sig, struct task_struct *ta
 	if (sig != RW_SIGTERM)
 		return;
 	for (int i = 0; i < MAX_NS_DEPTH && ns && ns->level; i++) {
+		struct first_sigterm first = {.time_ns = now, .init_start = ns_init_start(ns)};
+		struct first_sigterm *had;
+
 		key = (__u64)ns;
-		bpf_map_update_elem(&ns_first_sigterm, &key, &now, BPF_NOEXIST);
+		if (bpf_map_update_elem(&ns_first_sigterm, &key, &first, BPF_NOEXIST) &&
+		    (had = bpf_map_lookup_elem(&ns_first_sigterm, &key)) &&
+		    had->init_start != first.init_start)
+			*had = first; /* a stale entry's: this namespace's first now */
 		ns = ns->parent;
 	}
 }
@@ -139,7 +163,7 @@ static __always_inline void count_teardown_kill(struct task_struct *target, int 
 		return;
 	/* (termed_live gates nothing here: a teardown is rare, the lookup is exact) */
 	td->sigkilled++;
-	if (!was_termed(target->group_leader))
+	if (!was_termed(target))
 		td->sigkilled_without_sigterm++;
 	if (td->npids < RW_TEARDOWN_MAX_PIDS)
 		td->sigkilled_pids[td->npids++ & (RW_TEARDOWN_MAX_PIDS - 1)] = target->tgid;
@@ -155,10 +179,10 @@ static __always_inline void teardown_on_signal(int sig, struct task_struct *targ
 }
 
 struct member_walk {
-	__u64 node;	 /* &task->tasks of the process being looked at */
-	__u64 head;	 /* where the walk started: the dying init's own node */
-	__u64 ns;	 /* the dying namespace */
-	__u32 level;	 /* its level */
+	__u64 node;  /* &task->tasks of the process being looked at */
+	__u64 head;  /* where the walk started: the dying init's own node */
+	__u64 ns;    /* the dying namespace */
+	__u32 level; /* its level */
 	__u32 init_tgid;
 	__u32 members;
 };
@@ -192,8 +216,9 @@ static __always_inline void teardown_on_exit(struct task_struct *task, const str
 	struct task_struct *reaper = ns->child_reaper;
 	struct member_walk w = {};
 	struct teardown_state *td;
-	__u64 key, *first;
+	struct first_sigterm *first;
 	__u32 zero = 0;
+	__u64 key;
 	long n, err;
 
 	if (!ns->level || !reaper || reaper->tgid != task->tgid)
@@ -207,7 +232,8 @@ static __always_inline void teardown_on_exit(struct task_struct *task, const str
 	key = (__u64)ns;
 	first = bpf_map_lookup_elem(&ns_first_sigterm, &key);
 	if (first) {
-		td->first_sigterm_ns = *first;
+		if (first->init_start == task->group_leader->start_time)
+			td->first_sigterm_ns = first->time_ns;
 		bpf_map_delete_elem(&ns_first_sigterm, &key);
 	}
 
@@ -273,7 +299,10 @@ static __always_inline void teardown_on_free(struct task_struct *task, __u64 now
 	__u64 key = (__u64)task;
 
 	teardown_finish(key, now); /* an init whose parent ignores SIGCHLD */
-	if (live_any(&termed_live))
+	/* The leader's free comes after every thread's exit (and after de_thread(), the
+	 * old leader's pid is no longer the tgid). */
+	key = (__u64)task->signal;
+	if (task->pid == task->tgid && live_any(&termed_live))
 		live_sub(&termed_live, bpf_map_delete_elem(&termed, &key));
 }
 

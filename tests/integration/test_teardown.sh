@@ -489,6 +489,46 @@ case_tini_group_ignorer()
 		.sigkilled_without_sigterm 0 .sigkilled_pids "[$stubborn]"
 }
 
+# 6b. A member that had its SIGTERM (it ignores it), then exec'd from a non-leader thread:
+# de_thread() frees its old group leader and the exec'ing thread takes over, so the process
+# the teardown SIGKILLs has a new leader; it was still warned.
+TERM_EXEC='/bin/term_exec /gate /bin/sleep 1000 &
+echo $$ >/gate/sh
+echo 1 >/gate/ready
+wait'
+
+case_term_then_exec()
+{
+	local member ev deadline
+	case_rootfs
+	copy_binary "$SCENARIOS/term_exec" term_exec
+	start_agent trace --json -e all
+	start_container "$(jq -cn --arg s "$TERM_EXEC" '["sh", "-c", $s]')"
+	wait_file "$GATE/member"
+	member=$(host_pid "$INIT" "$NS" "$(gate_pid member)" te_member)
+	focus "$INIT" "$member"
+	kill -TERM "$member"
+	touch "$GATE/exec"
+	deadline=$((SECONDS + 10))
+	until [[ $(cat "/proc/$member/comm" 2>/dev/null) == sleep ]]; do
+		[[ $SECONDS -lt $deadline ]] || fail "member $member did not exec sleep from its thread"
+		sleep 0.02
+	done
+	runc kill "$ID" KILL
+	end_container
+	stop_agent_narrow
+	ev=$(expect_one "SIGTERM from the host to $member" \
+		".type == \"signal\" and .pid == $member and .sig == 15")
+	fields "$ev" "SIGTERM from the host to $member" .comm '"te_member"' .result '"ignored"'
+	check_teardown_sigkill "$member" sleep
+	assert_teardown_sigkills 1
+	ev=$(expect_one "teardown of container $ID" \
+		".type == \"teardown\" and .pidns == $NS and .container_id == \"$ID\"")
+	fields "$ev" "teardown of container $ID (the member was warned, then exec'd from a thread)" \
+		.pid "$INIT" .members 1 .sigkilled 1 .sigkilled_without_sigterm 0 \
+		.sigkilled_pids "[$member]"
+}
+
 # 7. `kill -9` from the host of a container process (not its PID 1): a user's SIGKILL, never a
 # teardown's, and no teardown for the container, which keeps running.
 case_host_kill()
@@ -610,6 +650,7 @@ run_case teardown_tini_grandchild case_tini
 run_case teardown_tini_group case_tini_group
 run_case teardown_dumb_init case_dumb_init
 run_case teardown_tini_group_ignores_term case_tini_group_ignorer
+run_case teardown_term_then_exec_from_thread case_term_then_exec
 run_case teardown_not_for_host_kill case_host_kill
 run_case teardown_nested_pidns case_nested
 finish
