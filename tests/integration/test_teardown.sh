@@ -480,13 +480,22 @@ case_tini_group_ignorer()
 	ev=$(expect_one "SIGTERM from tini to $stubborn" \
 		".type == \"signal\" and .pid == $stubborn and .sig == 15")
 	fields "$ev" "SIGTERM from tini to $stubborn" .sender_comm '"tini"' .result '"ignored"'
-	check_teardown_sigkill "$stubborn" sleep
+	check_warned_member_teardown "$stubborn" "tini -g, one member ignores SIGTERM" .comm '"tini"'
+}
+
+# check_warned_member_teardown PID WHY [FIELD VALUE]...: the teardown SIGKILLed PID (now
+# sleep), its one member, which had a SIGTERM first; FIELD VALUE pairs are checked too.
+check_warned_member_teardown()
+{
+	local pid=$1 why=$2 ev
+	shift 2
+	check_teardown_sigkill "$pid" sleep
 	assert_teardown_sigkills 1
 	ev=$(expect_one "teardown of container $ID" \
 		".type == \"teardown\" and .pidns == $NS and .container_id == \"$ID\"")
-	fields "$ev" "teardown of container $ID (tini -g, one member ignores SIGTERM)" \
-		.pid "$INIT" .comm '"tini"' .container_id "\"$ID\"" .members 1 .sigkilled 1 \
-		.sigkilled_without_sigterm 0 .sigkilled_pids "[$stubborn]"
+	fields "$ev" "teardown of container $ID ($why)" \
+		.pid "$INIT" .container_id "\"$ID\"" .members 1 .sigkilled 1 \
+		.sigkilled_without_sigterm 0 .sigkilled_pids "[$pid]" "$@"
 }
 
 # 6b. A member that had its SIGTERM (it ignores it), then exec'd from a non-leader thread:
@@ -520,13 +529,8 @@ case_term_then_exec()
 	ev=$(expect_one "SIGTERM from the host to $member" \
 		".type == \"signal\" and .pid == $member and .sig == 15")
 	fields "$ev" "SIGTERM from the host to $member" .comm '"te_member"' .result '"ignored"'
-	check_teardown_sigkill "$member" sleep
-	assert_teardown_sigkills 1
-	ev=$(expect_one "teardown of container $ID" \
-		".type == \"teardown\" and .pidns == $NS and .container_id == \"$ID\"")
-	fields "$ev" "teardown of container $ID (the member was warned, then exec'd from a thread)" \
-		.pid "$INIT" .members 1 .sigkilled 1 .sigkilled_without_sigterm 0 \
-		.sigkilled_pids "[$member]"
+	check_warned_member_teardown "$member" "the member was warned, then exec'd from a thread" \
+		.comm '"sh"'
 }
 
 # 7. `kill -9` from the host of a container process (not its PID 1): a user's SIGKILL, never a
