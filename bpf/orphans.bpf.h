@@ -113,9 +113,10 @@ static __always_inline void send_reparent(struct task_struct *orphan,
 
 struct orphan_walk {
 	struct children_walk kids;
-	struct rw_peer old_parent;
+	struct rw_peer old_parent; /* the father; its pid is the father's tgid */
 	__u64 reaper;
 	__u64 now;
+	__u64 pending; /* struct pending_kids *, for pending_tell_step() */
 	__u8 kind;
 };
 
@@ -186,6 +187,20 @@ static long orphan_walk_step(__u32 i, struct orphan_walk *w)
 		return end;
 	tell_orphan(child, &w->old_parent, as_task(w->reaper), w->kind, false, w->now);
 	return 0;
+}
+
+/* Tell of the children of `father` (its thread's own only: `first_only`) as adopted by
+ * w->reaper, which the caller has predicted; w->old_parent is the father. */
+static __always_inline void walk_orphans(struct orphan_walk *w, struct task_struct *father,
+					 bool first_only)
+{
+	long n;
+
+	children_walk_start(&w->kids, father);
+	w->kids.first_only = first_only;
+	n = bpf_loop(orphan_walk_max, orphan_walk_step, w, 0);
+	if (n >= orphan_walk_max)
+		count(RW_CTR_ORPHAN_WALK_CUT);
 }
 
 static __always_inline __u8 actual_kind(struct task_struct *orphan, struct task_struct *parent)
@@ -308,58 +323,42 @@ static __always_inline void forget_pending_kids(struct task_struct *task)
 		live_sub(&pending_live, bpf_map_delete_elem(&pending_kids, &key));
 }
 
-struct pending_tell {
-	__u64 entry; /* struct pending_kids * */
-	__u64 father;
-	__u64 reaper;
-	__u64 now;
-	struct rw_peer old_parent;
-	__u8 kind;
-};
-
-static long pending_tell_step(__u32 i, struct pending_tell *t)
+static long pending_tell_step(__u32 i, struct orphan_walk *w)
 {
-	struct pending_kids *p = (struct pending_kids *)t->entry;
-	struct task_struct *child, *father = as_task(t->father), *parent;
-	__u32 slot = i % PENDING_KIDS;
+	struct pending_kids *p = (struct pending_kids *)w->pending;
+	struct task_struct *child, *parent;
+	__u32 father = w->old_parent.pid, slot = i % PENDING_KIDS;
 
 	if (i >= p->next)
 		return 1;
 	/* A slot taken but not yet written: its thread, whose look at the siblings comes
 	 * after the write, finds none alive and tells of its children itself. */
-	if (!p->kid[slot] || p->kid_father[slot] != father->tgid)
+	if (!p->kid[slot] || p->kid_father[slot] != father)
 		return 0;
 	child = as_task(p->kid[slot]);
 	if (child->start_time != p->kid_start[slot])
 		return 0; /* gone, its memory reused */
 	parent = child->real_parent;
-	if (parent->tgid == father->tgid)
+	if (parent->tgid == father)
 		/* Still ours (the last walk raced a move between threads): it goes where the
 		 * walk says. */
-		tell_orphan(child, &t->old_parent, as_task(t->reaper), t->kind, false, t->now);
+		tell_orphan(child, &w->old_parent, as_task(w->reaper), w->kind, false, w->now);
 	else
 		/* Handed out already, maybe adopted and reaped already too: we know where it
 		 * went. */
-		tell_orphan(child, &t->old_parent, parent, actual_kind(child, parent), true,
-			    t->now);
+		tell_orphan(child, &w->old_parent, parent, actual_kind(child, parent), true,
+			    w->now);
 	return 0;
 }
 
-/* The last thread: tell of the noted children the walk did not (tell_orphan() dedupes). */
-static __always_inline void tell_pending_kids(struct task_struct *father, struct pending_kids *p,
-					      struct task_struct *reaper, struct orphan_walk *w)
+/* The last thread, after its walk (w): tell of the noted children the walk did not
+ * (tell_orphan() dedupes), then drop the notes, kept under `key`. */
+static __always_inline void tell_pending_kids(struct task_struct *father, __u64 key,
+					      struct pending_kids *p, struct orphan_walk *w)
 {
-	__u64 key = (__u64)father->signal;
-	struct pending_tell t = {};
-
-	if (reaper && p->leader_start == father->group_leader->start_time) {
-		t.entry = (__u64)p;
-		t.father = (__u64)father;
-		t.reaper = (__u64)reaper;
-		t.now = w->now;
-		t.old_parent = w->old_parent;
-		t.kind = w->kind;
-		bpf_loop(PENDING_KIDS, pending_tell_step, &t, 0);
+	if (w->reaper && p->leader_start == father->group_leader->start_time) {
+		w->pending = (__u64)p;
+		bpf_loop(PENDING_KIDS, pending_tell_step, w, 0);
 	}
 	live_sub(&pending_live, bpf_map_delete_elem(&pending_kids, &key));
 }
@@ -369,10 +368,8 @@ static __always_inline void orphans_on_father_exit(struct task_struct *father, _
 {
 	struct orphan_walk w = {.now = now};
 	struct pending_kids *pending = NULL;
-	struct task_struct *reaper;
 	__u64 key = (__u64)father->signal;
 	bool childless;
-	long n;
 
 	if (live_any(&pending_live))
 		pending = bpf_map_lookup_elem(&pending_kids, &key);
@@ -380,18 +377,13 @@ static __always_inline void orphans_on_father_exit(struct task_struct *father, _
 	childless = father->children.next == &father->children && father->signal->nr_threads <= 1;
 	if (childless && !pending)
 		return;
-	/* NULL for a namespace's init: its children are killed, not adopted. */
-	reaper = predict_reaper(father, &w.kind);
-	w.reaper = (__u64)reaper;
+	/* 0 for a namespace's init: its children are killed, not adopted. */
+	w.reaper = (__u64)predict_reaper(father, &w.kind);
 	fill_peer(&w.old_parent, father);
-	if (reaper && !childless) {
-		children_walk_start(&w.kids, father);
-		n = bpf_loop(orphan_walk_max, orphan_walk_step, &w, 0);
-		if (n >= orphan_walk_max)
-			count(RW_CTR_ORPHAN_WALK_CUT);
-	}
+	if (w.reaper && !childless)
+		walk_orphans(&w, father, false);
 	if (pending)
-		tell_pending_kids(father, pending, reaper, &w);
+		tell_pending_kids(father, key, pending, &w);
 }
 
 /* Is any thread of the process but `self` still alive (not PF_EXITING)? */
@@ -431,8 +423,6 @@ static __always_inline void orphans_on_thread_exit(struct task_struct *thread, _
 {
 	struct live_thread_walk lw = {.self = (__u64)thread};
 	struct orphan_walk w = {.now = now};
-	struct task_struct *reaper;
-	long n;
 
 	if (thread->children.next == &thread->children)
 		return;
@@ -441,16 +431,11 @@ static __always_inline void orphans_on_thread_exit(struct task_struct *thread, _
 	bpf_loop(orphan_walk_max, live_thread_step, &lw, 0);
 	if (lw.found)
 		return;
-	reaper = predict_reaper(thread, &w.kind);
-	if (!reaper)
+	w.reaper = (__u64)predict_reaper(thread, &w.kind);
+	if (!w.reaper)
 		return;
-	w.reaper = (__u64)reaper;
 	fill_peer(&w.old_parent, thread);
-	children_walk_start(&w.kids, thread);
-	w.kids.first_only = true;
-	n = bpf_loop(orphan_walk_max, orphan_walk_step, &w, 0);
-	if (n >= orphan_walk_max)
-		count(RW_CTR_ORPHAN_WALK_CUT);
+	walk_orphans(&w, thread, true);
 }
 
 /*

@@ -153,17 +153,12 @@ static __always_inline void release_exit_claim(struct task_struct *task)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit_compat, struct task_struct *task)
 {
-	if (task->signal->live.counter) {
-		orphans_on_thread_exit(task, bpf_ktime_get_ns());
-		return 0;
-	}
-	if (!claim_process_exit(task)) {
-		/* A sibling saw zero first and is walking the process's children: this
-		 * thread's own may leave in the middle of that walk. */
-		orphans_on_thread_exit(task, bpf_ktime_get_ns());
-		return 0;
-	}
-	return on_process_exit(task);
+	if (!task->signal->live.counter && claim_process_exit(task))
+		return on_process_exit(task);
+	/* Not the last thread, or one that lost the claim to a sibling that saw zero first
+	 * (and is walking the process's children, while this thread's own may leave). */
+	orphans_on_thread_exit(task, bpf_ktime_get_ns());
+	return 0;
 }
 
 /*
