@@ -29,8 +29,6 @@ struct {
 	__type(value, __u64);
 } signal_stats SEC(".maps");
 
-static const __u64 latency_bounds_ns[RW_LATENCY_BUCKETS] = RW_LATENCY_BOUNDS_NS;
-
 static __always_inline struct rw_cgroup_stats *stats_of(__u64 cgroup_id)
 {
 	static const struct rw_cgroup_stats zero;
@@ -66,16 +64,11 @@ static __always_inline void stats_exit(__u64 cgroup_id)
 static __always_inline void stats_reap(__u64 cgroup_id, __u64 latency_ns)
 {
 	struct rw_cgroup_stats *st;
-	__u32 b = RW_LATENCY_BUCKETS;
+	__u32 b;
 
 	if (!aggregate || !(st = stats_of(cgroup_id)))
 		return;
-	for (__u32 i = 0; i < RW_LATENCY_BUCKETS; i++) {
-		if (latency_ns <= latency_bounds_ns[i]) {
-			b = i;
-			break;
-		}
-	}
+	b = rw_latency_bucket(latency_ns);
 	st->reaps++;
 	st->reap_latency_sum_ns += latency_ns;
 	if (b <= RW_LATENCY_BUCKETS)

@@ -158,6 +158,19 @@ struct rw_reparent_record {
 	  10000000000ull,  30000000000ull,  60000000000ull,  300000000000ull, 900000000000ull,     \
 	  1800000000000ull, 3600000000000ull }
 
+/* The bucket of a reap latency: the first whose bound it does not exceed, else
+ * RW_LATENCY_BUCKETS (+Inf). One definition for the kernel side's counts and the agent's
+ * late reaps (src/metrics.c), so that both land in the same buckets. */
+static inline __u32 rw_latency_bucket(__u64 latency_ns)
+{
+	static const __u64 bounds[RW_LATENCY_BUCKETS] = RW_LATENCY_BOUNDS_NS;
+
+	for (__u32 i = 0; i < RW_LATENCY_BUCKETS; i++)
+		if (latency_ns <= bounds[i])
+			return i;
+	return RW_LATENCY_BUCKETS;
+}
+
 struct rw_cgroup_stats {
 	__u64 forks;
 	__u64 exits;

@@ -206,9 +206,7 @@ static struct cgroup_slot *find_or_add_slot(struct metrics *m, uint64_t id,
  */
 static void count_late_reap(struct metrics *m, const struct event *ev)
 {
-	static const __u64 bounds[RW_LATENCY_BUCKETS] = RW_LATENCY_BOUNDS_NS;
 	struct cgroup_slot *s;
-	size_t b = 0;
 
 	if (!ev->reap.latency_known || was_dropped_cgroup(m, ev->proc.cgroup->id))
 		return;
@@ -217,11 +215,9 @@ static void count_late_reap(struct metrics *m, const struct event *ev)
 		s = add_slot(m, ev->proc.cgroup);
 	if (!s)
 		return;
-	while (b < RW_LATENCY_BUCKETS && ev->reap.latency_ns > bounds[b])
-		b++;
 	s->banked.reaps++;
 	s->banked.reap_latency_sum_ns += ev->reap.latency_ns;
-	s->banked.reap_latency_buckets[b]++;
+	s->banked.reap_latency_buckets[rw_latency_bucket(ev->reap.latency_ns)]++;
 }
 
 void metrics_count_event(struct metrics *m, const struct event *ev)
@@ -451,8 +447,8 @@ static void drop_old_containers(struct metrics *m, uint64_t now_ns)
 	m->ncontainers = keep;
 }
 
-int metrics_collect(struct metrics *m, const struct agent_maps *maps,
-		    struct cgroup_cache *cgroups, uint64_t now_ns)
+int metrics_collect(struct metrics *m, const struct agent_maps *maps, struct cgroup_cache *cgroups,
+		    uint64_t now_ns)
 {
 	int err;
 
