@@ -226,6 +226,16 @@ prom_value()
 
 # --- processes -------------------------------------------------------------------
 
+# wait_comm PID COMM: until PID (e.g. a forked shell) has exec'd COMM, at most 10 s.
+wait_comm()
+{
+	local deadline=$((SECONDS + 10))
+	until [[ $(cat "/proc/$1/comm" 2>/dev/null) == "$2" ]]; do
+		[[ $SECONDS -lt $deadline ]] || fail "process $1 is '$(cat "/proc/$1/comm" 2>/dev/null)', not '$2', after 10 s"
+		sleep 0.02
+	done
+}
+
 # The fields of /proc/PID/stat after "(comm) ", in F (state is F[0], ppid F[1], start
 # time F[19]); false if PID is gone. No subprocess: this runs for every pid on the host.
 _stat_fields()

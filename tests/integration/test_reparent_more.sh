@@ -46,16 +46,6 @@ wait_for()
 	done
 }
 
-# wait_comm PID COMM: until PID (e.g. a forked shell) has exec'd COMM, at most 10 s.
-wait_comm()
-{
-	local deadline=$((SECONDS + 10))
-	until [[ $(cat "/proc/$1/comm" 2>/dev/null) == "$2" ]]; do
-		[[ $SECONDS -lt $deadline ]] || fail "process $1 is '$(cat "/proc/$1/comm" 2>/dev/null)', not '$2', after 10 s"
-		sleep 0.02
-	done
-}
-
 # adopters_start MODE [N]: start `adopters MODE [N] GATE` in the background; returns once
 # every orphan has been adopted (ready=1). SCEN_OUT is its output, GATE_FILE lets it finish.
 # It runs in a pid namespace of its own, under reaper_run as the namespace's init (adp_sub,
@@ -240,6 +230,25 @@ case_many_orphans()
 
 # --- a subreaper exiting at the same moment as the father -----------------------------------
 
+# fail_on_verdicts WHAT...: fail if any line of $CASE_DIR/verdicts (one per orphan: pid,
+# problems) has problems, showing the first few, and for the first one what the kernel did
+# ($CASE_DIR/kernel.jsonl) and its reparent events ($CASE_DIR/reparents). WHAT says what
+# is wrong with them.
+fail_on_verdicts()
+{
+	local n line kid
+	n=$(jq -s '[.[] | select(.problems != [])] | length' "$CASE_DIR/verdicts")
+	[[ $n -eq 0 ]] && return 0
+	detail "first wrong orphans:" \
+		"$(jq -c 'select(.problems != [])' "$CASE_DIR/verdicts" | sed -n 1,5p)"
+	line=$(jq -c 'select(.problems != [])' "$CASE_DIR/verdicts" | sed -n 1p)
+	kid=$(jq -r .pid <<<"$line")
+	detail "the kernel on $kid: $(jq -c "select(.pid == $kid)" "$CASE_DIR/kernel.jsonl")" \
+		"reparent events of $kid:" "$(jq -c "select(.pid == $kid)" "$CASE_DIR/reparents" | sed -n 1,5p)"
+	fail "$n of $(wc -l <"$CASE_DIR/verdicts") $* (first, $kid:" \
+		"$(jq -r '.problems | join("; ")' <<<"$line"))"
+}
+
 RACE_TRIALS=40
 RACE_KIDS=8
 
@@ -334,17 +343,8 @@ case_subreaper_race()
 		"$CASE_DIR/verdicts")" \
 		"$(jq -r -s '[.[] | select(.comm == "sr_father")] |
 		"\(length) fathers: \([.[] | select(.corrected > 0)] | length) corrected"' "$CASE_DIR/verdicts")"
-	n=$(jq -s '[.[] | select(.problems != [])] | length' "$CASE_DIR/verdicts")
-	if [[ $n -ne 0 ]]; then
-		detail "first wrong orphans:" \
-			"$(jq -c 'select(.problems != [])' "$CASE_DIR/verdicts" | sed -n 1,5p)"
-		line=$(jq -c 'select(.problems != [])' "$CASE_DIR/verdicts" | sed -n 1p)
-		kid=$(jq -r .pid <<<"$line")
-		detail "the kernel on $kid: $(jq -c "select(.pid == $kid)" "$CASE_DIR/kernel.jsonl")" \
-			"reparent events of $kid:" "$(jq -c "select(.pid == $kid)" "$CASE_DIR/reparents")"
-		fail "$n of $(wc -l <"$CASE_DIR/verdicts") orphans: the last reparent event is not the" \
-			"kernel's answer, or the events disagree (first, $kid: $(jq -r '.problems | join("; ")' <<<"$line"))"
-	fi
+	fail_on_verdicts "orphans: the last reparent event is not the kernel's answer, or the" \
+		"events disagree"
 	# The subreapers themselves were never orphaned (sr_main outlives them).
 	# shellcheck disable=SC2016 # jq program
 	n=$(jq -s --slurpfile k "$CASE_DIR/kernel.jsonl" \
@@ -365,14 +365,9 @@ THREAD_COUNT=4
 
 case_thread_fathers()
 {
-	local main line father kids kid rc=0 n
+	local main line father kids kid n
 	start_agent trace --json -e reparent
-	SCEN_OUT=$CASE_DIR/thread_orphans.out
-	window_begin
-	timeout -k 5 60 "$SCENARIOS/thread_orphans" "$THREAD_TRIALS" "$THREAD_COUNT" \
-		>"$SCEN_OUT" 2>"$SCEN_OUT.err" || rc=$?
-	window_end
-	[[ $rc -eq 0 ]] || fail "thread_orphans exited with status $rc: $(head -n3 "$SCEN_OUT.err")"
+	scenario thread_orphans "$THREAD_TRIALS" "$THREAD_COUNT"
 	main=$(kv main)
 	: >"$CASE_DIR/kernel.jsonl"
 	while read -r line; do
@@ -403,15 +398,7 @@ case_thread_fathers()
 				(if .comm != "to_kid" then "comm \(.comm)" else empty end),
 				(if .corrected then "corrected" else empty end))
 			end]}' "$CASE_DIR/kernel.jsonl" >"$CASE_DIR/verdicts"
-	n=$(jq -s '[.[] | select(.problems != [])] | length' "$CASE_DIR/verdicts")
-	if [[ $n -ne 0 ]]; then
-		line=$(jq -c 'select(.problems != [])' "$CASE_DIR/verdicts" | sed -n 1p)
-		kid=$(jq -r .pid <<<"$line")
-		detail "first wrong children:" "$(jq -c 'select(.problems != [])' "$CASE_DIR/verdicts" | sed -n 1,5p)" \
-			"reparent events of $kid:" "$(jq -c "select(.pid == $kid)" "$CASE_DIR/reparents" | sed -n 1,5p)"
-		fail "$n of $(wc -l <"$CASE_DIR/verdicts") children of exiting threads: not exactly one right" \
-			"reparent event (first, $kid: $(jq -r '.problems | join("; ")' <<<"$line"))"
-	fi
+	fail_on_verdicts "children of exiting threads: not exactly one right reparent event"
 	# Nobody else was orphaned: no event names a father the scenario did not start.
 	n=$(jq -s --slurpfile k "$CASE_DIR/kernel.jsonl" \
 		'[$k[].father] as $f | [.[] | select(.old_parent_comm == "to_father" and

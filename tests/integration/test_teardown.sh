@@ -508,7 +508,7 @@ wait'
 
 case_term_then_exec()
 {
-	local member ev deadline
+	local member ev
 	case_rootfs
 	copy_binary "$SCENARIOS/term_exec" term_exec
 	start_agent trace --json -e all
@@ -518,11 +518,7 @@ case_term_then_exec()
 	focus "$INIT" "$member"
 	kill -TERM "$member"
 	touch "$GATE/exec"
-	deadline=$((SECONDS + 10))
-	until [[ $(cat "/proc/$member/comm" 2>/dev/null) == sleep ]]; do
-		[[ $SECONDS -lt $deadline ]] || fail "member $member did not exec sleep from its thread"
-		sleep 0.02
-	done
+	wait_comm "$member" sleep # exec'd from its thread
 	runc kill "$ID" KILL
 	end_container
 	stop_agent_narrow
