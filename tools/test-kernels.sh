@@ -10,14 +10,15 @@
 #
 # Environment: REAPWATCH_KERNELS (lines to boot, default "5.10 6.1 6.12"; "" for none),
 #              REAPWATCH_KERNELS_HOST=0 (skip the native run), REAPWATCH_KERNEL_CACHE,
-#              REAPWATCH_VM_TIMEOUT (see tools/fetch-kernels.sh and tools/vm-run.sh).
+#              REAPWATCH_VM_TIMEOUT, REAPWATCH_STATIC (the agent, default ./reapwatch-static;
+#              see tools/fetch-kernels.sh and tools/vm-run.sh).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
 OUT=$REPO/build/kernels
 LINES=${REAPWATCH_KERNELS-5.10 6.1 6.12}
-AGENT=$REPO/reapwatch-static
+AGENT=${REAPWATCH_STATIC:-$REPO/reapwatch-static}
 SCEN=$REPO/build/tests/scenarios-static
 
 total_pass=0
@@ -55,6 +56,7 @@ join()
 report()
 {
 	local label=$1 dir=$2 secs=$3 p f s line status name works=() fails=() off verifier
+	local start=$SECONDS
 	tests/kernels/check.sh "$dir" >"$dir/check.txt" 2>&1 || true
 	while IFS= read -r line; do
 		case $line in
@@ -65,7 +67,7 @@ report()
 	p=$(grep -c '^PASS ' "$dir/verdicts" || true)
 	f=$(grep -c '^FAIL ' "$dir/verdicts" || true)
 	s=$(grep -c '^SKIP ' "$dir/verdicts" || true)
-	echo "== $label: $p passed, $f failed, $s skipped (${secs} s)"
+	echo "== $label: $p passed, $f failed, $s skipped (run ${secs} s, checks $((SECONDS - start)) s)"
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
 	total_skip=$((total_skip + s))
@@ -76,7 +78,9 @@ report()
 		esac
 	done <"$dir/verdicts"
 	# The agent's own words for each feature it turned off.
-	off=$(sed -n 's/^reapwatch: feature off: //p' "$dir/trace.err" 2>/dev/null | paste -sd';' | sed 's/;/; /g')
+	# ("|" would end a table cell.)
+	off=$(sed -n 's/^reapwatch: feature off: //p' "$dir/trace.err" 2>/dev/null |
+		sed 's/|/\\|/g' | awk '{ printf "%s%s", (NR > 1 ? "<br>" : ""), $0 }')
 	# An agent that does not load fails every case: the table says why, not which.
 	if grep -qx 'FAIL agent_trace_loads' "$dir/verdicts"; then
 		verifier=$(sed -n 1p "$dir/verifier" 2>/dev/null || true)
@@ -99,6 +103,8 @@ mkdir -p "$OUT"
 	echo "test-kernels: needs ./reapwatch-static and $SCEN (make static scenarios-static)" >&2
 	exit 2
 }
+# The host's run links to it from elsewhere.
+AGENT=$(realpath "$AGENT")
 
 # --- Debian's kernels under QEMU -------------------------------------------------------------
 kernels=()
@@ -137,10 +143,12 @@ if [[ ${REAPWATCH_KERNELS_HOST:-1} != 0 ]]; then
 	for applet in $(busybox --list); do
 		[[ $applet == busybox ]] || ln -s "$(command -v busybox)" "$dir/bin/$applet"
 	done
+	# The agent under the name the image gives it (see tools/vm-run.sh).
+	ln -s "$AGENT" "$dir/bin/reapwatch"
 	echo "== $label: running natively"
 	start=$SECONDS
 	if PATH=$dir/bin:$PATH timeout -k 10 300 busybox sh tests/kernels/collect.sh \
-		"$AGENT" "$SCEN" "$dir" 2>"$dir/collect.log"; then
+		"$dir/bin/reapwatch" "$SCEN" "$dir" 2>"$dir/collect.log"; then
 		report "$label" "$dir" $((SECONDS - start))
 	else
 		fail_run "$label" "the collector failed (see $dir/collect.log)"

@@ -8,9 +8,9 @@
 #
 # KERNEL_DIR is an unpacked Debian kernel package (tools/fetch-kernels.sh). Without
 # --initramfs one is built into OUT first. The initramfs holds busybox-static's applets,
-# ./reapwatch-static (make static), build/tests/scenarios-static/* (make scenarios-static)
-# and the collector; Debian's kernels have everything it needs built in (serial, bpf,
-# tracefs, pid namespaces), so no modules.
+# ./reapwatch-static (make static) as /suite/reapwatch, build/tests/scenarios-static/*
+# (make scenarios-static) and the collector; Debian's kernels have everything it needs
+# built in (serial, bpf, tracefs, pid namespaces), so no modules.
 #
 # Results come back on the VM's second serial port (the first is the console, where the
 # kernel's own messages would mix in): a base64 tar between two marker lines. The console
@@ -18,11 +18,13 @@
 # reboots and -no-reboot turns that into an exit), and a host timeout kills QEMU.
 # Exit status: 0 when the results arrived, 1 otherwise.
 #
-# Environment: REAPWATCH_VM_TIMEOUT (seconds for the whole VM, default 300).
+# Environment: REAPWATCH_VM_TIMEOUT (seconds for the whole VM, default 300),
+#              REAPWATCH_STATIC (the agent to put in, default ./reapwatch-static).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 VM_TIMEOUT=${REAPWATCH_VM_TIMEOUT:-300}
+AGENT=${REAPWATCH_STATIC:-$REPO/reapwatch-static}
 # Time the collector may take inside, leaving the boot and the transfer their share.
 SUITE_TIMEOUT=$((VM_TIMEOUT - 60))
 BEGIN_MARK='==REAPWATCH-RESULTS-BEGIN=='
@@ -60,7 +62,7 @@ mkdir -p /tmp/results
 # The checks know from this that nothing else ran: some counts are exact then.
 echo qemu >/tmp/results/vm
 echo "vm: collector starts on \$(uname -r)"
-timeout -k 10 $SUITE_TIMEOUT /suite/collect.sh /suite/reapwatch-static /suite/scenarios /tmp/results \\
+timeout -k 10 $SUITE_TIMEOUT /suite/collect.sh /suite/reapwatch /suite/scenarios /tmp/results \\
 	>/tmp/results/collect.log 2>&1
 echo "\$?" >/tmp/results/collect.rc
 echo "vm: collector exited \$(cat /tmp/results/collect.rc)"
@@ -85,7 +87,7 @@ build_initramfs()
 	# shellcheck disable=SC2064 # expand root now
 	trap "rm -rf '$root'" RETURN
 	bb=$(command -v busybox) || die "busybox is missing (Debian package busybox-static)"
-	[[ -x $REPO/reapwatch-static ]] || die "no ./reapwatch-static (make static)"
+	[[ -x $AGENT ]] || die "no $AGENT (make static)"
 	[[ -d $REPO/build/tests/scenarios-static ]] || die "no static scenarios (make scenarios-static)"
 	mkdir -p "$root"/{bin,dev,proc,sys,tmp,suite/scenarios}
 	cp "$bb" "$root/bin/busybox"
@@ -95,12 +97,14 @@ build_initramfs()
 		# A link named busybox would replace busybox itself with a loop.
 		[[ $applet == busybox ]] || ln -s busybox "$root/bin/$applet"
 	done
-	cp "$REPO/reapwatch-static" "$root/suite/"
+	# Named as the image installs it: agents find each other's pinned state by the comm
+	# "reapwatch" (zombies' ages), which reapwatch-static would not match.
+	cp "$AGENT" "$root/suite/reapwatch"
 	for f in "$REPO"/build/tests/scenarios-static/*; do
 		cp "$f" "$root/suite/scenarios/"
 	done
 	# Debug info only makes the initramfs slower to unpack.
-	strip "$root/suite/reapwatch-static" "$root"/suite/scenarios/* 2>/dev/null || true
+	strip "$root/suite/reapwatch" "$root"/suite/scenarios/* 2>/dev/null || true
 	cp "$REPO/tests/kernels/collect.sh" "$root/suite/"
 	write_init "$root/init"
 	mkdir -p "$(dirname "$out")"
