@@ -18,15 +18,15 @@
 # reboots and -no-reboot turns that into an exit), and a host timeout kills QEMU.
 # Exit status: 0 when the results arrived, 1 otherwise.
 #
-# Environment: REAPWATCH_VM_TIMEOUT (seconds for the whole VM, default 300),
+# Environment: REAPWATCH_VM_TIMEOUT (seconds for the whole VM, default 240),
 #              REAPWATCH_STATIC (the agent to put in, default ./reapwatch-static).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-VM_TIMEOUT=${REAPWATCH_VM_TIMEOUT:-300}
+VM_TIMEOUT=${REAPWATCH_VM_TIMEOUT:-240}
 AGENT=${REAPWATCH_STATIC:-$REPO/reapwatch-static}
 # Time the collector may take inside, leaving the boot and the transfer their share.
-SUITE_TIMEOUT=$((VM_TIMEOUT - 60))
+SUITE_TIMEOUT=$((VM_TIMEOUT > 120 ? VM_TIMEOUT - 60 : VM_TIMEOUT / 2))
 BEGIN_MARK='==REAPWATCH-RESULTS-BEGIN=='
 END_MARK='==REAPWATCH-RESULTS-END=='
 
