@@ -5,6 +5,7 @@
 #   make test       build and run every test (unit, then integration as root)
 #   make unit       unit tests only
 #   make bench      fork/exit and signal storms with and without the agent
+#   make test-kernels  the kernel suite on Debian's 5.10, 6.1, 6.12 (QEMU) and on this host
 #   make vmlinux    regenerate the committed vmlinux.h from this kernel's BTF
 #   make static     ./reapwatch-static: no shared libraries at all (for scratch images)
 #   make image      the container image of deploy/Containerfile, with buildah
@@ -56,14 +57,16 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
 SCEN_SRCS := $(wildcard tests/scenarios/*.c)
 SCEN_BINS := $(patsubst tests/scenarios/%.c,$(OUT)/tests/scenarios/%,$(SCEN_SRCS))
+# The same programs linked statically, for the initramfs of `make test-kernels`' VMs.
+SCEN_STATIC_BINS := $(patsubst tests/scenarios/%.c,$(OUT)/tests/scenarios-static/%,$(SCEN_SRCS))
 
 DEPS_STAMP := $(OUT)/.deps-ok
 
 .DELETE_ON_ERROR:
 # Generated BPF objects and skeletons are kept, not treated as intermediates.
 .SECONDARY:
-.PHONY: all run test unit integration bench vmlinux clean deps scenarios format
-.PHONY: static image
+.PHONY: all run test unit integration bench vmlinux clean deps scenarios scenarios-static format
+.PHONY: static image test-kernels
 
 all: reapwatch
 
@@ -131,6 +134,13 @@ $(OUT)/tests/scenarios/%: tests/scenarios/%.c tests/scenarios/scenario.h | $(DEP
 
 scenarios: $(SCEN_BINS)
 
+$(OUT)/tests/scenarios-static/%: tests/scenarios/%.c tests/scenarios/scenario.h | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -static -Itests/scenarios $< -o $@
+
+scenarios-static: $(SCEN_STATIC_BINS)
+
 unit: $(UNIT_BINS)
 	$(Q)tools/run-tests.sh --unit $(UNIT_BINS)
 
@@ -139,6 +149,10 @@ integration: reapwatch $(SCEN_BINS)
 
 test: reapwatch $(UNIT_BINS) $(SCEN_BINS)
 	$(Q)tools/run-tests.sh --unit $(UNIT_BINS) --integration
+
+# Kernels are fetched into a cache outside the repository (tools/fetch-kernels.sh).
+test-kernels: reapwatch-static $(SCEN_STATIC_BINS)
+	$(Q)tools/test-kernels.sh
 
 run: reapwatch
 	./reapwatch trace

@@ -7,8 +7,10 @@ set -euo pipefail
 
 # build: compiler, BPF toolchain, libbpf and what a static link needs
 BUILD_PKGS=(clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev)
-# test: unit-test framework, JSON queries, real container runtimes and inits
-TEST_PKGS=(libcmocka-dev jq runc busybox-static tini dumb-init util-linux procps iproute2 prometheus buildah yq tmux containerd)
+# test: unit-test framework, JSON queries, real container runtimes and inits, and for
+# make test-kernels QEMU (busybox-static makes its initramfs, the keyring checks Debian's index)
+TEST_PKGS=(libcmocka-dev jq runc busybox-static tini dumb-init util-linux procps iproute2 prometheus buildah yq tmux containerd
+	qemu-system-x86 debian-archive-keyring)
 
 missing=()
 for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
