@@ -4,7 +4,8 @@
 #   make run        build and start `reapwatch trace` on this host
 #   make test       build and run every test (unit, then integration as root)
 #   make unit       unit tests only
-#   make bench      fork/exit and signal storms with and without the agent
+#   make bench      fork/exit and signal storms with and without the agent, then `make startup`
+#   make startup    the agent's time to start (exec to "tracing"), and where it goes
 #   make stack      the BPF stack table: each entry program's frame and deepest call chain
 #   make vmlinux    regenerate the committed vmlinux.h from this kernel's BTF
 #   make static     ./reapwatch-static: no shared libraries at all (for scratch images)
@@ -68,7 +69,7 @@ DEPS_STAMP := $(OUT)/.deps-ok
 # Generated BPF objects and skeletons are kept, not treated as intermediates.
 .SECONDARY:
 .PHONY: all run test unit integration bench vmlinux clean deps scenarios format
-.PHONY: static image stack
+.PHONY: static image stack startup
 
 all: reapwatch
 
@@ -154,6 +155,9 @@ run: reapwatch
 
 bench: reapwatch
 	$(Q)tools/bench.sh
+
+startup: reapwatch
+	$(Q)tools/startup-time.sh
 
 stack: $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 	$(Q)tools/bpf-stack-budget.sh -b $(BPF_STACK_BUDGET) -v $^
