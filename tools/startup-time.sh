@@ -119,17 +119,22 @@ finish_agent()
 }
 
 # prog_table PID: "name id verified_insns bytes_xlated bytes_jited" for each BPF program
-# PID holds a file descriptor of (its links hold the same programs).
+# PID holds a file descriptor of (its links hold the same programs). Quick: the agent of
+# `trace -d 1` is gone a second after "tracing", and its programs with it.
 prog_table()
 {
-	local f id verified
+	local f
 	for f in /proc/"$1"/fdinfo/*; do
-		grep -q '^prog_type:' "$f" 2>/dev/null || continue
-		id=$(sed -n 's/^prog_id:[[:space:]]*//p' "$f")
-		verified=$(sed -n 's/^verified_insns:[[:space:]]*//p' "$f")
-		bpftool prog show id "$id" --json |
-			jq -r --arg v "${verified:--}" '[.name, .id, $v, .bytes_xlated, .bytes_jited] | @tsv'
-	done | sort -t$'\t' -k2,2n
+		awk '/^prog_type:/ { p = 1 } /^prog_id:/ { id = $2 } /^verified_insns:/ { v = $2 }
+			END { if (p && id) print id, (v != "" ? v : "-") }' "$f" 2>/dev/null || true
+	done >"$OUT/logs/prog_ids"
+	bpftool prog show --json |
+		jq -r --rawfile ids "$OUT/logs/prog_ids" '
+			($ids | split("\n") | map(select(. != "") | split(" ") | {key: .[0], value: .[1]})
+			 | from_entries) as $v
+			| .[] | select(($v[.id | tostring]) != null)
+			| [.name, .id, $v[.id | tostring], .bytes_xlated, .bytes_jited] | @tsv' |
+		sort -t$'\t' -k2,2n
 }
 
 # --- the timed starts -------------------------------------------------------------
