@@ -4,8 +4,10 @@
 #   make run        build and start `reapwatch trace` on this host
 #   make test       build and run every test (unit, then integration as root)
 #   make unit       unit tests only
-#   make bench      fork/exit and signal storms with and without the agent
 #   make test-kernels  the kernel suite on Debian's 5.10, 6.1, 6.12 (QEMU) and on this host
+#   make bench      fork/exit and signal storms with and without the agent, then `make startup`
+#   make startup    the agent's time to start (exec to "tracing"), and where it goes
+#   make stack      the BPF stack table: each entry program's frame and deepest call chain
 #   make vmlinux    regenerate the committed vmlinux.h from this kernel's BTF
 #   make static     ./reapwatch-static: no shared libraries at all (for scratch images)
 #   make image      the container image of deploy/Containerfile, with buildah
@@ -21,6 +23,10 @@ CC        ?= gcc
 ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/;s/s390x/s390/')
 VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# Bytes of BPF stack an entry program may use with its deepest chain of calls and bpf_loop
+# callbacks (tools/bpf-stack-budget.sh); the kernel's limit is 512, and older kernels round
+# every frame up to 32 bytes.
+BPF_STACK_BUDGET ?= 384
 
 ifeq ($(V),1)
 Q :=
@@ -66,7 +72,7 @@ DEPS_STAMP := $(OUT)/.deps-ok
 # Generated BPF objects and skeletons are kept, not treated as intermediates.
 .SECONDARY:
 .PHONY: all run test unit integration bench vmlinux clean deps scenarios scenarios-static format
-.PHONY: static image test-kernels
+.PHONY: static image test-kernels stack startup
 
 all: reapwatch
 
@@ -85,7 +91,11 @@ $(OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(DEPS_STAMP)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(Q)llvm-strip -g $@
 
-$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+# The stack check runs before the skeleton: over the budget, no skeleton and no build (the
+# object stays for a look; the next make checks it again).
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o tools/bpf-stack-budget.sh
+	$(call msg,STACK,$<)
+	$(Q)tools/bpf-stack-budget.sh -b $(BPF_STACK_BUDGET) $(if $(Q),,-v) $<
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
@@ -159,6 +169,12 @@ run: reapwatch
 
 bench: reapwatch
 	$(Q)tools/bench.sh
+
+startup: reapwatch
+	$(Q)tools/startup-time.sh
+
+stack: $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
+	$(Q)tools/bpf-stack-budget.sh -b $(BPF_STACK_BUDGET) -v $^
 
 vmlinux:
 	$(call msg,GEN,vmlinux.h)
