@@ -11,7 +11,8 @@
 #   make V=1 ...    show the commands
 #
 # All build output goes under $(OUT)/. Missing Debian packages are installed by
-# tools/install-deps.sh (as root) before the first build.
+# tools/install-deps.sh (as root) before the first build: only the build's for make, run
+# and static; buildah too for image; everything the tests use for unit and test.
 
 OUT       ?= build
 CLANG     ?= clang
@@ -57,7 +58,10 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
 SCEN_SRCS := $(wildcard tests/scenarios/*.c)
 SCEN_BINS := $(patsubst tests/scenarios/%.c,$(OUT)/tests/scenarios/%,$(SCEN_SRCS))
 
-DEPS_STAMP := $(OUT)/.deps-ok
+# One stamp per tools/install-deps.sh mode; each mode includes the one before it.
+DEPS_STAMP := $(OUT)/.deps-build
+DEPS_IMAGE := $(OUT)/.deps-image
+DEPS_TEST  := $(OUT)/.deps-test
 
 .DELETE_ON_ERROR:
 # Generated BPF objects and skeletons are kept, not treated as intermediates.
@@ -68,12 +72,15 @@ DEPS_STAMP := $(OUT)/.deps-ok
 all: reapwatch
 
 # --- dependencies -----------------------------------------------------------
-$(DEPS_STAMP): tools/install-deps.sh
+$(OUT)/.deps-%: tools/install-deps.sh
 	$(Q)mkdir -p $(@D)
-	$(Q)tools/install-deps.sh
+	$(Q)tools/install-deps.sh --$*
 	$(Q)touch $@
+# In order, never two apt-gets at once under make -j.
+$(DEPS_IMAGE): $(DEPS_STAMP)
+$(DEPS_TEST): $(DEPS_IMAGE)
 
-deps: $(DEPS_STAMP)
+deps: $(DEPS_TEST)
 
 # --- kernel side: bpf/*.bpf.c -> .bpf.o -> .skel.h ----------------------------
 $(OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(DEPS_STAMP)
@@ -110,16 +117,15 @@ reapwatch-static: $(OBJS)
 	$(Q)$(CC) $(ALL_CFLAGS) -static $^ $(STATIC_LDLIBS) -o $@
 
 # FROM scratch: nothing to pull. --isolation chroot: no daemon and no user namespace needed.
-image: reapwatch-static deploy/Containerfile
+image: reapwatch-static deploy/Containerfile | $(DEPS_IMAGE)
 	$(call msg,IMAGE,$(IMAGE))
-	$(Q)command -v buildah >/dev/null || { echo "make image needs buildah (Debian package buildah)" >&2; exit 1; }
 	$(Q)buildah build --isolation chroot --layers=false --quiet \
 		--build-arg VERSION=$(VERSION) --build-arg REVISION=$(GIT_REV) \
 		$(if $(IMAGE_SOURCE),--build-arg SOURCE=$(IMAGE_SOURCE)) \
 		-f deploy/Containerfile -t $(IMAGE) . $(if $(Q),>/dev/null)
 
 # --- tests --------------------------------------------------------------------
-$(OUT)/tests/unit/%: tests/unit/%.c $(PURE_OBJS) tests/unit/unit.h
+$(OUT)/tests/unit/%: tests/unit/%.c $(PURE_OBJS) tests/unit/unit.h | $(DEPS_TEST)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(PURE_OBJS) -lcmocka -o $@
@@ -134,10 +140,10 @@ scenarios: $(SCEN_BINS)
 unit: $(UNIT_BINS)
 	$(Q)tools/run-tests.sh --unit $(UNIT_BINS)
 
-integration: reapwatch $(SCEN_BINS)
+integration: reapwatch $(SCEN_BINS) | $(DEPS_TEST)
 	$(Q)tools/run-tests.sh --integration
 
-test: reapwatch $(UNIT_BINS) $(SCEN_BINS)
+test: reapwatch $(UNIT_BINS) $(SCEN_BINS) | $(DEPS_TEST)
 	$(Q)tools/run-tests.sh --unit $(UNIT_BINS) --integration
 
 run: reapwatch
