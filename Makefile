@@ -110,11 +110,24 @@ STATIC_LDLIBS = $(shell pkg-config --static --libs libbpf 2>/dev/null || echo $(
 IMAGE     ?= localhost/reapwatch:$(VERSION)
 IMAGE_SOURCE = $(shell git remote get-url origin 2>/dev/null)
 
+# elfutils 0.192's libelf.a (Debian 13) leaves eu_search_tree_init/_fini undefined (they are
+# in a library it does not ship): src/static/elfutils_shim.c has them, linked in only when
+# nm says this libelf.a calls them and defines neither.
+STATIC_SHIM := $(OUT)/static/elfutils_shim.o
+STATIC_SHIM_NEEDED = nm -A "$$($(CC) -print-file-name=libelf.a)" 2>/dev/null | awk \
+	'$$NF == "eu_search_tree_init" { if ($$(NF-1) == "U") u = 1; else d = 1 } END { exit !(u && !d) }'
+
 static: reapwatch-static
 
-reapwatch-static: $(OBJS)
+$(STATIC_SHIM): src/static/elfutils_shim.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+reapwatch-static: $(OBJS) $(STATIC_SHIM)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -static $^ $(STATIC_LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -static $(OBJS) $$($(STATIC_SHIM_NEEDED) && echo $(STATIC_SHIM)) \
+		$(STATIC_LDLIBS) -o $@
 
 # FROM scratch: nothing to pull. --isolation chroot: no daemon and no user namespace needed.
 image: reapwatch-static deploy/Containerfile | $(DEPS_IMAGE)
