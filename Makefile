@@ -8,6 +8,9 @@
 #   make vmlinux    regenerate the committed vmlinux.h from this kernel's BTF
 #   make static     ./reapwatch-static: no shared libraries at all (for scratch images)
 #   make image      the container image of deploy/Containerfile, with buildah
+#   make install    the binary to $(PREFIX)/sbin and reapwatch(8) to $(PREFIX)/share/man/man8
+#                   (PREFIX=/usr/local; DESTDIR=... installs under a staging root)
+#   make test-fresh make and make static on fresh debootstrap roots of Debian 12 and 13
 #   make V=1 ...    show the commands
 #
 # All build output goes under $(OUT)/. Missing Debian packages are installed by
@@ -59,6 +62,7 @@ SCEN_SRCS := $(wildcard tests/scenarios/*.c)
 SCEN_BINS := $(patsubst tests/scenarios/%.c,$(OUT)/tests/scenarios/%,$(SCEN_SRCS))
 
 # One stamp per tools/install-deps.sh mode; each mode includes the one before it.
+MAN_PAGE   := $(OUT)/reapwatch.8
 DEPS_STAMP := $(OUT)/.deps-build
 DEPS_IMAGE := $(OUT)/.deps-image
 DEPS_TEST  := $(OUT)/.deps-test
@@ -67,9 +71,9 @@ DEPS_TEST  := $(OUT)/.deps-test
 # Generated BPF objects and skeletons are kept, not treated as intermediates.
 .SECONDARY:
 .PHONY: all run test unit integration bench vmlinux clean deps scenarios format
-.PHONY: static image
+.PHONY: static image man install uninstall test-fresh
 
-all: reapwatch
+all: reapwatch $(MAN_PAGE)
 
 # --- dependencies -----------------------------------------------------------
 $(OUT)/.deps-%: tools/install-deps.sh
@@ -136,6 +140,28 @@ image: reapwatch-static deploy/Containerfile | $(DEPS_IMAGE)
 		--build-arg VERSION=$(VERSION) --build-arg REVISION=$(GIT_REV) \
 		$(if $(IMAGE_SOURCE),--build-arg SOURCE=$(IMAGE_SOURCE)) \
 		-f deploy/Containerfile -t $(IMAGE) . $(if $(Q),>/dev/null)
+
+# --- the manual page and make install -------------------------------------------
+# reapwatch(8) is made from docs/reapwatch.md, the one source of the reference.
+PREFIX    ?= /usr/local
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+DOC_DATE   = $(shell git log -1 --format=%cs -- docs/reapwatch.md 2>/dev/null)
+
+man: $(MAN_PAGE)
+
+$(MAN_PAGE): docs/reapwatch.md tools/md2man VERSION
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)perl tools/md2man --version $(VERSION) --date "$(DOC_DATE)" <$< >$@
+
+install: reapwatch $(MAN_PAGE)
+	$(call msg,INSTALL,$(DESTDIR)$(SBINDIR)/reapwatch $(DESTDIR)$(MANDIR)/man8/reapwatch.8)
+	$(Q)install -D -m 755 reapwatch $(DESTDIR)$(SBINDIR)/reapwatch
+	$(Q)install -D -m 644 $(MAN_PAGE) $(DESTDIR)$(MANDIR)/man8/reapwatch.8
+
+uninstall:
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/reapwatch $(DESTDIR)$(MANDIR)/man8/reapwatch.8
 
 # --- tests --------------------------------------------------------------------
 $(OUT)/tests/unit/%: tests/unit/%.c $(PURE_OBJS) tests/unit/unit.h | $(DEPS_TEST)
