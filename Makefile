@@ -185,6 +185,10 @@ integration: reapwatch $(SCEN_BINS) | $(DEPS_TEST)
 test: reapwatch $(UNIT_BINS) $(SCEN_BINS) | $(DEPS_TEST)
 	$(Q)tools/run-tests.sh --unit $(UNIT_BINS) --integration
 
+# Debian 12 and 13 roots from debootstrap: make, make static and make image there (root).
+test-fresh: | $(DEPS_TEST)
+	$(Q)tools/test-fresh.sh
+
 run: reapwatch
 	./reapwatch trace
 
