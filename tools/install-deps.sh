@@ -21,7 +21,7 @@ IMAGE_PKGS=(buildah netavark)
 TEST_PKGS=(libcmocka-dev jq runc busybox-static tini dumb-init util-linux procps iproute2
 	prometheus yq tmux containerd nodejs npm man-db debootstrap git)
 
-mode=test
+mode="test"
 check=0
 for arg in "$@"; do
 	case $arg in

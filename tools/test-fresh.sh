@@ -7,6 +7,8 @@
 #   make install  DESTDIR=/tmp/stage: the binary and the page, and nothing else
 #   make static   links ./reapwatch-static, with no dynamic section
 #   make image    builds the container image with buildah
+#   and what `make test` would install (tools/install-deps.sh --test) resolves there
+#   (apt-get --simulate: the tests themselves need BPF and containers, not a chroot)
 # The agent is not run there (a chroot has no BTF of its own to offer).
 #
 #   tools/test-fresh.sh [SUITE...]     (default: bookworm trixie, built side by side)
@@ -164,6 +166,16 @@ fresh_suite()
 	else
 		fail image "make image failed (see below)"
 	fi
+
+	echo "== test packages" >>"$log"
+	if in_root "$root" 'cd /root/reapwatch &&
+		missing=$(tools/install-deps.sh --check --test 2>&1 | sed -n "s/^missing Debian packages: //p") &&
+		echo "test packages missing: $missing" && test -n "$missing" &&
+		apt-get install --simulate --no-install-recommends $missing >/dev/null' >>"$log" 2>&1; then
+		pass test_packages_resolve
+	else
+		fail test_packages_resolve "apt-get cannot install what tools/install-deps.sh --test wants (see below)"
+	fi
 	echo "== done: $((SECONDS - start)) s" >>"$log"
 	p=$(grep -c '^PASS ' "$results")
 	echo "== $suite: $p steps passed in $((SECONDS - start)) s" >>"$log"
@@ -171,7 +183,7 @@ fresh_suite()
 
 pids=()
 for suite in "${SUITES[@]}"; do
-	echo "test-fresh: $suite (debootstrap from $MIRROR, then make, make install, make static, make image)"
+	echo "test-fresh: $suite (debootstrap from $MIRROR, then make, make install, make static, make image, test packages)"
 	timeout -k 10 "$SUITE_TIMEOUT" bash -c "$(declare -f in_root fresh_suite); $(declare -p WORK MIRROR VERSION TEST_ONLY_PKGS); fresh_suite $suite" &
 	pids+=($!)
 done
