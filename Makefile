@@ -11,10 +11,14 @@
 #   make vmlinux    regenerate the committed vmlinux.h from this kernel's BTF
 #   make static     ./reapwatch-static: no shared libraries at all (for scratch images)
 #   make image      the container image of deploy/Containerfile, with buildah
+#   make install    the binary to $(PREFIX)/sbin and reapwatch(8) to $(PREFIX)/share/man/man8
+#                   (PREFIX=/usr/local; DESTDIR=... installs under a staging root)
+#   make test-fresh make and make static on fresh debootstrap roots of Debian 12 and 13
 #   make V=1 ...    show the commands
 #
 # All build output goes under $(OUT)/. Missing Debian packages are installed by
-# tools/install-deps.sh (as root) before the first build.
+# tools/install-deps.sh (as root) before the first build: only the build's for make, run
+# and static; buildah too for image; everything the tests use for unit and test.
 
 OUT       ?= build
 CLANG     ?= clang
@@ -66,23 +70,30 @@ SCEN_BINS := $(patsubst tests/scenarios/%.c,$(OUT)/tests/scenarios/%,$(SCEN_SRCS
 # The same programs linked statically, for the initramfs of `make test-kernels`' VMs.
 SCEN_STATIC_BINS := $(patsubst tests/scenarios/%.c,$(OUT)/tests/scenarios-static/%,$(SCEN_SRCS))
 
-DEPS_STAMP := $(OUT)/.deps-ok
+# One stamp per tools/install-deps.sh mode; each mode includes the one before it.
+MAN_PAGE   := $(OUT)/reapwatch.8
+DEPS_STAMP := $(OUT)/.deps-build
+DEPS_IMAGE := $(OUT)/.deps-image
+DEPS_TEST  := $(OUT)/.deps-test
 
 .DELETE_ON_ERROR:
 # Generated BPF objects and skeletons are kept, not treated as intermediates.
 .SECONDARY:
 .PHONY: all run test unit integration bench vmlinux clean deps scenarios scenarios-static format
-.PHONY: static image test-kernels stack startup
+.PHONY: static image test-kernels stack startup man install uninstall test-fresh
 
-all: reapwatch
+all: reapwatch $(MAN_PAGE)
 
 # --- dependencies -----------------------------------------------------------
-$(DEPS_STAMP): tools/install-deps.sh
+$(OUT)/.deps-%: tools/install-deps.sh
 	$(Q)mkdir -p $(@D)
-	$(Q)tools/install-deps.sh
+	$(Q)tools/install-deps.sh --$*
 	$(Q)touch $@
+# In order, never two apt-gets at once under make -j.
+$(DEPS_IMAGE): $(DEPS_STAMP)
+$(DEPS_TEST): $(DEPS_IMAGE)
 
-deps: $(DEPS_STAMP)
+deps: $(DEPS_TEST)
 
 # --- kernel side: bpf/*.bpf.c -> .bpf.o -> .skel.h ----------------------------
 $(OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(DEPS_STAMP)
@@ -116,23 +127,57 @@ STATIC_LDLIBS = $(shell pkg-config --static --libs libbpf 2>/dev/null || echo $(
 IMAGE     ?= localhost/reapwatch:$(VERSION)
 IMAGE_SOURCE = $(shell git remote get-url origin 2>/dev/null)
 
+# elfutils 0.192's libelf.a (Debian 13) leaves eu_search_tree_init/_fini undefined (they are
+# in a library it does not ship): src/static/elfutils_shim.c has them, linked in only when
+# nm says this libelf.a calls them and defines neither.
+STATIC_SHIM := $(OUT)/static/elfutils_shim.o
+STATIC_SHIM_NEEDED = nm -A "$$($(CC) -print-file-name=libelf.a)" 2>/dev/null | awk \
+	'$$NF == "eu_search_tree_init" { if ($$(NF-1) == "U") u = 1; else d = 1 } END { exit !(u && !d) }'
+
 static: reapwatch-static
 
-reapwatch-static: $(OBJS)
+$(STATIC_SHIM): src/static/elfutils_shim.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+reapwatch-static: $(OBJS) $(STATIC_SHIM)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -static $^ $(STATIC_LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -static $(OBJS) $$($(STATIC_SHIM_NEEDED) && echo $(STATIC_SHIM)) \
+		$(STATIC_LDLIBS) -o $@
 
 # FROM scratch: nothing to pull. --isolation chroot: no daemon and no user namespace needed.
-image: reapwatch-static deploy/Containerfile
+image: reapwatch-static deploy/Containerfile | $(DEPS_IMAGE)
 	$(call msg,IMAGE,$(IMAGE))
-	$(Q)command -v buildah >/dev/null || { echo "make image needs buildah (Debian package buildah)" >&2; exit 1; }
 	$(Q)buildah build --isolation chroot --layers=false --quiet \
 		--build-arg VERSION=$(VERSION) --build-arg REVISION=$(GIT_REV) \
 		$(if $(IMAGE_SOURCE),--build-arg SOURCE=$(IMAGE_SOURCE)) \
 		-f deploy/Containerfile -t $(IMAGE) . $(if $(Q),>/dev/null)
 
+# --- the manual page and make install -------------------------------------------
+# reapwatch(8) is made from docs/reapwatch.md, the one source of the reference.
+PREFIX    ?= /usr/local
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+DOC_DATE   = $(shell git log -1 --format=%cs -- docs/reapwatch.md 2>/dev/null)
+
+man: $(MAN_PAGE)
+
+$(MAN_PAGE): docs/reapwatch.md tools/md2man VERSION
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)perl tools/md2man --version $(VERSION) --date "$(DOC_DATE)" <$< >$@
+
+install: reapwatch $(MAN_PAGE)
+	$(call msg,INSTALL,$(DESTDIR)$(SBINDIR)/reapwatch $(DESTDIR)$(MANDIR)/man8/reapwatch.8)
+	$(Q)install -D -m 755 reapwatch $(DESTDIR)$(SBINDIR)/reapwatch
+	$(Q)install -D -m 644 $(MAN_PAGE) $(DESTDIR)$(MANDIR)/man8/reapwatch.8
+
+uninstall:
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/reapwatch $(DESTDIR)$(MANDIR)/man8/reapwatch.8
+
 # --- tests --------------------------------------------------------------------
-$(OUT)/tests/unit/%: tests/unit/%.c $(PURE_OBJS) tests/unit/unit.h
+$(OUT)/tests/unit/%: tests/unit/%.c $(PURE_OBJS) tests/unit/unit.h | $(DEPS_TEST)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(PURE_OBJS) -lcmocka -o $@
@@ -154,15 +199,19 @@ scenarios-static: $(SCEN_STATIC_BINS)
 unit: $(UNIT_BINS)
 	$(Q)tools/run-tests.sh --unit $(UNIT_BINS)
 
-integration: reapwatch $(SCEN_BINS)
+integration: reapwatch $(SCEN_BINS) | $(DEPS_TEST)
 	$(Q)tools/run-tests.sh --integration
 
-test: reapwatch $(UNIT_BINS) $(SCEN_BINS)
+test: reapwatch $(UNIT_BINS) $(SCEN_BINS) | $(DEPS_TEST)
 	$(Q)tools/run-tests.sh --unit $(UNIT_BINS) --integration
 
 # Kernels are fetched into a cache outside the repository (tools/fetch-kernels.sh).
-test-kernels: reapwatch-static $(SCEN_STATIC_BINS)
+test-kernels: reapwatch-static $(SCEN_STATIC_BINS) | $(DEPS_TEST)
 	$(Q)tools/test-kernels.sh
+
+# Debian 12 and 13 roots from debootstrap: make, make static and make image there (root).
+test-fresh: | $(DEPS_TEST)
+	$(Q)tools/test-fresh.sh
 
 run: reapwatch
 	./reapwatch trace

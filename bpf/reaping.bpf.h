@@ -109,6 +109,7 @@ static __always_inline void reap_stale_state(const struct rw_proc_state *old, __
 	rec->reap_ns = old->reap_ns;
 	rec->how = old->how ?: RW_REAP_SWEPT;
 	rec->autoreap = old->autoreap;
+	rec->late = 1;
 	rec->_pad = 0;
 	rec->_pad2 = 0;
 	submit(rec);

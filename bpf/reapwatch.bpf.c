@@ -345,6 +345,7 @@ int BPF_PROG(handle_free, struct task_struct *task)
 		rec->how = RW_REAP_UNTRACKED;
 		rec->autoreap = 0;
 	}
+	rec->late = 0;
 	rec->_pad = 0;
 	rec->_pad2 = 0;
 	submit(rec);

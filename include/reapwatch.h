@@ -236,7 +236,9 @@ struct rw_reap_record {
 	__u64 reap_ns;	       /* when the reaping wait() returned, per `how`; 0 if unknown */
 	__u8 how;	       /* enum rw_reap_evidence */
 	__u8 autoreap;	       /* no wait() needed: SIGCHLD ignored, SA_NOCLDWAIT, teardown */
-	__u16 _pad;
+	__u8 late;	       /* sent after the free, which our program did not see: when the
+				* memory was reused (reap_stale_state()) or by the agent's sweep */
+	__u8 _pad;
 	__u32 _pad2;
 };
 

@@ -290,6 +290,7 @@ static void sweep(struct agent *agent, uint64_t now)
 		rec.reap_ns = st.reap_ns;
 		rec.how = st.how ? st.how : RW_REAP_SWEPT;
 		rec.autoreap = st.autoreap;
+		rec.late = 1;
 		agent->swept++;
 		if (wanted_reaps(agent) || agent->late_reaps)
 			agent->on_record(agent->ctx, &rec, sizeof(rec));

@@ -300,6 +300,6 @@ int parse_export_args(int argc, char **argv, struct export_opts *opts, char *err
 	if (extra_args(argc, argv, err, errlen))
 		return -EINVAL;
 	if (!opts->textfile_dir)
-		return fail(err, errlen, "export needs --textfile-dir DIR");
+		return fail(err, errlen, "--textfile-dir DIR is required");
 	return 0;
 }

@@ -38,10 +38,11 @@ struct exporter {
 	struct metrics metrics;
 	struct agent *agent;
 	size_t *order;
+	size_t nrendered;	      /* order[0..nrendered): what the last file holds */
+	uint64_t writes;	      /* files written */
 	struct logged_zombie *logged; /* zombies --log-events has reported */
 	size_t nlogged;
 	bool write_failed;	      /* the last write failed: say so once */
-	uint64_t received;	      /* records from the kernel side */
 };
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -49,7 +50,6 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct exporter *x = ctx;
 	struct event ev;
 
-	x->received++;
 	if (decode_record(&x->dec, data, size, &ev))
 		return 0;
 	metrics_count_event(&x->metrics, &ev);
@@ -81,6 +81,7 @@ static int write_prom(struct exporter *x)
 	}
 	n = metrics_select(&x->metrics, x->opts.max_containers, x->order);
 	render_prometheus(f, &x->metrics, x->order, n);
+	x->nrendered = n;
 	if (fflush(f) || ferror(f) || fsync(fd))
 		err = errno ? -errno : -EIO;
 	if (fclose(f) && !err)
@@ -143,6 +144,7 @@ static void export_once(struct exporter *x)
 	free(x->order);
 	x->order = calloc(x->metrics.ncontainers + 1, sizeof(*x->order));
 	if (!x->order) {
+		x->nrendered = 0;
 		rw_error("out of memory");
 		return;
 	}
@@ -153,9 +155,52 @@ static void export_once(struct exporter *x)
 	else if (!err && x->write_failed)
 		rw_error("writing %s/%s works again", x->opts.textfile_dir, PROM_FILE);
 	x->write_failed = err != 0;
+	x->writes += !err;
 	if (x->opts.log_events)
 		log_old_zombies(x, now);
 	fflush(stdout);
+}
+
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* The closing line: what the last file says, summed over its series. */
+static void print_exported(const struct exporter *x)
+{
+	uint64_t exits = 0, reaps = 0, reparents = 0, teardowns = 0, zombies = 0;
+	size_t containers = 0;
+	bool host = false;
+
+	for (size_t k = 0; k < x->nrendered; k++) {
+		const struct container_metrics *c = &x->metrics.containers[x->order[k]];
+
+		if (c->id[0])
+			containers++;
+		else
+			host = true;
+		exits += c->counters.exits;
+		for (int b = 0; b <= RW_LATENCY_BUCKETS; b++)
+			reaps += c->counters.reap_latency_buckets[b];
+		for (int kind = 0; kind < REAPER_KINDS; kind++)
+			reparents += c->reparents[kind];
+		teardowns += c->teardowns;
+		zombies += c->zombies;
+	}
+	fprintf(stderr,
+		"reapwatch: wrote %s/%s %llu time%s; the last has %s%zu container%s: %llu exit%s, "
+		"%llu reap%s, %llu reparent%s, %llu pid namespace teardown%s, %llu zombie%s",
+		x->opts.textfile_dir, PROM_FILE, (unsigned long long)x->writes, plural(x->writes),
+		host ? "the host and " : "", containers, plural(containers),
+		(unsigned long long)exits, plural(exits), (unsigned long long)reaps, plural(reaps),
+		(unsigned long long)reparents, plural(reparents), (unsigned long long)teardowns,
+		plural(teardowns), (unsigned long long)zombies, plural(zombies));
+	if (x->metrics.containers_over_limit)
+		fprintf(stderr, " (%zu more container%s left out by --max-containers)",
+			x->metrics.containers_over_limit, plural(x->metrics.containers_over_limit));
+	fprintf(stderr, "; %llu event%s lost\n", (unsigned long long)x->metrics.events_lost,
+		plural(x->metrics.events_lost));
 }
 
 int cmd_export(const struct command *cmd, int argc, char **argv)
@@ -221,8 +266,9 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 	/* Last word: what happened since the last write is not lost. */
 	agent__poll(x.agent, 0);
 	export_once(&x);
-	fprintf(stderr, "reapwatch: %llu events, %llu lost\n", (unsigned long long)x.received,
-		(unsigned long long)agent__lost(x.agent));
+	/* A failed last write has said so already, in its own line. */
+	if (!x.write_failed)
+		print_exported(&x);
 	status = x.write_failed ? EXIT_RUNTIME : EXIT_OK;
 out:
 	agent__free(x.agent);

@@ -69,6 +69,7 @@ static int decode_reap(struct decoder *dec, const struct rw_reap_record *rec, st
 	decode_peer(&rec->reaper, &ev->reap.reaper);
 	ev->reap.how = rec->how;
 	ev->reap.autoreap = rec->autoreap;
+	ev->reap.late = rec->late;
 	/* Swept without evidence: when it was reaped is not known, only that it was. */
 	ev->reap.latency_known = rec->how != RW_REAP_UNTRACKED && rec->how != RW_REAP_SWEPT && zombie;
 	if (ev->reap.latency_known)

@@ -56,6 +56,7 @@ struct ev_reap {
 	bool latency_known; /* false for zombies that died before the agent started */
 	uint64_t latency_ns; /* became a zombie -> reaped */
 	bool autoreap;
+	bool late; /* reported after the process was gone: its free was not seen */
 	enum rw_reap_evidence how;
 };
 

@@ -19,6 +19,28 @@ static double age_s(const struct zombie *z, uint64_t now)
 
 static void zombie_fields(struct json_writer *w, const struct zombie *z, uint64_t now_mono);
 
+/*
+ * A pid namespace or a pid in it that /proc would not tell (another user's process, for
+ * one without CAP_SYS_PTRACE; a parent gone meanwhile) is 0 in the census: no namespace has
+ * inode 0 and no process pid 0, so that says unknown, never a value.
+ */
+static void json_kv_id_or_null(struct json_writer *w, const char *key, uint32_t id)
+{
+	if (id)
+		json_kv_uint(w, key, id);
+	else
+		json_kv_null(w, key);
+}
+
+static const char *format_id(char *buf, size_t len, uint32_t id)
+{
+	if (id)
+		snprintf(buf, len, "%" PRIu32, id);
+	else
+		snprintf(buf, len, "unknown");
+	return buf;
+}
+
 void render_zombie_json(FILE *out, const struct zombie *z, uint64_t now_mono)
 {
 	struct json_writer w;
@@ -54,8 +76,8 @@ static void zombie_fields(struct json_writer *w, const struct zombie *z, uint64_
 	json_kv_string(w, "parent_comm", z->parent_comm);
 	json_kv_bool(w, "parent_is_subreaper", z->parent_is_subreaper);
 	json_kv_string(w, "container_id", z->container_id);
-	json_kv_uint(w, "pidns", z->pidns);
-	json_kv_uint(w, "ns_pid", z->ns_pid);
+	json_kv_id_or_null(w, "pidns", z->pidns);
+	json_kv_id_or_null(w, "ns_pid", z->ns_pid);
 	json_key(w, "age_seconds");
 	if (z->age_known)
 		json_double(w, age_s(z, now_mono));
@@ -86,7 +108,7 @@ static const char *short_container(const char *id)
 /* zombies[] is sorted by parent, then age. */
 void render_zombies_text(FILE *out, const struct zombie *zombies, size_t count, uint64_t now)
 {
-	char comm[COMM_TEXT], age[32];
+	char comm[COMM_TEXT], age[32], pidns[16], ns_pid[16];
 
 	if (!count) {
 		fprintf(out, "no zombies\n");
@@ -100,12 +122,13 @@ void render_zombies_text(FILE *out, const struct zombie *zombies, size_t count, 
 			n++;
 		text_escape(comm, sizeof(comm), first->parent_comm, strlen(first->parent_comm));
 		format_age(age, sizeof(age), first, now);
-		fprintf(out, "parent %" PRIu32 " (%s)%s container %.*s pidns %" PRIu32
-			     " ns_pid %" PRIu32 ": %zu zombie%s, oldest %s\n",
+		fprintf(out, "parent %" PRIu32 " (%s)%s container %.*s pidns %s ns_pid %s: %zu "
+			     "zombie%s, oldest %s\n",
 			first->stat.ppid, comm, first->parent_is_subreaper ? " [subreaper]" : "",
-			CONTAINER_SHORT,
-			short_container(first->parent_container_id), first->parent_pidns,
-			first->parent_ns_pid, n, n == 1 ? "" : "s", age);
+			CONTAINER_SHORT, short_container(first->parent_container_id),
+			format_id(pidns, sizeof(pidns), first->parent_pidns),
+			format_id(ns_pid, sizeof(ns_pid), first->parent_ns_pid), n, n == 1 ? "" : "s",
+			age);
 		fprintf(out, "  %-8s %-8s %-16s %-12s %-9s %s\n", "PID", "NS_PID", "COMM",
 			"CONTAINER", "AGE", "ADOPTED_FROM");
 		for (size_t k = 0; k < n && k < TEXT_ZOMBIES_PER_PARENT; k++) {
@@ -113,9 +136,9 @@ void render_zombies_text(FILE *out, const struct zombie *zombies, size_t count, 
 
 			text_escape(comm, sizeof(comm), z->stat.comm, strlen(z->stat.comm));
 			format_age(age, sizeof(age), z, now);
-			fprintf(out, "  %-8" PRIu32 " %-8" PRIu32 " %-16s %-12.*s %-9s ", z->stat.pid,
-				z->ns_pid, comm, CONTAINER_SHORT, short_container(z->container_id),
-				age);
+			fprintf(out, "  %-8" PRIu32 " %-8s %-16s %-12.*s %-9s ", z->stat.pid,
+				format_id(ns_pid, sizeof(ns_pid), z->ns_pid), comm, CONTAINER_SHORT,
+				short_container(z->container_id), age);
 			if (z->adopted_from_pid) {
 				text_escape(comm, sizeof(comm), z->adopted_from_comm,
 					    strlen(z->adopted_from_comm));

@@ -96,6 +96,16 @@ case_missing_value()
 	usage_error -- "--container" trace --container
 }
 
+# export without its one required flag: the message names the flag, and the command once.
+case_export_needs_textfile_dir()
+{
+	usage_error --textfile-dir export
+	assert_eq "reapwatch export: stderr" \
+		"reapwatch: export: --textfile-dir DIR is required (see 'reapwatch export --help')" \
+		"$(cat "$CLI_ERR")"
+	usage_error /nonexistent-dir export --textfile-dir /nonexistent-dir
+}
+
 case_bad_zombies_min_age()
 {
 	usage_error abc zombies --min-age abc
@@ -247,6 +257,7 @@ run_case cli_bad_duration case_bad_duration
 run_case cli_bad_event_list case_bad_event_list
 run_case cli_bad_pid case_bad_pid
 run_case cli_missing_value case_missing_value
+run_case cli_export_needs_textfile_dir case_export_needs_textfile_dir
 run_case cli_bad_zombies_min_age case_bad_zombies_min_age
 run_case cli_needs_root case_needs_root
 run_case cli_root_without_bpf_capabilities case_root_without_bpf_capabilities

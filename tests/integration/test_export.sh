@@ -256,6 +256,43 @@ case_short_lived_container()
 		"$(sample "$samples" reapwatch_pidns_teardowns_total "$id_labels")"
 }
 
+# export's closing line tells what it exported: its numbers are the last file's, summed over
+# its series (here with a container that ran and was torn down, and the host).
+case_closing_line()
+{
+	local dir samples line want got
+	dir=$CASE_DIR/textfile
+	mkdir "$dir"
+	start_agent --name export --ready "$EXPORT_READY" export --textfile-dir "$dir" -i 1
+	run_container ""
+	sleep 1.5
+	stop_named_agent export TERM
+	samples=$CASE_DIR/samples
+	parse_prom "$dir/reapwatch.prom" "$samples"
+	line=$(grep '^reapwatch: wrote ' "$CASE_DIR/export.err" || true)
+	detail "export's stderr:" "$(cat "$CASE_DIR/export.err")"
+	[[ -n $line ]] || fail "export: no closing 'reapwatch: wrote ...' line on stderr"
+	assert_eq "export: its last line on stderr is the closing line" "$line" \
+		"$(tail -n 1 "$CASE_DIR/export.err")"
+	# {containers, exits, reaps, reparents, teardowns, zombies, lost} from the line and the file
+	got=$(sed -E 's/^reapwatch: wrote .*\/reapwatch\.prom [0-9]+ times?; the last has (the host and )?([0-9]+) containers?: ([0-9]+) exits?, ([0-9]+) reaps?, ([0-9]+) reparents?, ([0-9]+) pid namespace teardowns?, ([0-9]+) zombies?; ([0-9]+) events? lost$/\1\2 \3 \4 \5 \6 \7 \8/' <<<"$line")
+	[[ $got != "$line" ]] || fail "export: the closing line is not in the expected form: $line"
+	want=$(jq -rs '
+		def total($n): map(select(.name == $n) | .value) | add // 0;
+		(map(select(.name == "reapwatch_exits_total") | .labels.container_id) | unique) as $ids
+		| [(if ($ids | index("")) then "the host and" else empty end),
+		   ($ids | map(select(. != "")) | length),
+		   total("reapwatch_exits_total"), total("reapwatch_reap_latency_seconds_count"),
+		   total("reapwatch_reparents_total"), total("reapwatch_pidns_teardowns_total"),
+		   total("reapwatch_zombies"), total("reapwatch_events_lost_total")]
+		| map(tostring) | join(" ")' "$samples")
+	assert_eq "export: the closing line's numbers vs reapwatch.prom's series" "$want" "$got"
+	[[ $(sample "$samples" reapwatch_pidns_teardowns_total "{\"container_id\":\"$ID\"}") == 1 ]] ||
+		fail "export: the container's teardown is not in reapwatch.prom"
+	assert_eq "export's closing line: times written (at start, every second, at SIGTERM)" 1 \
+		"$(grep -Ec '^reapwatch: wrote .* ([3-9]|[1-9][0-9]+) times;' <<<"$line")"
+}
+
 # --log-events: teardowns and reparents as JSON Lines on stdout; not every exit and fork.
 case_log_events()
 {
@@ -313,6 +350,7 @@ case_hostile_label_values()
 run_case export_counts_match_trace case_counts_match_trace
 run_case export_short_lived_container case_short_lived_container
 run_case export_atomic_rewrites case_atomic_rewrites
+run_case export_closing_line case_closing_line
 run_case export_log_events case_log_events
 run_case export_hostile_label_values case_hostile_label_values
 finish

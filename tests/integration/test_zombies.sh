@@ -110,6 +110,40 @@ case_unknown_age()
 	done
 }
 
+# Run by a user who may not look into root's processes (uid 65534, no capabilities): /proc
+# does not give their pid namespace, and `zombies` says unknown (null in JSON), never 0. The
+# subreaper question (a BPF iterator, which needs CAP_BPF) fails quietly.
+case_unreadable_pidns()
+{
+	local child obj header
+	local unprivileged=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all
+		--bounding-set=-all "$CASE_DIR/reapwatch" zombies)
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
+	# A copy that uid 65534 can reach, wherever the repository was cloned.
+	install -m 755 "$AGENT" "$CASE_DIR/reapwatch"
+	start_zombie_parent
+	"${unprivileged[@]}" --json >"$CASE_DIR/json.out" 2>"$CASE_DIR/json.err" ||
+		fail "zombies --json as uid 65534 failed: $(head -n 3 "$CASE_DIR/json.err")"
+	"${unprivileged[@]}" >"$CASE_DIR/text.out" 2>"$CASE_DIR/text.err" ||
+		fail "zombies as uid 65534 failed: $(head -n 3 "$CASE_DIR/text.err")"
+	detail "zombies as uid 65534:" "$(cat "$CASE_DIR/text.out")"
+	check_json_lines "$CASE_DIR/json.out"
+	for child in "${CHILDREN[@]}"; do
+		obj=$(jq -c "select(.pid == $child)" "$CASE_DIR/json.out")
+		[[ -n $obj ]] || fail "zombies --json as uid 65534: no object for zombie $child"
+		assert_fields "$obj" "zombies --json as uid 65534: zombie $child" \
+			'keys' "$ZOMBIE_KEYS" .ppid "$PARENT" .parent_comm '"zmb_parent"' \
+			.pidns null .ns_pid "$child"
+	done
+	header=$(grep "^parent $PARENT " "$CASE_DIR/text.out" || true)
+	assert_eq "zombies as uid 65534: the parent's line" \
+		"parent $PARENT (zmb_parent) container - pidns unknown ns_pid $PARENT: 3 zombies, oldest unknown" \
+		"$header"
+	assert_eq "zombies --json as uid 65534: stderr" "" "$(cat "$CASE_DIR/json.err")"
+	assert_eq "zombies as uid 65534: stderr" "" "$(cat "$CASE_DIR/text.err")"
+}
+
 run_case zombies_exact_age case_exact_age
 run_case zombies_unknown_age case_unknown_age
+run_case zombies_unreadable_pidns case_unreadable_pidns
 finish
