@@ -229,8 +229,11 @@ static __always_inline void tell_orphan(struct task_struct *child, const struct 
 		__u64 key = (__u64)child;
 		struct rw_proc_state *st = bpf_map_lookup_elem(&procs, &key);
 
-		if (st)
+		if (st) {
 			st->adopted_from = *father;
+			if (!adopted)
+				reaping_on_handover(st, child, reaper, now);
+		}
 	}
 	if (wanted(RW_REC_REPARENT))
 		send_reparent(child, father, reaper, kind, false, now);

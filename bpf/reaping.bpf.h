@@ -74,6 +74,31 @@ static __always_inline bool parent_autoreaps(struct task_struct *leader)
 	return sa->sa.sa_handler == RW_SIG_IGN || (sa->sa.sa_flags & RW_SA_NOCLDWAIT);
 }
 
+/*
+ * The same rule for a zombie handed to a new parent (reparent_leader() calls
+ * do_notify_parent() for it): a `reaper` (an address) that ignores SIGCHLD releases it at
+ * the hand-over, in the father's exit_notify(), with no wait(). The zombie's state then says
+ * so, timed at the father's exit (the hand-over follows within a few hundred microseconds).
+ */
+static __always_inline void reaping_on_handover(struct rw_proc_state *st, struct task_struct *zombie,
+						struct task_struct *reaper, __u64 now)
+{
+	struct sighand_struct *sighand = BPF_CORE_READ(reaper, sighand);
+	struct k_sigaction sa = {};
+
+	if (st->how || BPF_CORE_READ(zombie, exit_signal) != RW_SIGCHLD)
+		return;
+	bpf_core_read(&sa, sizeof(sa), &sighand->action[RW_SIGCHLD - 1]);
+	if (sa.sa.sa_handler != RW_SIG_IGN && !(sa.sa.sa_flags & RW_SA_NOCLDWAIT))
+		return;
+	st->how = RW_REAP_AUTOREAP;
+	st->autoreap = 1;
+	if (!st->zombie_ns)
+		st->zombie_ns = st->exit_ns;
+	st->reap_ns = now;
+	fill_peer_at(&st->reaper, reaper);
+}
+
 /* A reap into the export counters: from the zombie's start (else its exit) to REAPED. */
 static __always_inline void stats_reap_state(const struct rw_proc_state *st, __u64 reaped)
 {
