@@ -225,6 +225,29 @@ case_agent_trace()
 		fail "reapwatch trace --json: not one JSON object per line"
 }
 
+# Issue 11: every feature on from Linux 6.1; before, each one off is said once, in the form
+# the SKIPs here key on, with a reason.
+case_agent_features()
+{
+	local release major minor off bad
+	need_trace
+	release=$(cat "$OUT/kernel")
+	IFS=. read -r major minor _ <<<"$release"
+	off=$(grep -F "$FEATURE_OFF" "$OUT/trace.err" || true)
+	if [[ $major -gt 6 || ($major -eq 6 && $minor -ge 1) ]]; then
+		[[ -z $off ]] || {
+			detail "$off"
+			fail "Linux $release (>= 6.1) should have every feature, the agent turned off: $(sed "s/^$FEATURE_OFF//; s/:.*//" <<<"$off" | paste -sd' ')"
+		}
+		return 0
+	fi
+	bad=$(grep -vE "^${FEATURE_OFF}[a-z0-9-]+: .+" <<<"$off" || true)
+	[[ -z $bad || -z $off ]] || fail "a feature-off line not of the form '${FEATURE_OFF}NAME: why': $(sed -n 1p <<<"$bad")"
+	# ("reapwatch", "feature off", NAME, why)
+	bad=$(awk -F': ' 'seen[$3]++ { print $3 }' <<<"$off")
+	[[ -z $bad ]] || fail "feature $bad is said to be off more than once"
+}
+
 case_agent_export()
 {
 	[[ $(cat "$OUT/export.state" 2>/dev/null) == ready ]] ||
@@ -575,6 +598,7 @@ case_export_counts()
 }
 run_case agent_trace_loads case_agent_trace
 run_case agent_export_loads case_agent_export
+run_case agent_features case_agent_features
 run_case exit_code case_exit_code
 run_case exit_signal case_exit_signal
 run_case signal_user case_signal_user
