@@ -200,11 +200,13 @@ verifier_summary()
 {
 	local log=$OUT/trace-debug.err
 	[[ -s $log ]] || return 0
+	# (The log is the tail of libbpf's: a load log's BEGIN line may be cut off, never its END.)
 	awk '
-		/-- BEGIN PROG LOAD LOG --/ { inlog = 1; last = ""; next }
-		/-- END PROG LOAD LOG --/ { if (last != "") print last; inlog = 0; next }
-		inlog && !/^(verification time|stack depth|processed [0-9]+ insns)/ && NF { last = $0; next }
-		/libbpf: prog .*: failed to load/ || /not found in kernel/ || /failed to find/ { print }
+		/-- BEGIN PROG LOAD LOG --/ { prog = $2 " " $3; last = ""; next }
+		/-- END PROG LOAD LOG --/ { if (last != "") print (prog == "" ? "" : prog " ") last; prog = last = ""; next }
+		/not found in kernel/ || /failed to find/ { print; next }
+		/^libbpf: / || /^reapwatch: / { next }
+		!/^(verification time|stack depth|processed [0-9]+ insns)/ && NF { last = $0 }
 	' "$log" | sed 's/^libbpf: //' | awk '!seen[$0]++' | sed -n 1,6p
 }
 
