@@ -101,7 +101,7 @@ else
 	echo failed >"$OUT/trace.state"
 	log "trace did not start; again with libbpf's log"
 	# libbpf's own log says what the verifier refused; its tail is where the reason is.
-	REAPWATCH_DEBUG=1 timeout -k 5 60 "$AGENT" trace --json -d 1 >/dev/null 2>"$OUT/trace-debug.full" || true
+	REAPWATCH_DEBUG=1 timeout -k 5 90 "$AGENT" trace --json -d 1 >/dev/null 2>"$OUT/trace-debug.full" || true
 	tail -n 400 "$OUT/trace-debug.full" >"$OUT/trace-debug.err"
 	rm -f "$OUT/trace-debug.full"
 fi
