@@ -20,23 +20,6 @@
 #define SCENARIO_NAME "adopted_zombie"
 #include "scenario.h"
 
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[256], *close;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return '?';
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	close = strrchr(buf, ')');
-	return close && close[1] == ' ' ? close[2] : '?';
-}
-
 int main(void)
 {
 	int fds[2];

@@ -32,23 +32,6 @@ struct times {
 	pid_t child;
 };
 
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[512], *close;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0; /* gone */
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	close = strrchr(buf, ')');
-	return close && close[1] == ' ' ? close[2] : '?';
-}
-
 int main(int argc, char **argv)
 {
 	bool nocldwait = argc > 1 && !strcmp(argv[1], "nocldwait");

@@ -32,4 +32,25 @@ static inline long long mono_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/*
+ * The state letter of the process /proc (the host's) numbers PID: 'R', 'S', 'Z', ...;
+ * 0 once it is gone; '?' if its stat line cannot be read.
+ */
+static inline char proc_state(int pid)
+{
+	char path[64], buf[512], *paren;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	paren = strrchr(buf, ')'); /* the comm may hold ')' itself: the last one */
+	return paren && paren[1] == ' ' ? paren[2] : '?';
+}
+
 #endif /* REAPWATCH_SCENARIO_H */
