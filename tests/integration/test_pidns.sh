@@ -132,8 +132,78 @@ case_teardown_reaps()
 	done
 }
 
+# descendants PID: every process below PID, from /proc's parent links.
+descendants()
+{
+	local queue=("$1") p c
+	while [[ ${#queue[@]} -gt 0 ]]; do
+		p=${queue[0]}
+		queue=("${queue[@]:1}")
+		for c in $(children_of "$p"); do
+			echo "$c"
+			queue+=("$c")
+		done
+	done
+}
+
+# Three nested pid namespaces, each with two sleepers, and the unshare that made the next
+# one: the outermost init exits, and zap_pid_ns_processes() SIGKILLs every pid allocated in
+# its namespace, the nested namespaces' processes included (10 of them), before any of them
+# dies. Every one of those SIGKILLs is the teardown's (issue 12: only the outer namespace's
+# own were, 2 of 10).
+case_nested_teardown_from_outside()
+{
+	local d=$CASE_DIR u1 init victims want ev n
+	command -v unshare >/dev/null || skip "unshare (util-linux) not installed"
+	cat >"$d/l3.sh" <<-EOF
+		sleep 1000 & sleep 1000 & touch $d/ready; wait
+	EOF
+	cat >"$d/l2.sh" <<-EOF
+		sleep 1000 & sleep 1000 & unshare -pf sh $d/l3.sh & wait
+	EOF
+	cat >"$d/l1.sh" <<-EOF
+		sleep 1000 & sleep 1000 & unshare -pf sh $d/l2.sh &
+		while [ ! -e $d/ready ]; do sleep 0.05; done
+		read -r go <$d/gate
+		exit 0
+	EOF
+	mkfifo "$d/gate"
+	start_agent trace --json -e signal,teardown
+	window_begin
+	unshare -pf sh "$d/l1.sh" &
+	u1=$!
+	track_pid "$u1"
+	until [[ -e $d/ready ]]; do
+		running "$u1" || fail "the nested namespaces did not start"
+		sleep 0.05
+	done
+	init=$(children_of "$u1")
+	[[ $init =~ ^[0-9]+$ ]] || fail "unshare $u1 has no single child (the init): '$init'"
+	# every process in the outer namespace but its init, before it exits
+	victims=$(descendants "$init" | sort -n)
+	n=$(grep -c . <<<"$victims")
+	detail "init $init; its namespace's other processes: $(paste -sd' ' <<<"$victims")"
+	assert_eq "processes in the outer namespace besides its init" 10 "$n"
+	echo go >"$d/gate"
+	wait "$u1" || true
+	window_end
+	stop_agent
+	focus "$init" $victims
+	want=$(paste -sd, <<<"$victims")
+	assert_count "teardown SIGKILLs sent by init $init" 10 \
+		".type == \"signal\" and .sig == 9 and .origin == \"pidns_teardown\" and .sender_pid == $init"
+	assert_none "SIGKILLs of the victims called anything but the teardown's" \
+		".type == \"signal\" and .sig == 9 and (.pid | IN($want)) and .origin != \"pidns_teardown\""
+	ev=$(expect_one "teardown of the outer namespace (init $init)" \
+		".type == \"teardown\" and .pid == $init")
+	assert_fields "$ev" "teardown of the outer namespace (init $init)" \
+		.members "$(members 10)" .sigkilled 10 .sigkilled_without_sigterm 10 \
+		'.sigkilled_pids | sort' "[$want]"
+}
+
 run_case pidns_teardown case_teardown
 run_case pidns_teardown_after_sigterm case_teardown_after_sigterm
 run_case pidns_teardown_with_zombie case_teardown_with_zombie
 run_case pidns_teardown_reaps case_teardown_reaps
+run_case pidns_nested_teardown_from_outside case_nested_teardown_from_outside
 finish
