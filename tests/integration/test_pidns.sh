@@ -188,6 +188,7 @@ case_nested_teardown_from_outside()
 	wait "$u1" || true
 	window_end
 	stop_agent
+	# shellcheck disable=SC2086 # one pid a word
 	focus "$init" $victims
 	want=$(paste -sd, <<<"$victims")
 	assert_count "teardown SIGKILLs sent by init $init" 10 \
