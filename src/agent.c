@@ -53,13 +53,28 @@ static struct load_log load_log;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char text[4096];
+	char small[4096], *text = small;
 	va_list copy;
+	int n;
 
+	/* libbpf prints a whole verifier log (often far beyond 4 KiB, its verdict at the end)
+	 * in one call: a fixed buffer would cut off the verdict and the END line. */
 	va_copy(copy, ap);
-	vsnprintf(text, sizeof(text), fmt, copy);
+	n = vsnprintf(small, sizeof(small), fmt, copy);
 	va_end(copy);
+	if (n >= (int)sizeof(small)) {
+		text = malloc((size_t)n + 1);
+		if (text) {
+			va_copy(copy, ap);
+			vsnprintf(text, (size_t)n + 1, fmt, copy);
+			va_end(copy);
+		} else {
+			text = small;
+		}
+	}
 	load_log_feed(&load_log, text);
+	if (text != small)
+		free(text);
 	/* libbpf's own diagnostics (verifier logs...) only when asked for. */
 	if (!getenv("REAPWATCH_DEBUG"))
 		return 0;

@@ -24,9 +24,13 @@ static void take_line(struct load_log *log, const char *line)
 {
 	const char *p;
 
-	/* libbpf prefixes its own lines with "libbpf: " */
-	if (starts_with(line, "libbpf: "))
+	/* libbpf prefixes its own lines with "libbpf: "; the verifier's never have it, so such
+	 * a line also ends a load log whose END line never came (a cut message). */
+	if (starts_with(line, "libbpf: ")) {
 		line += strlen("libbpf: ");
+		if (log->in_log && !strstr(line, "-- END PROG LOAD LOG --"))
+			log->in_log = false;
+	}
 	if (strstr(line, "-- BEGIN PROG LOAD LOG --")) {
 		log->in_log = true;
 		log->verdict[0] = '\0';

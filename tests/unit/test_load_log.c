@@ -96,12 +96,47 @@ static void test_long_line(void **state)
 	assert_int_equal(strlen(log.verdict), LOAD_LOG_LINE - 1);
 }
 
+/* A load log whose END line never came (a message cut short): libbpf's own lines after it
+ * are not the verifier's verdict. */
+static void test_cut_log(void **state)
+{
+	struct load_log log = {0};
+
+	load_log_feed(&log, "libbpf: prog 'handle_exit': BPF program load failed: Permission denied\n"
+			    "libbpf: prog 'handle_exit': -- BEGIN PROG LOAD LOG --\n"
+			    "combined stack size of 2 calls is 560. Too large\n");
+	load_log_feed(&log, "libbpf: prog 'handle_exit': failed to load: -13\n"
+			    "libbpf: failed to load object 'reapwatch_bpf'\n");
+	assert_string_equal(log.program, "handle_exit");
+	assert_string_equal(log.verdict, "combined stack size of 2 calls is 560. Too large");
+	assert_false(log.in_log);
+}
+
+/* A verifier log far beyond 4 KiB in one piece (libbpf prints it in one call). */
+static void test_long_log(void **state)
+{
+	static char text[64 * 1024];
+	struct load_log log = {0};
+	size_t at;
+
+	at = (size_t)snprintf(text, sizeof(text), "libbpf: prog 'handle_wait': -- BEGIN PROG LOAD LOG --\n");
+	for (int i = 0; i < 1000; i++)
+		at += (size_t)snprintf(text + at, sizeof(text) - at,
+				       "%d: (bf) r1 = r6 ; R1_w=scalar() R6=ptr_task_struct\n", i);
+	snprintf(text + at, sizeof(text) - at,
+		 "R6 invalid mem access 'scalar'\nprocessed 1000 insns\n-- END PROG LOAD LOG --\n"
+		 "libbpf: failed to load object 'reapwatch_bpf'\n");
+	load_log_feed(&log, text);
+	assert_string_equal(log.verdict, "R6 invalid mem access 'scalar'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_stack_refusal),   cmocka_unit_test(test_split_anywhere),
 	    cmocka_unit_test(test_missing_helper),  cmocka_unit_test(test_core_relocation),
 	    cmocka_unit_test(test_quiet_load),	    cmocka_unit_test(test_long_line),
+	    cmocka_unit_test(test_cut_log),	    cmocka_unit_test(test_long_log),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
