@@ -75,10 +75,15 @@ static __always_inline bool parent_autoreaps(struct task_struct *leader)
 }
 
 /*
- * The same rule for a zombie handed to a new parent (reparent_leader() calls
- * do_notify_parent() for it): a `reaper` (an address) that ignores SIGCHLD releases it at
- * the hand-over, in the father's exit_notify(), with no wait(). The zombie's state then says
- * so, timed at the father's exit (the hand-over follows within a few hundred microseconds).
+ * The same rule for a zombie handed to a new parent: reparent_leader() makes its exit signal
+ * SIGCHLD ("we don't want people slaying init") and calls do_notify_parent() for it, so an
+ * untraced zombie given to a `reaper` (an address) that ignores SIGCHLD is released at the
+ * hand-over, in the father's exit_notify(), with no wait(). Its state then says so, timed
+ * at the father's exit (the hand-over follows within a few hundred microseconds).
+ *
+ * The zombie is still on the father's list, so the father did not reap it: any reap an
+ * earlier wait scan credited to the father (a wait it could not tell apart, such as a
+ * WNOWAIT peek or waitpid(-pgid)) was wrong, and is forgotten here whoever takes it next.
  */
 static __always_inline void reaping_on_handover(struct rw_proc_state *st, struct task_struct *zombie,
 						struct task_struct *reaper, __u64 now)
@@ -86,7 +91,14 @@ static __always_inline void reaping_on_handover(struct rw_proc_state *st, struct
 	struct sighand_struct *sighand = BPF_CORE_READ(reaper, sighand);
 	struct k_sigaction sa = {};
 
-	if (st->how || BPF_CORE_READ(zombie, exit_signal) != RW_SIGCHLD)
+	if (st->how == RW_REAP_AUTOREAP)
+		return;
+	if (st->how) {
+		st->how = 0;
+		st->reap_ns = 0;
+		__builtin_memset(&st->reaper, 0, sizeof(st->reaper));
+	}
+	if (BPF_CORE_READ(zombie, ptrace))
 		return;
 	bpf_core_read(&sa, sizeof(sa), &sighand->action[RW_SIGCHLD - 1]);
 	if (sa.sa.sa_handler != RW_SIG_IGN && !(sa.sa.sa_flags & RW_SA_NOCLDWAIT))

@@ -24,11 +24,20 @@
  * sched_process_free does not reach the programs for a few frees in a thousand on
  * these hosts (measured: 102 of 100 458 in one soak, no recursion_misses), so state
  * of a process whose free was missed would stay. Every SWEEP_INTERVAL_NS, an entry
- * older than SWEEP_AGE_NS whose process is gone is turned into a reap record here
- * (its evidence, if any, still gives the reap time) and deleted.
+ * older than SWEEP_AGE_NS whose process is gone is a candidate; one still a candidate
+ * SWEEP_CONFIRM_NS later (a reaped task's free is an RCU callback, milliseconds after the
+ * reap: not seen there, it was missed) is turned into a reap record here (its evidence, if
+ * any, still gives the reap time) and deleted. Orphan predictions likewise.
  */
 #define SWEEP_INTERVAL_NS (5ull * 1000000000ull)
+#define SWEEP_CONFIRM_NS (1ull * 1000000000ull)
 #define SWEEP_AGE_NS (2ull * 1000000000ull)
+
+/* Map keys (task_struct addresses), sorted once taken. */
+struct key_set {
+	__u64 *keys;
+	size_t n, cap;
+};
 
 struct agent {
 	struct reapwatch_bpf *skel;
@@ -37,6 +46,8 @@ struct agent {
 	void *ctx;
 	uint64_t next_sweep_ns;
 	uint64_t swept;
+	struct key_set procs_gone;   /* candidates of the last sweep (see SWEEP_CONFIRM_NS) */
+	struct key_set orphans_gone;
 	int counters_fd;
 	int ncpus;
 	bool late_reaps;  /* see struct agent_config */
@@ -275,20 +286,73 @@ static bool process_exists(uint32_t pid, uint64_t boot_start_ns)
 	       st.start_ticks == boot_ns_to_ticks(boot_start_ns);
 }
 
-static void sweep(struct agent *agent, uint64_t now)
+static int key_set_add(struct key_set *set, __u64 key)
 {
-	int fd = bpf_map__fd(agent->skel->maps.procs);
-	struct rw_proc_state st, again;
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? 2 * set->cap : 256;
+		__u64 *grown = realloc(set->keys, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		set->keys = grown;
+		set->cap = cap;
+	}
+	set->keys[set->n++] = key;
+	return 0;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool key_set_has(const struct key_set *set, __u64 key)
+{
+	return set->n && bsearch(&key, set->keys, set->n, sizeof(key), key_cmp);
+}
+
+/* Replace OLD by NEW (sorted for key_set_has()). */
+static void key_set_take(struct key_set *old, struct key_set *new)
+{
+	if (new->n)
+		qsort(new->keys, new->n, sizeof(*new->keys), key_cmp);
+	free(old->keys);
+	*old = *new;
+}
+
+/* Every key of a hash map, before any is deleted: a delete during bpf_map_get_next_key()
+ * sends the next call back to the first key. */
+static void map_keys(int fd, struct key_set *out)
+{
 	__u64 key, next, *prev = NULL;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		struct rw_reap_record rec = { 0 };
-
 		key = next;
 		prev = &key;
+		if (key_set_add(out, key))
+			break;
+	}
+}
+
+static void sweep(struct agent *agent, uint64_t now)
+{
+	int fd = bpf_map__fd(agent->skel->maps.procs);
+	struct key_set keys = { 0 }, gone = { 0 };
+	struct rw_proc_state st, again;
+
+	map_keys(fd, &keys);
+	for (size_t i = 0; i < keys.n; i++) {
+		struct rw_reap_record rec = { 0 };
+		__u64 key = keys.keys[i];
+
 		if (bpf_map_lookup_elem(fd, &key, &st) || !st.exit_ns || now < st.exit_ns ||
 		    now - st.exit_ns < SWEEP_AGE_NS || process_exists(st.proc.pid, st.boot_start_ns))
 			continue;
+		key_set_add(&gone, key);
+		if (!key_set_has(&agent->procs_gone, key))
+			continue; /* first look: the free may still be on its way */
 		/* The kernel side may have replaced it with a new process's state while we
 		 * read /proc (reaping_on_exit() reports the old one then): look again. The
 		 * window left, between this look and the delete, is a few microseconds. */
@@ -311,6 +375,8 @@ static void sweep(struct agent *agent, uint64_t now)
 		if (wanted_reaps(agent) || agent->late_reaps)
 			agent->on_record(agent->ctx, &rec, sizeof(rec));
 	}
+	free(keys.keys);
+	key_set_take(&agent->procs_gone, &gone);
 }
 
 /*
@@ -321,18 +387,27 @@ static void sweep(struct agent *agent, uint64_t now)
 static void sweep_orphans(struct agent *agent, uint64_t now)
 {
 	int fd = bpf_map__fd(agent->skel->maps.orphans);
-	struct rw_orphan_prediction pred;
-	__u64 key, next, *prev = NULL;
+	struct key_set keys = { 0 }, gone = { 0 };
+	struct rw_orphan_prediction pred, again;
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
+	map_keys(fd, &keys);
+	for (size_t i = 0; i < keys.n; i++) {
+		__u64 key = keys.keys[i];
+
 		if (bpf_map_lookup_elem(fd, &key, &pred) || now < pred.made_ns ||
 		    now - pred.made_ns < SWEEP_AGE_NS || process_exists(pred.pid, pred.boot_start_ns))
+			continue;
+		key_set_add(&gone, key);
+		if (!key_set_has(&agent->orphans_gone, key))
+			continue;
+		/* remember_orphan() may have rewritten it for a new task at this address */
+		if (bpf_map_lookup_elem(fd, &key, &again) || again.made_ns != pred.made_ns)
 			continue;
 		if (!bpf_map_delete_elem(fd, &key))
 			__atomic_fetch_sub(&agent->skel->bss->orphans_live, 1, __ATOMIC_RELAXED);
 	}
+	free(keys.keys);
+	key_set_take(&agent->orphans_gone, &gone);
 }
 
 int agent__poll(struct agent *agent, int timeout_ms)
@@ -343,7 +418,10 @@ int agent__poll(struct agent *agent, int timeout_ms)
 	if (now >= agent->next_sweep_ns) {
 		sweep(agent, now);
 		sweep_orphans(agent, now);
-		agent->next_sweep_ns = now + SWEEP_INTERVAL_NS;
+		/* candidates are looked at again soon, the rest at the next interval */
+		agent->next_sweep_ns = now + (agent->procs_gone.n || agent->orphans_gone.n
+						      ? SWEEP_CONFIRM_NS
+						      : SWEEP_INTERVAL_NS);
 	}
 
 	/* Records come without wakeups: poll() sleeps the whole timeout unless the kernel
@@ -397,5 +475,7 @@ void agent__free(struct agent *agent)
 	pins_withdraw(agent->pin_dir);
 	ring_buffer__free(agent->rb);
 	reapwatch_bpf__destroy(agent->skel);
+	free(agent->procs_gone.keys);
+	free(agent->orphans_gone.keys);
 	free(agent);
 }

@@ -279,10 +279,11 @@ case_pid_reuse()
 
 # sweep_wait: the kernel does not run the agent's sched_process_free program for a few
 # frees in a thousand on these hosts; the agent finds such processes gone and reports their
-# reap from its state within SWEEP_INTERVAL + SWEEP_AGE (5 s + 2 s, src/agent.c). Give it that.
+# reap from its state within SWEEP_INTERVAL + SWEEP_AGE + SWEEP_CONFIRM (5 s + 2 s + 1 s,
+# src/agent.c). Give it that.
 sweep_wait()
 {
-	sleep 8
+	sleep 10
 }
 
 # --- a free the kernel does not run our program for ---------------------------------------
