@@ -16,7 +16,8 @@
 #include <bpf/bpf_helpers.h>
 #include "task.bpf.h"
 
-/* Addresses, not pointers: the state lives on the stack across bpf_loop() steps. */
+/* Addresses, not pointers: the state lives in a per-CPU scratch map (orphans.bpf.h,
+ * reaping.bpf.h) across bpf_loop() steps, where a pointer would not stay typed. */
 struct children_walk {
 	__u64 first;	 /* the thread whose children come first */
 	__u64 owner;	 /* the thread whose list is being walked */

@@ -19,7 +19,9 @@
  *   - the waiter comes later: sched_process_wait fires at do_wait()'s entry, before
  *     it scans the children. The scan takes the first waitable child in list
  *     order (do_wait_thread(): each thread's `children`, oldest first), and so do
- *     we: that child is reaped by this call, 16-60 us after the entry.
+ *     we, as far as the tracepoint lets us tell which children it may take (it gives
+ *     the pid, not the wait's type and flags: see struct wait_walk): that child is
+ *     reaped by this call, 16-60 us after the entry.
  * A wait that takes a child does not see it in any later scan (release_task()
  * unlinks it), so the last scan that picked a child is the one that reaped it.
  */

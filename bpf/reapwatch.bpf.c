@@ -22,7 +22,8 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Set by userspace: the kernel has no group_dead (before v6.16), handle_exit_compat runs. */
+/* Set by userspace: the kernel has no group_dead (before v6.16): handle_exit_compat or
+ * handle_exit_noloop runs, and frees release their exit claims. */
 const volatile bool exit_compat = false;
 /* Set by userspace for tests only (REAPWATCH_TEST_MISS_FREES=1): behave as if the kernel
  * had not run handle_free for processes named rw_nofree*, as it rarely does not. */
@@ -70,7 +71,9 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
  * What one exit builds before it goes into `procs` and the exit record: per CPU, since
  * the stack is shared with the bpf_loop() callbacks of the orphan and member walks
  * (512 bytes for the whole chain on every kernel; our budget is 384, see Makefile).
- * Programs do not nest on one CPU for the same tracepoint.
+ * No program that can interrupt an exit on its CPU (handle_free from the RCU softirq,
+ * handle_signal_generate from a hardirq) touches the exit's scratch maps, and an exit
+ * runs with preemption off, so one exit at a time uses them per CPU.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
