@@ -164,8 +164,8 @@ static int preflight(struct kernel_features *kf)
 	int err;
 
 	if (!have_bpf_capabilities()) {
-		rw_error("needs root or CAP_BPF and CAP_PERFMON (this process has neither "
-			 "CAP_SYS_ADMIN nor both of them)");
+		rw_error("needs root or CAP_BPF and CAP_PERFMON (this process lacks them, or "
+			 "has them only in a user namespace of its own)");
 		return -EPERM;
 	}
 	if (!bpf_syscall_exists()) {

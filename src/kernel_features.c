@@ -54,6 +54,24 @@ int kernel_features_probe(struct kernel_features *kf)
 	return 0;
 }
 
+/*
+ * Is this process in the initial user namespace? Its uid_map then maps every uid to
+ * itself. BPF asks for capabilities there (bpf_capable(), capable() against
+ * init_user_ns): a rootless container's root has them all in CapEff, and none that count.
+ */
+static bool in_initial_user_namespace(void)
+{
+	unsigned long long inside, outside, count;
+	FILE *f = fopen("/proc/self/uid_map", "re");
+	int n;
+
+	if (!f)
+		return true; /* no user namespaces in this kernel */
+	n = fscanf(f, "%llu %llu %llu", &inside, &outside, &count);
+	fclose(f);
+	return n == 3 && inside == 0 && outside == 0 && count == 4294967295ull;
+}
+
 bool have_bpf_capabilities(void)
 {
 	unsigned long long eff = 0;
@@ -73,6 +91,8 @@ bool have_bpf_capabilities(void)
 	fclose(f);
 	if (!found)
 		return true;
+	if (!in_initial_user_namespace())
+		return false;
 	return (eff >> CAP_SYS_ADMIN_BIT & 1) ||
 	       ((eff >> CAP_BPF_BIT & 1) && (eff >> CAP_PERFMON_BIT & 1));
 }

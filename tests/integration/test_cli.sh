@@ -151,6 +151,13 @@ case_root_without_bpf_capabilities()
 		"$AGENT" trace >"$CLI_OUT" 2>"$CLI_ERR" </dev/null || CLI_RC=$?
 	one_line_failure "trace as root without CAP_BPF/CAP_PERFMON/CAP_SYS_ADMIN" \
 		"needs root or CAP_BPF and CAP_PERFMON"
+	# A user namespace's root (a rootless container) has every capability, none for BPF.
+	if unshare -Ur true 2>/dev/null; then
+		CLI_RC=0
+		timeout -k 5 20 unshare -Ur "$AGENT" trace >"$CLI_OUT" 2>"$CLI_ERR" </dev/null ||
+			CLI_RC=$?
+		one_line_failure "trace as root of a user namespace" "needs root or CAP_BPF and CAP_PERFMON"
+	fi
 	# CAP_BPF and CAP_PERFMON without CAP_SYS_ADMIN are enough (the DaemonSet's set).
 	CLI_RC=0
 	timeout -k 5 20 setpriv --bounding-set=-sys_admin --inh-caps=-all \
