@@ -5,8 +5,8 @@
  * and do_wait_thread() / forget_original_parent() take them thread by thread,
  * starting with the current one, oldest child first.
  *
- * List nodes lead to computed pointers (container_of); as_task() turns them back
- * into BTF-typed task_structs so fields stay plain (fault-safe) loads.
+ * List nodes lead to computed addresses (container_of), read with BPF_CORE_READ()
+ * (task.bpf.h says why).
  */
 #ifndef REAPWATCH_CHILDREN_BPF_H
 #define REAPWATCH_CHILDREN_BPF_H
@@ -27,27 +27,29 @@ struct children_walk {
 	bool first_only; /* `first`'s own children, no other thread's */
 };
 
+/* `first` may be a BTF-typed argument or an address (`current`): read as an address. */
 static __always_inline void children_walk_start(struct children_walk *w, struct task_struct *first)
 {
+	struct signal_struct *sig = BPF_CORE_READ(first, signal);
+
 	w->first = w->owner = (__u64)first;
-	w->threads = (__u64)&first->signal->thread_head;
+	w->threads = (__u64)&sig->thread_head;
 	w->children = (__u64)&first->children;
-	w->pos = (__u64)first->children.next;
+	w->pos = (__u64)BPF_CORE_READ(first, children.next);
 	w->cursor = 0;
 	w->first_only = false;
 }
 
 /*
- * One step: the next child, or NULL when this step only moved on to another thread
+ * One step: the next child's address, or 0 when this step only moved on to another thread
  * (*end is set when no thread is left). Call it from a bpf_loop() callback.
  */
-static __always_inline struct task_struct *children_walk_step(struct children_walk *w, bool *end)
+static __always_inline __u64 children_walk_step(struct children_walk *w, bool *end)
 {
-	struct list_head *node;
-	struct task_struct *thread;
+	__u64 node, thread;
 
 	if (w->pos && w->pos != w->children) {
-		struct task_struct *child = task_of(w->pos, sibling);
+		__u64 child = task_of(w->pos, sibling);
 
 		/* forget_original_parent() points every child's real_parent at the adopter,
 		 * then splices the whole list onto the adopter's: a child that is not the
@@ -55,34 +57,34 @@ static __always_inline struct task_struct *children_walk_step(struct children_wa
 		 * adopter's children, round and round). The rest of it is not walked; for an
 		 * exiting father, orphans.bpf.h's pending list covers a thread's children
 		 * handed over during the walk. */
-		if ((__u64)child->real_parent == w->owner) {
-			w->pos = (__u64)child->sibling.next;
+		if ((__u64)BPF_CORE_READ(task_at(child), real_parent) == w->owner) {
+			w->pos = (__u64)BPF_CORE_READ(task_at(child), sibling.next);
 			/* Released under us (__unhash_process()'s list_del_init() points its
 			 * node at itself): the rest of the list is out of reach. */
-			if (w->pos == (__u64)&child->sibling)
+			if (w->pos == child + bpf_core_field_offset(struct task_struct, sibling))
 				w->pos = w->children;
 			return child;
 		}
 		w->pos = w->children;
-		return NULL;
+		return 0;
 	}
 	if (w->first_only) {
 		*end = true;
-		return NULL;
+		return 0;
 	}
-	node = as_list(w->cursor ? w->cursor : w->threads)->next;
-	if ((__u64)node != w->threads && (__u64)task_of(node, thread_node) == w->first)
-		node = node->next;
-	if (!node || (__u64)node == w->threads) {
+	node = list_next(w->cursor ? w->cursor : w->threads);
+	if (node != w->threads && task_of(node, thread_node) == w->first)
+		node = list_next(node);
+	if (!node || node == w->threads) {
 		*end = true;
-		return NULL;
+		return 0;
 	}
 	thread = task_of(node, thread_node);
-	w->owner = (__u64)thread;
-	w->cursor = (__u64)node;
-	w->children = (__u64)&thread->children;
-	w->pos = (__u64)thread->children.next;
-	return NULL;
+	w->owner = thread;
+	w->cursor = node;
+	w->children = thread + bpf_core_field_offset(struct task_struct, children);
+	w->pos = (__u64)BPF_CORE_READ(task_at(thread), children.next);
+	return 0;
 }
 
 #endif /* REAPWATCH_CHILDREN_BPF_H */

@@ -52,43 +52,59 @@ static __always_inline unsigned int task_pid_level(struct task_struct *task)
 	return task->thread_pid->level;
 }
 
-static __always_inline bool alive(struct task_struct *task)
+/* The nearest live child subreaper above a father, within its pid level (below). */
+struct subreaper_walk {
+	__u64 anc;   /* the ancestor looked at next */
+	__u64 found; /* 0 while none */
+	__u32 level; /* the father's pid level */
+};
+
+static long subreaper_step(__u32 i, struct subreaper_walk *w)
 {
-	return task->signal->live.counter > 0;
+	struct task_struct *anc = task_at(w->anc);
+	struct signal_struct *sig;
+
+	/* Stay in the father's namespace (setns()+fork() can put an outsider in between), and
+	 * stop at the idle task, pid 0. */
+	if (!anc || BPF_CORE_READ(anc, thread_pid, level) != w->level || !BPF_CORE_READ(anc, pid))
+		return 1;
+	sig = BPF_CORE_READ(anc, signal);
+	if (BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper) &&
+	    BPF_CORE_READ(sig, live.counter) > 0) {
+		w->found = w->anc;
+		return 1;
+	}
+	w->anc = (__u64)BPF_CORE_READ(anc, real_parent);
+	return 0;
 }
 
 /*
- * find_new_reaper() for a father none of whose threads is alive. Returns NULL when
+ * find_new_reaper() for a father none of whose threads is alive. Returns 0 when
  * the father is its namespace's init: zap_pid_ns_processes() kills and reaps what
- * is left instead (a teardown, not an adoption).
+ * is left instead (a teardown, not an adoption). The ancestors are walked in a
+ * bpf_loop() callback, which the verifier checks once instead of once per ancestor.
  */
-static __always_inline struct task_struct *predict_reaper(struct task_struct *father, __u8 *kind)
+static __always_inline __u64 predict_reaper(struct task_struct *father, __u8 *kind)
 {
-	struct task_struct *reaper = task_pidns(father)->child_reaper;
-	unsigned int level = task_pid_level(father);
-
-	if (!reaper || reaper->tgid == father->tgid)
-		return NULL;
+	struct task_struct *reaper = BPF_CORE_READ(task_pidns(father), child_reaper);
 	struct signal_struct *sig = father->signal;
 
+	if (!reaper || BPF_CORE_READ(reaper, tgid) == father->tgid)
+		return 0;
 	if (BPF_CORE_READ_BITFIELD(sig, has_child_subreaper)) {
-		struct task_struct *anc = father->real_parent;
+		struct subreaper_walk w = {
+			.anc = (__u64)father->real_parent,
+			.level = task_pid_level(father),
+		};
 
-		for (int i = 0; i < MAX_ANCESTORS; i++) {
-			/* Stay in the father's namespace (setns()+fork() can put an outsider
-			 * in between), and stop at the idle task, pid 0. */
-			if (!anc || task_pid_level(anc) != level || anc->pid == 0)
-				break;
-			sig = anc->signal;
-			if (BPF_CORE_READ_BITFIELD(sig, is_child_subreaper) && alive(anc)) {
-				*kind = RW_REAPER_SUBREAPER;
-				return anc;
-			}
-			anc = anc->real_parent;
+		bpf_loop(MAX_ANCESTORS, subreaper_step, &w, 0);
+		if (w.found) {
+			*kind = RW_REAPER_SUBREAPER;
+			return w.found;
 		}
 	}
-	*kind = task_pid_level(reaper) ? RW_REAPER_PIDNS_INIT : RW_REAPER_HOST_INIT;
-	return reaper;
+	*kind = BPF_CORE_READ(reaper, thread_pid, level) ? RW_REAPER_PIDNS_INIT : RW_REAPER_HOST_INIT;
+	return (__u64)reaper;
 }
 
 static __always_inline void send_reparent(struct task_struct *orphan,
@@ -101,11 +117,11 @@ static __always_inline void send_reparent(struct task_struct *orphan,
 	rec = reserve(sizeof(*rec), RW_REC_REPARENT, now);
 	if (!rec)
 		return;
-	fill_proc(&rec->orphan, orphan);
+	fill_proc_at(&rec->orphan, orphan);
 	rec->old_parent = *old_parent;
-	fill_peer(&rec->new_parent, reaper);
+	fill_peer_at(&rec->new_parent, reaper);
 	rec->reaper_kind = kind;
-	rec->reaper_in_pidns = task_pid_level(reaper) == rec->orphan.pidns_level;
+	rec->reaper_in_pidns = BPF_CORE_READ(reaper, thread_pid, level) == rec->orphan.pidns_level;
 	rec->corrected = corrected;
 	__builtin_memset(rec->_pad, 0, sizeof(rec->_pad));
 	submit(rec);
@@ -116,9 +132,50 @@ struct orphan_walk {
 	struct rw_peer old_parent; /* the father; its pid is the father's tgid */
 	__u64 reaper;
 	__u64 now;
-	__u64 pending; /* struct pending_kids *, for pending_tell_step() */
+	__u64 pending; /* pending_kids' key (signal_struct), for pending_tell_step() */
 	__u8 kind;
 };
+
+/* A thread's children noted for the process's last thread (note_pending_kids()). */
+struct pending_note {
+	struct children_walk kids;
+	__u64 key; /* pending_kids' (signal_struct): a map value's address would not survive
+		    * a store into another map */
+	__u32 father;
+};
+
+/* Is any thread of the process but `self` still alive (not PF_EXITING)? */
+struct live_thread_walk {
+	__u64 head; /* &signal->thread_head */
+	__u64 node;
+	__u64 self;
+	bool found;
+};
+
+/*
+ * The walks' state, per CPU, for the exit program only (one run at a time per CPU): the
+ * bpf_loop() callbacks find it here instead of on a stack that is 512 bytes for the
+ * whole call chain, callbacks included.
+ */
+struct orphan_scratch {
+	struct orphan_walk walk;
+	struct pending_note note;
+	struct live_thread_walk threads;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct orphan_scratch);
+} orphan_scratch SEC(".maps");
+
+static __always_inline struct orphan_scratch *orphan_scratch_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&orphan_scratch, &zero);
+}
 
 /*
  * Remember that `father` (its peer) hands `child` to `reaper_tgid`, for check_adopter().
@@ -134,7 +191,7 @@ static __always_inline bool remember_orphan(struct task_struct *child, __u32 rea
 	long err;
 
 	pred.reaper_tgid = reaper_tgid;
-	pred.start_time = child->start_time;
+	pred.start_time = BPF_CORE_READ(child, start_time);
 	pred.old_parent = *father;
 	err = bpf_map_update_elem(&orphans, &key, &pred, BPF_NOEXIST);
 	if (!err) {
@@ -159,13 +216,15 @@ static __always_inline void tell_orphan(struct task_struct *child, const struct 
 					struct task_struct *reaper, __u8 kind, bool adopted,
 					__u64 now)
 {
+	int exit_state = BPF_CORE_READ(child, exit_state);
+
 	/* Being released by the father itself (an autoreaped zombie): nobody adopts it.
 	 * (`adopted`: the reaper has it already, and may have reaped it.) */
-	if (child->exit_state == RW_EXIT_DEAD && !adopted)
+	if (exit_state == RW_EXIT_DEAD && !adopted)
 		return;
-	if (!remember_orphan(child, reaper->tgid, father))
+	if (!remember_orphan(child, BPF_CORE_READ(reaper, tgid), father))
 		return;
-	if (child->exit_state) {
+	if (exit_state) {
 		/* A zombie handed over: its new holder should say whom it came from. */
 		__u64 key = (__u64)child;
 		struct rw_proc_state *st = bpf_map_lookup_elem(&procs, &key);
@@ -177,15 +236,20 @@ static __always_inline void tell_orphan(struct task_struct *child, const struct 
 		send_reparent(child, father, reaper, kind, false, now);
 }
 
-static long orphan_walk_step(__u32 i, struct orphan_walk *w)
+static long orphan_walk_step(__u32 i, void *unused)
 {
-	struct task_struct *child;
+	struct orphan_scratch *sc = orphan_scratch_get();
+	struct orphan_walk *w;
 	bool end = false;
+	__u64 child;
 
+	if (!sc)
+		return 1;
+	w = &sc->walk;
 	child = children_walk_step(&w->kids, &end);
 	if (!child)
 		return end;
-	tell_orphan(child, &w->old_parent, as_task(w->reaper), w->kind, false, w->now);
+	tell_orphan(task_at(child), &w->old_parent, task_at(w->reaper), w->kind, false, w->now);
 	return 0;
 }
 
@@ -198,20 +262,22 @@ static __always_inline void walk_orphans(struct orphan_walk *w, struct task_stru
 
 	children_walk_start(&w->kids, father);
 	w->kids.first_only = first_only;
-	n = bpf_loop(orphan_walk_max, orphan_walk_step, w, 0);
+	n = bpf_loop(orphan_walk_max, orphan_walk_step, NULL, 0);
 	if (n >= orphan_walk_max)
 		count(RW_CTR_ORPHAN_WALK_CUT);
 }
 
+/* Which kind of reaper `parent` is to `orphan` (both may be addresses). */
 static __always_inline __u8 actual_kind(struct task_struct *orphan, struct task_struct *parent)
 {
-	struct task_struct *reaper = task_pidns(orphan)->child_reaper;
+	__u32 init_tgid = pidns_init_tgid(task_pidns_at(orphan));
+	struct signal_struct *sig;
 
-	if (reaper && reaper->tgid == parent->tgid)
-		return task_pid_level(parent) ? RW_REAPER_PIDNS_INIT : RW_REAPER_HOST_INIT;
-	struct signal_struct *sig = parent->signal;
-
-	if (BPF_CORE_READ_BITFIELD(sig, is_child_subreaper))
+	if (init_tgid && init_tgid == BPF_CORE_READ(parent, tgid))
+		return BPF_CORE_READ(parent, thread_pid, level) ? RW_REAPER_PIDNS_INIT
+								 : RW_REAPER_HOST_INIT;
+	sig = BPF_CORE_READ(parent, signal);
+	if (BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper))
 		return RW_REAPER_SUBREAPER;
 	return RW_REAPER_THREAD;
 }
@@ -252,18 +318,22 @@ struct {
 __s64 pending_live;
 static struct pending_kids pending_empty;
 
-struct pending_note {
-	struct children_walk kids;
-	__u64 entry; /* struct pending_kids * */
-	__u32 father;
-};
-
-static long pending_note_step(__u32 i, struct pending_note *n)
+static long pending_note_step(__u32 i, void *unused)
 {
-	struct pending_kids *p = (struct pending_kids *)n->entry;
-	struct task_struct *child;
+	struct orphan_scratch *sc = orphan_scratch_get();
+	struct pending_note *n;
+	struct pending_kids *p;
 	bool end = false;
+	__u64 child, key;
 	__u32 slot;
+
+	if (!sc)
+		return 1;
+	n = &sc->note;
+	key = n->key;
+	p = bpf_map_lookup_elem(&pending_kids, &key);
+	if (!p)
+		return 1;
 
 	child = children_walk_step(&n->kids, &end);
 	if (!child)
@@ -273,9 +343,9 @@ static long pending_note_step(__u32 i, struct pending_note *n)
 		return 1;
 	}
 	slot = __sync_fetch_and_add(&p->next, 1) % PENDING_KIDS;
-	p->kid_start[slot] = child->start_time;
+	p->kid_start[slot] = BPF_CORE_READ(task_at(child), start_time);
 	p->kid_father[slot] = n->father;
-	p->kid[slot] = (__u64)child;
+	p->kid[slot] = child;
 	return 0;
 }
 
@@ -283,9 +353,12 @@ static long pending_note_step(__u32 i, struct pending_note *n)
 static __always_inline void note_pending_kids(struct task_struct *thread)
 {
 	__u64 key = (__u64)thread->signal, start = thread->group_leader->start_time;
-	struct pending_note n = {.father = thread->tgid};
+	struct orphan_scratch *sc = orphan_scratch_get();
 	struct pending_kids *p;
 	long err;
+
+	if (!sc)
+		return;
 
 	p = bpf_map_lookup_elem(&pending_kids, &key);
 	if (p && p->leader_start && p->leader_start != start) {
@@ -304,10 +377,11 @@ static __always_inline void note_pending_kids(struct task_struct *thread)
 		}
 		p->leader_start = start;
 	}
-	n.entry = (__u64)p;
-	children_walk_start(&n.kids, thread);
-	n.kids.first_only = true;
-	bpf_loop(PENDING_KIDS + 1, pending_note_step, &n, 0);
+	sc->note.key = key;
+	sc->note.father = thread->tgid;
+	children_walk_start(&sc->note.kids, thread);
+	sc->note.kids.first_only = true;
+	bpf_loop(PENDING_KIDS + 1, pending_note_step, NULL, 0);
 	/* A full barrier (a fetching atomic) between the notes and the look at the siblings'
 	 * PF_EXITING: the last thread must see the notes, or this thread must see it exiting. */
 	volatile __u32 fenced = __sync_fetch_and_add(&p->fence, 0);
@@ -323,26 +397,35 @@ static __always_inline void forget_pending_kids(struct task_struct *task)
 		live_sub(&pending_live, bpf_map_delete_elem(&pending_kids, &key));
 }
 
-static long pending_tell_step(__u32 i, struct orphan_walk *w)
+static long pending_tell_step(__u32 i, void *unused)
 {
-	struct pending_kids *p = (struct pending_kids *)w->pending;
+	struct orphan_scratch *sc = orphan_scratch_get();
 	struct task_struct *child, *parent;
-	__u32 father = w->old_parent.pid, slot = i % PENDING_KIDS;
+	struct orphan_walk *w;
+	struct pending_kids *p;
+	__u32 father, slot = i % PENDING_KIDS;
+	__u64 key;
 
-	if (i >= p->next)
+	if (!sc)
 		return 1;
+	w = &sc->walk;
+	key = w->pending;
+	p = bpf_map_lookup_elem(&pending_kids, &key);
+	if (!p || i >= p->next)
+		return 1;
+	father = w->old_parent.pid;
 	/* A slot taken but not yet written: its thread, whose look at the siblings comes
 	 * after the write, finds none alive and tells of its children itself. */
 	if (!p->kid[slot] || p->kid_father[slot] != father)
 		return 0;
-	child = as_task(p->kid[slot]);
-	if (child->start_time != p->kid_start[slot])
+	child = task_at(p->kid[slot]);
+	if (BPF_CORE_READ(child, start_time) != p->kid_start[slot])
 		return 0; /* gone, its memory reused */
-	parent = child->real_parent;
-	if (parent->tgid == father)
+	parent = BPF_CORE_READ(child, real_parent);
+	if (BPF_CORE_READ(parent, tgid) == father)
 		/* Still ours (the last walk raced a move between threads): it goes where the
 		 * walk says. */
-		tell_orphan(child, &w->old_parent, as_task(w->reaper), w->kind, false, w->now);
+		tell_orphan(child, &w->old_parent, task_at(w->reaper), w->kind, false, w->now);
 	else
 		/* Handed out already, maybe adopted and reaped already too: we know where it
 		 * went. */
@@ -357,8 +440,8 @@ static __always_inline void tell_pending_kids(struct task_struct *father, __u64 
 					      struct pending_kids *p, struct orphan_walk *w)
 {
 	if (w->reaper && p->leader_start == father->group_leader->start_time) {
-		w->pending = (__u64)p;
-		bpf_loop(PENDING_KIDS, pending_tell_step, w, 0);
+		w->pending = key;
+		bpf_loop(PENDING_KIDS, pending_tell_step, NULL, 0);
 	}
 	live_sub(&pending_live, bpf_map_delete_elem(&pending_kids, &key));
 }
@@ -366,9 +449,10 @@ static __always_inline void tell_pending_kids(struct task_struct *father, __u64 
 /* The father's last thread is exiting: report where each of its children goes. */
 static __always_inline void orphans_on_father_exit(struct task_struct *father, __u64 now)
 {
-	struct orphan_walk w = {.now = now};
+	struct orphan_scratch *sc;
 	struct pending_kids *pending = NULL;
 	__u64 key = (__u64)father->signal;
+	struct orphan_walk *w;
 	bool childless;
 
 	if (live_any(&pending_live))
@@ -377,32 +461,35 @@ static __always_inline void orphans_on_father_exit(struct task_struct *father, _
 	childless = father->children.next == &father->children && father->signal->nr_threads <= 1;
 	if (childless && !pending)
 		return;
+	sc = orphan_scratch_get();
+	if (!sc)
+		return;
+	w = &sc->walk;
+	w->now = now;
+	w->pending = 0;
 	/* 0 for a namespace's init: its children are killed, not adopted. */
-	w.reaper = (__u64)predict_reaper(father, &w.kind);
-	fill_peer(&w.old_parent, father);
-	if (w.reaper && !childless)
-		walk_orphans(&w, father, false);
+	w->reaper = predict_reaper(father, &w->kind);
+	fill_peer(&w->old_parent, father);
+	if (w->reaper && !childless)
+		walk_orphans(w, father, false);
 	if (pending)
-		tell_pending_kids(father, key, pending, &w);
+		tell_pending_kids(father, key, pending, w);
 }
 
-/* Is any thread of the process but `self` still alive (not PF_EXITING)? */
-struct live_thread_walk {
-	__u64 head; /* &signal->thread_head */
-	__u64 node;
-	__u64 self;
-	bool found;
-};
-
-static long live_thread_step(__u32 i, struct live_thread_walk *w)
+static long live_thread_step(__u32 i, void *unused)
 {
-	struct task_struct *t;
+	struct orphan_scratch *sc = orphan_scratch_get();
+	struct live_thread_walk *w;
+	__u64 t;
 
-	w->node = (__u64)as_list(w->node)->next;
+	if (!sc)
+		return 1;
+	w = &sc->threads;
+	w->node = list_next(w->node);
 	if (!w->node || w->node == w->head)
 		return 1;
 	t = task_of(w->node, thread_node);
-	if ((__u64)t != w->self && !(t->flags & RW_PF_EXITING)) {
+	if (t != w->self && !(BPF_CORE_READ(task_at(t), flags) & RW_PF_EXITING)) {
 		w->found = true;
 		return 1;
 	}
@@ -421,21 +508,30 @@ static long live_thread_step(__u32 i, struct live_thread_walk *w)
  */
 static __always_inline void orphans_on_thread_exit(struct task_struct *thread, __u64 now)
 {
-	struct live_thread_walk lw = {.self = (__u64)thread};
-	struct orphan_walk w = {.now = now};
+	struct signal_struct *sig = thread->signal;
+	struct orphan_scratch *sc;
+	struct orphan_walk *w;
 
 	if (thread->children.next == &thread->children)
 		return;
 	note_pending_kids(thread);
-	lw.head = lw.node = (__u64)&thread->signal->thread_head;
-	bpf_loop(orphan_walk_max, live_thread_step, &lw, 0);
-	if (lw.found)
+	sc = orphan_scratch_get();
+	if (!sc)
 		return;
-	w.reaper = (__u64)predict_reaper(thread, &w.kind);
-	if (!w.reaper)
+	sc->threads.head = sc->threads.node = (__u64)&sig->thread_head;
+	sc->threads.self = (__u64)thread;
+	sc->threads.found = false;
+	bpf_loop(orphan_walk_max, live_thread_step, NULL, 0);
+	if (sc->threads.found)
 		return;
-	fill_peer(&w.old_parent, thread);
-	walk_orphans(&w, thread, true);
+	w = &sc->walk;
+	w->now = now;
+	w->pending = 0;
+	w->reaper = predict_reaper(thread, &w->kind);
+	if (!w->reaper)
+		return;
+	fill_peer(&w->old_parent, thread);
+	walk_orphans(w, thread, true);
 }
 
 /*

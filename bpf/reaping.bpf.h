@@ -115,27 +115,30 @@ static __always_inline void reap_stale_state(const struct rw_proc_state *old, __
 	submit(rec);
 }
 
-static __always_inline void reaping_on_exit(struct task_struct *task, const struct rw_proc *proc,
-					    const struct rw_peer *adopted_from, __u64 now)
+/*
+ * The process's state is built in `st` (the exit's per-CPU scratch, see
+ * on_process_exit(): too big for a stack that bpf_loop() callbacks share), whose proc
+ * and adopted_from the caller has filled.
+ */
+static __always_inline void reaping_on_exit(struct task_struct *task, struct rw_proc_state *st,
+					    __u64 now)
 {
 	struct task_struct *leader = task->group_leader;
 	__u64 key = (__u64)leader;
-	struct rw_proc_state st = {}, *old;
+	struct rw_proc_state *old;
 	long err;
 
-	st.proc = *proc;
-	st.adopted_from = *adopted_from;
-	st.boot_start_ns = leader->start_boottime;
-	st.exit_ns = now;
+	st->boot_start_ns = leader->start_boottime;
+	st->exit_ns = now;
 	if (parent_autoreaps(leader)) {
-		st.how = RW_REAP_AUTOREAP;
-		st.autoreap = 1;
-		st.zombie_ns = now;
-		st.reap_ns = now;
-		fill_peer(&st.reaper, leader->real_parent);
+		st->how = RW_REAP_AUTOREAP;
+		st->autoreap = 1;
+		st->zombie_ns = now;
+		st->reap_ns = now;
+		fill_peer(&st->reaper, leader->real_parent);
 	}
 	/* One hash operation when the key is new, as it nearly always is. */
-	err = bpf_map_update_elem(&procs, &key, &st, BPF_NOEXIST);
+	err = bpf_map_update_elem(&procs, &key, st, BPF_NOEXIST);
 	if (!err)
 		return;
 	if (err != -RW_EEXIST) {
@@ -146,22 +149,22 @@ static __always_inline void reaping_on_exit(struct task_struct *task, const stru
 	if (old && old->exit_ns)
 		reap_stale_state(old, now);
 	/* (BPF_ANY: userspace's sweep may have deleted the old entry meanwhile) */
-	if (bpf_map_update_elem(&procs, &key, &st, BPF_ANY))
+	if (bpf_map_update_elem(&procs, &key, st, BPF_ANY))
 		count(RW_CTR_PROCS_FULL);
 }
 
-/* task_pid_type(child, wo_type) == wo_pid, as wait_consider_task()'s eligible_pid(). */
-static __always_inline bool wait_selects(int wo_type, struct pid *wo_pid,
-					 struct task_struct *child)
+/* task_pid_type(child, wo_type) == wo_pid, as wait_consider_task()'s eligible_pid().
+ * `child` is an address (reaping_on_child_signal() has it from `current`). */
+static __always_inline bool wait_selects(int wo_type, __u64 wo_pid, struct task_struct *child)
 {
 	if (wo_type == bpf_core_enum_value(enum pid_type, PIDTYPE_MAX) || !wo_pid)
 		return true;
 	if (wo_type == bpf_core_enum_value(enum pid_type, PIDTYPE_PID))
-		return child->thread_pid == wo_pid;
+		return (__u64)BPF_CORE_READ(child, thread_pid) == wo_pid;
 	if (wo_type == bpf_core_enum_value(enum pid_type, PIDTYPE_TGID))
-		return child->signal->pids[PIDTYPE_TGID] == wo_pid;
+		return (__u64)BPF_CORE_READ(child, signal, pids[PIDTYPE_TGID]) == wo_pid;
 	if (wo_type == bpf_core_enum_value(enum pid_type, PIDTYPE_PGID))
-		return child->signal->pids[PIDTYPE_PGID] == wo_pid;
+		return (__u64)BPF_CORE_READ(child, signal, pids[PIDTYPE_PGID]) == wo_pid;
 	return false;
 }
 
@@ -170,25 +173,27 @@ static __always_inline bool wait_selects(int wo_type, struct pid *wo_pid,
 /*
  * At zombie start: is a thread of the parent already asleep in do_wait() for this
  * child? do_wait() queues its wait_opts.child_wait on signal->wait_chldexit, and
- * __wake_up_parent() (right after the SIGCHLD) wakes it to reap.
+ * __wake_up_parent() (right after the SIGCHLD) wakes it to reap. The queue's entries
+ * are container_of() addresses: read as such (task.bpf.h).
  */
 static __always_inline bool blocked_waiter_takes(struct task_struct *parent,
 						 struct task_struct *leader)
 {
-	struct list_head *head = &parent->signal->wait_chldexit.head;
-	struct list_head *pos = head->next;
-	size_t entry_off = bpf_core_field_offset(struct wait_queue_entry, entry);
-	size_t wait_off = bpf_core_field_offset(struct wait_opts, child_wait);
+	struct signal_struct *sig = BPF_CORE_READ(parent, signal);
+	__u64 head = (__u64)&sig->wait_chldexit.head;
+	__u64 pos = (__u64)BPF_CORE_READ(sig, wait_chldexit.head.next);
+	__u64 entry_off = bpf_core_field_offset(struct wait_queue_entry, entry);
+	__u64 wait_off = bpf_core_field_offset(struct wait_opts, child_wait);
 
 	for (int i = 0; i < MAX_QUEUED_WAITERS && pos && pos != head; i++) {
-		struct wait_opts *wo = bpf_rdonly_cast((void *)pos - entry_off - wait_off,
-						       bpf_core_type_id_kernel(struct wait_opts));
-		int flags = wo->wo_flags;
+		struct wait_opts *wo = (struct wait_opts *)(pos - entry_off - wait_off);
+		int flags = BPF_CORE_READ(wo, wo_flags);
 
 		if ((flags & RW_WEXITED) && !(flags & RW_WNOWAIT) &&
-		    wait_selects(wo->wo_type, wo->wo_pid, leader))
+		    wait_selects(BPF_CORE_READ(wo, wo_type), (__u64)BPF_CORE_READ(wo, wo_pid),
+				 leader))
 			return true;
-		pos = pos->next;
+		pos = list_next(pos);
 	}
 	return false;
 }
@@ -202,29 +207,33 @@ static __always_inline bool blocked_waiter_takes(struct task_struct *parent,
 static __always_inline void reaping_on_child_signal(int code, struct kernel_siginfo *info,
 						    struct task_struct *parent, __u64 now)
 {
-	struct task_struct *current = bpf_get_current_task_btf();
+	struct task_struct *current = current_task();
 	struct task_struct *leader;
 	struct rw_proc_state *st;
-	unsigned int level;
-	struct upid upid = {};
+	unsigned int level, leader_level;
 	struct pid *pid;
+	__u32 nr;
+	int si_pid = 0;
 	__u64 key;
 
 	if (code < RW_CLD_EXITED || code > RW_CLD_DUMPED || (unsigned long)info <= 1)
 		return;
-	if (!(current->flags & RW_PF_EXITING))
+	if (!(BPF_CORE_READ(current, flags) & RW_PF_EXITING))
 		return;
-	leader = current->group_leader;
+	leader = BPF_CORE_READ(current, group_leader);
 	key = (__u64)leader;
 	st = bpf_map_lookup_elem(&procs, &key);
 	if (!st || st->zombie_ns)
 		return;
 	level = parent->thread_pid->level;
-	pid = leader->thread_pid;
-	if (level > pid->level)
+	pid = BPF_CORE_READ(leader, thread_pid);
+	leader_level = BPF_CORE_READ(pid, level);
+	if (level > leader_level)
 		return;
-	bpf_core_read(&upid, sizeof(upid), &pid->numbers[level]);
-	if (info->_sifields._sigchld._pid != upid.nr)
+	upid_at(pid, level, &nr);
+	/* (a probe read: the argument may be an encoded SEND_SIG_* value, see the caller) */
+	bpf_probe_read_kernel(&si_pid, sizeof(si_pid), &info->_sifields._sigchld._pid);
+	if (si_pid != nr)
 		return;
 	st->zombie_ns = now;
 	if (!st->autoreap && blocked_waiter_takes(parent, leader)) {
@@ -234,54 +243,103 @@ static __always_inline void reaping_on_child_signal(int code, struct kernel_sigi
 	}
 }
 
-/* One wait()'s walk of its process's children, in the order do_wait() scans them. */
+/*
+ * A teardown SIGKILL reaches a zombie (and is ignored): the dying namespace's init collects
+ * it in zap_pid_ns_processes()'s kernel_wait4() loop, or, if its parent is another member,
+ * that parent's death hands it to the init, whose SIGCHLD is SIG_IGN by then: no wait() is
+ * asked for it either way. (With bpf_loop(), wait_walk_step() also sees the init's loop.)
+ */
+static __always_inline void reaping_on_teardown_kill(struct task_struct *target)
+{
+	struct rw_proc_state *st;
+	__u64 key;
+
+	if (!target->exit_state)
+		return;
+	key = (__u64)target->group_leader;
+	st = bpf_map_lookup_elem(&procs, &key);
+	if (st)
+		st->autoreap = 1;
+}
+
+/*
+ * One wait()'s walk of its process's children, in the order do_wait() scans them, for the
+ * zombie this wait takes. The tracepoint gives only wo_pid, not wo_type nor wo_flags:
+ *   - a pid matches a child as its pid or as its process group. waitpid(Y) is far more
+ *     common than waitpid(-Y), so when a child is Y itself, only Y is taken (zombie or
+ *     not: a wait for a live Y takes nobody);
+ *   - a child whose exit_signal is not SIGCHLD (a clone() child) is eligible only with
+ *     __WCLONE or __WALL (eligible_child()): a fork child is preferred over it.
+ */
 struct wait_walk {
 	struct children_walk kids;
 	__u64 wo_pid;
-	__u64 now;
+	__u64 exact;	   /* the child that is wo_pid itself */
+	__u64 first;	   /* the first waitable zombie that matches, exit_signal SIGCHLD */
+	__u64 first_clone; /* the same among the others */
 };
 
 static long wait_walk_step(__u32 i, struct wait_walk *w)
 {
-	struct task_struct *child, *waiter;
+	struct task_struct *child;
 	struct rw_proc_state *st;
-	bool end = false;
+	bool end = false, zombie;
 	__u64 key;
 
-	child = children_walk_step(&w->kids, &end);
-	if (!child)
+	key = children_walk_step(&w->kids, &end);
+	if (!key)
 		return end;
-	if (child->exit_state != RW_EXIT_ZOMBIE)
+	child = task_at(key);
+	zombie = BPF_CORE_READ(child, exit_state) == RW_EXIT_ZOMBIE;
+	if (w->wo_pid && (__u64)BPF_CORE_READ(child, thread_pid) == w->wo_pid) {
+		w->exact = zombie ? key : 0;
+		return 1;
+	}
+	if (!zombie || (w->first && w->first_clone))
 		return 0;
-	key = (__u64)child;
 	st = bpf_map_lookup_elem(&procs, &key);
-	if (!st || st->autoreap)
+	/* (released at its exit: never waitable; a torn-down zombie is, by the init's loop) */
+	if (!st || st->how == RW_REAP_AUTOREAP)
 		return 0;
-	/* We cannot see wo_type here: a pid matches as a pid, a tgid or a pgid. */
-	if (w->wo_pid && (__u64)child->thread_pid != w->wo_pid &&
-	    (__u64)child->signal->pids[PIDTYPE_PGID] != w->wo_pid)
+	if (w->wo_pid && (__u64)BPF_CORE_READ(child, signal, pids[PIDTYPE_PGID]) != w->wo_pid)
 		return 0;
-	st->how = RW_REAP_WAIT_ENTRY;
-	st->reap_ns = w->now;
-	if (!st->zombie_ns)
-		st->zombie_ns = st->exit_ns;
-	waiter = bpf_get_current_task_btf();
-	/* A dying namespace init reaping in zap_pid_ns_processes(): no wait() was asked. */
-	if (waiter->flags & RW_PF_EXITING)
-		st->autoreap = 1;
-	fill_peer(&st->reaper, waiter);
-	return 1;
+	if (BPF_CORE_READ(child, exit_signal) != RW_SIGCHLD) {
+		if (!w->first_clone)
+			w->first_clone = key;
+		return 0;
+	}
+	if (!w->first)
+		w->first = key;
+	/* Without a pid, nothing later can be preferred; with one, Y may still come. */
+	return !w->wo_pid;
 }
 
 static __always_inline void reaping_on_wait(struct pid *wo_pid, __u64 now)
 {
-	struct wait_walk w = { .wo_pid = (__u64)wo_pid, .now = now };
+	struct wait_walk w = { .wo_pid = (__u64)wo_pid };
+	struct task_struct *waiter = current_task();
+	struct rw_proc_state *st;
+	__u64 key;
 	long n;
 
-	children_walk_start(&w.kids, bpf_get_current_task_btf());
+	children_walk_start(&w.kids, waiter);
 	n = bpf_loop(wait_walk_max, wait_walk_step, &w, 0);
 	if (n >= wait_walk_max)
 		count(RW_CTR_WAIT_WALK_CUT);
+	key = w.exact ?: w.first ?: w.first_clone;
+	if (!key)
+		return;
+	st = bpf_map_lookup_elem(&procs, &key);
+	if (!st || st->how == RW_REAP_AUTOREAP)
+		return;
+	st->how = RW_REAP_WAIT_ENTRY;
+	st->reap_ns = now;
+	if (!st->zombie_ns)
+		st->zombie_ns = st->exit_ns;
+	/* A dying namespace init reaping in zap_pid_ns_processes(): no wait() was asked. */
+	if (BPF_CORE_READ(waiter, flags) & RW_PF_EXITING)
+		st->autoreap = 1;
+	fill_peer_at(&st->reaper, waiter);
 }
 
 #endif /* REAPWATCH_REAPING_BPF_H */

@@ -66,31 +66,55 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-/* The process's last thread is exiting: its exit, its orphans, its zombie-to-be. */
-static __always_inline int on_process_exit(struct task_struct *task)
+/*
+ * What one exit builds before it goes into `procs` and the exit record: per CPU, since
+ * the stack is shared with the bpf_loop() callbacks of the orphan and member walks
+ * (512 bytes for the whole chain on every kernel; our budget is 384, see Makefile).
+ * Programs do not nest on one CPU for the same tracepoint.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rw_proc_state);
+} exit_scratch SEC(".maps");
+
+/*
+ * The process's last thread is exiting: its exit, its orphans, its zombie-to-be.
+ * `walks`: this kernel has bpf_loop() (v5.17, e364a4aea8b0 "bpf: Add bpf_loop helper"),
+ * which the walks of a father's children and of a dying namespace's members need; the
+ * programs for older kernels are built without them (a constant: no call is emitted,
+ * which an older verifier would refuse even where it cannot be reached).
+ */
+static __always_inline int on_process_exit(struct task_struct *task, bool walks)
 {
 	struct rw_exit_record *rec;
-	struct rw_peer adopted_from = {};
-	struct rw_proc proc = {};
+	struct rw_proc_state *st;
+	__u32 zero = 0;
 	__u64 now;
 
+	st = bpf_map_lookup_elem(&exit_scratch, &zero);
+	if (!st)
+		return 0;
+	__builtin_memset(st, 0, sizeof(*st));
 	now = bpf_ktime_get_ns();
-	orphans_on_exit(task, now, &adopted_from);
-	orphans_on_father_exit(task, now);
-	fill_proc(&proc, task);
-	stats_exit(proc.cgroup_id);
-	teardown_on_exit(task, &proc, now);
+	orphans_on_exit(task, now, &st->adopted_from);
+	if (walks)
+		orphans_on_father_exit(task, now);
+	fill_proc(&st->proc, task);
+	stats_exit(st->proc.cgroup_id);
+	teardown_on_exit(task, &st->proc, now, walks);
 	if (track_reaping)
-		reaping_on_exit(task, &proc, &adopted_from, now);
+		reaping_on_exit(task, st, now);
 	if (!wanted(RW_REC_EXIT))
 		return 0;
 	rec = reserve(sizeof(*rec), RW_REC_EXIT, now);
 	if (!rec)
 		return 0;
-	rec->proc = proc;
+	rec->proc = st->proc;
 	fill_peer(&rec->parent, task->real_parent);
 	rec->exit_status = task_exit_status(task);
-	rec->lifetime_ns = now > proc.start_ns ? now - proc.start_ns : 0;
+	rec->lifetime_ns = now > st->proc.start_ns ? now - st->proc.start_ns : 0;
 	submit(rec);
 	return 0;
 }
@@ -107,7 +131,7 @@ int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
 		orphans_on_thread_exit(task, bpf_ktime_get_ns());
 		return 0;
 	}
-	return on_process_exit(task);
+	return on_process_exit(task, true);
 }
 
 /*
@@ -150,35 +174,59 @@ static __always_inline void release_exit_claim(struct task_struct *task)
 		bpf_map_delete_elem(&exit_claims, &key);
 }
 
+static __always_inline int on_exit_compat(struct task_struct *task, bool walks)
+{
+	if (!task->signal->live.counter && claim_process_exit(task))
+		return on_process_exit(task, walks);
+	/* Not the last thread, or one that lost the claim to a sibling that saw zero first
+	 * (and is walking the process's children, while this thread's own may leave). */
+	if (walks)
+		orphans_on_thread_exit(task, bpf_ktime_get_ns());
+	return 0;
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit_compat, struct task_struct *task)
 {
-	if (!task->signal->live.counter && claim_process_exit(task))
-		return on_process_exit(task);
-	/* Not the last thread, or one that lost the claim to a sibling that saw zero first
-	 * (and is walking the process's children, while this thread's own may leave). */
-	orphans_on_thread_exit(task, bpf_ktime_get_ns());
-	return 0;
+	return on_exit_compat(task, true);
 }
+
+/* Before v5.17: no bpf_loop(), so no orphan or member walks (userspace says so). */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit_noloop, struct task_struct *task)
+{
+	return on_exit_compat(task, false);
+}
+
+#define MAX_PIDNS_DEPTH 8
 
 /*
  * A SIGKILL that zap_pid_ns_processes() sends to whatever is left in a pid
  * namespace whose init is exiting. It sends with SEND_SIG_PRIV (si_code SI_KERNEL)
- * from the exiting init (PF_EXITING), which is the target namespace's child_reaper.
- * User space cannot send SI_KERNEL to another process, and an OOM kill, also
- * SI_KERNEL, comes from a task that is not the target's child_reaper.
+ * from the exiting init (PF_EXITING), which is the child_reaper of the target's
+ * namespace or of one it is nested in: zap kills every pid allocated in the dying
+ * namespace, nested namespaces' processes included. User space cannot send SI_KERNEL
+ * to another process, and an OOM kill, also SI_KERNEL, comes from a task that is no
+ * namespace init of the target's.
  */
 static __always_inline bool is_pidns_teardown_kill(int sig, int code, struct task_struct *target)
 {
-	struct task_struct *current = bpf_get_current_task_btf();
-	struct task_struct *reaper;
+	struct task_struct *current = current_task();
+	struct pid_namespace *ns;
+	__u32 tgid;
 
-	if (sig != SIGKILL || code != SI_KERNEL || current == target)
+	if (sig != SIGKILL || code != SI_KERNEL || (__u64)current == (__u64)target)
 		return false;
-	if (!(current->flags & RW_PF_EXITING))
+	if (!(BPF_CORE_READ(current, flags) & RW_PF_EXITING))
 		return false;
-	reaper = task_pidns(target)->child_reaper;
-	return reaper && reaper->tgid == current->tgid;
+	tgid = BPF_CORE_READ(current, tgid);
+	ns = task_pidns(target);
+	for (int i = 0; i < MAX_PIDNS_DEPTH && ns && BPF_CORE_READ(ns, level); i++) {
+		if (pidns_init_tgid(ns) == tgid)
+			return true;
+		ns = BPF_CORE_READ(ns, parent);
+	}
+	return false;
 }
 
 SEC("tp_btf/signal_generate")
@@ -190,13 +238,14 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	__u64 now;
 	int code;
 
-	/* As TP_STORE_SIGINFO() decodes it for the plain tracepoint. */
+	/* As TP_STORE_SIGINFO() decodes it for the plain tracepoint. Newer verifiers know
+	 * the argument may be such a small integer and refuse a plain load: a probe read. */
 	if (info == SEND_SIG_NOINFO)
 		code = SI_USER;
 	else if (info == SEND_SIG_PRIV)
 		code = SI_KERNEL;
-	else
-		code = info->si_code;
+	else if (bpf_probe_read_kernel(&code, sizeof(code), &info->si_code))
+		code = SI_USER;
 	now = bpf_ktime_get_ns();
 	if (is_pidns_teardown_kill(sig, code, target))
 		origin = RW_ORIGIN_PIDNS_TEARDOWN;
@@ -204,11 +253,14 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 		origin = RW_ORIGIN_KERNEL;
 	else
 		origin = RW_ORIGIN_USER;
-	if (track_reaping)
+	if (track_reaping) {
 		reaping_on_child_signal(code, info, target, now);
+		if (origin == RW_ORIGIN_PIDNS_TEARDOWN)
+			reaping_on_teardown_kill(target);
+	}
 	teardown_on_signal(sig, target, result, origin == RW_ORIGIN_PIDNS_TEARDOWN, now);
 	stats_signal(task_cgroup_id(target), sig, origin);
-	teardown_on_child_signal(code, now);
+	teardown_on_child_signal(sig, code, target, now);
 	if (!wanted(RW_REC_SIGNAL))
 		return 0;
 
@@ -216,7 +268,7 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	if (!rec)
 		return 0;
 	fill_proc(&rec->target, target);
-	fill_peer(&rec->sender, bpf_get_current_task_btf());
+	fill_peer_at(&rec->sender, current_task());
 	rec->sig = sig;
 	rec->code = code;
 	rec->result = result;
@@ -312,10 +364,9 @@ out:
 SEC("tp_btf/cgroup_mkdir")
 int BPF_PROG(handle_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 {
-	struct task_struct *current = bpf_get_current_task_btf();
 	struct rw_cgroup_record *rec;
 
-	if (cgrp->root != current->cgroups->dfl_cgrp->root)
+	if ((__u64)cgrp->root != (__u64)BPF_CORE_READ(current_task(), cgroups, dfl_cgrp, root))
 		return 0;
 	rec = reserve(sizeof(*rec), RW_REC_CGROUP, bpf_ktime_get_ns());
 	if (!rec)

@@ -1,8 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * CO-RE reads of a task's identity and attribution. Raw tracepoints hand us the
- * kernel's own pointers, so every field goes through BPF_CORE_READ (probe reads
- * relocated against this kernel's BTF).
+ * Reading a task's identity and attribution, on every kernel we support.
+ *
+ * Two kinds of task pointer reach the programs:
+ *   - the tracepoints' own arguments (tp_btf): BTF-typed, so their fields, and the
+ *     fields of what they point to, are plain loads (CO-RE-relocated and fault-safe)
+ *     instead of one bpf_probe_read_kernel() call each, which is most of an event's cost;
+ *   - computed addresses: container_of() of a list node, a pointer read by a probe read,
+ *     `current` (bpf_get_current_task(): bpf_get_current_task_btf() is v5.11, and
+ *     bpf_rdonly_cast(), which would make any address BTF-typed again, is v6.2). Those
+ *     are plain scalars (__u64 or a cast pointer) and every field goes through
+ *     BPF_CORE_READ(). No verifier accepts pointer arithmetic on a BTF pointer with an
+ *     offset it cannot bound (v6.12 refuses even CO-RE constants there), and a scalar
+ *     needs none of that.
+ * The `_at` functions below take such an address.
  */
 #ifndef REAPWATCH_TASK_BPF_H
 #define REAPWATCH_TASK_BPF_H
@@ -15,28 +26,27 @@
 #define RW_PF_EXITING 0x00000004	/* include/linux/sched.h */
 #define RW_SIGNAL_GROUP_EXIT 0x00000004 /* include/linux/sched/signal.h */
 
+/* A computed address of a kernel object, typed for BPF_CORE_READ(). */
+#define task_at(addr) ((struct task_struct *)(unsigned long)(addr))
+#define list_at(addr) ((struct list_head *)(unsigned long)(addr))
+
+/* container_of() of a task_struct member's address: scalar arithmetic, nothing more. */
+#define task_of(node, member) ((__u64)(node) - bpf_core_field_offset(struct task_struct, member))
+
 /*
- * The programs are tp_btf: their task_struct arguments are BTF-typed, so fields
- * are plain loads (CO-RE-relocated, fault-safe) instead of one bpf_probe_read_kernel()
- * call each, which is most of what an event costs. What hangs off a computed
- * pointer (container_of, a variable array index) still goes through BPF_CORE_READ().
+ * The next node of a list, at an address. (A function, so that the address is a local:
+ * BPF_CORE_READ() of an expression such as w->node would relocate our own struct too.)
  */
-
-/* Make a computed address (container_of, a probe read) BTF-typed again (v6.2+). */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-
-static __always_inline struct task_struct *as_task(__u64 addr)
+static __always_inline __u64 list_next(__u64 node)
 {
-	return bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct task_struct));
+	return (__u64)BPF_CORE_READ(list_at(node), next);
 }
 
-static __always_inline struct list_head *as_list(__u64 addr)
+/* The running task, as an address (see above). */
+static __always_inline struct task_struct *current_task(void)
 {
-	return bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct list_head));
+	return task_at(bpf_get_current_task());
 }
-
-#define task_of(node, member)                                                                      \
-	as_task((__u64)(node) - bpf_core_field_offset(struct task_struct, member))
 
 /*
  * The cgroup v2 id of a task: what bpf_get_current_cgroup_id() returns for current.
@@ -50,27 +60,40 @@ static __always_inline __u64 task_cgroup_id(struct task_struct *task)
 }
 
 /*
- * A task's pid as its own (innermost) pid namespace numbers it, and that namespace:
- * pid->numbers[pid->level], as task_active_pid_ns() and pid_nr_ns() read them.
+ * A pid's number in the namespace of `level`, and that namespace's address:
+ * pid->numbers[level], as pid_nr_ns() reads it (with pid->level, the pid's own namespace,
+ * as task_active_pid_ns() does). A variable index: one probe read for the whole entry.
  */
-static __always_inline struct pid_namespace *pid_innermost(struct pid *pid, __u32 *nr,
-							   __u32 *level)
+static __always_inline __u64 upid_at(struct pid *pid, unsigned int level, __u32 *nr)
 {
-	unsigned int lvl = pid->level;
 	struct upid upid = {};
 
-	/* A variable index: one probe read for the whole entry. */
-	bpf_core_read(&upid, sizeof(upid), &pid->numbers[lvl]);
-	*level = lvl;
+	bpf_core_read(&upid, sizeof(upid), &pid->numbers[level]);
 	*nr = upid.nr;
-	return bpf_rdonly_cast(upid.ns, bpf_core_type_id_kernel(struct pid_namespace));
+	return (__u64)upid.ns;
 }
 
+/* The pid namespace a task lives in (its innermost), as an address. */
 static __always_inline struct pid_namespace *task_pidns(struct task_struct *task)
 {
-	__u32 nr, level;
+	struct pid *pid = task->thread_pid;
+	__u32 nr;
 
-	return pid_innermost(task->thread_pid, &nr, &level);
+	return (struct pid_namespace *)upid_at(pid, pid->level, &nr);
+}
+
+static __always_inline struct pid_namespace *task_pidns_at(struct task_struct *task)
+{
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	__u32 nr;
+
+	return (struct pid_namespace *)upid_at(pid, BPF_CORE_READ(pid, level), &nr);
+}
+
+/* The tgid of the init (child_reaper) of a task's pid namespace; 0 if it has none. */
+static __always_inline __u32 pidns_init_tgid(struct pid_namespace *ns)
+{
+	return BPF_CORE_READ(ns, child_reaper, tgid);
 }
 
 static __always_inline void copy_comm(char dst[RW_COMM_LEN], struct task_struct *task)
@@ -82,15 +105,32 @@ static __always_inline void copy_comm(char dst[RW_COMM_LEN], struct task_struct 
 static __always_inline void fill_proc(struct rw_proc *proc, struct task_struct *task)
 {
 	struct task_struct *leader = task->group_leader;
+	/* The leader's pid is the thread-group id in every namespace. */
+	struct pid *pid = leader->thread_pid;
 	struct pid_namespace *ns;
 
 	proc->pid = task->tgid;
-	/* The leader's pid is the thread-group id in every namespace. */
-	ns = pid_innermost(leader->thread_pid, &proc->ns_pid, &proc->pidns_level);
-	proc->pidns = ns->ns.inum;
+	proc->pidns_level = pid->level;
+	ns = (struct pid_namespace *)upid_at(pid, proc->pidns_level, &proc->ns_pid);
+	proc->pidns = BPF_CORE_READ(ns, ns.inum);
 	proc->cgroup_id = task_cgroup_id(task);
 	proc->start_ns = leader->start_time;
 	copy_comm(proc->comm, leader);
+}
+
+static __always_inline void fill_proc_at(struct rw_proc *proc, struct task_struct *task)
+{
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	struct pid *pid = BPF_CORE_READ(leader, thread_pid);
+	struct pid_namespace *ns;
+
+	proc->pid = BPF_CORE_READ(task, tgid);
+	proc->pidns_level = BPF_CORE_READ(pid, level);
+	ns = (struct pid_namespace *)upid_at(pid, proc->pidns_level, &proc->ns_pid);
+	proc->pidns = BPF_CORE_READ(ns, ns.inum);
+	proc->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	proc->start_ns = BPF_CORE_READ(leader, start_time);
+	BPF_CORE_READ_INTO(&proc->comm, leader, comm);
 }
 
 static __always_inline void fill_peer(struct rw_peer *peer, struct task_struct *task)
@@ -98,6 +138,13 @@ static __always_inline void fill_peer(struct rw_peer *peer, struct task_struct *
 	peer->pid = task->tgid;
 	peer->_pad = 0;
 	copy_comm(peer->comm, task->group_leader);
+}
+
+static __always_inline void fill_peer_at(struct rw_peer *peer, struct task_struct *task)
+{
+	peer->pid = BPF_CORE_READ(task, tgid);
+	peer->_pad = 0;
+	BPF_CORE_READ_INTO(&peer->comm, task, group_leader, comm);
 }
 
 /*

@@ -79,11 +79,12 @@ struct {
 	__type(value, struct first_sigterm);
 } ns_first_sigterm SEC(".maps");
 
+/* `ns` is an address (task_pidns()). */
 static __always_inline __u64 ns_init_start(struct pid_namespace *ns)
 {
-	struct task_struct *init = ns->child_reaper;
+	struct task_struct *init = BPF_CORE_READ(ns, child_reaper);
 
-	return init ? init->group_leader->start_time : 0;
+	return init ? BPF_CORE_READ(init, group_leader, start_time) : 0;
 }
 
 struct teardown_state {
@@ -126,7 +127,7 @@ static __always_inline void remember_termination(int sig, struct task_struct *ta
 	__u64 key = (__u64)target->signal, start = target->group_leader->start_time, *old;
 	long err;
 
-	if (!ns->level)
+	if (!BPF_CORE_READ(ns, level))
 		return; /* the host's processes never see a teardown */
 	err = bpf_map_update_elem(&termed, &key, &start, BPF_NOEXIST);
 	if (err == -RW_E2BIG)
@@ -136,7 +137,7 @@ static __always_inline void remember_termination(int sig, struct task_struct *ta
 	live_add(&termed_live, err);
 	if (sig != RW_SIGTERM)
 		return;
-	for (int i = 0; i < MAX_NS_DEPTH && ns && ns->level; i++) {
+	for (int i = 0; i < MAX_NS_DEPTH && ns && BPF_CORE_READ(ns, level); i++) {
 		struct first_sigterm first = {.time_ns = now, .init_start = ns_init_start(ns)};
 		struct first_sigterm *had;
 
@@ -145,16 +146,15 @@ static __always_inline void remember_termination(int sig, struct task_struct *ta
 		    (had = bpf_map_lookup_elem(&ns_first_sigterm, &key)) &&
 		    had->init_start != first.init_start)
 			*had = first; /* a stale entry's: this namespace's first now */
-		ns = ns->parent;
+		ns = BPF_CORE_READ(ns, parent);
 	}
 }
 
 /* A teardown SIGKILL that landed (a zombie's is `ignored`: it was dead already). */
 static __always_inline void count_teardown_kill(struct task_struct *target, int result)
 {
-	struct task_struct *current = bpf_get_current_task_btf();
+	__u64 key = (__u64)BPF_CORE_READ(current_task(), group_leader);
 	struct teardown_state *td;
-	__u64 key = (__u64)current->group_leader;
 
 	if (result != 0)
 		return;
@@ -187,33 +187,35 @@ struct member_walk {
 	__u32 members;
 };
 
-/* Is this process alive and inside ns (at any depth below it)? */
+/* Is this process alive and inside ns (at any depth below it)? Alive: a thread of it is,
+ * whatever its leader's state (a leader that called pthread_exit() is a zombie-looking
+ * task of a live process, which zap_pid_ns_processes() does kill). */
 static long member_walk_step(__u32 i, struct member_walk *w)
 {
-	struct task_struct *task;
-	struct upid upid = {};
 	__u32 level = w->level; /* a local: bpf_core_read() must not relocate our struct */
+	struct task_struct *task;
 	struct pid *pid;
+	__u32 nr;
 
 	if (!w->node || w->node == w->head)
 		return 1;
-	task = task_of(w->node, tasks);
-	w->node = (__u64)task->tasks.next;
-	pid = task->thread_pid;
-	if (task->exit_state || pid->level < level || task->tgid == w->init_tgid)
+	task = task_at(task_of(w->node, tasks));
+	w->node = (__u64)BPF_CORE_READ(task, tasks.next);
+	pid = BPF_CORE_READ(task, thread_pid);
+	if (BPF_CORE_READ(task, signal, live.counter) <= 0 || BPF_CORE_READ(pid, level) < level ||
+	    BPF_CORE_READ(task, tgid) == w->init_tgid)
 		return 0;
-	bpf_core_read(&upid, sizeof(upid), &pid->numbers[level]);
-	if ((__u64)upid.ns == w->ns)
+	if (upid_at(pid, level, &nr) == w->ns)
 		w->members++;
 	return 0;
 }
 
-/* The last thread of a namespace's init is exiting: the teardown starts. */
+/* The last thread of a namespace's init is exiting: the teardown starts. Its members are
+ * counted by a walk of every process (bpf_loop(), v5.17: `walks`), else left unknown. */
 static __always_inline void teardown_on_exit(struct task_struct *task, const struct rw_proc *proc,
-					     __u64 now)
+					     __u64 now, bool walks)
 {
 	struct pid_namespace *ns = task_pidns(task);
-	struct task_struct *reaper = ns->child_reaper;
 	struct member_walk w = {};
 	struct teardown_state *td;
 	struct first_sigterm *first;
@@ -221,7 +223,8 @@ static __always_inline void teardown_on_exit(struct task_struct *task, const str
 	__u64 key;
 	long n, err;
 
-	if (!ns->level || !reaper || reaper->tgid != task->tgid)
+	w.level = BPF_CORE_READ(ns, level);
+	if (!w.level || pidns_init_tgid(ns) != task->tgid)
 		return;
 	td = bpf_map_lookup_elem(&teardown_scratch, &zero);
 	if (!td)
@@ -237,16 +240,19 @@ static __always_inline void teardown_on_exit(struct task_struct *task, const str
 		bpf_map_delete_elem(&ns_first_sigterm, &key);
 	}
 
-	/* The process list is a ring (init_task's node is in it too, pid level 0). */
-	w.head = (__u64)&task->group_leader->tasks;
-	w.node = (__u64)task->group_leader->tasks.next;
-	w.ns = (__u64)ns;
-	w.level = ns->level;
-	w.init_tgid = task->tgid;
-	n = bpf_loop(task_walk_max, member_walk_step, &w, 0);
-	if (n >= task_walk_max)
-		count(RW_CTR_TASK_WALK_CUT);
-	td->members = w.members;
+	if (walks) {
+		/* The process list is a ring (init_task's node is in it too, pid level 0). */
+		w.head = (__u64)&task->group_leader->tasks;
+		w.node = (__u64)task->group_leader->tasks.next;
+		w.ns = (__u64)ns;
+		w.init_tgid = task->tgid;
+		n = bpf_loop(task_walk_max, member_walk_step, &w, 0);
+		if (n >= task_walk_max)
+			count(RW_CTR_TASK_WALK_CUT);
+		td->members = w.members;
+	} else {
+		td->members = RW_MEMBERS_UNKNOWN;
+	}
 
 	key = (__u64)task->group_leader;
 	err = bpf_map_update_elem(&teardowns, &key, td, BPF_NOEXIST);
@@ -284,14 +290,27 @@ static __always_inline void teardown_finish(__u64 init_leader, __u64 now)
 	live_sub(&teardowns_live, bpf_map_delete_elem(&teardowns, &init_leader));
 }
 
-/* The init notifies its parent (do_notify_parent()) only after zap_pid_ns_processes(). */
-static __always_inline void teardown_on_child_signal(int code, __u64 now)
+/*
+ * The init notifies its parent (do_notify_parent()) only after zap_pid_ns_processes(): its
+ * exit signal (CLD_EXITED/KILLED/DUMPED), from the exiting init, to its parent. Not any
+ * signal with such a code from it: exit_files() runs before exit_notify(), and a SIGIO
+ * with POLL_IN (1) can come from a file closing then.
+ */
+static __always_inline void teardown_on_child_signal(int sig, int code, struct task_struct *target,
+						     __u64 now)
 {
-	struct task_struct *current = bpf_get_current_task_btf();
+	struct task_struct *current, *leader;
 
-	if (code < 1 || code > 3 || !(current->flags & RW_PF_EXITING))
+	if (code < 1 || code > 3 || !live_any(&teardowns_live))
 		return;
-	teardown_finish((__u64)current->group_leader, now);
+	current = current_task();
+	if (!(BPF_CORE_READ(current, flags) & RW_PF_EXITING))
+		return;
+	leader = BPF_CORE_READ(current, group_leader);
+	if (sig != BPF_CORE_READ(leader, exit_signal) ||
+	    target->tgid != BPF_CORE_READ(leader, real_parent, tgid))
+		return;
+	teardown_finish((__u64)leader, now);
 }
 
 static __always_inline void teardown_on_free(struct task_struct *task, __u64 now)

@@ -201,6 +201,8 @@ struct rw_cgroup_record {
 };
 
 #define RW_TEARDOWN_MAX_PIDS 64
+/* `members` of a teardown on a kernel whose programs cannot walk the process list. */
+#define RW_MEMBERS_UNKNOWN 0xffffffffu
 
 /*
  * A pid namespace's init exited and the kernel (zap_pid_ns_processes()) killed what
@@ -212,7 +214,8 @@ struct rw_teardown_record {
 	struct rw_proc init;
 	__u64 init_exit_ns;
 	__u64 first_sigterm_ns;		/* first SIGTERM into the namespace, 0 if none */
-	__u32 members;			/* processes alive (not zombies) when the init exited */
+	__u32 members;			/* processes alive (not zombies) when the init exited,
+					 * or RW_MEMBERS_UNKNOWN */
 	__u32 sigkilled;		/* killed by the teardown SIGKILL */
 	__u32 sigkilled_without_sigterm; /* of those, never sent SIGTERM/INT/HUP/QUIT */
 	__u32 npids;			/* sigkilled_pids used, at most RW_TEARDOWN_MAX_PIDS */

@@ -9,6 +9,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "agent.h"
+#include "kernel_features.h"
+#include "load_log.h"
 #include "reapwatch.h"
 #include "reapwatch.skel.h"
 #include "pins.h"
@@ -17,7 +19,6 @@
 #include "util.h"
 
 #define DEFAULT_RINGBUF_BYTES (8u << 20)
-#define BTF_PATH "/sys/kernel/btf/vmlinux"
 
 /*
  * sched_process_free does not reach the programs for a few frees in a thousand on
@@ -47,20 +48,38 @@ static bool wanted_reaps(const struct agent *agent)
 	return agent->skel->rodata->event_mask & RW_EVENT_BIT(RW_REC_REAP);
 }
 
+/* What libbpf said during this process's load: for the one line a refusal gets. */
+static struct load_log load_log;
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	char text[4096];
+	va_list copy;
+
+	va_copy(copy, ap);
+	vsnprintf(text, sizeof(text), fmt, copy);
+	va_end(copy);
+	load_log_feed(&load_log, text);
 	/* libbpf's own diagnostics (verifier logs...) only when asked for. */
 	if (!getenv("REAPWATCH_DEBUG"))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* One line on what stopped the load, and what to do about it. */
 static int load_failed(int err, const char *what)
 {
-	if (err == -EPERM || err == -EACCES)
+	if ((err == -EPERM || err == -EACCES) && !have_bpf_capabilities())
 		rw_error("needs root or CAP_BPF and CAP_PERFMON (%s: %s)", what, strerror(-err));
+	else if (load_log.program[0] && load_log.verdict[0])
+		rw_error("this kernel refused BPF program '%s': \"%s\" (%s); please report it with "
+			 "the log that REAPWATCH_DEBUG=1 prints",
+			 load_log.program, load_log.verdict, load_log_advice(&load_log));
+	else if (load_log.program[0])
+		rw_error("%s failed at BPF program '%s': %s (REAPWATCH_DEBUG=1 prints libbpf's log)",
+			 what, load_log.program, strerror(-err));
 	else
-		rw_error("%s failed: %s (run with REAPWATCH_DEBUG=1 for libbpf's log)", what,
+		rw_error("%s failed: %s (REAPWATCH_DEBUG=1 prints libbpf's log)", what,
 			 strerror(-err));
 	return err;
 }
@@ -73,50 +92,88 @@ static bool env_flag(const char *name)
 	return v && strcmp(v, "0");
 }
 
-/*
- * Does sched_process_exit pass group_dead (v6.16+)? Its raw tracepoint's prototype,
- * btf_trace_sched_process_exit (a pointer to a function of ctx and the tracepoint's
- * arguments), says. REAPWATCH_EXIT_COMPAT=1 takes the older kernels' path anyway
- * (for tests); without BTF to read, so does the agent.
- */
-static bool exit_passes_group_dead(void)
+/* A feature this kernel cannot have: one line, with a stable prefix scripts can match. */
+static void feature_off(const char *name, const char *why)
 {
-	const struct btf_type *t;
-	struct btf *btf;
-	bool yes = false;
-	int id;
+	rw_error("feature off: %s: %s", name, why);
+}
 
-	if (env_flag("REAPWATCH_EXIT_COMPAT"))
-		return false;
-	btf = btf__load_vmlinux_btf();
-	if (!btf)
-		return false;
-	id = btf__find_by_name_kind(btf, "btf_trace_sched_process_exit", BTF_KIND_TYPEDEF);
-	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
-	t = t ? btf__type_by_id(btf, t->type) : NULL;
-	if (t && btf_is_ptr(t)) {
-		t = btf__type_by_id(btf, t->type);
-		yes = t && btf_is_func_proto(t) && btf_vlen(t) >= 3;
+/*
+ * Which exit program, and which optional programs, this kernel takes (see
+ * kernel_features.h). REAPWATCH_EXIT_COMPAT=1 takes the pre-v6.16 exit path anyway and
+ * REAPWATCH_NO_BPF_LOOP=1 the pre-v5.17 one (for tests on a newer kernel).
+ */
+static void choose_programs(struct reapwatch_bpf *skel, const struct kernel_features *kf,
+			    const struct agent_config *config)
+{
+	bool group_dead = kf->exit_group_dead && !env_flag("REAPWATCH_EXIT_COMPAT");
+	bool loops = kf->bpf_loop && !env_flag("REAPWATCH_NO_BPF_LOOP");
+
+	if (!loops)
+		group_dead = false; /* handle_exit walks; v6.16 has bpf_loop() anyway */
+	skel->rodata->exit_compat = !group_dead;
+	bpf_program__set_autoload(skel->progs.handle_exit, group_dead);
+	bpf_program__set_autoload(skel->progs.handle_exit_compat, !group_dead && loops);
+	bpf_program__set_autoload(skel->progs.handle_exit_noloop, !group_dead && !loops);
+	/* Only the older kernels' exit programs use the claims map. */
+	if (group_dead)
+		bpf_map__set_max_entries(skel->maps.exit_claims, 1);
+	bpf_program__set_autoload(skel->progs.handle_wait, loops && config->track_reaping);
+	if (loops)
+		return;
+	feature_off("reparent", "orphans' adopters are found by walking the dying parent's "
+				"children, which needs bpf_loop() (Linux 5.17)");
+	if (config->track_reaping)
+		feature_off("reap-wait", "a reaper that waits after the exit is found by walking "
+					 "its children, which needs bpf_loop() (Linux 5.17); "
+					 "such reaps are timed at the task's free (an upper bound)");
+	feature_off("teardown-members", "counting a dying pid namespace's members walks "
+					"every process, which needs bpf_loop() (Linux 5.17); "
+					"members is reported as unknown");
+}
+
+/* What must hold before any BPF object is opened, each with its own line. */
+static int preflight(struct kernel_features *kf)
+{
+	int err;
+
+	if (!have_bpf_capabilities()) {
+		rw_error("needs root or CAP_BPF and CAP_PERFMON (this process has neither "
+			 "CAP_SYS_ADMIN nor both of them)");
+		return -EPERM;
 	}
-	btf__free(btf);
-	return yes;
+	if (!bpf_syscall_exists()) {
+		rw_error("this kernel has no bpf() system call (built without "
+			 "CONFIG_BPF_SYSCALL): reapwatch cannot run on it");
+		return -ENOSYS;
+	}
+	if (access(KERNEL_BTF_PATH, R_OK)) {
+		err = -errno;
+		rw_error("kernel BTF not readable at %s (%s): needs a kernel built with "
+			 "CONFIG_DEBUG_INFO_BTF=y",
+			 KERNEL_BTF_PATH, strerror(-err));
+		return err;
+	}
+	err = kernel_features_probe(kf);
+	if (err) {
+		rw_error("reading the kernel's BTF at %s failed: %s", KERNEL_BTF_PATH,
+			 strerror(-err));
+		return err;
+	}
+	return 0;
 }
 
 int agent__open(struct agent **out, const struct agent_config *config, agent_record_fn fn,
 		void *ctx)
 {
+	struct kernel_features kf;
 	struct agent *agent;
-	bool exit_compat;
 	int err;
 
 	*out = NULL;
-	if (access(BTF_PATH, R_OK)) {
-		err = -errno;
-		rw_error("kernel BTF not readable at %s (%s): needs a kernel built with "
-			 "CONFIG_DEBUG_INFO_BTF=y",
-			 BTF_PATH, strerror(-err));
+	err = preflight(&kf);
+	if (err)
 		return err;
-	}
 	libbpf_set_print(libbpf_print);
 
 	agent = calloc(1, sizeof(*agent));
@@ -138,13 +195,7 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 	agent->skel->rodata->aggregate = config->aggregate;
 	agent->late_reaps = config->late_reaps;
 	agent->skel->rodata->test_miss_frees = env_flag("REAPWATCH_TEST_MISS_FREES");
-	exit_compat = !exit_passes_group_dead();
-	agent->skel->rodata->exit_compat = exit_compat;
-	bpf_program__set_autoload(agent->skel->progs.handle_exit, !exit_compat);
-	bpf_program__set_autoload(agent->skel->progs.handle_exit_compat, exit_compat);
-	/* Only the older kernels' exit program uses its claims map. */
-	if (!exit_compat)
-		bpf_map__set_max_entries(agent->skel->maps.exit_claims, 1);
+	choose_programs(agent->skel, &kf, config);
 	err = bpf_map__set_max_entries(agent->skel->maps.events,
 				       config->ringbuf_bytes ? config->ringbuf_bytes
 							     : DEFAULT_RINGBUF_BYTES);

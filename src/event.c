@@ -38,6 +38,21 @@ const char *signal_origin_name(enum rw_signal_origin origin)
 	return "unknown";
 }
 
+bool event_reap_latency_exact(const struct event *ev)
+{
+	switch (ev->reap.how) {
+	case RW_REAP_WAIT_ENTRY:
+	case RW_REAP_BLOCKED_WAITER:
+	case RW_REAP_AUTOREAP:
+		return true;
+	case RW_REAP_UNTRACKED:
+	case RW_REAP_FREE_ONLY:
+	case RW_REAP_SWEPT:
+		break;
+	}
+	return false;
+}
+
 const char *reaper_kind_name(enum rw_reaper_kind kind)
 {
 	switch (kind) {

@@ -112,6 +112,12 @@ const char *signal_origin_name(enum rw_signal_origin origin);
 /* "thread", "subreaper", "pidns_init", "host_init". */
 const char *reaper_kind_name(enum rw_reaper_kind kind);
 
+/*
+ * Is a reap's latency exact (the reaping wait() was seen, or nothing had to wait) rather
+ * than an upper bound (only the task's free, an RCU callback after the reap, was seen)?
+ */
+bool event_reap_latency_exact(const struct event *ev);
+
 /* Decode a wait() status word (as in <sys/wait.h>) into an exit event. */
 void ev_exit_set_status(struct ev_exit *exit, uint32_t status);
 

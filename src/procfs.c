@@ -61,13 +61,21 @@ int proc_stat_parse(const char *line, size_t len, struct proc_stat *st)
 	if (parse_u64(&p, end, &v) || v > UINT32_MAX)
 		return -EINVAL;
 	st->ppid = (uint32_t)v;
-	/* skip to field 22, starttime: 18 more fields after ppid (field 4) */
+	/* skip to field 22, starttime: 18 more fields after ppid (field 4); field 20 is
+	 * num_threads */
 	for (int field = 4; field < 22; field++) {
 		while (p < end && *p != ' ')
 			p++;
 		if (p >= end)
 			return -EINVAL;
 		p++;
+		if (field + 1 == 20) {
+			const char *q = p;
+
+			if (parse_u64(&q, end, &v) || v > UINT32_MAX)
+				return -EINVAL;
+			st->threads = (uint32_t)v;
+		}
 	}
 	if (parse_u64(&p, end, &st->start_ticks))
 		return -EINVAL;

@@ -77,10 +77,14 @@ void render_json_event(FILE *out, const struct event *ev)
 	case RW_REC_REAP:
 		json_kv_uint(&w, "reaper_pid", ev->reap.reaper.pid);
 		json_kv_string(&w, "reaper_comm", ev->reap.reaper.comm);
-		if (ev->reap.latency_known)
+		if (ev->reap.latency_known) {
 			json_kv_uint(&w, "latency_ns", ev->reap.latency_ns);
-		else
+			/* SPEC: accurate where the reaper's wait is seen, else an upper bound */
+			json_kv_bool(&w, "latency_exact", event_reap_latency_exact(ev));
+		} else {
 			json_kv_null(&w, "latency_ns");
+			json_kv_null(&w, "latency_exact");
+		}
 		json_kv_bool(&w, "autoreap", ev->reap.autoreap);
 		break;
 	case RW_REC_REPARENT:
@@ -93,7 +97,10 @@ void render_json_event(FILE *out, const struct event *ev)
 		json_kv_bool(&w, "corrected", ev->reparent.corrected);
 		break;
 	case RW_REC_TEARDOWN:
-		json_kv_uint(&w, "members", ev->teardown.members);
+		if (ev->teardown.members == RW_MEMBERS_UNKNOWN)
+			json_kv_null(&w, "members"); /* a kernel without bpf_loop() */
+		else
+			json_kv_uint(&w, "members", ev->teardown.members);
 		json_kv_uint(&w, "sigkilled", ev->teardown.sigkilled);
 		json_kv_uint(&w, "sigkilled_without_sigterm", ev->teardown.sigkilled_without_sigterm);
 		json_key(&w, "sigkilled_pids");

@@ -69,7 +69,8 @@ void render_text_event(FILE *out, const struct event *ev)
 	case RW_REC_REAP:
 		print_peer(out, "reaper", &ev->reap.reaper);
 		if (ev->reap.latency_known)
-			fprintf(out, " latency=%.6fs", (double)ev->reap.latency_ns / 1e9);
+			fprintf(out, " latency=%s%.6fs", event_reap_latency_exact(ev) ? "" : "<=",
+				(double)ev->reap.latency_ns / 1e9);
 		else
 			fputs(" latency=unknown", out);
 		if (ev->reap.autoreap)
@@ -84,9 +85,12 @@ void render_text_event(FILE *out, const struct event *ev)
 			ev->reparent.corrected ? " corrected" : "");
 		break;
 	case RW_REC_TEARDOWN:
-		fprintf(out, "members=%" PRIu32 " sigkilled=%" PRIu32 " without_sigterm=%" PRIu32,
-			ev->teardown.members, ev->teardown.sigkilled,
-			ev->teardown.sigkilled_without_sigterm);
+		if (ev->teardown.members == RW_MEMBERS_UNKNOWN)
+			fputs("members=unknown", out);
+		else
+			fprintf(out, "members=%" PRIu32, ev->teardown.members);
+		fprintf(out, " sigkilled=%" PRIu32 " without_sigterm=%" PRIu32,
+			ev->teardown.sigkilled, ev->teardown.sigkilled_without_sigterm);
 		if (ev->teardown.grace_known)
 			fprintf(out, " grace=%.6fs", (double)ev->teardown.grace_ns / 1e9);
 		else

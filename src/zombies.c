@@ -85,7 +85,7 @@ static int add_if_zombie(uint32_t pid, void *arg)
 	z = &c->zombies[c->count];
 	memset(z, 0, sizeof(*z));
 	/* It may have been reaped since readdir(): skip what is gone. */
-	if (proc_stat_read(w->proc_root, pid, &z->stat) || z->stat.state != 'Z')
+	if (proc_stat_read(w->proc_root, pid, &z->stat) || !proc_stat_is_zombie(&z->stat))
 		return 0;
 	proc_pidns_read(w->proc_root, pid, &z->ns_pid, &z->pidns);
 	if (w->last && !proc_cgroup_read(w->proc_root, pid, cgroup, sizeof(cgroup)) &&

@@ -324,6 +324,22 @@ ns_pid_of()
 	awk '/^NSpid:/ { print $NF }' "/proc/$1/status"
 }
 
+# --- kernel features -------------------------------------------------------------
+
+# Kernels before 5.17 have no bpf_loop(); REAPWATCH_NO_BPF_LOOP=1 makes the agent take that
+# path here (test_noloop.sh). Those programs cannot walk every process to count a dying
+# namespace's members, nor an exiting parent's children to find their adopters.
+without_bpf_loop()
+{
+	[[ ${REAPWATCH_NO_BPF_LOOP:-0} != 0 ]]
+}
+
+# members N: what a teardown event's members is: N, or null without bpf_loop().
+members()
+{
+	if without_bpf_loop; then echo null; else echo "$1"; fi
+}
+
 # --- scenarios -------------------------------------------------------------------
 
 # scenario NAME ARGS...: run a scenario program to completion (at most 30 s); its

@@ -129,6 +129,70 @@ case_needs_root()
 	assert_eq "trace as uid 65534: lines on stderr (SPEC: one line)" 1 "$lines"
 }
 
+# one_line_failure WHAT PATTERN: the last command exited 1 with exactly one line on stderr,
+# containing PATTERN, and never started tracing.
+one_line_failure()
+{
+	local what=$1 pattern=$2 lines
+	detail "stderr: $(head -n 5 "$CLI_ERR")"
+	assert_eq "$what: exit status" 1 "$CLI_RC"
+	assert_contains "$what: stderr" "$CLI_ERR" "$pattern"
+	lines=$(grep -c . "$CLI_ERR" || true)
+	assert_eq "$what: lines on stderr (SPEC: one line)" 1 "$lines"
+}
+
+# Root is not enough: a container's root often has a bounded capability set. The check is on
+# the effective capabilities, before the verifier could be blamed.
+case_root_without_bpf_capabilities()
+{
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
+	CLI_OUT=$CASE_DIR/cli.out CLI_ERR=$CASE_DIR/cli.err CLI_RC=0
+	timeout -k 5 20 setpriv --bounding-set=-bpf,-perfmon,-sys_admin --inh-caps=-all \
+		"$AGENT" trace >"$CLI_OUT" 2>"$CLI_ERR" </dev/null || CLI_RC=$?
+	one_line_failure "trace as root without CAP_BPF/CAP_PERFMON/CAP_SYS_ADMIN" \
+		"needs root or CAP_BPF and CAP_PERFMON"
+	# CAP_BPF and CAP_PERFMON without CAP_SYS_ADMIN are enough (the DaemonSet's set).
+	CLI_RC=0
+	timeout -k 5 20 setpriv --bounding-set=-sys_admin --inh-caps=-all \
+		"$AGENT" trace -d 1 >"$CLI_OUT" 2>"$CLI_ERR" </dev/null || CLI_RC=$?
+	detail "stderr: $(head -n 5 "$CLI_ERR")"
+	assert_eq "trace as root with CAP_BPF and CAP_PERFMON only: exit status" 0 "$CLI_RC"
+}
+
+# A kernel without BTF (CONFIG_DEBUG_INFO_BTF=n): shown here by hiding /sys/kernel/btf in a
+# mount namespace of our own.
+case_kernel_without_btf()
+{
+	command -v unshare >/dev/null || skip "unshare (util-linux) not installed"
+	CLI_OUT=$CASE_DIR/cli.out CLI_ERR=$CASE_DIR/cli.err CLI_RC=0
+	timeout -k 5 20 unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$0" trace' \
+		"$AGENT" >"$CLI_OUT" 2>"$CLI_ERR" </dev/null || CLI_RC=$?
+	one_line_failure "trace without kernel BTF" "kernel BTF not readable at /sys/kernel/btf/vmlinux"
+	assert_contains "trace without kernel BTF: what to do" "$CLI_ERR" "CONFIG_DEBUG_INFO_BTF=y"
+}
+
+# A kernel without bpf_loop() (before 5.17), as the agent takes it on request: it starts, and
+# says in one line per feature what is off and why.
+case_features_off_without_bpf_loop()
+{
+	local off
+	CLI_OUT=$CASE_DIR/cli.out CLI_ERR=$CASE_DIR/cli.err CLI_RC=0
+	REAPWATCH_NO_BPF_LOOP=1 timeout -k 5 20 "$AGENT" trace -d 1 >"$CLI_OUT" 2>"$CLI_ERR" \
+		</dev/null || CLI_RC=$?
+	detail "stderr: $(head -n 8 "$CLI_ERR")"
+	assert_eq "trace without bpf_loop: exit status" 0 "$CLI_RC"
+	off=$(sed -n 's/^reapwatch: feature off: \([a-z-]*\): .*bpf_loop() (Linux 5.17).*/\1/p' \
+		"$CLI_ERR" | sort | tr '\n' ' ')
+	assert_eq "trace without bpf_loop: features off" "reap-wait reparent teardown-members " "$off"
+	assert_contains "trace without bpf_loop: started" "$CLI_ERR" "$AGENT_READY"
+	# and on a kernel that has it, nothing is said to be off
+	cli trace -d 1
+	assert_eq "trace: exit status" 0 "$CLI_RC"
+	if grep -q "feature off" "$CLI_ERR"; then
+		fail "trace on a kernel with bpf_loop says a feature is off: $(cat "$CLI_ERR")"
+	fi
+}
+
 case_duration_ends_trace()
 {
 	local start elapsed_ms
@@ -196,6 +260,9 @@ run_case cli_missing_value case_missing_value
 run_case cli_export_needs_textfile_dir case_export_needs_textfile_dir
 run_case cli_bad_zombies_min_age case_bad_zombies_min_age
 run_case cli_needs_root case_needs_root
+run_case cli_root_without_bpf_capabilities case_root_without_bpf_capabilities
+run_case cli_kernel_without_btf case_kernel_without_btf
+run_case cli_features_off_without_bpf_loop case_features_off_without_bpf_loop
 run_case cli_duration_ends_trace case_duration_ends_trace
 run_case cli_sigterm_ends_trace case_sigterm_ends_trace
 finish

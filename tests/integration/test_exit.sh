@@ -209,7 +209,9 @@ case_exit_program_chosen()
 	pid=${AGENT_PID[agent]}
 	names=$(agent_bpf_ids "$pid" prog | awk '$1 ~ /^handle_exit/ { print $1 }' | paste -sd, -)
 	stop_agent
-	if [[ ${REAPWATCH_EXIT_COMPAT:-0} != 0 ]]; then
+	if without_bpf_loop; then
+		want=handle_exit_noloop
+	elif [[ ${REAPWATCH_EXIT_COMPAT:-0} != 0 ]]; then
 		want=handle_exit_compat
 	else
 		# The kernel's own answer: the tracepoint's prototype in its BTF (a function of

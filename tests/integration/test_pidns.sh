@@ -56,7 +56,7 @@ case_teardown()
 	ev=$(expect_one "teardown of the namespace of init $INIT" \
 		".type == \"teardown\" and .pid == $INIT")
 	assert_fields "$ev" "teardown of the namespace of init $INIT" \
-		.comm '"ns_init"' .pidns "$NS" .ns_pid 1 .members 2 .sigkilled 2 \
+		.comm '"ns_init"' .pidns "$NS" .ns_pid 1 .members "$(members 2)" .sigkilled 2 \
 		.sigkilled_without_sigterm 2 \
 		'.sigkilled_pids | sort' "[$(printf '%s\n' "$S1" "$S2" | sort -n | paste -sd,)]" \
 		.grace_ns null '.duration_ns | type' '"number"'
@@ -79,7 +79,7 @@ case_teardown_after_sigterm()
 	ev=$(expect_one "teardown of the namespace of init $INIT" \
 		".type == \"teardown\" and .pid == $INIT")
 	assert_fields "$ev" "teardown of the namespace of init $INIT" \
-		.members 2 .sigkilled 2 .sigkilled_without_sigterm 1 \
+		.members "$(members 2)" .sigkilled 2 .sigkilled_without_sigterm 1 \
 		'.sigkilled_pids | sort' "[$(printf '%s\n' "$S1" "$S2" | sort -n | paste -sd,)]"
 	# The init slept 50 ms between its SIGTERM and its exit.
 	assert_true "teardown grace_ns covers the init's 50 ms between SIGTERM and exit" "$ev" \

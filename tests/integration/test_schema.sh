@@ -14,7 +14,9 @@ def common: ["type", "time", "pid", "comm", "ns_pid", "pidns", "container_id", "
 def per_type: {
 	fork: ["ppid", "parent_comm"],
 	exit: ["ppid", "parent_comm", "exit_code", "signal", "core_dumped", "lifetime_ns"],
-	reap: ["reaper_pid", "reaper_comm", "latency_ns", "autoreap"],
+	# the SPEC keys plus "latency_exact" (SPEC: the event says whether latency_ns is exact
+	# or an upper bound)
+	reap: ["reaper_pid", "reaper_comm", "latency_ns", "latency_exact", "autoreap"],
 	# the SPEC keys plus "corrected" (README: a wrong prediction is sent again, fixed)
 	reparent: ["old_ppid", "old_parent_comm", "new_ppid", "new_parent_comm", "reaper_kind",
 	           "reaper_in_pidns", "corrected"],
@@ -50,7 +52,10 @@ else
 		 else empty end)
 	 elif .type == "reap" then
 		check("reaper_pid"; count), check("reaper_comm"; str), check("latency_ns"; . == null or count),
-		check("autoreap"; bool)
+		check("latency_exact"; . == null or bool), check("autoreap"; bool),
+		(if (.latency_ns == null) != (.latency_exact == null) then
+			"latency_ns=\(.latency_ns | tojson) and latency_exact=\(.latency_exact | tojson): both null or neither"
+		 else empty end)
 	 elif .type == "reparent" then
 		check("old_ppid"; count), check("old_parent_comm"; str), check("new_ppid"; pid),
 		check("new_parent_comm"; str),
@@ -64,11 +69,11 @@ else
 		check("result"; . == "delivered" or . == "ignored" or . == "already_pending"
 		                or . == "overflow_fail" or . == "lose_info")
 	 else
-		check("members"; count), check("sigkilled"; count),
+		check("members"; . == null or count), check("sigkilled"; count),
 		check("sigkilled_without_sigterm"; count),
 		check("sigkilled_pids"; type == "array" and length <= 64 and all(.[]; pid)),
 		check("grace_ns"; . == null or count), check("duration_ns"; count),
-		(if .sigkilled > .members or .sigkilled_without_sigterm > .sigkilled
+		(if (.members != null and .sigkilled > .members) or .sigkilled_without_sigterm > .sigkilled
 		    or (.sigkilled_pids | length) > .sigkilled then
 			"counts do not add up: members \(.members), sigkilled \(.sigkilled), without sigterm \(.sigkilled_without_sigterm), \(.sigkilled_pids | length) pids"
 		 else empty end)

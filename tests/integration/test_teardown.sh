@@ -271,7 +271,7 @@ check_sh_sleepers_teardown()
 	ev=$(expect_one "teardown of container $ID" \
 		".type == \"teardown\" and .pidns == $NS and .container_id == \"$ID\"")
 	fields "$ev" "teardown of container $ID" \
-		.pid "$INIT" .comm '"sh"' .ns_pid 1 .container_id "\"$ID\"" .members 3 .sigkilled 3 \
+		.pid "$INIT" .comm '"sh"' .ns_pid 1 .container_id "\"$ID\"" .members "$(members 3)" .sigkilled 3 \
 		.sigkilled_without_sigterm 3 '.sigkilled_pids | sort' "$(sorted "$S1" "$S2" "$S3")" \
 		'.duration_ns | type' '"number"'
 	TEARDOWN=$ev
@@ -357,7 +357,7 @@ case_tini()
 	ev=$(expect_one "teardown of container $ID" \
 		".type == \"teardown\" and .pidns == $NS and .container_id == \"$ID\"")
 	fields "$ev" "teardown of container $ID (tini, grandchild left behind)" \
-		.pid "$INIT" .comm '"tini"' .ns_pid 1 .container_id "\"$ID\"" .members 1 \
+		.pid "$INIT" .comm '"tini"' .ns_pid 1 .container_id "\"$ID\"" .members "$(members 1)" \
 		.sigkilled 1 .sigkilled_without_sigterm 1 .sigkilled_pids "[$gc]"
 	assert_true "teardown grace_ns (runc's SIGTERM → tini's exit) is a number under 10 s" "$ev" \
 		'(.grace_ns | type) == "number" and .grace_ns > 0 and .grace_ns < 10000000000'
@@ -400,7 +400,7 @@ case_tini_group()
 	ev=$(expect_one "teardown of container $ID" \
 		".type == \"teardown\" and .pidns == $NS and .container_id == \"$ID\"")
 	fields "$ev" "teardown of container $ID (tini -g, everyone honoured SIGTERM)" \
-		.pid "$INIT" .comm '"tini"' .container_id "\"$ID\"" .members 0 .sigkilled 0 \
+		.pid "$INIT" .comm '"tini"' .container_id "\"$ID\"" .members "$(members 0)" .sigkilled 0 \
 		.sigkilled_without_sigterm 0 .sigkilled_pids '[]'
 	assert_true "teardown grace_ns is a number under 10 s" "$ev" \
 		'(.grace_ns | type) == "number" and .grace_ns > 0 and .grace_ns < 10000000000'
@@ -447,7 +447,7 @@ case_dumb_init()
 	ev=$(expect_one "teardown of container $ID" \
 		".type == \"teardown\" and .pidns == $NS and .container_id == \"$ID\"")
 	fields "$ev" "teardown of container $ID (dumb-init, one member ignores SIGTERM)" \
-		.pid "$INIT" .comm '"dumb-init"' .container_id "\"$ID\"" .members 1 .sigkilled 1 \
+		.pid "$INIT" .comm '"dumb-init"' .container_id "\"$ID\"" .members "$(members 1)" .sigkilled 1 \
 		.sigkilled_without_sigterm 0 .sigkilled_pids "[$stubborn]"
 	assert_true "teardown grace_ns is a number under 10 s" "$ev" \
 		'(.grace_ns | type) == "number" and .grace_ns > 0 and .grace_ns < 10000000000'
@@ -494,7 +494,7 @@ check_warned_member_teardown()
 	ev=$(expect_one "teardown of container $ID" \
 		".type == \"teardown\" and .pidns == $NS and .container_id == \"$ID\"")
 	fields "$ev" "teardown of container $ID ($why)" \
-		.pid "$INIT" .container_id "\"$ID\"" .members 1 .sigkilled 1 \
+		.pid "$INIT" .container_id "\"$ID\"" .members "$(members 1)" .sigkilled 1 \
 		.sigkilled_without_sigterm 0 .sigkilled_pids "[$pid]" "$@"
 }
 
@@ -623,7 +623,7 @@ case_nested()
 	ev=$(expect_one "teardown of the inner pidns $inner_ns" \
 		".type == \"teardown\" and .pidns == $inner_ns and .container_id == \"$ID\"")
 	fields "$ev" "teardown of the inner pidns $inner_ns" \
-		.pid "$inner" .comm '"sh"' .ns_pid 1 .container_id "\"$ID\"" .members 2 .sigkilled 2 \
+		.pid "$inner" .comm '"sh"' .ns_pid 1 .container_id "\"$ID\"" .members "$(members 2)" .sigkilled 2 \
 		.sigkilled_without_sigterm 2 '.sigkilled_pids | sort' "$(sorted "$i1" "$i2")" \
 		.grace_ns null
 	inner_time=$(jq -r "$JQ_DEFS .time | usec" <<<"$ev")
@@ -632,7 +632,7 @@ case_nested()
 	ev=$(expect_one "teardown of the container's pidns $NS" \
 		".type == \"teardown\" and .pidns == $NS and .container_id == \"$ID\"")
 	fields "$ev" "teardown of the container's pidns $NS" \
-		.pid "$INIT" .comm '"sh"' .ns_pid 1 .container_id "\"$ID\"" .members 1 .sigkilled 1 \
+		.pid "$INIT" .comm '"sh"' .ns_pid 1 .container_id "\"$ID\"" .members "$(members 1)" .sigkilled 1 \
 		.sigkilled_without_sigterm 1 .sigkilled_pids "[$o1]" .grace_ns null
 	outer_exit_time=$(expect_one "exit of PID 1 $INIT" ".type == \"exit\" and .pid == $INIT" |
 		jq -r "$JQ_DEFS .time | usec")

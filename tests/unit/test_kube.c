@@ -70,7 +70,22 @@ static void test_proc_stat_zombie(void **state)
 	assert_int_equal(proc_stat_parse(line, strlen(line), &st), 0);
 	assert_int_equal(st.state, 'Z');
 	assert_int_equal(st.ppid, 9);
+	assert_int_equal(st.threads, 1);
 	assert_int_equal(st.start_ticks, 999);
+	assert_true(proc_stat_is_zombie(&st));
+}
+
+/* A leader that called pthread_exit() shows 'Z' while two threads of its process run on:
+ * alive, and nothing a parent could reap. */
+static void test_proc_stat_zombie_leader_of_live_process(void **state)
+{
+	struct proc_stat st;
+	const char *line = "17 (srv) Z 9 17 9 0 -1 4227084 0 0 0 0 0 0 0 0 20 0 3 0 999 0 0 0";
+
+	assert_int_equal(proc_stat_parse(line, strlen(line), &st), 0);
+	assert_int_equal(st.state, 'Z');
+	assert_int_equal(st.threads, 3);
+	assert_false(proc_stat_is_zombie(&st));
 }
 
 static void test_proc_stat_rejects(void **state)
@@ -112,6 +127,7 @@ int main(void)
 		cmocka_unit_test(test_kubelet_log_name_rejects),
 		cmocka_unit_test(test_proc_stat_hostile_comm),
 		cmocka_unit_test(test_proc_stat_zombie),
+		cmocka_unit_test(test_proc_stat_zombie_leader_of_live_process),
 		cmocka_unit_test(test_proc_stat_rejects),
 		cmocka_unit_test(test_status_ns_pid),
 	};
