@@ -10,7 +10,8 @@
 #   make image      the container image of deploy/Containerfile, with buildah
 #   make install    the binary to $(PREFIX)/sbin and reapwatch(8) to $(PREFIX)/share/man/man8
 #                   (PREFIX=/usr/local; DESTDIR=... installs under a staging root)
-#   make test-fresh make and make static on fresh debootstrap roots of Debian 12 and 13
+#   make test-fresh make, install, static and image on fresh debootstrap roots of Debian
+#                   12 and 13 (root)
 #   make V=1 ...    show the commands
 #
 # All build output goes under $(OUT)/. Missing Debian packages are installed by
@@ -61,8 +62,8 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
 SCEN_SRCS := $(wildcard tests/scenarios/*.c)
 SCEN_BINS := $(patsubst tests/scenarios/%.c,$(OUT)/tests/scenarios/%,$(SCEN_SRCS))
 
-# One stamp per tools/install-deps.sh mode; each mode includes the one before it.
 MAN_PAGE   := $(OUT)/reapwatch.8
+# One stamp per tools/install-deps.sh mode; each mode includes the one before it.
 DEPS_STAMP := $(OUT)/.deps-build
 DEPS_IMAGE := $(OUT)/.deps-image
 DEPS_TEST  := $(OUT)/.deps-test
@@ -185,7 +186,7 @@ integration: reapwatch $(SCEN_BINS) | $(DEPS_TEST)
 test: reapwatch $(UNIT_BINS) $(SCEN_BINS) | $(DEPS_TEST)
 	$(Q)tools/run-tests.sh --unit $(UNIT_BINS) --integration
 
-# Debian 12 and 13 roots from debootstrap: make, make static and make image there (root).
+# Debian 12 and 13 roots from debootstrap: make, install, static and image there (root).
 test-fresh: | $(DEPS_TEST)
 	$(Q)tools/test-fresh.sh
 
