@@ -4,7 +4,10 @@
 #   make run        build and start `reapwatch trace` on this host
 #   make test       build and run every test (unit, then integration as root)
 #   make unit       unit tests only
-#   make bench      fork/exit and signal storms with and without the agent
+#   make test-kernels  the kernel suite on Debian's 5.10, 6.1, 6.12 (QEMU) and on this host
+#   make bench      fork/exit and signal storms with and without the agent, then `make startup`
+#   make startup    the agent's time to start (exec to "tracing"), and where it goes
+#   make stack      the BPF stack table: each entry program's frame and deepest call chain
 #   make vmlinux    regenerate the committed vmlinux.h from this kernel's BTF
 #   make static     ./reapwatch-static: no shared libraries at all (for scratch images)
 #   make image      the container image of deploy/Containerfile, with buildah
@@ -25,6 +28,10 @@ CC        ?= gcc
 ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/;s/s390x/s390/')
 VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# Bytes of BPF stack an entry program may use with its deepest chain of calls and bpf_loop
+# callbacks (tools/bpf-stack-budget.sh); the kernel's limit is 512, and older kernels round
+# every frame up to 32 bytes.
+BPF_STACK_BUDGET ?= 384
 
 ifeq ($(V),1)
 Q :=
@@ -61,6 +68,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
 SCEN_SRCS := $(wildcard tests/scenarios/*.c)
 SCEN_BINS := $(patsubst tests/scenarios/%.c,$(OUT)/tests/scenarios/%,$(SCEN_SRCS))
+# The same programs linked statically, for the initramfs of `make test-kernels`' VMs.
+SCEN_STATIC_BINS := $(patsubst tests/scenarios/%.c,$(OUT)/tests/scenarios-static/%,$(SCEN_SRCS))
 
 MAN_PAGE   := $(OUT)/reapwatch.8
 # One stamp per tools/install-deps.sh mode; each mode includes the one before it.
@@ -71,8 +80,8 @@ DEPS_TEST  := $(OUT)/.deps-test
 .DELETE_ON_ERROR:
 # Generated BPF objects and skeletons are kept, not treated as intermediates.
 .SECONDARY:
-.PHONY: all run test unit integration bench vmlinux clean deps scenarios format
-.PHONY: static image man install uninstall test-fresh
+.PHONY: all run test unit integration bench vmlinux clean deps scenarios scenarios-static format
+.PHONY: static image test-kernels stack startup man install uninstall test-fresh
 
 all: reapwatch $(MAN_PAGE)
 
@@ -94,7 +103,11 @@ $(OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(DEPS_STAMP)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(Q)llvm-strip -g $@
 
-$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+# The stack check runs before the skeleton: over the budget, no skeleton and no build (the
+# object stays for a look; the next make checks it again).
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o tools/bpf-stack-budget.sh
+	$(call msg,STACK,$<)
+	$(Q)tools/bpf-stack-budget.sh -b $(BPF_STACK_BUDGET) $(if $(Q),,-v) $<
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
@@ -177,6 +190,13 @@ $(OUT)/tests/scenarios/%: tests/scenarios/%.c tests/scenarios/scenario.h | $(DEP
 
 scenarios: $(SCEN_BINS)
 
+$(OUT)/tests/scenarios-static/%: tests/scenarios/%.c tests/scenarios/scenario.h | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -static -Itests/scenarios $< -o $@
+
+scenarios-static: $(SCEN_STATIC_BINS)
+
 unit: $(UNIT_BINS)
 	$(Q)tools/run-tests.sh --unit $(UNIT_BINS)
 
@@ -185,6 +205,10 @@ integration: reapwatch $(SCEN_BINS) | $(DEPS_TEST)
 
 test: reapwatch $(UNIT_BINS) $(SCEN_BINS) | $(DEPS_TEST)
 	$(Q)tools/run-tests.sh --unit $(UNIT_BINS) --integration
+
+# Kernels are fetched into a cache outside the repository (tools/fetch-kernels.sh).
+test-kernels: reapwatch-static $(SCEN_STATIC_BINS) | $(DEPS_TEST)
+	$(Q)tools/test-kernels.sh
 
 # Debian 12 and 13 roots from debootstrap: make, install, static and image there (root).
 test-fresh: | $(DEPS_TEST)
@@ -195,6 +219,12 @@ run: reapwatch
 
 bench: reapwatch
 	$(Q)tools/bench.sh
+
+startup: reapwatch
+	$(Q)tools/startup-time.sh
+
+stack: $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
+	$(Q)tools/bpf-stack-budget.sh -b $(BPF_STACK_BUDGET) -v $^
 
 vmlinux:
 	$(call msg,GEN,vmlinux.h)

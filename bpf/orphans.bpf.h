@@ -29,20 +29,13 @@
 /* Set by userspace: bound on one dying father's children walk. */
 const volatile __u32 orphan_walk_max = 65536;
 
-struct orphan_prediction {
-	__u32 reaper_tgid;
-	__u8 checked; /* at the orphan's exit; kept till its free, see remember_orphan() */
-	__u8 _pad[3];
-	__u64 start_time; /* the orphan's: see check_adopter() */
-	struct rw_peer old_parent;
-};
-
-/* Keyed by the orphan's task_struct address; deleted at its free. */
+/* Keyed by the orphan's task_struct address; deleted at its free, or by the agent's sweep
+ * when that free never reached us (struct rw_orphan_prediction). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
-	__type(value, struct orphan_prediction);
+	__type(value, struct rw_orphan_prediction);
 } orphans SEC(".maps");
 
 __s64 orphans_live;
@@ -186,12 +179,15 @@ static __always_inline struct orphan_scratch *orphan_scratch_get(void)
 static __always_inline bool remember_orphan(struct task_struct *child, __u32 reaper_tgid,
 					    const struct rw_peer *father)
 {
-	struct orphan_prediction pred = {}, *old;
+	struct rw_orphan_prediction pred = {}, *old;
 	__u64 key = (__u64)child;
 	long err;
 
 	pred.reaper_tgid = reaper_tgid;
+	pred.pid = BPF_CORE_READ(child, tgid);
 	pred.start_time = BPF_CORE_READ(child, start_time);
+	pred.boot_start_ns = BPF_CORE_READ(child, start_boottime);
+	pred.made_ns = bpf_ktime_get_ns();
 	pred.old_parent = *father;
 	err = bpf_map_update_elem(&orphans, &key, &pred, BPF_NOEXIST);
 	if (!err) {
@@ -229,8 +225,11 @@ static __always_inline void tell_orphan(struct task_struct *child, const struct 
 		__u64 key = (__u64)child;
 		struct rw_proc_state *st = bpf_map_lookup_elem(&procs, &key);
 
-		if (st)
+		if (st) {
 			st->adopted_from = *father;
+			if (!adopted)
+				reaping_on_handover(st, child, reaper, now);
+		}
 	}
 	if (wanted(RW_REC_REPARENT))
 		send_reparent(child, father, reaper, kind, false, now);
@@ -542,7 +541,7 @@ static __always_inline void orphans_on_thread_exit(struct task_struct *thread, _
 static __always_inline void check_adopter(struct task_struct *orphan, bool at_free, __u64 now,
 					  struct rw_peer *adopted_from)
 {
-	struct orphan_prediction *pred;
+	struct rw_orphan_prediction *pred;
 	struct task_struct *parent;
 	__u64 key = (__u64)orphan;
 

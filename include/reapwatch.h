@@ -261,4 +261,21 @@ struct rw_proc_state {
 	__u8 _pad[6];
 };
 
+/*
+ * An orphan's predicted adopter (map `orphans`, keyed by the orphan's task_struct address),
+ * checked against its real parent at its exit and deleted at its free. A free our program
+ * never saw (a few in a thousand) would leave it for good: the agent sweeps entries older
+ * than a few seconds whose process (pid, boot_start_ns) is gone, as it does `procs`.
+ */
+struct rw_orphan_prediction {
+	__u32 reaper_tgid;
+	__u32 pid;	      /* the orphan's host tgid */
+	__u64 start_time;     /* the orphan's task start_time, against reused memory */
+	__u64 boot_start_ns;  /* its start_boottime: /proc/PID/stat's starttime */
+	__u64 made_ns;	      /* bpf_ktime_get_ns() of the prediction */
+	struct rw_peer old_parent;
+	__u8 checked;	      /* at the orphan's exit; kept till its free (remember_orphan()) */
+	__u8 _pad[7];
+};
+
 #endif /* REAPWATCH_H */

@@ -156,7 +156,8 @@ static int preflight(struct kernel_features *kf)
 	}
 	err = kernel_features_probe(kf);
 	if (err) {
-		rw_error("reading the kernel's BTF at %s failed: %s", KERNEL_BTF_PATH,
+		rw_error("probing the kernel's BPF features failed: %s (REAPWATCH_DEBUG=1 prints "
+			 "libbpf's log)",
 			 strerror(-err));
 		return err;
 	}
@@ -297,6 +298,28 @@ static void sweep(struct agent *agent, uint64_t now)
 	}
 }
 
+/*
+ * The same for orphan predictions (struct rw_orphan_prediction): one whose process is gone
+ * and whose free never came is deleted; the kernel side's count of live entries, which
+ * lets most frees skip the lookup, is told.
+ */
+static void sweep_orphans(struct agent *agent, uint64_t now)
+{
+	int fd = bpf_map__fd(agent->skel->maps.orphans);
+	struct rw_orphan_prediction pred;
+	__u64 key, next, *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &pred) || now < pred.made_ns ||
+		    now - pred.made_ns < SWEEP_AGE_NS || process_exists(pred.pid, pred.boot_start_ns))
+			continue;
+		if (!bpf_map_delete_elem(fd, &key))
+			__atomic_fetch_sub(&agent->skel->bss->orphans_live, 1, __ATOMIC_RELAXED);
+	}
+}
+
 int agent__poll(struct agent *agent, int timeout_ms)
 {
 	uint64_t now = mono_now_ns();
@@ -304,6 +327,7 @@ int agent__poll(struct agent *agent, int timeout_ms)
 
 	if (now >= agent->next_sweep_ns) {
 		sweep(agent, now);
+		sweep_orphans(agent, now);
 		agent->next_sweep_ns = now + SWEEP_INTERVAL_NS;
 	}
 

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the running kernel offers the BPF side, read from its BTF before anything is
- * loaded, so that the agent picks programs that this kernel's verifier accepts instead
- * of failing the whole load (one missing feature turns one feature off, with a line
- * saying so). Also the preconditions whose absence deserves its own message: BTF, the
+ * What the running kernel offers the BPF side, probed before anything is loaded, so that
+ * the agent picks programs that this kernel's verifier accepts instead of failing the
+ * whole load (one missing feature turns one feature off, with a line saying so). Also the preconditions whose absence deserves its own message: BTF, the
  * bpf() system call, capabilities.
  */
 #ifndef REAPWATCH_KERNEL_FEATURES_H
@@ -23,7 +22,7 @@ struct kernel_features {
 	bool bpf_loop;
 };
 
-/* Reads the kernel's BTF. -errno (and nothing filled) when it cannot be read. */
+/* Probes the kernel with two tiny programs (a millisecond or two). -errno when it cannot. */
 int kernel_features_probe(struct kernel_features *kf);
 
 /* CAP_BPF with CAP_PERFMON, or CAP_SYS_ADMIN, in our effective set (root has all). */

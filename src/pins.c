@@ -30,7 +30,8 @@ static int ensure_bpffs(void)
 	return 0;
 }
 
-/* An agent dir is live when its pid runs a reapwatch. */
+/* An agent dir is live when its pid runs a reapwatch (whatever it was installed as:
+ * reapwatch-static's comm is "reapwatch-stati"). */
 static bool agent_alive(pid_t pid)
 {
 	char path[64], comm[32] = "";
@@ -45,7 +46,7 @@ static bool agent_alive(pid_t pid)
 	if (!fgets(comm, sizeof(comm), f))
 		comm[0] = '\0';
 	fclose(f);
-	return !strcmp(comm, "reapwatch\n");
+	return !strncmp(comm, "reapwatch", strlen("reapwatch"));
 }
 
 static void remove_agent_dir(const char *dir)

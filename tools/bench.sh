@@ -16,6 +16,9 @@
 # reports ns per invocation: the invocation-weighted mean and per program.
 # Prints a table of medians over rounds and writes it to build/bench/results.txt; raw data
 # per run goes to build/bench/runs.tsv and build/bench/progs.tsv, agent logs to build/bench/logs/.
+# Then tools/startup-time.sh: the agent's time from exec to "tracing" (median of STARTS idle
+# starts), each program's verifier-processed instruction count, and where the startup time
+# goes; appended to the table (its files under build/bench/startup/).
 #
 # Must run as root. Environment knobs (defaults in brackets):
 #   ROUNDS [5]  FORK_N [10000]  SIGNAL_N [450000]  (procstorm -n: ~2 s each on an idle 2-vCPU
@@ -23,6 +26,7 @@
 #   CONFIGS ["none mt-count mt-nowake rw-all rw-default rw-export"]  WORKLOADS ["fork signal"]
 #   BENCH_DIR [../shared/bench from the repo root, else /work/shared/bench]
 #   REAPWATCH [./reapwatch]  READY_TIMEOUT [30 s]  STOP_TIMEOUT [20 s]  SETTLE [0.2 s]
+#   STARTS [5; 0 skips the startup measurement]
 set -euo pipefail
 
 die() {
@@ -49,12 +53,14 @@ REAPWATCH=${REAPWATCH:-./reapwatch}
 READY_TIMEOUT=${READY_TIMEOUT:-30}
 STOP_TIMEOUT=${STOP_TIMEOUT:-20}
 SETTLE=${SETTLE:-0.2}
+STARTS=${STARTS:-5}
 OUT=build/bench
 LOGS=$OUT/logs
 
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer, not '$ROUNDS'"
 [[ $FORK_N =~ ^[1-9][0-9]*$ ]] || die "FORK_N must be a positive integer, not '$FORK_N'"
 [[ $SIGNAL_N =~ ^[1-9][0-9]*$ ]] || die "SIGNAL_N must be a positive integer, not '$SIGNAL_N'"
+[[ $STARTS =~ ^[0-9]+$ ]] || die "STARTS must be a number, not '$STARTS'"
 read -r -a configs <<<"$CONFIGS"
 read -r -a workloads <<<"$WORKLOADS"
 [[ ${#configs[@]} -gt 0 ]] || die "CONFIGS is empty"
@@ -376,5 +382,20 @@ git diff --quiet HEAD -- 2>/dev/null || rev="$rev+dirty"
 		printf "%s", notes
 	}' "$RUNS" "$PROGS"
 } >"$OUT/results.txt"
+
+# --- startup: time to load, and what the verifier does for each program ---------------
+if [[ $STARTS -gt 0 && -x $REAPWATCH ]]; then
+	note "startup: $STARTS starts of $REAPWATCH trace -d 1 (tools/startup-time.sh)"
+	if STARTS=$STARTS REAPWATCH=$REAPWATCH READY_TIMEOUT=$READY_TIMEOUT OUT=$OUT/startup \
+		tools/startup-time.sh >/dev/null 2>"$OUT/startup.log"; then
+		{
+			echo
+			cat "$OUT/startup/results.txt"
+		} >>"$OUT/results.txt"
+	else
+		tail -n 5 "$OUT/startup.log" >&2
+		note "WARNING: the startup measurement failed (log: $OUT/startup.log)"
+	fi
+fi
 cat "$OUT/results.txt"
 note "table written to $OUT/results.txt (raw: runs.tsv, progs.tsv, logs/)"

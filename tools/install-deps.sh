@@ -17,9 +17,11 @@ BUILD_PKGS=(clang llvm gcc libc6-dev make pkg-config libbpf-dev bpftool libelf-d
 IMAGE_PKGS=(buildah netavark)
 # test: unit-test framework, JSON and YAML queries, real container runtimes and inits,
 # Prometheus' promtool, Node.js for the Kubernetes schema check, man for the manual page,
-# debootstrap and git for `make test-fresh`
+# debootstrap and git for `make test-fresh`, QEMU for `make test-kernels` (busybox-static
+# makes its initramfs, the keyring checks Debian's package index)
 TEST_PKGS=(libcmocka-dev jq runc busybox-static tini dumb-init util-linux procps iproute2
-	prometheus yq tmux containerd nodejs npm man-db debootstrap git)
+	prometheus yq tmux containerd nodejs npm man-db debootstrap git qemu-system-x86
+	debian-archive-keyring)
 
 mode="test"
 check=0

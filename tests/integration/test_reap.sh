@@ -23,7 +23,8 @@ reaped_by_parent()
 	focus "$parent" "$child"
 	ev=$(expect_one "reap of $child ($mode waiter)" ".type == \"reap\" and .pid == $child")
 	assert_fields "$ev" "reap of $child ($mode waiter)" \
-		.comm '"ec_child"' .reaper_pid "$parent" .reaper_comm '"exit_code"' .autoreap false
+		.comm '"ec_child"' .reaper_pid "$parent" .reaper_comm '"exit_code"' .autoreap false \
+		.latency_exact true
 	detail "true zombie period, measured by the scenario: [$lo, $hi] ns"
 	assert_true "reap of $child ($mode waiter): latency_ns within 1 ms of the measured [$lo, $hi] ns" \
 		"$ev" "(.latency_ns | type) == \"number\" and .latency_ns >= $lo - 1000000 and .latency_ns <= $hi + 1000000"
@@ -75,6 +76,40 @@ case_sa_nocldwait()
 	autoreaped nocldwait
 }
 
+# handed_over_autoreaped MODE: a zombie orphaned to a subreaper that ignores SIGCHLD (or has
+# SA_NOCLDWAIT) is released by the kernel at the hand-over (reparent_leader()), no wait()
+# asked: an autoreap by that subreaper, timed at the hand-over.
+handed_over_autoreaped()
+{
+	local mode=$1 reaper child lo hi ev
+	start_agent trace --json -e reap,exit,reparent
+	scenario handover_autoreap "$mode"
+	stop_agent
+	reaper=$(kv reaper)
+	child=$(kv child)
+	lo=$(kv latency_lo)
+	hi=$(kv latency_hi)
+	focus "$reaper" "$(kv father)" "$child"
+	ev=$(expect_one "reap of $child (handed to a subreaper with $mode)" \
+		".type == \"reap\" and .pid == $child")
+	assert_fields "$ev" "reap of $child (handed to a subreaper with $mode)" \
+		.comm '"hoa_child"' .reaper_pid "$reaper" .reaper_comm '"hoa_reaper"' \
+		.autoreap true .latency_exact true
+	detail "true zombie period, measured by the scenario: [$lo, $hi] ns"
+	assert_true "reap of $child: latency_ns within 1 ms of the measured [$lo, $hi] ns" \
+		"$ev" ".latency_ns >= $lo - 1000000 and .latency_ns <= $hi + 1000000"
+}
+
+case_handover_sigchld_ignored()
+{
+	handed_over_autoreaped ignore
+}
+
+case_handover_sa_nocldwait()
+{
+	handed_over_autoreaped nocldwait
+}
+
 # Every process exit is followed by exactly one reap (no duplicates, none missing), here for
 # a parent that reaps three children in turn plus the parent itself.
 case_one_reap_per_exit()
@@ -99,4 +134,6 @@ run_case reap_polling_waiter case_polling_waiter
 run_case reap_sigchld_ignored case_sigchld_ignored
 run_case reap_sa_nocldwait case_sa_nocldwait
 run_case reap_one_per_exit case_one_reap_per_exit
+run_case reap_handover_sigchld_ignored case_handover_sigchld_ignored
+run_case reap_handover_sa_nocldwait case_handover_sa_nocldwait
 finish

@@ -73,6 +73,26 @@ static int host_pid(void)
 	return atoi(buf);
 }
 
+/* Is the process /proc (the host's) numbers PID a zombie yet? */
+static int is_zombie(int pid)
+{
+	char path[64], buf[512], *paren;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && paren[2] == 'Z';
+}
+
 static void xwrite(int fd, const void *buf, size_t len)
 {
 	if (write(fd, buf, len) != (ssize_t)len)
@@ -133,6 +153,11 @@ static void run_middle(int gen, int to_init)
 		char byte;
 		while (read(fds[0], &byte, 1) > 0)
 			;
+		/* The pipe closes in exit_files(), before exit_notify() makes it a zombie, and on
+		 * a busy machine the child can be preempted in between: LATE_MS count from when
+		 * it is a zombie. */
+		while (!is_zombie(m.child.host_pid))
+			sleep_us(100);
 		sleep_us(LATE_MS * 1000);
 		if (waitpid(child, NULL, 0) != child)
 			_exit(105);

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Downloads Debian's kernels for `make test-kernels` by package name and unpacks each with
+# dpkg -x into a cache outside the repository. Prints one line per kernel on stdout:
+#     LINE<TAB>DIR
+# where DIR/boot/vmlinuz-* (or DIR/usr/lib/modules/*/vmlinuz) is the kernel.
+#
+#   tools/fetch-kernels.sh [LINE...]     LINE: 5.10 (Debian 11), 6.1 (Debian 12),
+#                                        6.12 (bookworm-backports); default: all three
+#
+# The newest kernel of a line is read from its suites' package index (the Depends of the
+# linux-image-amd64 metapackage). A line already in the cache is used as it is, without
+# any network access; REAPWATCH_KERNELS_REFRESH=1 looks for a newer one.
+#
+# Environment: REAPWATCH_KERNEL_CACHE (default /var/tmp/reapwatch-kernels),
+#              REAPWATCH_KERNELS_REFRESH=1, REAPWATCH_DEBIAN_MIRROR, REAPWATCH_SECURITY_MIRROR.
+set -euo pipefail
+
+CACHE=${REAPWATCH_KERNEL_CACHE:-/var/tmp/reapwatch-kernels}
+MIRROR=${REAPWATCH_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+SECURITY=${REAPWATCH_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+ALL_LINES=(5.10 6.1 6.12)
+
+die()
+{
+	echo "fetch-kernels: $*" >&2
+	exit 1
+}
+
+# suites LINE: the Debian suites whose index holds that kernel line. The security suite
+# comes along: a stable release's newest kernel is usually a security update.
+suites()
+{
+	case $1 in
+	5.10) echo bullseye bullseye-security ;;
+	6.1) echo bookworm bookworm-security ;;
+	6.12) echo bookworm-backports ;;
+	*) die "unknown kernel line '$1' (known: ${ALL_LINES[*]})" ;;
+	esac
+}
+
+# find_vmlinuz DIR: the kernel image in an unpacked package (Debian: boot/, sid: modules dir).
+find_vmlinuz()
+{
+	local f
+	for f in "$1"/boot/vmlinuz-* "$1"/usr/lib/modules/*/vmlinuz; do
+		[[ -f $f ]] && {
+			echo "$f"
+			return 0
+		}
+	done
+	return 1
+}
+
+# apt_opts LINE: apt options for a private package index of that line's suites only, so
+# neither the host's sources nor its index are read or touched.
+apt_opts()
+{
+	local dir=$CACHE/apt/$1
+	APT_OPTS=(-o "Dir::Etc::sourcelist=$dir/sources.list" -o Dir::Etc::sourceparts=-
+		-o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache"
+		-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
+		-o APT::Sandbox::User=root -o Debug::NoLocking=1 -qq)
+}
+
+# update_index LINE: write the line's sources list and fetch its package index.
+update_index()
+{
+	local line=$1 dir=$CACHE/apt/$1 suite uri
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+	: >"$dir/sources.list"
+	for suite in $(suites "$line"); do
+		uri=$MIRROR
+		[[ $suite == *-security ]] && uri=$SECURITY
+		echo "deb [signed-by=$KEYRING] $uri $suite main" >>"$dir/sources.list"
+	done
+	apt_opts "$line"
+	apt-get "${APT_OPTS[@]}" update >&2 || die "apt-get update failed for $(suites "$line")"
+}
+
+# newest_package LINE: the linux-image-*-amd64 package the line's metapackage depends on.
+newest_package()
+{
+	local pkg
+	apt_opts "$1"
+	pkg=$(apt-cache "${APT_OPTS[@]}" depends linux-image-amd64 |
+		sed -n 's/^ *Depends: \(linux-image-[^ ]*-amd64\)$/\1/p' | sed -n 1p)
+	[[ -n $pkg ]] || die "no linux-image-amd64 in $(suites "$1")"
+	echo "$pkg"
+}
+
+# unpack LINE PKG: download PKG and dpkg -x it into CACHE/PKG (atomically: a half-unpacked
+# directory is never taken for a cached kernel).
+unpack()
+{
+	local line=$1 pkg=$2 tmp deb
+	tmp=$(mktemp -d "$CACHE/.unpack.XXXXXX")
+	apt_opts "$line"
+	echo "fetch-kernels: downloading $pkg" >&2
+	(cd "$tmp" && apt-get "${APT_OPTS[@]}" download "$pkg" >&2) ||
+		{
+			rm -rf "$tmp"
+			die "apt-get download $pkg failed"
+		}
+	deb=$(echo "$tmp"/*.deb)
+	[[ -f $deb ]] || die "apt-get download $pkg left no .deb"
+	dpkg -x "$deb" "$tmp/root"
+	find_vmlinuz "$tmp/root" >/dev/null || die "$pkg has no vmlinuz"
+	rm -rf "${CACHE:?}/$pkg"
+	mv "$tmp/root" "$CACHE/$pkg"
+	rm -rf "$tmp"
+}
+
+# fetch LINE: make sure the line's kernel is in the cache; print "LINE<TAB>DIR".
+fetch()
+{
+	local line=$1 current=$CACHE/$1.current pkg=""
+	[[ -f $current ]] && pkg=$(cat "$current")
+	if [[ -z $pkg || ! -d $CACHE/$pkg || -n ${REAPWATCH_KERNELS_REFRESH:-} ]]; then
+		update_index "$line"
+		pkg=$(newest_package "$line")
+		[[ -d $CACHE/$pkg ]] || unpack "$line" "$pkg"
+		echo "$pkg" >"$current.new"
+		mv "$current.new" "$current"
+	fi
+	printf '%s\t%s\n' "$line" "$CACHE/$pkg"
+}
+
+lines=("$@")
+[[ ${#lines[@]} -gt 0 ]] || lines=("${ALL_LINES[@]}")
+for line in "${lines[@]}"; do
+	suites "$line" >/dev/null
+done
+for tool in apt-get apt-cache dpkg flock; do
+	command -v "$tool" >/dev/null || die "needs $tool (a Debian host)"
+done
+[[ -r $KEYRING ]] || die "$KEYRING is missing (Debian package debian-archive-keyring)"
+mkdir -p "$CACHE"
+# One fetch at a time per cache: two runs must not unpack into each other's way.
+exec 9>"$CACHE/.lock"
+flock 9
+for line in "${lines[@]}"; do
+	fetch "$line"
+done
