@@ -13,7 +13,8 @@
 #   make image      the container image of deploy/Containerfile, with buildah
 #   make install    the binary to $(PREFIX)/sbin and reapwatch(8) to $(PREFIX)/share/man/man8
 #                   (PREFIX=/usr/local; DESTDIR=... installs under a staging root)
-#   make test-fresh make and make static on fresh debootstrap roots of Debian 12 and 13
+#   make test-fresh make, install, static and image on fresh debootstrap roots of Debian
+#                   12 and 13 (root)
 #   make V=1 ...    show the commands
 #
 # All build output goes under $(OUT)/. Missing Debian packages are installed by
@@ -70,8 +71,8 @@ SCEN_BINS := $(patsubst tests/scenarios/%.c,$(OUT)/tests/scenarios/%,$(SCEN_SRCS
 # The same programs linked statically, for the initramfs of `make test-kernels`' VMs.
 SCEN_STATIC_BINS := $(patsubst tests/scenarios/%.c,$(OUT)/tests/scenarios-static/%,$(SCEN_SRCS))
 
-# One stamp per tools/install-deps.sh mode; each mode includes the one before it.
 MAN_PAGE   := $(OUT)/reapwatch.8
+# One stamp per tools/install-deps.sh mode; each mode includes the one before it.
 DEPS_STAMP := $(OUT)/.deps-build
 DEPS_IMAGE := $(OUT)/.deps-image
 DEPS_TEST  := $(OUT)/.deps-test
@@ -209,7 +210,7 @@ test: reapwatch $(UNIT_BINS) $(SCEN_BINS) | $(DEPS_TEST)
 test-kernels: reapwatch-static $(SCEN_STATIC_BINS) | $(DEPS_TEST)
 	$(Q)tools/test-kernels.sh
 
-# Debian 12 and 13 roots from debootstrap: make, make static and make image there (root).
+# Debian 12 and 13 roots from debootstrap: make, install, static and image there (root).
 test-fresh: | $(DEPS_TEST)
 	$(Q)tools/test-fresh.sh
 
