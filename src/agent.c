@@ -62,7 +62,7 @@ static bool wanted_reaps(const struct agent *agent)
 /* What libbpf said during this process's load: for the one line a refusal gets. */
 static struct load_log load_log;
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+int agent_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char small[4096], *text = small;
 	va_list copy;
@@ -201,7 +201,6 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 	err = preflight(&kf);
 	if (err)
 		return err;
-	libbpf_set_print(libbpf_print);
 
 	agent = calloc(1, sizeof(*agent));
 	if (!agent)

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdarg.h>
+#include <bpf/libbpf.h>
 
 struct agent;
 
@@ -30,6 +32,10 @@ struct agent_maps {
 
 /* Called for every record, in order per CPU; a negative return stops the poll. */
 typedef int (*agent_record_fn)(void *ctx, void *data, size_t size);
+
+/* libbpf's print callback for every command: its lines are kept for the one line a refused
+ * load gets (load_log.h), and printed only with REAPWATCH_DEBUG set. */
+int agent_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap);
 
 /* Prints one line naming what failed and what to do, and returns -errno. */
 int agent__open(struct agent **out, const struct agent_config *config, agent_record_fn fn,

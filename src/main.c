@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include "agent.h"
 #include "commands.h"
 #include "util.h"
 
@@ -125,19 +126,12 @@ static int cmd_help(const struct command *cmd, int argc, char **argv)
  * for: every command, since `zombies` asks the kernel for subreapers too, and without
  * CAP_BPF libbpf's lines would bury the answer it still gives.
  */
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (!getenv("REAPWATCH_DEBUG"))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 int main(int argc, char **argv)
 {
 	const struct command *cmd;
 	char msg[128];
 
-	libbpf_set_print(libbpf_print);
+	libbpf_set_print(agent_libbpf_print);
 
 	if (argc < 2) {
 		print_usage(stderr);
