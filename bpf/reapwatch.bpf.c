@@ -232,6 +232,20 @@ static __always_inline bool is_pidns_teardown_kill(int sig, int code, struct tas
 	return false;
 }
 
+/*
+ * A child's PR_SET_PDEATHSIG signal: forget_original_parent() sends it with SEND_SIG_NOINFO
+ * (so si_code SI_USER, as a kill() would have) from the exiting parent, after it has set the
+ * child's real_parent to the adopter. No process that is exiting sends a signal with no
+ * siginfo otherwise (a tty hangup at exit is SEND_SIG_PRIV).
+ */
+static __always_inline bool is_parent_death_signal(int sig, struct task_struct *target)
+{
+	struct task_struct *current = current_task();
+
+	return target->pdeath_signal == sig && (__u64)current != (__u64)target &&
+	       (BPF_CORE_READ(current, flags) & RW_PF_EXITING);
+}
+
 SEC("tp_btf/signal_generate")
 int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	     struct task_struct *target, int group, int result)
@@ -252,6 +266,8 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	now = bpf_ktime_get_ns();
 	if (is_pidns_teardown_kill(sig, code, target))
 		origin = RW_ORIGIN_PIDNS_TEARDOWN;
+	else if (info == SEND_SIG_NOINFO && is_parent_death_signal(sig, target))
+		origin = RW_ORIGIN_PARENT_DEATH;
 	else if (code == SI_KERNEL || code > 0)
 		origin = RW_ORIGIN_KERNEL;
 	else

@@ -40,6 +40,7 @@ enum rw_signal_origin {
 	RW_ORIGIN_USER = 0,	      /* si_code <= 0: kill(), tkill(), sigqueue() ... */
 	RW_ORIGIN_KERNEL = 1,	      /* SI_KERNEL or a positive, signal-specific code */
 	RW_ORIGIN_PIDNS_TEARDOWN = 2, /* zap_pid_ns_processes() killing what its init left */
+	RW_ORIGIN_PARENT_DEATH = 3,   /* a child's PR_SET_PDEATHSIG, sent as its parent exits */
 };
 
 /* Per-CPU counters in the `counters` map, summed by userspace. */

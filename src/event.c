@@ -34,6 +34,8 @@ const char *signal_origin_name(enum rw_signal_origin origin)
 		return "kernel";
 	case RW_ORIGIN_PIDNS_TEARDOWN:
 		return "pidns_teardown";
+	case RW_ORIGIN_PARENT_DEATH:
+		return "parent_death";
 	}
 	return "unknown";
 }

@@ -106,7 +106,7 @@ struct event {
 /* "fork", "exit", ... ; NULL for an unknown type. */
 const char *event_type_name(enum rw_record_type type);
 
-/* "user", "kernel", "pidns_teardown". */
+/* "user", "kernel", "pidns_teardown", "parent_death". */
 const char *signal_origin_name(enum rw_signal_origin origin);
 
 /* "thread", "subreaper", "pidns_init", "host_init". */

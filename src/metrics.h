@@ -18,7 +18,7 @@
 #include "zombies.h"
 
 #define SIGNAL_SLOTS 65 /* signals 1..64, index by number */
-#define ORIGIN_SLOTS 3	/* enum rw_signal_origin */
+#define ORIGIN_SLOTS 4	/* enum rw_signal_origin */
 #define REAPER_KINDS 4	/* enum rw_reaper_kind */
 /* SPEC: series of containers gone longer than this are dropped. */
 #define CONTAINER_GONE_KEEP_NS (300ull * 1000000000ull)

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include "escape.h"
+#include "event.h"
 #include "prom.h"
 #include "signames.h"
 
@@ -99,7 +100,6 @@ static void render_latency(FILE *out, const struct metrics *m, const size_t *ord
 
 static void render_counters(FILE *out, const struct metrics *m, const size_t *order, size_t n)
 {
-	static const char *const origins[ORIGIN_SLOTS] = { "user", "kernel", "pidns_teardown" };
 
 	header(out, "reapwatch_exits_total", "counter", "Processes that exited.");
 	FOR_EACH(i) {
@@ -132,7 +132,7 @@ static void render_counters(FILE *out, const struct metrics *m, const size_t *or
 					continue;
 				series(out, "reapwatch_signals_total", &m->containers[i]);
 				label(out, "signal", name, false);
-				label(out, "origin", origins[o], false);
+				label(out, "origin", signal_origin_name(o), false);
 				value_u64(out, v);
 			}
 		}

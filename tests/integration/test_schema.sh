@@ -65,7 +65,7 @@ else
 		check("sig"; count and . >= 1 and . <= 64), check("signal"; str and startswith("SIG")),
 		check("sender_pid"; count), check("sender_comm"; str),
 		check("code"; str or (type == "number" and . == floor)),
-		check("origin"; . == "user" or . == "kernel" or . == "pidns_teardown"),
+		check("origin"; . == "user" or . == "kernel" or . == "pidns_teardown" or . == "parent_death"),
 		check("result"; . == "delivered" or . == "ignored" or . == "already_pending"
 		                or . == "overflow_fail" or . == "lose_info")
 	 else

@@ -125,6 +125,29 @@ case_sigchld()
 		.signal '"SIGCHLD"' .origin '"kernel"' '.code == "CLD_KILLED" or .code == 2' true
 }
 
+# A child's PR_SET_PDEATHSIG signal comes from its dying parent as SI_USER, like a kill():
+# its origin is parent_death, never user; the parent's own kill() before is user.
+case_parent_death()
+{
+	local parent child ev
+	start_agent trace --json -e signal
+	scenario pdeathsig
+	stop_agent
+	parent=$(kv parent)
+	child=$(kv child)
+	focus "$parent" "$child"
+	assert_eq "scenario: the child got its parent-death signal and exited 0" 0 "$(kv child_status)"
+	ev=$(expect_one "SIGUSR2 from $parent to $child (kill)" \
+		".type == \"signal\" and .pid == $child and .sig == 12")
+	assert_fields "$ev" "SIGUSR2 from $parent to $child (kill)" \
+		.sender_pid "$parent" .code '"SI_USER"' .origin '"user"'
+	ev=$(expect_one "SIGUSR1 to $child as its parent $parent died" \
+		".type == \"signal\" and .pid == $child and .sig == 10")
+	assert_fields "$ev" "SIGUSR1 to $child as its parent $parent died" \
+		.comm '"pd_child"' .sender_pid "$parent" .sender_comm '"pd_parent"' .code '"SI_USER"' \
+		.origin '"parent_death"' .result '"delivered"'
+}
+
 run_case signal_kill case_kill
 run_case signal_tgkill case_tgkill
 run_case signal_sigqueue case_sigqueue
@@ -132,4 +155,5 @@ run_case signal_tgkill_thread case_tgkill_thread
 run_case signal_results case_results
 run_case signal_sigkill_from_shell case_sigkill_from_shell
 run_case signal_sigchld case_sigchld
+run_case signal_parent_death case_parent_death
 finish

@@ -71,6 +71,7 @@ static void test_type_names(void **state)
 	assert_string_equal(signal_origin_name(RW_ORIGIN_PIDNS_TEARDOWN), "pidns_teardown");
 	assert_string_equal(signal_origin_name(RW_ORIGIN_USER), "user");
 	assert_string_equal(signal_origin_name(RW_ORIGIN_KERNEL), "kernel");
+	assert_string_equal(signal_origin_name(RW_ORIGIN_PARENT_DEATH), "parent_death");
 }
 
 static void test_filter_types(void **state)
