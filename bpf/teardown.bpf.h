@@ -40,23 +40,31 @@ const volatile __u32 task_walk_max = 1 << 18;
  * Processes inside a pid namespace that were sent a termination signal, keyed by their
  * signal_struct: it outlives an exec from a non-leader thread (de_thread() frees the old
  * leader, and the new one takes its start time), and is deleted at the leader's free.
- * The value is the leader's start_time: an entry whose free our program missed (a few in
- * a thousand, see reaping.bpf.h) stays behind, and its memory can hold a new process's
- * later; only an entry with that process's own start time counts for it.
+ * The value holds the leader's start_time: an entry whose free our program missed (a few
+ * in a thousand, see reaping.bpf.h) stays behind, and its memory can hold a new process's
+ * later; only an entry with that process's own start time counts for it. And the first
+ * termination signal the process was sent.
  */
+struct termination {
+	__u64 start; /* the leader's start_time */
+	__u32 sig;   /* the first of SIGTERM/SIGINT/SIGHUP/SIGQUIT it was sent */
+	__u32 _pad;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64); /* struct signal_struct address */
-	__type(value, __u64);
+	__type(value, struct termination);
 } termed SEC(".maps");
 
-static __always_inline bool was_termed(struct task_struct *task)
+/* The first termination signal this process was sent, 0 if none. */
+static __always_inline __u32 first_termination(struct task_struct *task)
 {
 	__u64 key = (__u64)task->signal;
-	__u64 *start = bpf_map_lookup_elem(&termed, &key);
+	struct termination *t = bpf_map_lookup_elem(&termed, &key);
 
-	return start && *start == task->group_leader->start_time;
+	return t && t->start == task->group_leader->start_time ? t->sig : 0;
 }
 
 __s64 termed_live;
@@ -96,6 +104,7 @@ struct teardown_state {
 	__u32 sigkilled_without_sigterm;
 	__u32 npids;
 	__u32 sigkilled_pids[RW_TEARDOWN_MAX_PIDS];
+	__u8 sigkilled_warned[RW_TEARDOWN_MAX_PIDS];
 };
 
 /* Teardowns under way, keyed by the dying init's group leader task_struct. */
@@ -124,16 +133,17 @@ static __always_inline bool termination_signal(int sig)
 static __always_inline void remember_termination(int sig, struct task_struct *target, __u64 now)
 {
 	struct pid_namespace *ns = task_pidns(target);
-	__u64 key = (__u64)target->signal, start = target->group_leader->start_time, *old;
+	__u64 key = (__u64)target->signal;
+	struct termination t = {.start = target->group_leader->start_time, .sig = sig}, *old;
 	long err;
 
 	if (!BPF_CORE_READ(ns, level))
 		return; /* the host's processes never see a teardown */
-	err = bpf_map_update_elem(&termed, &key, &start, BPF_NOEXIST);
+	err = bpf_map_update_elem(&termed, &key, &t, BPF_NOEXIST);
 	if (err == -RW_E2BIG)
 		count(RW_CTR_TERMED_FULL);
-	else if (err && (old = bpf_map_lookup_elem(&termed, &key)))
-		*old = start; /* ours already, or a stale entry's: now ours */
+	else if (err && (old = bpf_map_lookup_elem(&termed, &key)) && old->start != t.start)
+		*old = t; /* a stale entry's: now ours (ours already keeps its first signal) */
 	live_add(&termed_live, err);
 	if (sig != RW_SIGTERM)
 		return;
@@ -155,6 +165,7 @@ static __always_inline void count_teardown_kill(struct task_struct *target, int 
 {
 	__u64 key = (__u64)BPF_CORE_READ(current_task(), group_leader);
 	struct teardown_state *td;
+	__u32 warned;
 
 	if (result != 0)
 		return;
@@ -162,11 +173,16 @@ static __always_inline void count_teardown_kill(struct task_struct *target, int 
 	if (!td)
 		return;
 	/* (termed_live gates nothing here: a teardown is rare, the lookup is exact) */
+	warned = first_termination(target);
 	td->sigkilled++;
-	if (!was_termed(target))
+	if (!warned)
 		td->sigkilled_without_sigterm++;
-	if (td->npids < RW_TEARDOWN_MAX_PIDS)
-		td->sigkilled_pids[td->npids++ & (RW_TEARDOWN_MAX_PIDS - 1)] = target->tgid;
+	if (td->npids < RW_TEARDOWN_MAX_PIDS) {
+		__u32 i = td->npids++ & (RW_TEARDOWN_MAX_PIDS - 1);
+
+		td->sigkilled_pids[i] = target->tgid;
+		td->sigkilled_warned[i] = warned;
+	}
 }
 
 static __always_inline void teardown_on_signal(int sig, struct task_struct *target, int result,
@@ -284,6 +300,8 @@ static __always_inline void teardown_finish(__u64 init_leader, __u64 now)
 			rec->npids = td->npids;
 			__builtin_memcpy(rec->sigkilled_pids, td->sigkilled_pids,
 					 sizeof(rec->sigkilled_pids));
+			__builtin_memcpy(rec->sigkilled_warned, td->sigkilled_warned,
+					 sizeof(rec->sigkilled_warned));
 			submit(rec);
 		}
 	}

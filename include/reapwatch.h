@@ -221,6 +221,8 @@ struct rw_teardown_record {
 	__u32 sigkilled_without_sigterm; /* of those, never sent SIGTERM/INT/HUP/QUIT */
 	__u32 npids;			/* sigkilled_pids used, at most RW_TEARDOWN_MAX_PIDS */
 	__u32 sigkilled_pids[RW_TEARDOWN_MAX_PIDS];
+	/* for each of sigkilled_pids: the first termination signal it was sent, 0 if none */
+	__u8 sigkilled_warned[RW_TEARDOWN_MAX_PIDS];
 };
 
 /*

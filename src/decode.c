@@ -90,6 +90,7 @@ static void decode_teardown(struct decoder *dec, const struct rw_teardown_record
 	td->sigkilled_without_sigterm = rec->sigkilled_without_sigterm;
 	td->npids = rec->npids < RW_TEARDOWN_MAX_PIDS ? rec->npids : RW_TEARDOWN_MAX_PIDS;
 	memcpy(td->sigkilled_pids, rec->sigkilled_pids, td->npids * sizeof(td->sigkilled_pids[0]));
+	memcpy(td->warned_sig, rec->sigkilled_warned, td->npids * sizeof(td->warned_sig[0]));
 	td->grace_known = rec->first_sigterm_ns && rec->first_sigterm_ns <= rec->init_exit_ns;
 	if (td->grace_known)
 		td->grace_ns = rec->init_exit_ns - rec->first_sigterm_ns;

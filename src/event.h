@@ -74,6 +74,7 @@ struct ev_teardown {
 	uint32_t sigkilled_without_sigterm;
 	uint32_t npids;
 	uint32_t sigkilled_pids[RW_TEARDOWN_MAX_PIDS];
+	uint8_t warned_sig[RW_TEARDOWN_MAX_PIDS]; /* of each: its first termination signal, 0 */
 	bool grace_known; /* a SIGTERM went into the namespace before its init exited */
 	uint64_t grace_ns;
 	uint64_t duration_ns; /* init exit -> namespace empty */

@@ -52,6 +52,22 @@ static void render_parent(struct json_writer *w, const struct ev_peer *parent)
 	json_kv_string(w, "parent_comm", parent->comm);
 }
 
+/* Those of a teardown's sigkilled_pids that had a termination signal first, and which:
+ * [{"pid": P, "signal": "SIGTERM"}, ...]. */
+static void render_warned(struct json_writer *w, const struct ev_teardown *td)
+{
+	json_begin_array(w);
+	for (uint32_t i = 0; i < td->npids; i++) {
+		if (!td->warned_sig[i])
+			continue;
+		json_begin_object(w);
+		json_kv_uint(w, "pid", td->sigkilled_pids[i]);
+		json_kv_string(w, "signal", signal_name(td->warned_sig[i]));
+		json_end_object(w);
+	}
+	json_end_array(w);
+}
+
 void render_json_event(FILE *out, const struct event *ev)
 {
 	struct json_writer w;
@@ -108,6 +124,8 @@ void render_json_event(FILE *out, const struct event *ev)
 		for (uint32_t i = 0; i < ev->teardown.npids; i++)
 			json_uint(&w, ev->teardown.sigkilled_pids[i]);
 		json_end_array(&w);
+		json_key(&w, "warned_pids");
+		render_warned(&w, &ev->teardown);
 		if (ev->teardown.grace_known)
 			json_kv_uint(&w, "grace_ns", ev->teardown.grace_ns);
 		else

@@ -98,8 +98,12 @@ void render_text_event(FILE *out, const struct event *ev)
 		fprintf(out, " duration=%.6fs", (double)ev->teardown.duration_ns / 1e9);
 		if (ev->teardown.npids) {
 			fputs(" killed=", out);
-			for (uint32_t i = 0; i < ev->teardown.npids; i++)
+			/* pid, or pid:SIGNAL for one that had a termination signal first */
+			for (uint32_t i = 0; i < ev->teardown.npids; i++) {
 				fprintf(out, "%s%" PRIu32, i ? "," : "", ev->teardown.sigkilled_pids[i]);
+				if (ev->teardown.warned_sig[i])
+					fprintf(out, ":%s", signal_name(ev->teardown.warned_sig[i]));
+			}
 			if (ev->teardown.sigkilled > ev->teardown.npids)
 				fputs(",...", out);
 		}

@@ -80,7 +80,8 @@ case_teardown_after_sigterm()
 		".type == \"teardown\" and .pid == $INIT")
 	assert_fields "$ev" "teardown of the namespace of init $INIT" \
 		.members "$(members 2)" .sigkilled 2 .sigkilled_without_sigterm 1 \
-		'.sigkilled_pids | sort' "[$(printf '%s\n' "$S1" "$S2" | sort -n | paste -sd,)]"
+		'.sigkilled_pids | sort' "[$(printf '%s\n' "$S1" "$S2" | sort -n | paste -sd,)]" \
+		.warned_pids "[{\"pid\": $S1, \"signal\": \"SIGTERM\"}]"
 	# The init slept 50 ms between its SIGTERM and its exit.
 	assert_true "teardown grace_ns covers the init's 50 ms between SIGTERM and exit" "$ev" \
 		'(.grace_ns | type) == "number" and .grace_ns >= 50000000'
@@ -198,7 +199,7 @@ case_nested_teardown_from_outside()
 	ev=$(expect_one "teardown of the outer namespace (init $init)" \
 		".type == \"teardown\" and .pid == $init")
 	assert_fields "$ev" "teardown of the outer namespace (init $init)" \
-		.members "$(members 10)" .sigkilled 10 .sigkilled_without_sigterm 10 \
+		.members "$(members 10)" .sigkilled 10 .sigkilled_without_sigterm 10 .warned_pids '[]' \
 		'.sigkilled_pids | sort' "[$want]"
 }
 

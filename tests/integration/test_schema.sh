@@ -21,8 +21,9 @@ def per_type: {
 	reparent: ["old_ppid", "old_parent_comm", "new_ppid", "new_parent_comm", "reaper_kind",
 	           "reaper_in_pidns", "corrected"],
 	signal: ["sig", "signal", "sender_pid", "sender_comm", "code", "origin", "result"],
+	# the SPEC keys plus "warned_pids" (issue 12: which termination signal each got first)
 	teardown: ["members", "sigkilled", "sigkilled_without_sigterm", "sigkilled_pids",
-	           "grace_ns", "duration_ns"]
+	           "warned_pids", "grace_ns", "duration_ns"]
 };
 def optional: ["pod", "namespace", "container"];
 def count: type == "number" and . >= 0 and . == floor;
@@ -72,6 +73,13 @@ else
 		check("members"; . == null or count), check("sigkilled"; count),
 		check("sigkilled_without_sigterm"; count),
 		check("sigkilled_pids"; type == "array" and length <= 64 and all(.[]; pid)),
+		check("warned_pids"; type == "array" and all(.[]; (keys == ["pid", "signal"]) and
+			(.pid | pid) and (.signal | str and startswith("SIG")))),
+		(.sigkilled_pids as $killed
+		 | if (.sigkilled <= 64 and (.warned_pids | length) + .sigkilled_without_sigterm != .sigkilled)
+		    or any(.warned_pids[]; .pid as $p | ($killed | index($p)) == null) then
+			"warned_pids \(.warned_pids | tojson) do not fit sigkilled_pids and the counts"
+		 else empty end),
 		check("grace_ns"; . == null or count), check("duration_ns"; count),
 		(if (.members != null and .sigkilled > .members) or .sigkilled_without_sigterm > .sigkilled
 		    or (.sigkilled_pids | length) > .sigkilled then

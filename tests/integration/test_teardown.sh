@@ -448,7 +448,8 @@ case_dumb_init()
 		".type == \"teardown\" and .pidns == $NS and .container_id == \"$ID\"")
 	fields "$ev" "teardown of container $ID (dumb-init, one member ignores SIGTERM)" \
 		.pid "$INIT" .comm '"dumb-init"' .container_id "\"$ID\"" .members "$(members 1)" .sigkilled 1 \
-		.sigkilled_without_sigterm 0 .sigkilled_pids "[$stubborn]"
+		.sigkilled_without_sigterm 0 .sigkilled_pids "[$stubborn]" \
+		.warned_pids "[{\"pid\": $stubborn, \"signal\": \"SIGTERM\"}]"
 	assert_true "teardown grace_ns is a number under 10 s" "$ev" \
 		'(.grace_ns | type) == "number" and .grace_ns > 0 and .grace_ns < 10000000000'
 }
@@ -495,7 +496,8 @@ check_warned_member_teardown()
 		".type == \"teardown\" and .pidns == $NS and .container_id == \"$ID\"")
 	fields "$ev" "teardown of container $ID ($why)" \
 		.pid "$INIT" .container_id "\"$ID\"" .members "$(members 1)" .sigkilled 1 \
-		.sigkilled_without_sigterm 0 .sigkilled_pids "[$pid]" "$@"
+		.sigkilled_without_sigterm 0 .sigkilled_pids "[$pid]" \
+		.warned_pids "[{\"pid\": $pid, \"signal\": \"SIGTERM\"}]" "$@"
 }
 
 # 6b. A member that had its SIGTERM (it ignores it), then exec'd from a non-leader thread:
