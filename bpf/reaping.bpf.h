@@ -66,14 +66,15 @@ struct {
  * not get a zombie; the child is released in exit_notify(). zap_pid_ns_processes()
  * sets SIG_IGN on a dying namespace init, so its children are autoreaped too.
  */
+static __always_inline bool sigchld_autoreaps(const struct k_sigaction *sa)
+{
+	return sa->sa.sa_handler == RW_SIG_IGN || (sa->sa.sa_flags & RW_SA_NOCLDWAIT);
+}
+
 static __always_inline bool parent_autoreaps(struct task_struct *leader)
 {
-	struct k_sigaction *sa;
-
-	if (leader->exit_signal != RW_SIGCHLD)
-		return false;
-	sa = &leader->real_parent->sighand->action[RW_SIGCHLD - 1];
-	return sa->sa.sa_handler == RW_SIG_IGN || (sa->sa.sa_flags & RW_SA_NOCLDWAIT);
+	return leader->exit_signal == RW_SIGCHLD &&
+	       sigchld_autoreaps(&leader->real_parent->sighand->action[RW_SIGCHLD - 1]);
 }
 
 /*
@@ -103,7 +104,7 @@ static __always_inline void reaping_on_handover(struct rw_proc_state *st, struct
 	if (BPF_CORE_READ(zombie, ptrace))
 		return;
 	bpf_core_read(&sa, sizeof(sa), &sighand->action[RW_SIGCHLD - 1]);
-	if (sa.sa.sa_handler != RW_SIG_IGN && !(sa.sa.sa_flags & RW_SA_NOCLDWAIT))
+	if (!sigchld_autoreaps(&sa))
 		return;
 	st->how = RW_REAP_AUTOREAP;
 	st->autoreap = 1;

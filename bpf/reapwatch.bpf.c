@@ -201,8 +201,6 @@ int BPF_PROG(handle_exit_noloop, struct task_struct *task)
 	return on_exit_compat(task, false);
 }
 
-#define MAX_PIDNS_DEPTH 8
-
 /*
  * A SIGKILL that zap_pid_ns_processes() sends to whatever is left in a pid
  * namespace whose init is exiting. It sends with SEND_SIG_PRIV (si_code SI_KERNEL)

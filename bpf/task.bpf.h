@@ -24,6 +24,9 @@
 #include "reapwatch.h"
 
 #define RW_PF_EXITING 0x00000004	/* include/linux/sched.h */
+/* How many pid namespaces up from a task's own our walks look (the kernel nests up to 32,
+ * MAX_PID_NS_LEVEL; containers in containers rarely pass a few). */
+#define MAX_PIDNS_DEPTH 8
 #define RW_SIGNAL_GROUP_EXIT 0x00000004 /* include/linux/sched/signal.h */
 
 /* A computed address of a kernel object, typed for BPF_CORE_READ(). */

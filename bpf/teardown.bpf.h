@@ -29,7 +29,6 @@
 #define RW_SIGINT    2
 #define RW_SIGQUIT   3
 #define RW_SIGTERM   15
-#define MAX_NS_DEPTH 8
 #define RW_E2BIG     7 /* a full hash map refuses a new key with -E2BIG */
 
 /* Set by userspace: bound on the walk of all processes that counts a namespace's members
@@ -147,7 +146,7 @@ static __always_inline void remember_termination(int sig, struct task_struct *ta
 	live_add(&termed_live, err);
 	if (sig != RW_SIGTERM)
 		return;
-	for (int i = 0; i < MAX_NS_DEPTH && ns && BPF_CORE_READ(ns, level); i++) {
+	for (int i = 0; i < MAX_PIDNS_DEPTH && ns && BPF_CORE_READ(ns, level); i++) {
 		struct first_sigterm first = {.time_ns = now, .init_start = ns_init_start(ns)};
 		struct first_sigterm *had;
 
