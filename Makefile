@@ -60,9 +60,11 @@ PURE      := json escape signames cgroup_path timefmt event args filter kube pro
 PURE_OBJS := $(patsubst %,$(OUT)/src/%.o,$(PURE))
 SRCS      := $(wildcard src/*.c)
 OBJS      := $(patsubst src/%.c,$(OUT)/src/%.o,$(SRCS))
-HDRS      := $(wildcard src/*.h include/*.h)
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
-BPF_HDRS  := $(wildcard bpf/*.h) include/reapwatch.h vmlinux.h
+SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+# Header dependencies come from the compilers (-MMD -MP): each object is rebuilt when a
+# header it includes changes, and only then.
+DEPFLAGS   = -MMD -MP -MF $(@:%=%.d)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
@@ -97,10 +99,10 @@ $(DEPS_TEST): $(DEPS_IMAGE)
 deps: $(DEPS_TEST)
 
 # --- kernel side: bpf/*.bpf.c -> .bpf.o -> .skel.h ----------------------------
-$(OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(DEPS_STAMP)
+$(OUT)/%.bpf.o: bpf/%.bpf.c | $(DEPS_STAMP)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 	$(Q)llvm-strip -g $@
 
 # The stack check runs before the skeleton: over the budget, no skeleton and no build (the
@@ -112,10 +114,12 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o tools/bpf-stack-budget.sh
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
 # --- userspace ----------------------------------------------------------------
-$(OUT)/src/%.o: src/%.c $(HDRS) $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS)) | $(DEPS_STAMP)
+# The skeletons are generated headers: made before any compile (order-only); an object that
+# includes one depends on it through its .d file from then on.
+$(OUT)/src/%.o: src/%.c | $(SKELS) $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 reapwatch: $(OBJS)
 	$(call msg,LINK,$@)
@@ -140,7 +144,7 @@ static: reapwatch-static
 $(STATIC_SHIM): src/static/elfutils_shim.c | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 reapwatch-static: $(OBJS) $(STATIC_SHIM)
 	$(call msg,LINK,$@)
@@ -178,22 +182,22 @@ uninstall:
 	$(Q)rm -f $(DESTDIR)$(SBINDIR)/reapwatch $(DESTDIR)$(MANDIR)/man8/reapwatch.8
 
 # --- tests --------------------------------------------------------------------
-$(OUT)/tests/unit/%: tests/unit/%.c $(PURE_OBJS) tests/unit/unit.h | $(DEPS_TEST)
+$(OUT)/tests/unit/%: tests/unit/%.c $(PURE_OBJS) | $(DEPS_TEST)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(PURE_OBJS) -lcmocka -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Itests/unit $< $(PURE_OBJS) -lcmocka -o $@
 
-$(OUT)/tests/scenarios/%: tests/scenarios/%.c tests/scenarios/scenario.h | $(DEPS_STAMP)
+$(OUT)/tests/scenarios/%: tests/scenarios/%.c | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Itests/scenarios $< -o $@
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread $(DEPFLAGS) -Itests/scenarios $< -o $@
 
 scenarios: $(SCEN_BINS)
 
-$(OUT)/tests/scenarios-static/%: tests/scenarios/%.c tests/scenarios/scenario.h | $(DEPS_STAMP)
+$(OUT)/tests/scenarios-static/%: tests/scenarios/%.c | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -static -Itests/scenarios $< -o $@
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -static $(DEPFLAGS) -Itests/scenarios $< -o $@
 
 scenarios-static: $(SCEN_STATIC_BINS)
 
@@ -235,4 +239,6 @@ format:
 
 clean:
 	$(call msg,CLEAN,)
-	$(Q)rm -rf $(OUT) reapwatch
+	$(Q)rm -rf $(OUT) reapwatch reapwatch-static
+
+-include $(shell find $(OUT) -name '*.d' 2>/dev/null)

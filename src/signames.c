@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stddef.h>
 #include <string.h>
-#include <strings.h>
 
 #include "signames.h"
 
@@ -49,76 +48,6 @@ const char *signal_name(int sig)
 	if (sig >= SIG_RTMIN_KERNEL && sig <= SIG_RTMAX_KERNEL)
 		return rt_names[sig - SIG_RTMIN_KERNEL];
 	return NULL;
-}
-
-/* Parse 1 to 3 decimal digits making up all of s; -1 otherwise. */
-static int parse_small_uint(const char *s)
-{
-	int v = 0, i;
-
-	for (i = 0; s[i]; i++) {
-		if (i == 3 || s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return i ? v : -1;
-}
-
-static int in_range(int sig)
-{
-	return sig >= 1 && sig <= SIG_RTMAX_KERNEL ? sig : -1;
-}
-
-static int rt_number(const char *s)
-{
-	int base, off;
-
-	if (strncasecmp(s, "RTMIN", 5) == 0)
-		base = SIG_RTMIN_KERNEL;
-	else if (strncasecmp(s, "RTMAX", 5) == 0)
-		base = SIG_RTMAX_KERNEL;
-	else
-		return -1;
-	s += 5;
-	if (*s == '\0')
-		return base;
-	if ((base == SIG_RTMIN_KERNEL && *s != '+') || (base == SIG_RTMAX_KERNEL && *s != '-'))
-		return -1;
-	off = parse_small_uint(s + 1);
-	if (off < 0)
-		return -1;
-	base = base == SIG_RTMIN_KERNEL ? base + off : base - off;
-	return base >= SIG_RTMIN_KERNEL && base <= SIG_RTMAX_KERNEL ? base : -1;
-}
-
-int signal_number(const char *name)
-{
-	static const struct {
-		const char *name;
-		int sig;
-	} aliases[] = {
-	    {"IOT", 6},
-	    {"POLL", 29},
-	    {"CLD", 17},
-	};
-	const char *s = name;
-	int sig;
-
-	if (s[0] >= '0' && s[0] <= '9')
-		return in_range(parse_small_uint(s));
-	if (strncasecmp(s, "SIG", 3) == 0)
-		s += 3;
-	if (*s == '\0')
-		return -1;
-	for (sig = 1; sig < SIG_RTMIN_KERNEL; sig++) {
-		if (strcasecmp(s, std_names[sig] + 3) == 0)
-			return sig;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(aliases); i++) {
-		if (strcasecmp(s, aliases[i].name) == 0)
-			return aliases[i].sig;
-	}
-	return rt_number(s);
 }
 
 /* si_code values from include/uapi/asm-generic/siginfo.h; a table per signal, index = code. */

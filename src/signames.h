@@ -10,13 +10,6 @@
 /* "SIGHUP".."SIGSYS" for 1..31, "SIGRTMIN", "SIGRTMIN+1".."SIGRTMIN+31", "SIGRTMAX" for 64. */
 const char *signal_name(int sig);
 
-/*
- * Inverse of signal_name(), case-insensitive, with or without "SIG": "TERM", "sigterm", "15",
- * "RTMIN+3", "RTMAX-2", "SIGRTMAX"; also the aliases IOT, POLL and CLD. -1 if unknown or
- * outside 1..64.
- */
-int signal_number(const char *name);
-
 /* Name of siginfo's si_code ("SI_USER", "CLD_KILLED", ...), or NULL if unknown. */
 const char *si_code_name(int sig, int code);
 

@@ -44,62 +44,6 @@ static void test_signal_name_out_of_range(void **state)
 	assert_null(signal_name(INT32_MAX));
 }
 
-static void test_signal_number_forms(void **state)
-{
-	assert_int_equal(signal_number("TERM"), 15);
-	assert_int_equal(signal_number("SIGTERM"), 15);
-	assert_int_equal(signal_number("sigterm"), 15);
-	assert_int_equal(signal_number("Term"), 15);
-	assert_int_equal(signal_number("15"), 15);
-	assert_int_equal(signal_number("9"), 9);
-	assert_int_equal(signal_number("KILL"), 9);
-	assert_int_equal(signal_number("SIGCHLD"), 17);
-	assert_int_equal(signal_number("CLD"), 17);
-	assert_int_equal(signal_number("IOT"), 6);
-	assert_int_equal(signal_number("SIGPOLL"), 29);
-	assert_int_equal(signal_number("STKFLT"), 16);
-	assert_int_equal(signal_number("sys"), 31);
-	assert_int_equal(signal_number("RTMIN"), 32);
-	assert_int_equal(signal_number("SIGRTMIN"), 32);
-	assert_int_equal(signal_number("RTMIN+3"), 35);
-	assert_int_equal(signal_number("sigrtmin+31"), 63);
-	assert_int_equal(signal_number("RTMIN+32"), 64);
-	assert_int_equal(signal_number("RTMAX"), 64);
-	assert_int_equal(signal_number("SIGRTMAX"), 64);
-	assert_int_equal(signal_number("RTMAX-2"), 62);
-	assert_int_equal(signal_number("RTMAX-32"), 32);
-	assert_int_equal(signal_number("32"), 32);
-	assert_int_equal(signal_number("64"), 64);
-}
-
-static void test_signal_number_junk(void **state)
-{
-	static const char *const junk[] = {
-	    "",	      "SIG",	 "sig",	       "99",	  "-1",	      "0",
-	    "65",     "TERMX",	 "SIGTERMX",   "XTERM",	  "SIG TERM", " TERM",
-	    "TERM ",  "15 ",	 "+15",	       "1.5",	  "0x0f",     "1000015",
-	    "RTMIN+", "RTMIN-1", "RTMIN+33",   "RTMAX+1", "RTMAX-33", "RTMIN+1x",
-	    "RT",     "SIGSIG",	 "SIGSIGTERM", "\xff",	  "TERM\n",
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(junk); i++) {
-		if (signal_number(junk[i]) != -1)
-			fail_msg("signal_number(\"%s\") = %d", junk[i], signal_number(junk[i]));
-	}
-}
-
-static void test_signal_round_trip(void **state)
-{
-	for (int sig = 1; sig <= 64; sig++) {
-		char num[12];
-
-		assert_int_equal(signal_number(signal_name(sig)), sig);
-		assert_int_equal(signal_number(signal_name(sig) + 3), sig);
-		snprintf(num, sizeof(num), "%d", sig);
-		assert_int_equal(signal_number(num), sig);
-	}
-}
-
 static void test_si_code_generic(void **state)
 {
 	static const struct {
@@ -232,9 +176,6 @@ int main(void)
 	    cmocka_unit_test(test_signal_name_standard),
 	    cmocka_unit_test(test_signal_name_realtime),
 	    cmocka_unit_test(test_signal_name_out_of_range),
-	    cmocka_unit_test(test_signal_number_forms),
-	    cmocka_unit_test(test_signal_number_junk),
-	    cmocka_unit_test(test_signal_round_trip),
 	    cmocka_unit_test(test_si_code_generic),
 	    cmocka_unit_test(test_si_code_per_signal),
 	    cmocka_unit_test(test_si_code_newer),
