@@ -56,14 +56,6 @@ static int hold_pipe[2];   /* main holds the write end; EOF lets everyone go */
 static int stamp_pipe[2];  /* father's threads -> main: exit timestamps */
 static int id_pipe[2];	   /* father, middle, uncle -> main: their host pids */
 
-static long long wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};

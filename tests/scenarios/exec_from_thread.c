@@ -24,12 +24,6 @@
 
 static int tid_pipe[2];
 
-static void report(const char *key, long long value)
-{
-	printf("%s=%lld\n", key, value);
-	fflush(stdout);
-}
-
 static void *worker(void *arg)
 {
 	char *const args[] = {"exec_from_thread", "--after-exec", NULL};

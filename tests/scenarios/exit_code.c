@@ -36,12 +36,6 @@ static void sleep_ms(long ms)
 		;
 }
 
-static void report(const char *key, long long value)
-{
-	printf("%s=%lld\n", key, value);
-	fflush(stdout);
-}
-
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "blocked";

@@ -34,12 +34,6 @@ static const struct {
     {"invalid", "v\xff\xfew"},
 };
 
-static void report(const char *key, long long value)
-{
-	printf("%s=%lld\n", key, value);
-	fflush(stdout);
-}
-
 int main(int argc, char **argv)
 {
 	const char *name = NULL;

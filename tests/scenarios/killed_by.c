@@ -31,12 +31,6 @@
 #define SCENARIO_NAME "killed_by"
 #include "scenario.h"
 
-static void report(const char *key, long long value)
-{
-	printf("%s=%lld\n", key, value);
-	fflush(stdout);
-}
-
 /* The target's second thread: tells the parent its tid (the target is then ready), idles. */
 static void *idle_thread(void *arg)
 {

@@ -32,20 +32,6 @@ struct stamp {
 
 static int stamp_pipe[2];
 
-static long long wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
-static void report(const char *key, long long value)
-{
-	printf("%s=%lld\n", key, value);
-	fflush(stdout);
-}
-
 static void send_stamp(int kind, long long value)
 {
 	struct stamp st = {.kind = kind, .value = value};

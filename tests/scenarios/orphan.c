@@ -43,12 +43,6 @@ struct record {
 
 static int facts_pipe[2];
 
-static void report(const char *key, long long value)
-{
-	printf("%s=%lld\n", key, value);
-	fflush(stdout);
-}
-
 static void tell(int fact, int value)
 {
 	struct record r = {.fact = fact, .value = value};

@@ -37,12 +37,6 @@ struct member {
 	int ns_pid;
 };
 
-static void report(const char *key, long long value)
-{
-	printf("%s=%lld\n", key, value);
-	fflush(stdout);
-}
-
 /* This process's pid as the host sees it: /proc is still the host's proc mount. */
 static int host_pid(void)
 {

@@ -32,6 +32,22 @@ static inline long long mono_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* CLOCK_REALTIME in microseconds: what the agent's event times are in. */
+static inline long long wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/* One "key=value" line on stdout, flushed: the test reads them with kv. */
+static inline void report(const char *key, long long value)
+{
+	printf("%s=%lld\n", key, value);
+	fflush(stdout);
+}
+
 /*
  * The state letter of the process /proc (the host's) numbers PID: 'R', 'S', 'Z', ...;
  * 0 once it is gone; '?' if its stat line cannot be read.

@@ -19,12 +19,6 @@
 #define SCENARIO_NAME "signal_result"
 #include "scenario.h"
 
-static void report(const char *key, long long value)
-{
-	printf("%s=%lld\n", key, value);
-	fflush(stdout);
-}
-
 int main(void)
 {
 	static const int sequence[] = {SIGUSR1, SIGUSR1, SIGUSR2, SIGKILL};

@@ -22,20 +22,6 @@
 
 #define NR_CHILDREN 3
 
-static long long wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
-static void report(const char *key, long long value)
-{
-	printf("%s=%lld\n", key, value);
-	fflush(stdout);
-}
-
 int main(void)
 {
 	pid_t child[NR_CHILDREN];
