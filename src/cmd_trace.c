@@ -49,12 +49,6 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Flush what the renderers wrote; false once the reader has gone away. */
-static bool flush_output(FILE *out)
-{
-	return fflush(out) == 0 && !ferror(out);
-}
-
 int cmd_trace(const struct command *cmd, int argc, char **argv)
 {
 	struct trace_opts opts;
@@ -63,7 +57,7 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 	struct zombie_census census = { 0 };
 	char err[ARGS_ERR_LEN];
 	uint64_t deadline = 0, next_resync;
-	int ret, status = EXIT_RUNTIME;
+	int ret, werr, status = EXIT_RUNTIME;
 
 	ret = parse_trace_args(argc, argv, &opts, err, sizeof(err));
 	if (ret == ARGS_HELP) {
@@ -102,7 +96,8 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 		opts.event_mask == RW_EVENTS_ALL ? "all" : "selected");
 	if (!t.json)
 		render_text_header(t.out);
-	if (!flush_output(t.out))
+	werr = rw_output_error(t.out);
+	if (werr)
 		goto done;
 
 	next_resync = mono_now_ns() + CLOCK_RESYNC_NS;
@@ -129,13 +124,19 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 			rw_error("reading events failed: %s", strerror(-ret));
 			goto out;
 		}
-		if (!flush_output(t.out))
+		werr = rw_output_error(t.out);
+		if (werr)
 			goto done;
 	}
 	/* What the kernel queued before we stopped is still shown. */
 	agent__poll(agent, 0);
-	flush_output(t.out);
+	werr = rw_output_error(t.out);
 done:
+	/* Events that were not written are not claimed as shown. */
+	if (werr && werr != -EPIPE) {
+		status = rw_output_failed(werr);
+		goto out;
+	}
 	fprintf(stderr, "reapwatch: %llu events, %llu lost\n", (unsigned long long)t.shown,
 		(unsigned long long)agent__lost(agent));
 	/* Information, not a fault: the kernel skips our sched_process_free program now and

@@ -114,7 +114,6 @@ int cmd_zombies(const struct command *cmd, int argc, char **argv)
 			"reapwatch: %zu zombie(s) of unknown age left out by --min-age (they died "
 			"while no reapwatch agent was running)\n",
 			unknown_left_out);
-	fflush(stdout);
 	zombie_census_free(&census);
-	return ferror(stdout) ? EXIT_RUNTIME : EXIT_OK;
+	return EXIT_OK; /* main() checks that stdout was written */
 }

@@ -347,10 +347,60 @@ case_hostile_label_values()
 	fi
 }
 
+# --log-events with stdout on a full disk: the first notable event cannot be written, and
+# export ends with status 3 and one line saying why, after its last write of reapwatch.prom.
+# With a reader that goes away (`| head -1`) it ends with status 0 and its closing line.
+case_log_events_unwritable()
+{
+	local dir pid rc=0 deadline
+	dir=$CASE_DIR/textfile
+	mkdir "$dir"
+	"$AGENT" export --textfile-dir "$dir" -i 3600 --log-events >/dev/full 2>"$CASE_DIR/full.err" &
+	pid=$!
+	track_pid "$pid"
+	deadline=$((SECONDS + AGENT_READY_TIMEOUT))
+	until grep -qF "$EXPORT_READY" "$CASE_DIR/full.err"; do
+		running "$pid" || fail "export exited before it was ready: $(cat "$CASE_DIR/full.err")"
+		[[ $SECONDS -lt $deadline ]] || fail "export not ready within $AGENT_READY_TIMEOUT s"
+		sleep 0.05
+	done
+	rm -f "$dir/reapwatch.prom"
+	scenario orphan subreaper
+	wait_child "$pid" 15 || rc=$?
+	detail "export > /dev/full: stderr:" "$(cat "$CASE_DIR/full.err")"
+	assert_eq "export --log-events > /dev/full: exit status" 3 "$rc"
+	assert_eq "export --log-events > /dev/full: its last line" \
+		"reapwatch: cannot write output: No space left on device" "$(tail -n1 "$CASE_DIR/full.err")"
+	[[ -s $dir/reapwatch.prom ]] || fail "export ended without its last write of reapwatch.prom"
+
+	rm -f "$dir/reapwatch.prom"
+	{ "$AGENT" export --textfile-dir "$dir" -i 3600 --log-events 2>"$CASE_DIR/head.err" |
+		head -n1 >"$CASE_DIR/head.out"; echo "${PIPESTATUS[0]}" >"$CASE_DIR/head.rc"; } &
+	pid=$!
+	track_pid "$pid"
+	deadline=$((SECONDS + AGENT_READY_TIMEOUT))
+	until grep -qF "$EXPORT_READY" "$CASE_DIR/head.err"; do
+		running "$pid" || fail "export | head exited before it was ready: $(cat "$CASE_DIR/head.err")"
+		[[ $SECONDS -lt $deadline ]] || fail "export | head not ready within $AGENT_READY_TIMEOUT s"
+		sleep 0.05
+	done
+	scenario orphan subreaper
+	scenario orphan subreaper
+	wait_child "$pid" 15 || true
+	detail "export | head -1: stderr:" "$(cat "$CASE_DIR/head.err")"
+	assert_eq "export --log-events | head -1: exit status" 0 "$(cat "$CASE_DIR/head.rc")"
+	jq -e '.type == "reparent"' "$CASE_DIR/head.out" >/dev/null ||
+		fail "head -1 did not read a reparent event: $(cat "$CASE_DIR/head.out")"
+	grep -q '^reapwatch: wrote .*reapwatch.prom 2 times;' "$CASE_DIR/head.err" ||
+		fail "export | head -1: no closing line for two writes"
+	[[ -s $dir/reapwatch.prom ]] || fail "export | head -1 ended without its last write"
+}
+
 run_case export_counts_match_trace case_counts_match_trace
 run_case export_short_lived_container case_short_lived_container
 run_case export_atomic_rewrites case_atomic_rewrites
 run_case export_closing_line case_closing_line
 run_case export_log_events case_log_events
+run_case export_log_events_unwritable case_log_events_unwritable
 run_case export_hostile_label_values case_hostile_label_values
 finish
