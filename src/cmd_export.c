@@ -88,8 +88,18 @@ static int write_prom(struct exporter *x)
 		err = -errno;
 	if (!err && rename(tmp, final))
 		err = -errno;
-	if (err)
+	if (err) {
 		unlink(tmp);
+		return err;
+	}
+	/* The rename is in the directory: without this a crash can bring back the old file, or
+	 * none. A filesystem that cannot sync a directory (EINVAL) has nothing more to give. */
+	fd = open(x->opts.textfile_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) && errno != EINVAL)
+		err = -errno;
+	close(fd);
 	return err;
 }
 

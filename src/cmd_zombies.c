@@ -79,7 +79,8 @@ int cmd_zombies(const struct command *cmd, int argc, char **argv)
 	zombie_census_add_ages(&census);
 	label_subreapers(&census);
 	now = mono_now_ns();
-	qsort(census.zombies, census.count, sizeof(*census.zombies), by_parent_then_age);
+	if (census.count)
+		qsort(census.zombies, census.count, sizeof(*census.zombies), by_parent_then_age);
 
 	/* Keep only what --min-age asks for, in place. */
 	for (size_t i = 0; i < census.count; i++) {
