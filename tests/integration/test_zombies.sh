@@ -217,8 +217,36 @@ case_pins_across_pidns()
 	[[ ! -e $host_dir ]] || fail "$host_dir is still there after its agent exited on SIGINT"
 }
 
+# Directories named by a bare pid are from agents before the locks: judged as those judged
+# each other, by that pid in our namespace. One whose pid runs a reapwatch (comm starting
+# "reapwatch", as reapwatch-static's "reapwatch-stati") is kept; one whose pid is gone is
+# removed by the next run.
+case_pins_legacy_dirs()
+{
+	local dead live root=/sys/fs/bpf/reapwatch
+	command -v bpftool >/dev/null || skip "bpftool is not installed"
+	[[ -d $root ]] || mkdir -m 700 "$root"
+	/bin/true &
+	dead=$!
+	wait "$dead"
+	cp /bin/sleep "$CASE_DIR/reapwatch-stati"
+	"$CASE_DIR/reapwatch-stati" 1000 &
+	live=$!
+	track_pid "$live"
+	wait_comm "$live" reapwatch-stati
+	[[ ! -e $root/$dead && ! -e $root/$live ]] || skip "$root/$dead or $root/$live exists already"
+	at_case_exit rm -rf "$root/$dead" "$root/$live"
+	mkdir "$root/$dead" "$root/$live"
+	bpftool map create "$root/$dead/procs" type hash key 8 value 8 entries 1 name procs
+	bpftool map create "$root/$live/procs" type hash key 8 value 8 entries 1 name procs
+	zombies_cli
+	[[ ! -e $root/$dead ]] || fail "$root/$dead (pid $dead is gone) is still there after zombies ran"
+	[[ -e $root/$live/procs ]] || fail "$root/$live of a running reapwatch-stati was removed"
+}
+
 run_case zombies_exact_age case_exact_age
 run_case zombies_unknown_age case_unknown_age
 run_case zombies_unreadable_pidns case_unreadable_pidns
 run_case zombies_pins_across_pidns case_pins_across_pidns
+run_case zombies_pins_legacy_dirs case_pins_legacy_dirs
 finish
