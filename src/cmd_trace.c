@@ -49,6 +49,13 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Flush what the renderers wrote; false once the reader has gone away or a write failed
+ * (rw_output_error() keeps which). */
+static bool flush_output(FILE *out)
+{
+	return rw_output_error(out) == 0;
+}
+
 int cmd_trace(const struct command *cmd, int argc, char **argv)
 {
 	struct trace_opts opts;
@@ -96,8 +103,7 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 		opts.event_mask == RW_EVENTS_ALL ? "all" : "selected");
 	if (!t.json)
 		render_text_header(t.out);
-	werr = rw_output_error(t.out);
-	if (werr)
+	if (!flush_output(t.out))
 		goto done;
 
 	next_resync = mono_now_ns() + CLOCK_RESYNC_NS;
@@ -124,15 +130,15 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 			rw_error("reading events failed: %s", strerror(-ret));
 			goto out;
 		}
-		werr = rw_output_error(t.out);
-		if (werr)
+		if (!flush_output(t.out))
 			goto done;
 	}
 	/* What the kernel queued before we stopped is still shown. */
 	agent__poll(agent, 0);
-	werr = rw_output_error(t.out);
+	flush_output(t.out);
 done:
-	/* Events that were not written are not claimed as shown. */
+	/* Events that were not written are not claimed as shown; a reader gone is no failure. */
+	werr = rw_output_error(t.out);
 	if (werr && werr != -EPIPE) {
 		status = rw_output_failed(werr);
 		goto out;
