@@ -4,6 +4,8 @@
 #   make run        build and start `reapwatch trace` on this host
 #   make test       build and run every test (unit, then integration as root)
 #   make unit       unit tests only
+#   make sanitize   unit tests and a short trace/export/zombies storm under ASan+UBSan
+#                   (build/sanitize/; run by make test)
 #   make test-kernels  the kernel suite on Debian's 5.10, 6.1, 6.12 (QEMU) and on this host
 #   make bench      fork/exit and signal storms with and without the agent, then `make startup`
 #   make startup    the agent's time to start (exec to "tracing"), and where it goes
@@ -83,7 +85,7 @@ DEPS_TEST  := $(OUT)/.deps-test
 # Generated BPF objects and skeletons are kept, not treated as intermediates.
 .SECONDARY:
 .PHONY: all run test unit integration bench vmlinux clean deps scenarios scenarios-static format
-.PHONY: static image test-kernels stack startup man install uninstall test-fresh
+.PHONY: static image test-kernels stack startup man install uninstall test-fresh sanitize
 
 all: reapwatch $(MAN_PAGE)
 
@@ -207,8 +209,37 @@ unit: $(UNIT_BINS)
 integration: reapwatch $(SCEN_BINS) | $(DEPS_TEST)
 	$(Q)tools/run-tests.sh --integration
 
-test: reapwatch $(UNIT_BINS) $(SCEN_BINS) | $(DEPS_TEST)
+test: reapwatch $(UNIT_BINS) $(SCEN_BINS) sanitize | $(DEPS_TEST)
 	$(Q)tools/run-tests.sh --unit $(UNIT_BINS) --integration
+
+# --- make sanitize: the same sources under ASan and UBSan ------------------------------
+# Its own objects and binaries under $(SAN_OUT), so ./reapwatch and $(OUT)/src stay as they
+# are; the BPF skeletons are the ordinary build's.
+SAN_OUT    := $(OUT)/sanitize
+SAN_FLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	      -fno-sanitize-recover=undefined
+SAN_CFLAGS := $(SAN_FLAGS) $(filter-out -O2 -g,$(ALL_CFLAGS))
+SAN_OBJS   := $(patsubst src/%.c,$(SAN_OUT)/src/%.o,$(SRCS))
+SAN_PURE   := $(patsubst %,$(SAN_OUT)/src/%.o,$(PURE))
+SAN_UNIT   := $(patsubst tests/unit/%.c,$(SAN_OUT)/tests/unit/%,$(UNIT_SRCS))
+
+$(SAN_OUT)/src/%.o: src/%.c $(HDRS) $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS)) | $(DEPS_STAMP)
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(SAN_CFLAGS) -c $< -o $@
+
+$(SAN_OUT)/reapwatch: $(SAN_OBJS)
+	$(call msg,LINK-SAN,$@)
+	$(Q)$(CC) $(SAN_CFLAGS) $^ $(LDLIBS) -o $@
+
+$(SAN_OUT)/tests/unit/%: tests/unit/%.c $(SAN_PURE) tests/unit/unit.h | $(DEPS_TEST)
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(SAN_CFLAGS) -Itests/unit $< $(SAN_PURE) -lcmocka -o $@
+
+sanitize: $(SAN_OUT)/reapwatch $(SAN_UNIT) $(OUT)/tests/scenarios/soak \
+	  $(OUT)/tests/scenarios/zombies | $(DEPS_TEST)
+	$(Q)tools/sanitize.sh $(SAN_OUT)
 
 # Kernels are fetched into a cache outside the repository (tools/fetch-kernels.sh).
 test-kernels: reapwatch-static $(SCEN_STATIC_BINS) | $(DEPS_TEST)

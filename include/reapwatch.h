@@ -248,7 +248,7 @@ struct rw_reap_record {
 /*
  * What the kernel side keeps about an exited process until its task_struct is
  * freed (map `procs`, keyed by the group leader's task_struct address). Pinned
- * under /sys/fs/bpf/reapwatch/<agent pid>/procs so `reapwatch zombies` can tell
+ * under /sys/fs/bpf/reapwatch/<agent pid>-<n>/procs so `reapwatch zombies` can tell
  * exact zombie ages while any agent runs.
  */
 struct rw_proc_state {

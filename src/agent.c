@@ -51,6 +51,7 @@ struct agent {
 	int ncpus;
 	bool late_reaps;  /* see struct agent_config */
 	char pin_dir[128]; /* where our procs map is shared, "" if not */
+	int pin_lock_fd;   /* held while pin_dir is ours; -1 if none */
 };
 
 static bool wanted_reaps(const struct agent *agent)
@@ -205,6 +206,7 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 	if (!agent)
 		return -ENOMEM;
 	agent->counters_fd = -1;
+	agent->pin_lock_fd = -1;
 
 	/* open: parse the embedded object, nothing in the kernel yet */
 	agent->skel = reapwatch_bpf__open();
@@ -256,11 +258,13 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 	if (config->track_reaping) {
 		/* share: `reapwatch zombies` reads exact zombie ages from a running agent */
 		err = pins_publish(bpf_map__fd(agent->skel->maps.procs), agent->pin_dir,
-				   sizeof(agent->pin_dir));
+				   sizeof(agent->pin_dir), &agent->pin_lock_fd);
 		if (err)
 			rw_error("warning: cannot share zombie state under %s (%s); "
 				 "'reapwatch zombies' will show ages as unknown",
 				 PIN_ROOT, strerror(-err));
+	} else {
+		pins_sweep(); /* what SIGKILLed agents left is not left for ever */
 	}
 	agent->ncpus = libbpf_num_possible_cpus();
 	if (agent->ncpus <= 0) {
@@ -470,7 +474,7 @@ void agent__free(struct agent *agent)
 {
 	if (!agent)
 		return;
-	pins_withdraw(agent->pin_dir);
+	pins_withdraw(agent->pin_dir, agent->pin_lock_fd);
 	ring_buffer__free(agent->rb);
 	reapwatch_bpf__destroy(agent->skel);
 	free(agent->procs_gone.keys);

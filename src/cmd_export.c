@@ -88,8 +88,18 @@ static int write_prom(struct exporter *x)
 		err = -errno;
 	if (!err && rename(tmp, final))
 		err = -errno;
-	if (err)
+	if (err) {
 		unlink(tmp);
+		return err;
+	}
+	/* The rename is in the directory: without this a crash can bring back the old file, or
+	 * none. A filesystem that cannot sync a directory (EINVAL) has nothing more to give. */
+	fd = open(x->opts.textfile_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) && errno != EINVAL)
+		err = -errno;
+	close(fd);
 	return err;
 }
 
@@ -158,7 +168,7 @@ static void export_once(struct exporter *x)
 	x->writes += !err;
 	if (x->opts.log_events)
 		log_old_zombies(x, now);
-	fflush(stdout);
+	rw_output_error(stdout); /* a failure is kept for the loop to see */
 }
 
 static const char *plural(uint64_t n)
@@ -216,7 +226,7 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 	char err[ARGS_ERR_LEN];
 	uint64_t next_write;
 	struct stat st;
-	int ret, status = EXIT_RUNTIME;
+	int ret, werr = 0, status = EXIT_RUNTIME;
 
 	ret = parse_export_args(argc, argv, &x.opts, err, sizeof(err));
 	if (ret == ARGS_HELP) {
@@ -255,7 +265,10 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 			rw_error("reading events failed: %s", strerror(-ret));
 			goto out;
 		}
-		fflush(stdout);
+		/* --log-events: a stdout that cannot be written ends the run, as for trace */
+		werr = rw_output_error(stdout);
+		if (werr)
+			break;
 		if (mono_now_ns() >= next_write) {
 			export_once(&x);
 			next_write += (uint64_t)(x.opts.interval_s * 1e9);
@@ -266,6 +279,12 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 	/* Last word: what happened since the last write is not lost. */
 	agent__poll(x.agent, 0);
 	export_once(&x);
+	if (!werr)
+		werr = rw_output_error(stdout);
+	if (werr && werr != -EPIPE) {
+		status = rw_output_failed(werr);
+		goto out;
+	}
 	/* A failed last write has said so already, in its own line. */
 	if (!x.write_failed)
 		print_exported(&x);

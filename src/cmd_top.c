@@ -35,7 +35,7 @@ static void restore_terminal(void)
 		return;
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
 	fputs("\033[?25h\033[?1049l", stdout); /* cursor back, leave the alternate screen */
-	fflush(stdout);
+	rw_output_error(stdout);
 	terminal_taken = false;
 }
 
@@ -111,7 +111,7 @@ static void draw(struct top *t, struct agent *agent, double interval_s)
 	render_top(stdout, &t->metrics, now, interval_s, screen_rows());
 	if (!terminal_taken)
 		putchar('\n');
-	fflush(stdout);
+	rw_output_error(stdout); /* a failure is kept for the loop to see */
 }
 
 int cmd_top(const struct command *cmd, int argc, char **argv)
@@ -159,8 +159,8 @@ int cmd_top(const struct command *cmd, int argc, char **argv)
 			draw(&t, agent, opts.interval_s);
 			next_draw = mono_now_ns() + (uint64_t)(opts.interval_s * 1e9);
 		}
-		if (ferror(stdout))
-			break; /* the reader went away */
+		if (rw_output_error(stdout))
+			break; /* the reader went away, or a write failed: main() tells which */
 	}
 	status = EXIT_OK;
 out:

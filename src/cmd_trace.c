@@ -49,10 +49,11 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Flush what the renderers wrote; false once the reader has gone away. */
+/* Flush what the renderers wrote; false once the reader has gone away or a write failed
+ * (rw_output_error() keeps which). */
 static bool flush_output(FILE *out)
 {
-	return fflush(out) == 0 && !ferror(out);
+	return rw_output_error(out) == 0;
 }
 
 int cmd_trace(const struct command *cmd, int argc, char **argv)
@@ -63,7 +64,7 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 	struct zombie_census census = { 0 };
 	char err[ARGS_ERR_LEN];
 	uint64_t deadline = 0, next_resync;
-	int ret, status = EXIT_RUNTIME;
+	int ret, werr, status = EXIT_RUNTIME;
 
 	ret = parse_trace_args(argc, argv, &opts, err, sizeof(err));
 	if (ret == ARGS_HELP) {
@@ -136,6 +137,12 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 	agent__poll(agent, 0);
 	flush_output(t.out);
 done:
+	/* Events that were not written are not claimed as shown; a reader gone is no failure. */
+	werr = rw_output_error(t.out);
+	if (werr && werr != -EPIPE) {
+		status = rw_output_failed(werr);
+		goto out;
+	}
 	fprintf(stderr, "reapwatch: %llu events, %llu lost\n", (unsigned long long)t.shown,
 		(unsigned long long)agent__lost(agent));
 	/* Information, not a fault: the kernel skips our sched_process_free program now and

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* reapwatch: command dispatch, help and version. */
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,25 +128,43 @@ static int cmd_help(const struct command *cmd, int argc, char **argv)
  * for: every command, since `zombies` asks the kernel for subreapers too, and without
  * CAP_BPF libbpf's lines would bury the answer it still gives.
  */
+/*
+ * Every command's output is checked once more at its end, help and version included: a
+ * full disk (ENOSPC) or an I/O error is a failure with one line, a reader that went away
+ * (EPIPE, `| head -1`) is not. A command that failed has said why already.
+ */
+static int finish_output(int status)
+{
+	int err = rw_output_error(stdout);
+
+	if (fclose(stdout) && !err)
+		err = errno ? -errno : -EIO;
+	if (status != EXIT_OK || !err || err == -EPIPE)
+		return status;
+	return rw_output_failed(err);
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *cmd;
 	char msg[128];
 
 	libbpf_set_print(agent_libbpf_print);
+	/* A closed pipe shows as EPIPE from a write, for every command, not as a death. */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (argc < 2) {
 		print_usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-		return cmd_help(find_command("help"), 1, argv + 1);
+		return finish_output(cmd_help(find_command("help"), 1, argv + 1));
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
-		return cmd_version(find_command("version"), 1, argv + 1);
+		return finish_output(cmd_version(find_command("version"), 1, argv + 1));
 	cmd = find_command(argv[1]);
 	if (!cmd) {
 		snprintf(msg, sizeof(msg), "unknown command '%.64s'", argv[1]);
 		return usage_error(NULL, msg);
 	}
-	return cmd->run(cmd, argc - 1, argv + 1);
+	return finish_output(cmd->run(cmd, argc - 1, argv + 1));
 }

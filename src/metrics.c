@@ -109,7 +109,10 @@ static struct container_metrics *find_or_add_container(struct metrics *m, const 
 	struct container_metrics *c;
 	size_t lo = 0, hi = m->ncontainers;
 
-	c = bsearch(id, m->containers, m->ncontainers, sizeof(*c), cmp_container_id);
+	/* containers is NULL until the first: bsearch() may not be given NULL */
+	c = m->ncontainers ? bsearch(id, m->containers, m->ncontainers, sizeof(*c),
+				     cmp_container_id)
+			   : NULL;
 	if (c)
 		return c;
 	if (m->ncontainers == m->cap) {

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -17,6 +19,8 @@
 #define BPF_FS "/sys/fs/bpf"
 #define BPF_FS_MAGIC 0xcafe4a11
 #define PIN_MAP "procs"
+/* Agents sharing one pid number (each in its own pid namespace) before we give up. */
+#define MAX_NAME_TRIES 64
 
 static int ensure_bpffs(void)
 {
@@ -30,9 +34,72 @@ static int ensure_bpffs(void)
 	return 0;
 }
 
-/* An agent dir is live when its pid runs a reapwatch (whatever it was installed as:
- * reapwatch-static's comm is "reapwatch-stati"). */
-static bool agent_alive(pid_t pid)
+static void remove_agent_dir(const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, PIN_MAP);
+	unlink(path);
+	rmdir(dir);
+}
+
+/*
+ * An agent dir is live while its agent holds flock(LOCK_EX) on it, from before it pins
+ * until after it has removed the dir. The lock belongs to the open directory, not to a
+ * pid: it means the same in every pid namespace that shares this bpffs, and the kernel
+ * drops it when the agent dies however it dies (SIGKILL included). A pid and
+ * /proc/PID/comm mean nothing across pid namespaces: an agent in a container without
+ * hostPID, or under `unshare -pf`, took a live host agent's dir for a dead one.
+ * A dir we can lock is stale: it is removed while we hold the lock, so its agent (if one
+ * is just starting on it) finds it unlinked once it gets the lock, and starts over.
+ */
+static bool remove_if_stale(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		close(fd);
+		return false;
+	}
+	remove_agent_dir(dir);
+	close(fd);
+	return true;
+}
+
+/*
+ * "PID-N": the agent's pid in its own pid namespace, and N to tell apart agents with that
+ * number in different pid namespaces (bpffs takes no '.' in a name). A bare "PID" is the
+ * dir of an agent from before the locks, sets none: it is judged as those agents judged
+ * each other, by its pid in our namespace, so that an upgrade does not remove a running
+ * one's (and no older reader, which skips names that are not a number, removes ours).
+ */
+static bool parse_agent_name(const char *name, pid_t *pid, bool *legacy)
+{
+	char *end;
+	long n;
+
+	if (name[0] < '0' || name[0] > '9')
+		return false;
+	n = strtol(name, &end, 10);
+	if (n <= 0 || n > INT_MAX)
+		return false;
+	*legacy = !*end;
+	if (*end == '-') {
+		if (end[1] < '1' || end[1] > '9')
+			return false;
+		strtol(end + 1, &end, 10);
+	}
+	if (*end)
+		return false;
+	*pid = (pid_t)n;
+	return true;
+}
+
+/* A pre-lock agent: its pid runs a reapwatch (reapwatch-static's comm is
+ * "reapwatch-stati"). */
+static bool legacy_agent_alive(pid_t pid)
 {
 	char path[64], comm[32] = "";
 	FILE *f;
@@ -49,16 +116,7 @@ static bool agent_alive(pid_t pid)
 	return !strncmp(comm, "reapwatch", strlen("reapwatch"));
 }
 
-static void remove_agent_dir(const char *dir)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, PIN_MAP);
-	unlink(path);
-	rmdir(dir);
-}
-
-/* Visit every agent dir; stale ones (agent gone) are removed on the way. */
+/* Visit every live agent dir; stale ones (agent gone) are removed on the way. */
 static int walk_agents(int (*fn)(const char *dir, pid_t pid, void *ctx), void *ctx)
 {
 	DIR *root = opendir(PIN_ROOT);
@@ -68,52 +126,102 @@ static int walk_agents(int (*fn)(const char *dir, pid_t pid, void *ctx), void *c
 	if (!root)
 		return errno == ENOENT ? 0 : -errno;
 	while (!ret && (de = readdir(root))) {
-		char dir[128], *end;
-		long pid = strtol(de->d_name, &end, 10);
+		char dir[PATH_MAX];
+		bool legacy;
+		pid_t pid;
 
-		if (*end || pid <= 0 || pid > INT_MAX)
+		if (!parse_agent_name(de->d_name, &pid, &legacy))
 			continue;
-		snprintf(dir, sizeof(dir), "%s/%ld", PIN_ROOT, pid);
-		if (!agent_alive((pid_t)pid)) {
-			remove_agent_dir(dir);
+		snprintf(dir, sizeof(dir), "%s/%s", PIN_ROOT, de->d_name);
+		if ((!legacy || !legacy_agent_alive(pid)) && remove_if_stale(dir))
 			continue;
-		}
 		if (fn)
-			ret = fn(dir, (pid_t)pid, ctx);
+			ret = fn(dir, pid, ctx);
 	}
 	closedir(root);
 	return ret;
 }
 
-int pins_publish(int map_fd, char *dir, size_t len)
+int pins_sweep(void)
+{
+	return walk_agents(NULL, NULL);
+}
+
+/* Make dir and hold its lock in *lock_fd: 0, -EEXIST when a live agent has it. */
+static int claim_dir(const char *dir, int *lock_fd)
+{
+	struct stat st;
+	int fd;
+
+	for (;;) {
+		if (mkdir(dir, 0700)) {
+			if (errno != EEXIST)
+				return -errno;
+			if (!remove_if_stale(dir))
+				return -EEXIST;
+			continue;
+		}
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue; /* judged stale and removed before we opened it */
+			return -errno;
+		}
+		/* Blocks only while another process is removing it as stale. */
+		if (flock(fd, LOCK_EX)) {
+			int err = -errno;
+
+			close(fd);
+			return err;
+		}
+		if (!fstat(fd, &st) && st.st_nlink > 0) {
+			*lock_fd = fd;
+			return 0;
+		}
+		close(fd); /* removed while we waited for the lock: make it again */
+	}
+}
+
+int pins_publish(int map_fd, char *dir, size_t len, int *lock_fd)
 {
 	char path[PATH_MAX];
 	int err;
 
+	*lock_fd = -1;
+	dir[0] = '\0';
 	err = ensure_bpffs();
 	if (err)
 		return err;
 	if (mkdir(PIN_ROOT, 0700) && errno != EEXIST)
 		return -errno;
 	walk_agents(NULL, NULL);
-	snprintf(dir, len, "%s/%d", PIN_ROOT, (int)getpid());
-	remove_agent_dir(dir); /* a previous agent with our pid */
-	if (mkdir(dir, 0700))
-		return -errno;
+	err = -EEXIST;
+	for (int seq = 1; seq <= MAX_NAME_TRIES && err == -EEXIST; seq++) {
+		snprintf(dir, len, "%s/%d-%d", PIN_ROOT, (int)getpid(), seq);
+		err = claim_dir(dir, lock_fd);
+	}
+	if (err) {
+		dir[0] = '\0';
+		return err;
+	}
 	snprintf(path, sizeof(path), "%s/%s", dir, PIN_MAP);
 	if (bpf_obj_pin(map_fd, path)) {
 		err = -errno;
-		rmdir(dir);
+		pins_withdraw(dir, *lock_fd);
+		*lock_fd = -1;
 		dir[0] = '\0';
 		return err;
 	}
 	return 0;
 }
 
-void pins_withdraw(const char *dir)
+void pins_withdraw(const char *dir, int lock_fd)
 {
+	/* Removed under the lock, so no reader takes it for stale meanwhile. */
 	if (dir && dir[0])
 		remove_agent_dir(dir);
+	if (lock_fd >= 0)
+		close(lock_fd);
 }
 
 struct for_each_ctx {

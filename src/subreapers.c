@@ -53,7 +53,8 @@ long subreapers_list(uint32_t **tgids)
 		}
 		list[n++] = tgid;
 	}
-	qsort(list, n, sizeof(*list), cmp_u32);
+	if (n) /* list is NULL when there are none, and qsort() may not be given NULL */
+		qsort(list, n, sizeof(*list), cmp_u32);
 	*tgids = list;
 	list = NULL;
 	ret = (long)n;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include "util.h"
 
@@ -32,6 +34,29 @@ void rw_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int rw_output_error(FILE *out)
+{
+	/* The first failure, kept: once the buffer is gone, fflush() has nothing to say. */
+	static FILE *failed;
+	static int failed_err;
+
+	if (out == failed)
+		return failed_err;
+	errno = 0;
+	if (!fflush(out) && !ferror(out))
+		return 0;
+	/* A write that failed inside a renderer is tried again by fflush(), which says why. */
+	failed = out;
+	failed_err = errno ? -errno : -EIO;
+	return failed_err;
+}
+
+int rw_output_failed(int err)
+{
+	rw_error("cannot write output: %s", strerror(-err));
+	return EXIT_OUTPUT;
 }
 
 static uint64_t clock_ns(clockid_t clk)

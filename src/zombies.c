@@ -170,8 +170,9 @@ static int add_ages_from_agent(int map_fd, pid_t agent, void *arg)
 		if (bpf_map_lookup_elem(map_fd, &key, &st))
 			continue;
 		struct zombie probe = { .stat.pid = st.proc.pid };
-		struct zombie *z = bsearch(&probe, c->zombies, c->count, sizeof(*z),
-					   zombie_cmp_pid);
+		struct zombie *z = c->count ? bsearch(&probe, c->zombies, c->count, sizeof(*z),
+						      zombie_cmp_pid)
+					    : NULL;
 		uint64_t since = st.zombie_ns ? st.zombie_ns : st.exit_ns;
 
 		if (!z || z->stat.start_ticks != boot_ns_to_ticks(st.boot_start_ns) || !since)
@@ -195,6 +196,10 @@ size_t zombie_census_add_ages(struct zombie_census *census)
 {
 	size_t known = 0;
 
+	if (!census->count) { /* no zombie to give an age (and census->zombies is NULL) */
+		pins_sweep();  /* but what dead agents left goes all the same */
+		return 0;
+	}
 	qsort(census->zombies, census->count, sizeof(*census->zombies), zombie_cmp_pid);
 	pins_for_each_agent(add_ages_from_agent, census);
 	for (size_t i = 0; i < census->count; i++)

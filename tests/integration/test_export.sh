@@ -347,10 +347,97 @@ case_hostile_label_values()
 	fi
 }
 
+# --log-events with stdout on a full disk: the first notable event cannot be written, and
+# export ends with status 3 and one line saying why, after its last write of reapwatch.prom.
+# With a reader that goes away (`| head -1`) it ends with status 0 and its closing line.
+case_log_events_unwritable()
+{
+	local dir pid rc=0 deadline
+	dir=$CASE_DIR/textfile
+	mkdir "$dir"
+	"$AGENT" export --textfile-dir "$dir" -i 3600 --log-events >/dev/full 2>"$CASE_DIR/full.err" &
+	pid=$!
+	track_pid "$pid"
+	deadline=$((SECONDS + AGENT_READY_TIMEOUT))
+	until grep -qF "$EXPORT_READY" "$CASE_DIR/full.err"; do
+		running "$pid" || fail "export exited before it was ready: $(cat "$CASE_DIR/full.err")"
+		[[ $SECONDS -lt $deadline ]] || fail "export not ready within $AGENT_READY_TIMEOUT s"
+		sleep 0.05
+	done
+	rm -f "$dir/reapwatch.prom"
+	scenario orphan subreaper
+	wait_child "$pid" 15 || rc=$?
+	detail "export > /dev/full: stderr:" "$(cat "$CASE_DIR/full.err")"
+	assert_eq "export --log-events > /dev/full: exit status" 3 "$rc"
+	assert_eq "export --log-events > /dev/full: its last line" \
+		"reapwatch: cannot write output: No space left on device" "$(tail -n1 "$CASE_DIR/full.err")"
+	[[ -s $dir/reapwatch.prom ]] || fail "export ended without its last write of reapwatch.prom"
+
+	rm -f "$dir/reapwatch.prom"
+	{ "$AGENT" export --textfile-dir "$dir" -i 3600 --log-events 2>"$CASE_DIR/head.err" |
+		head -n1 >"$CASE_DIR/head.out"; echo "${PIPESTATUS[0]}" >"$CASE_DIR/head.rc"; } &
+	pid=$!
+	track_pid "$pid"
+	deadline=$((SECONDS + AGENT_READY_TIMEOUT))
+	until grep -qF "$EXPORT_READY" "$CASE_DIR/head.err"; do
+		running "$pid" || fail "export | head exited before it was ready: $(cat "$CASE_DIR/head.err")"
+		[[ $SECONDS -lt $deadline ]] || fail "export | head not ready within $AGENT_READY_TIMEOUT s"
+		sleep 0.05
+	done
+	scenario orphan subreaper
+	scenario orphan subreaper
+	wait_child "$pid" 15 || true
+	detail "export | head -1: stderr:" "$(cat "$CASE_DIR/head.err")"
+	assert_eq "export --log-events | head -1: exit status" 0 "$(cat "$CASE_DIR/head.rc")"
+	# (an event of anything on the host: other tests may run)
+	jq -e '.type | type == "string"' "$CASE_DIR/head.out" >/dev/null ||
+		fail "head -1 did not read an event: $(cat "$CASE_DIR/head.out")"
+	grep -q '^reapwatch: wrote .*reapwatch.prom 2 times;' "$CASE_DIR/head.err" ||
+		fail "export | head -1: no closing line for two writes"
+	[[ -s $dir/reapwatch.prom ]] || fail "export | head -1 ended without its last write"
+}
+
+# Each rename of reapwatch.prom into place is followed by an fsync of the directory: the
+# rename is in the directory, and without it a crash can bring back the old file, or none.
+case_directory_synced()
+{
+	local dir st pid agent deadline renames synced
+	command -v strace >/dev/null || skip "no strace (Debian package strace)"
+	dir=$CASE_DIR/textfile
+	mkdir "$dir"
+	st=$CASE_DIR/strace.out
+	strace -f -qq -y -e trace=rename,renameat,renameat2,fsync -o "$st" \
+		"$AGENT" export --textfile-dir "$dir" -i 0.3 2>"$CASE_DIR/export.err" &
+	pid=$!
+	track_pid "$pid"
+	deadline=$((SECONDS + AGENT_READY_TIMEOUT))
+	until grep -qF "$EXPORT_READY" "$CASE_DIR/export.err"; do
+		running "$pid" || fail "export under strace exited: $(cat "$CASE_DIR/export.err")"
+		[[ $SECONDS -lt $deadline ]] || fail "export under strace not ready"
+		sleep 0.05
+	done
+	sleep 1
+	agent=$(children_of "$pid")
+	kill -TERM "$agent"
+	wait_child "$pid" 15 || fail "strace export exited with status $?"
+	# The rename and the fsync that follows it, each on one line: the next call of that
+	# process after a rename must be fsync of the directory.
+	renames=$(grep -Ec "rename.*reapwatch\.prom" "$st" || true)
+	synced=$(awk -v d="<$dir>)" '
+		/rename.*reapwatch\.prom/ { pending[$1] = 1; next }
+		$1 in pending && /fsync\(/ { if (index($0, d)) n++; delete pending[$1] }
+		END { print n + 0 }' "$st")
+	detail "strace:" "$(tail -n 8 "$st")"
+	[[ $renames -ge 3 ]] || fail "only $renames renames of reapwatch.prom in 1 s at -i 0.3"
+	assert_eq "renames of reapwatch.prom followed by an fsync of $dir" "$renames" "$synced"
+}
+
 run_case export_counts_match_trace case_counts_match_trace
 run_case export_short_lived_container case_short_lived_container
 run_case export_atomic_rewrites case_atomic_rewrites
+run_case export_directory_synced case_directory_synced
 run_case export_closing_line case_closing_line
 run_case export_log_events case_log_events
+run_case export_log_events_unwritable case_log_events_unwritable
 run_case export_hostile_label_values case_hostile_label_values
 finish

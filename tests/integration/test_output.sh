@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # trace's output as a reader sees it: events arrive while the agent runs (flushed at least
-# every 100 ms, not only at exit), and the text output has one line per event.
+# every 100 ms, not only at exit), and the text output has one line per event. Output that
+# cannot be written (a full disk: /dev/full) is a failure with one line and status 3, for
+# every command; a reader that goes away (`| head -1`) is not.
 # Cases run indirectly, through run_case:
 # shellcheck disable=SC2317
 # shellcheck source=tests/integration/lib.sh
@@ -64,6 +66,85 @@ case_text_one_line_per_event()
 	fi
 }
 
+NO_SPACE='reapwatch: cannot write output: No space left on device'
+
+# run_writing WHERE ARGS...: `reapwatch ARGS...` with stdout on /dev/full (WHERE=full) or
+# into `head -n1` (WHERE=head), processes exiting meanwhile so that there are events to
+# write; its exit status in RC, stderr in $CASE_DIR/run.err.
+run_writing()
+{
+	local where=$1 pid churn
+	shift
+	: >"$CASE_DIR/run.err"
+	( while :; do /bin/true; sleep 0.02; done ) &
+	churn=$!
+	track_pid "$churn"
+	RC=0
+	if [[ $where == full ]]; then
+		timeout -k 5 30 "$AGENT" "$@" >/dev/full 2>"$CASE_DIR/run.err" || RC=$?
+	else
+		timeout -k 5 30 "$AGENT" "$@" 2>"$CASE_DIR/run.err" | head -n1 >"$CASE_DIR/run.head" ||
+			true
+		RC=${PIPESTATUS[0]}
+	fi
+	kill "$churn"
+	detail "reapwatch $* (stdout to $where): stderr:" "$(cat "$CASE_DIR/run.err")"
+}
+
+# `trace > /dev/full`, JSON or text: status 3 and one line saying why; not the closing
+# "N events" line, for none of them was written.
+case_trace_full_disk()
+{
+	local args
+	for args in "trace --json -e exit -d 5" "trace -e exit -d 5"; do
+		# shellcheck disable=SC2086 # the words of args
+		run_writing full $args
+		assert_eq "reapwatch $args > /dev/full: exit status" 3 "$RC"
+		assert_eq "reapwatch $args > /dev/full: its last line on stderr" "$NO_SPACE" \
+			"$(tail -n1 "$CASE_DIR/run.err")"
+		assert_eq "reapwatch $args > /dev/full: lines claiming events shown" 0 \
+			"$(grep -Ec "$AGENT_SUMMARY_RE" "$CASE_DIR/run.err" || true)"
+	done
+}
+
+# `trace | head -1`: the reader went away; the agent stops soon after, with status 0 and its
+# closing line, and no complaint.
+case_trace_reader_gone()
+{
+	local start=$SECONDS
+	run_writing head trace --json -e exit -d 20
+	assert_eq "reapwatch trace | head -1: exit status" 0 "$RC"
+	[[ $((SECONDS - start)) -lt 15 ]] || fail "trace ran on for $((SECONDS - start)) s after its reader left"
+	jq -e '.type == "exit"' "$CASE_DIR/run.head" >/dev/null ||
+		fail "head -1 did not read an exit event: $(cat "$CASE_DIR/run.head")"
+	grep -Eq "$AGENT_SUMMARY_RE" "$CASE_DIR/run.err" || fail "no closing line after the reader left"
+	assert_eq "complaints about the output" 0 "$(grep -c 'cannot write' "$CASE_DIR/run.err" || true)"
+}
+
+# zombies, top, help and version: the same status and line on a full disk (zombies prints
+# "no zombies" if there are none, so it always writes); a reader gone is no failure.
+case_other_commands_full_disk()
+{
+	local args
+	for args in "zombies" "top -i 0.2" "help" "version"; do
+		# shellcheck disable=SC2086 # the words of args
+		run_writing full $args
+		assert_eq "reapwatch $args > /dev/full: exit status" 3 "$RC"
+		assert_eq "reapwatch $args > /dev/full: stderr's last line" "$NO_SPACE" \
+			"$(tail -n1 "$CASE_DIR/run.err")"
+	done
+	for args in "zombies" "top -i 0.2"; do
+		# shellcheck disable=SC2086 # the words of args
+		run_writing head $args
+		assert_eq "reapwatch $args | head -1: exit status" 0 "$RC"
+		assert_eq "reapwatch $args | head -1: complaints" 0 \
+			"$(grep -c 'cannot write' "$CASE_DIR/run.err" || true)"
+	done
+}
+
 run_case output_flushed_while_running case_flushed_while_running
 run_case output_text_one_line_per_event case_text_one_line_per_event
+run_case output_trace_full_disk case_trace_full_disk
+run_case output_trace_reader_gone case_trace_reader_gone
+run_case output_other_commands_full_disk case_other_commands_full_disk
 finish

@@ -430,8 +430,8 @@ case_soak()
 	for name in "${SOAK_MAPS[@]}"; do
 		[[ -n ${MAP_ID[$name]:-} ]] || fail "agent $agent_pid holds no map named $name (has: ${!MAP_ID[*]})"
 	done
-	pinned=$(bpftool map show pinned "/sys/fs/bpf/reapwatch/$agent_pid/procs" -j | jq .id) ||
-		fail "no procs map pinned at /sys/fs/bpf/reapwatch/$agent_pid/procs"
+	pinned=$(bpftool map show pinned "/sys/fs/bpf/reapwatch/$agent_pid-1/procs" -j | jq .id) ||
+		fail "no procs map pinned at /sys/fs/bpf/reapwatch/$agent_pid-1/procs"
 	assert_eq "the pinned procs map is the one the agent holds" "${MAP_ID[procs]}" "$pinned"
 
 	# Before: the largest of a few samples, once the agent has settled.

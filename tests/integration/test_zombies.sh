@@ -143,7 +143,110 @@ case_unreadable_pidns()
 	assert_eq "zombies as uid 65534: stderr" "" "$(cat "$CASE_DIR/text.err")"
 }
 
+# pinned_dir_of PID: the directory under /sys/fs/bpf/reapwatch whose procs pin is the map
+# that process PID holds open; empty if none is.
+pinned_dir_of()
+{
+	local id d
+	id=$(agent_bpf_ids "$1" map | awk '$1 == "procs" { print $2 }')
+	[[ -n $id ]] || return 0
+	for d in /sys/fs/bpf/reapwatch/*/; do
+		if [[ $(bpftool map show pinned "${d}procs" -j 2>/dev/null | jq .id) == "$id" ]]; then
+			echo "${d%/}"
+			return 0
+		fi
+	done
+}
+
+# start_pidns_agent NAME: `reapwatch trace` as pid 1 of a new pid namespace (as in a debug
+# container without hostPID); sets NS_AGENT[NAME] to its host pid once it traces.
+start_pidns_agent()
+{
+	local name=$1 u deadline=$((SECONDS + AGENT_READY_TIMEOUT))
+	unshare -pf --mount-proc --kill-child "$AGENT" trace >"$CASE_DIR/$name.out" \
+		2>"$CASE_DIR/$name.err" &
+	u=$!
+	track_pid "$u"
+	until grep -qF -- "$AGENT_READY" "$CASE_DIR/$name.err"; do
+		running "$u" || fail "unshare -pf reapwatch trace ($name) exited: $(head -n3 "$CASE_DIR/$name.err")"
+		[[ $SECONDS -lt $deadline ]] || fail "unshare -pf reapwatch trace ($name) not tracing"
+		sleep 0.05
+	done
+	NS_AGENT[$name]=$(children_of "$u")
+	assert_eq "$name: the agent's pid in its own namespace" 1 "$(ns_pid_of "${NS_AGENT[$name]}")"
+}
+
+# A host agent (pid N) and two agents that are pid 1 of their own pid namespaces share
+# /sys/fs/bpf/reapwatch: each keeps its own directory (N-1, 1-1 and 1-2), and none takes another's
+# for stale, though none can see the others' pids. An agent killed with SIGKILL leaves its
+# directory; the next reapwatch run (here `zombies`) removes it and only it.
+case_pins_across_pidns()
+{
+	local host_dir dir_a dir_b
+	local -A NS_AGENT=()
+	command -v bpftool >/dev/null || skip "bpftool is not installed"
+	command -v unshare >/dev/null || skip "unshare (util-linux) not installed"
+	start_agent trace --json
+	host_dir=$(pinned_dir_of "${AGENT_PID[agent]}")
+	assert_eq "the host agent's pin directory" "/sys/fs/bpf/reapwatch/${AGENT_PID[agent]}-1" "$host_dir"
+	start_pidns_agent ns_a
+	start_pidns_agent ns_b
+	dir_a=$(pinned_dir_of "${NS_AGENT[ns_a]}")
+	dir_b=$(pinned_dir_of "${NS_AGENT[ns_b]}")
+	[[ ${dir_a##*/} =~ ^1-[0-9]+$ && ${dir_b##*/} =~ ^1-[0-9]+$ ]] ||
+		fail "pin directories of the pid-1 agents: '$dir_a' and '$dir_b', expected 1-N"
+	[[ $dir_a != "$dir_b" ]] || fail "two agents with pid 1 share the pin directory $dir_a"
+	assert_eq "the host agent's pin directory, after two agents started in other pid namespaces" \
+		"$host_dir" "$(pinned_dir_of "${AGENT_PID[agent]}")"
+	timeout -k 5 30 unshare -pf --mount-proc "$AGENT" zombies >/dev/null 2>"$CASE_DIR/ns-zombies.err" ||
+		fail "zombies in a new pid namespace failed: $(head -n3 "$CASE_DIR/ns-zombies.err")"
+	assert_eq "the pin directories of the three live agents, after zombies in another pid namespace" \
+		"$host_dir $dir_a $dir_b" "$(pinned_dir_of "${AGENT_PID[agent]}") $(pinned_dir_of "${NS_AGENT[ns_a]}") $(pinned_dir_of "${NS_AGENT[ns_b]}")"
+
+	kill -KILL "${NS_AGENT[ns_a]}"
+	while running "${NS_AGENT[ns_a]}"; do sleep 0.05; done
+	[[ -e $dir_a/procs ]] || fail "$dir_a/procs went with SIGKILL; the test cannot tell who removed it"
+	zombies_cli
+	[[ ! -e $dir_a ]] || fail "$dir_a of the SIGKILLed agent is still there after zombies ran"
+	assert_eq "the pin directories of the two live agents, after zombies removed the dead one's" \
+		"$host_dir $dir_b" "$(pinned_dir_of "${AGENT_PID[agent]}") $(pinned_dir_of "${NS_AGENT[ns_b]}")"
+	kill -INT "${NS_AGENT[ns_b]}"
+	while running "${NS_AGENT[ns_b]}"; do sleep 0.05; done
+	[[ ! -e $dir_b ]] || fail "$dir_b is still there after its agent exited on SIGINT"
+	stop_agent
+	[[ ! -e $host_dir ]] || fail "$host_dir is still there after its agent exited on SIGINT"
+}
+
+# Directories named by a bare pid are from agents before the locks: judged as those judged
+# each other, by that pid in our namespace. One whose pid runs a reapwatch (comm starting
+# "reapwatch", as reapwatch-static's "reapwatch-stati") is kept; one whose pid is gone is
+# removed by the next run.
+case_pins_legacy_dirs()
+{
+	local dead live root=/sys/fs/bpf/reapwatch
+	command -v bpftool >/dev/null || skip "bpftool is not installed"
+	[[ -d $root ]] || mkdir -m 700 "$root"
+	/bin/true &
+	dead=$!
+	wait "$dead"
+	cp /bin/sleep "$CASE_DIR/reapwatch-stati"
+	"$CASE_DIR/reapwatch-stati" 1000 &
+	live=$!
+	track_pid "$live"
+	wait_comm "$live" reapwatch-stati
+	[[ ! -e $root/$dead && ! -e $root/$live ]] || skip "$root/$dead or $root/$live exists already"
+	at_case_exit rm -rf "$root/$dead" "$root/$live"
+	mkdir "$root/$dead" "$root/$live"
+	bpftool map create "$root/$dead/procs" type hash key 8 value 8 entries 1 name procs
+	bpftool map create "$root/$live/procs" type hash key 8 value 8 entries 1 name procs
+	zombies_cli
+	[[ ! -e $root/$dead ]] || fail "$root/$dead (pid $dead is gone) is still there after zombies ran"
+	[[ -e $root/$live/procs ]] || fail "$root/$live of a running reapwatch-stati was removed"
+}
+
 run_case zombies_exact_age case_exact_age
 run_case zombies_unknown_age case_unknown_age
 run_case zombies_unreadable_pidns case_unreadable_pidns
+run_case zombies_pins_across_pidns case_pins_across_pidns
+run_case zombies_pins_legacy_dirs case_pins_legacy_dirs
 finish
