@@ -56,7 +56,7 @@ int rw_output_error(FILE *out)
 int rw_output_failed(int err)
 {
 	rw_error("cannot write output: %s", strerror(-err));
-	return EXIT_OUTPUT;
+	return EXIT_RUNTIME;
 }
 
 static uint64_t clock_ns(clockid_t clk)

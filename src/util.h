@@ -10,7 +10,6 @@
 #define EXIT_OK 0
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
-#define EXIT_OUTPUT 3 /* the output could not be written (ENOSPC, EIO): not a reader gone */
 
 /* Set by SIGINT, SIGTERM and SIGHUP once rw_install_stop_signals() ran. */
 extern volatile sig_atomic_t rw_stop_requested;
@@ -21,7 +20,7 @@ void rw_install_stop_signals(void);
 /* Flushes out: 0 when all written to it has reached it, -EPIPE when its reader has gone
  * away (not a failure), else the write's -errno. */
 int rw_output_error(FILE *out);
-/* A command's output that could not be written: one line on stderr, EXIT_OUTPUT. */
+/* A command's output that could not be written: one line on stderr, EXIT_RUNTIME. */
 int rw_output_failed(int err);
 
 /* One line on stderr: "reapwatch: <message>". */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # trace's output as a reader sees it: events arrive while the agent runs (flushed at least
 # every 100 ms, not only at exit), and the text output has one line per event. Output that
-# cannot be written (a full disk: /dev/full) is a failure with one line and status 3, for
+# cannot be written (a full disk: /dev/full) is a runtime failure with one line and status 1, for
 # every command; a reader that goes away (`| head -1`) is not.
 # Cases run indirectly, through run_case:
 # shellcheck disable=SC2317
@@ -91,7 +91,7 @@ run_writing()
 	detail "reapwatch $* (stdout to $where): stderr:" "$(cat "$CASE_DIR/run.err")"
 }
 
-# `trace > /dev/full`, JSON or text: status 3 and one line saying why; not the closing
+# `trace > /dev/full`, JSON or text: status 1 and one line saying why; not the closing
 # "N events" line, for none of them was written.
 case_trace_full_disk()
 {
@@ -99,7 +99,7 @@ case_trace_full_disk()
 	for args in "trace --json -e exit -d 5" "trace -e exit -d 5"; do
 		# shellcheck disable=SC2086 # the words of args
 		run_writing full $args
-		assert_eq "reapwatch $args > /dev/full: exit status" 3 "$RC"
+		assert_eq "reapwatch $args > /dev/full: exit status" 1 "$RC"
 		assert_eq "reapwatch $args > /dev/full: its last line on stderr" "$NO_SPACE" \
 			"$(tail -n1 "$CASE_DIR/run.err")"
 		assert_eq "reapwatch $args > /dev/full: lines claiming events shown" 0 \
@@ -129,7 +129,7 @@ case_other_commands_full_disk()
 	for args in "zombies" "top -i 0.2" "help" "version"; do
 		# shellcheck disable=SC2086 # the words of args
 		run_writing full $args
-		assert_eq "reapwatch $args > /dev/full: exit status" 3 "$RC"
+		assert_eq "reapwatch $args > /dev/full: exit status" 1 "$RC"
 		assert_eq "reapwatch $args > /dev/full: stderr's last line" "$NO_SPACE" \
 			"$(tail -n1 "$CASE_DIR/run.err")"
 	done
