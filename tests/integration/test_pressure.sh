@@ -44,7 +44,7 @@ wait_for_many()
 term_many_members()
 {
 	local unshare_pid init
-	unshare -pf bash -c "trap '' TERM; for i in \$(seq $MANY); do sleep 60 & done; wait" &
+	unshare -pf bash -c "trap '' TERM; for i in \$(seq $MANY); do sleep 60 & done; wait" 2>/dev/null &
 	unshare_pid=$!
 	track_pid "$unshare_pid"
 	init=$(wait_children "$unshare_pid" 1)
@@ -56,7 +56,7 @@ term_many_namespaces()
 {
 	local i unshare_pid
 	for ((i = 0; i < MANY; i++)); do
-		unshare -pf sleep 60 &
+		unshare -pf sleep 60 2>/dev/null &
 		unshare_pid=$!
 		track_pid "$unshare_pid"
 		kill -TERM "$(wait_children "$unshare_pid" 1)"
@@ -71,13 +71,14 @@ hold_teardowns()
 	local i unshare_pid init nsenter_pid
 	NSENTERS=()
 	for ((i = 0; i < MANY; i++)); do
-		unshare -pf sleep 60 &
+		unshare -pf sleep 60 2>/dev/null &
 		unshare_pid=$!
 		track_pid "$unshare_pid"
 		init=$(wait_children "$unshare_pid" 1)
-		nsenter -t "$init" -p sleep 60 &
+		nsenter -t "$init" -p sleep 60 2>/dev/null &
 		nsenter_pid=$!
 		track_pid "$nsenter_pid"
+		disown "$nsenter_pid" # (no "Killed" notice from this shell when it ends)
 		wait_children "$nsenter_pid" 1 >/dev/null
 		kill -STOP "$nsenter_pid"
 		kill -KILL "$init"
@@ -229,7 +230,7 @@ case_swept()
 	# MANY members sent a SIGTERM each, then killed: their frees are not seen. (A new
 	# process whose signal_struct takes a dead one's memory deletes its entry at its own
 	# free, and on a busy host that is soon: how many stay for the sweep varies, maybe none.)
-	unshare -pf bash -c "trap '' TERM; for i in \$(seq $MANY); do $CASE_DIR/rw_nofree_sleep 60 & done; wait" &
+	unshare -pf bash -c "trap '' TERM; for i in \$(seq $MANY); do $CASE_DIR/rw_nofree_sleep 60 & done; wait" 2>/dev/null &
 	unshare_pid=$!
 	track_pid "$unshare_pid"
 	init=$(wait_children "$unshare_pid" 1)
@@ -242,14 +243,15 @@ case_swept()
 	# A SIGTERM into a namespace whose init is gone already (a member whose parent, outside,
 	# is stopped keeps the namespace): no init's exit will ever read or delete it. (The
 	# open file keeps the namespace's memory from a new namespace, whose init's exit would.)
-	unshare -pf sleep 60 &
+	unshare -pf sleep 60 2>/dev/null &
 	unshare_pid=$!
 	track_pid "$unshare_pid"
 	init=$(wait_children "$unshare_pid" 1)
 	exec {nsfd}<"/proc/$init/ns/pid"
-	nsenter -t "$init" -p sleep 60 &
+	nsenter -t "$init" -p sleep 60 2>/dev/null &
 	nsenter_pid=$!
 	track_pid "$nsenter_pid"
+	disown "$nsenter_pid"
 	member=$(wait_children "$nsenter_pid" 1 sleep)
 	kill -STOP "$nsenter_pid"
 	kill -KILL "$init"
