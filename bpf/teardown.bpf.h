@@ -40,28 +40,22 @@ const volatile __u32 task_walk_max = 1 << 18;
  * signal_struct: it outlives an exec from a non-leader thread (de_thread() frees the old
  * leader, and the new one takes its start time), and is deleted at the leader's free.
  * The value holds the leader's start_time: an entry whose free our program missed (a few
- * in a thousand, see reaping.bpf.h) stays behind, and its memory can hold a new process's
- * later; only an entry with that process's own start time counts for it. And the first
- * termination signal the process was sent.
+ * in a thousand, see reaping.bpf.h) stays behind until the agent sweeps it, and its memory
+ * can hold a new process's meanwhile; only an entry with that process's own start time
+ * counts for it. And the first termination signal the process was sent.
  */
-struct termination {
-	__u64 start; /* the leader's start_time */
-	__u32 sig;   /* the first of SIGTERM/SIGINT/SIGHUP/SIGQUIT it was sent */
-	__u32 _pad;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64); /* struct signal_struct address */
-	__type(value, struct termination);
+	__type(value, struct rw_termination);
 } termed SEC(".maps");
 
 /* The first termination signal this process was sent, 0 if none. */
 static __always_inline __u32 first_termination(struct task_struct *task)
 {
 	__u64 key = (__u64)task->signal;
-	struct termination *t = bpf_map_lookup_elem(&termed, &key);
+	struct rw_termination *t = bpf_map_lookup_elem(&termed, &key);
 
 	return t && t->start == task->group_leader->start_time ? t->sig : 0;
 }
@@ -71,47 +65,35 @@ __s64 termed_live;
 /*
  * First SIGTERM into each pid namespace (any member, nested ones included). Deleted at the
  * init's exit; a SIGTERM sent during the teardown makes an entry that outlives the
- * namespace, and its memory can hold a new namespace later: the entry names the init it
- * was made under (its leader's start time) and counts only for that one.
+ * namespace (the agent sweeps it once the init is gone), and its memory can hold a new
+ * namespace meanwhile: the entry names the init it was made under (its leader's start
+ * time) and counts only for that one.
  */
-struct first_sigterm {
-	__u64 time_ns;
-	__u64 init_start;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u64); /* struct pid_namespace address */
-	__type(value, struct first_sigterm);
+	__type(value, struct rw_first_sigterm);
 } ns_first_sigterm SEC(".maps");
 
-/* `ns` is an address (task_pidns()). */
-static __always_inline __u64 ns_init_start(struct pid_namespace *ns)
+/* The namespace's init, as the entry names it. `ns` is an address (task_pidns()). */
+static __always_inline void ns_init_of(struct pid_namespace *ns, struct rw_first_sigterm *first)
 {
 	struct task_struct *init = BPF_CORE_READ(ns, child_reaper);
 
-	return init ? BPF_CORE_READ(init, group_leader, start_time) : 0;
+	if (!init)
+		return;
+	first->init_start = BPF_CORE_READ(init, group_leader, start_time);
+	first->init_boot_start_ns = BPF_CORE_READ(init, group_leader, start_boottime);
+	first->init_pid = BPF_CORE_READ(init, tgid);
 }
-
-struct teardown_state {
-	struct rw_proc init;
-	__u64 init_exit_ns;
-	__u64 first_sigterm_ns;
-	__u32 members;
-	__u32 sigkilled;
-	__u32 sigkilled_without_sigterm;
-	__u32 npids;
-	__u32 sigkilled_pids[RW_TEARDOWN_MAX_PIDS];
-	__u8 sigkilled_warned[RW_TEARDOWN_MAX_PIDS];
-};
 
 /* Teardowns under way, keyed by the dying init's group leader task_struct. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
 	__type(key, __u64);
-	__type(value, struct teardown_state);
+	__type(value, struct rw_teardown_state);
 } teardowns SEC(".maps");
 
 __s64 teardowns_live;
@@ -121,7 +103,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct teardown_state);
+	__type(value, struct rw_teardown_state);
 } teardown_scratch SEC(".maps");
 
 static __always_inline bool termination_signal(int sig)
@@ -133,7 +115,10 @@ static __always_inline void remember_termination(int sig, struct task_struct *ta
 {
 	struct pid_namespace *ns = task_pidns(target);
 	__u64 key = (__u64)target->signal;
-	struct termination t = {.start = target->group_leader->start_time, .sig = sig}, *old;
+	struct rw_termination t = {.start = target->group_leader->start_time,
+				   .boot_start_ns = target->group_leader->start_boottime,
+				   .pid = target->tgid,
+				   .sig = sig}, *old;
 	long err;
 
 	if (!BPF_CORE_READ(ns, level))
@@ -147,13 +132,15 @@ static __always_inline void remember_termination(int sig, struct task_struct *ta
 	if (sig != RW_SIGTERM)
 		return;
 	for (int i = 0; i < MAX_PIDNS_DEPTH && ns && BPF_CORE_READ(ns, level); i++) {
-		struct first_sigterm first = {.time_ns = now, .init_start = ns_init_start(ns)};
-		struct first_sigterm *had;
+		struct rw_first_sigterm first = {.time_ns = now}, *had;
 
+		ns_init_of(ns, &first);
 		key = (__u64)ns;
-		if (bpf_map_update_elem(&ns_first_sigterm, &key, &first, BPF_NOEXIST) &&
-		    (had = bpf_map_lookup_elem(&ns_first_sigterm, &key)) &&
-		    had->init_start != first.init_start)
+		err = bpf_map_update_elem(&ns_first_sigterm, &key, &first, BPF_NOEXIST);
+		if (err == -RW_E2BIG)
+			count(RW_CTR_FIRST_SIGTERM_FULL);
+		else if (err && (had = bpf_map_lookup_elem(&ns_first_sigterm, &key)) &&
+			 had->init_start != first.init_start)
 			*had = first; /* a stale entry's: this namespace's first now */
 		ns = BPF_CORE_READ(ns, parent);
 	}
@@ -163,7 +150,7 @@ static __always_inline void remember_termination(int sig, struct task_struct *ta
 static __always_inline void count_teardown_kill(struct task_struct *target, int result)
 {
 	__u64 key = (__u64)BPF_CORE_READ(current_task(), group_leader);
-	struct teardown_state *td;
+	struct rw_teardown_state *td;
 	__u32 warned;
 
 	if (result != 0)
@@ -232,8 +219,8 @@ static __always_inline void teardown_on_exit(struct task_struct *task, const str
 {
 	struct pid_namespace *ns = task_pidns(task);
 	struct member_walk w = {};
-	struct teardown_state *td;
-	struct first_sigterm *first;
+	struct rw_teardown_state *td;
+	struct rw_first_sigterm *first;
 	__u32 zero = 0;
 	__u64 key;
 	long n, err;
@@ -247,6 +234,7 @@ static __always_inline void teardown_on_exit(struct task_struct *task, const str
 	__builtin_memset(td, 0, sizeof(*td));
 	td->init = *proc;
 	td->init_exit_ns = now;
+	td->init_boot_start_ns = task->group_leader->start_boottime;
 	key = (__u64)ns;
 	first = bpf_map_lookup_elem(&ns_first_sigterm, &key);
 	if (first) {
@@ -280,7 +268,7 @@ static __always_inline void teardown_on_exit(struct task_struct *task, const str
 static __always_inline void teardown_finish(__u64 init_leader, __u64 now)
 {
 	struct rw_teardown_record *rec;
-	struct teardown_state *td;
+	struct rw_teardown_state *td;
 
 	if (!live_any(&teardowns_live))
 		return;

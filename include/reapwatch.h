@@ -57,6 +57,7 @@ enum rw_counter {
 	RW_CTR_STATS_FULL,	 /* a cgroup's counters could not be kept: stats map full */
 	RW_CTR_FREE_MISSED,	 /* a process's free never ran our program; reaped late */
 	RW_CTR_PENDING_FULL,	 /* an exiting thread's children could not be remembered */
+	RW_CTR_FIRST_SIGTERM_FULL, /* a pid namespace's first SIGTERM was not remembered */
 	RW_CTR_MAX,
 };
 
@@ -279,6 +280,47 @@ struct rw_orphan_prediction {
 	struct rw_peer old_parent;
 	__u8 checked;	      /* at the orphan's exit; kept till its free (remember_orphan()) */
 	__u8 _pad[7];
+};
+
+/*
+ * A process inside a pid namespace was sent a termination signal (map `termed`, keyed by its
+ * signal_struct address; bpf/teardown.bpf.h). Deleted at the leader's free, or by the
+ * agent's sweep when that free never reached us: pid and boot_start_ns name the process.
+ */
+struct rw_termination {
+	__u64 start;	     /* the leader's start_time, against reused memory */
+	__u64 boot_start_ns; /* its start_boottime: /proc/PID/stat's starttime */
+	__u32 pid;	     /* host tgid */
+	__u32 sig;	     /* the first of SIGTERM/SIGINT/SIGHUP/SIGQUIT it was sent */
+};
+
+/*
+ * The first SIGTERM into a pid namespace (map `ns_first_sigterm`, keyed by its struct
+ * pid_namespace address). Read and deleted at its init's exit; the init (init_pid,
+ * init_boot_start_ns) gone, it can never be read: the agent sweeps it.
+ */
+struct rw_first_sigterm {
+	__u64 time_ns;
+	__u64 init_start;	  /* the init's leader's start_time, against reused memory */
+	__u64 init_boot_start_ns; /* 0 if the namespace had no init */
+	__u32 init_pid;		  /* host tgid, 0 if none */
+	__u32 _pad;
+};
+
+/* A teardown under way (map `teardowns`, keyed by the dying init's group leader address),
+ * until its namespace is empty; swept by the agent once the init (init.pid,
+ * init_boot_start_ns) is gone. */
+struct rw_teardown_state {
+	struct rw_proc init;
+	__u64 init_exit_ns;
+	__u64 first_sigterm_ns;
+	__u64 init_boot_start_ns;
+	__u32 members;
+	__u32 sigkilled;
+	__u32 sigkilled_without_sigterm;
+	__u32 npids;
+	__u32 sigkilled_pids[RW_TEARDOWN_MAX_PIDS];
+	__u8 sigkilled_warned[RW_TEARDOWN_MAX_PIDS];
 };
 
 #endif /* REAPWATCH_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,9 @@
  * older than SWEEP_AGE_NS whose process is gone is a candidate; one still a candidate
  * SWEEP_CONFIRM_NS later (a reaped task's free is an RCU callback, milliseconds after the
  * reap: not seen there, it was missed) is turned into a reap record here (its evidence, if
- * any, still gives the reap time) and deleted. Orphan predictions likewise.
+ * any, still gives the reap time) and deleted. Orphan predictions likewise, and the
+ * teardown maps' entries (termination signals, first SIGTERMs, teardowns) once the process
+ * or namespace init they name is gone: nothing would read them again.
  */
 #define SWEEP_INTERVAL_NS (5ull * 1000000000ull)
 #define SWEEP_CONFIRM_NS (1ull * 1000000000ull)
@@ -47,6 +50,9 @@ struct agent {
 	uint64_t swept;
 	struct key_set procs_gone;   /* candidates of the last sweep (see SWEEP_CONFIRM_NS) */
 	struct key_set orphans_gone;
+	struct key_set termed_gone;
+	struct key_set first_sigterm_gone;
+	struct key_set teardowns_gone;
 	int counters_fd;
 	int ncpus;
 	bool late_reaps;  /* see struct agent_config */
@@ -158,6 +164,61 @@ static void choose_programs(struct reapwatch_bpf *skel, const struct kernel_feat
 					"members is reported as unknown");
 }
 
+/*
+ * REAPWATCH_TEST_MAP_ENTRIES=N, a test knob (docs/reapwatch.md): every hash map holds at
+ * most N entries, the ring buffer one page, and each walk stops after N steps, so that a
+ * test can fill them all with a few processes and see each drop counted.
+ */
+static int shrink_for_test(struct reapwatch_bpf *skel)
+{
+	const char *value = getenv("REAPWATCH_TEST_MAP_ENTRIES");
+	long page = sysconf(_SC_PAGESIZE);
+	struct bpf_map *map;
+	unsigned long n;
+	char *end;
+	int err;
+
+	if (!value || !*value)
+		return 0;
+	errno = 0;
+	n = strtoul(value, &end, 10);
+	if (errno || *end || n < 1 || n > 1u << 20 || value[0] == '-') {
+		rw_error("REAPWATCH_TEST_MAP_ENTRIES must be a number of entries from 1 to %u, "
+			 "not '%s'",
+			 1u << 20, value);
+		return -EINVAL;
+	}
+	bpf_object__for_each_map(map, skel->obj) {
+		switch (bpf_map__type(map)) {
+		case BPF_MAP_TYPE_HASH:
+		case BPF_MAP_TYPE_PERCPU_HASH:
+		case BPF_MAP_TYPE_LRU_HASH:
+		case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+			if (bpf_map__max_entries(map) <= n)
+				continue;
+			err = bpf_map__set_max_entries(map, (__u32)n);
+			break;
+		case BPF_MAP_TYPE_RINGBUF:
+			err = bpf_map__set_max_entries(map, page > 0 ? (__u32)page : 4096);
+			break;
+		default:
+			continue; /* arrays: counters and scratch slots, one per use */
+		}
+		if (err) {
+			rw_error("REAPWATCH_TEST_MAP_ENTRIES: sizing map %s failed: %s",
+				 bpf_map__name(map), strerror(-err));
+			return err;
+		}
+	}
+	if (skel->rodata->orphan_walk_max > n)
+		skel->rodata->orphan_walk_max = (__u32)n;
+	if (skel->rodata->wait_walk_max > n)
+		skel->rodata->wait_walk_max = (__u32)n;
+	if (skel->rodata->task_walk_max > n)
+		skel->rodata->task_walk_max = (__u32)n;
+	return 0;
+}
+
 /* What must hold before any BPF object is opened, each with its own line. */
 static int preflight(struct kernel_features *kf)
 {
@@ -230,6 +291,9 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 		rw_error("sizing the ring buffer failed: %s", strerror(-err));
 		goto fail;
 	}
+	err = shrink_for_test(agent->skel);
+	if (err)
+		goto fail;
 
 	/* load: verify and create maps */
 	err = reapwatch_bpf__load(agent->skel);
@@ -412,6 +476,93 @@ static void sweep_orphans(struct agent *agent, uint64_t now)
 	key_set_take(&agent->orphans_gone, &gone);
 }
 
+/* A teardown map's entry (bpf/teardown.bpf.h): every one names the process it is kept for. */
+union teardown_entry {
+	struct rw_termination termed;
+	struct rw_first_sigterm first;
+	struct rw_teardown_state teardown;
+};
+
+/* The process an entry is kept for, and what tells it from a new entry at the same key. */
+struct entry_owner {
+	uint32_t pid; /* 0: none, the entry is for nothing */
+	uint64_t boot_start_ns;
+	uint64_t stamp;
+};
+
+typedef void (*entry_owner_fn)(const union teardown_entry *e, struct entry_owner *o);
+
+static void termed_owner(const union teardown_entry *e, struct entry_owner *o)
+{
+	*o = (struct entry_owner){ e->termed.pid, e->termed.boot_start_ns, e->termed.start };
+}
+
+/* A namespace's first SIGTERM is read at its init's exit only: once that init is gone,
+ * whether the namespace still has members or not, nothing reads it. */
+static void first_sigterm_owner(const union teardown_entry *e, struct entry_owner *o)
+{
+	*o = (struct entry_owner){ e->first.init_pid, e->first.init_boot_start_ns,
+				   e->first.time_ns };
+}
+
+/* A teardown ends at the init's notification of its parent, before the init can be
+ * reaped: an init gone means its end was missed. */
+static void teardown_owner(const union teardown_entry *e, struct entry_owner *o)
+{
+	*o = (struct entry_owner){ e->teardown.init.pid, e->teardown.init_boot_start_ns,
+				   e->teardown.init_exit_ns };
+}
+
+/*
+ * Delete the entries of a teardown map whose process is gone on two sweeps
+ * SWEEP_CONFIRM_NS apart (the kernel side deletes them at the free, which comes after the
+ * process leaves /proc). `live` is the kernel side's count of the map's entries, if any.
+ */
+static void sweep_teardown_map(struct bpf_map *map, entry_owner_fn owner_of,
+			       struct key_set *candidates, __s64 *live)
+{
+	int fd = bpf_map__fd(map);
+	struct key_set keys = { 0 }, gone = { 0 };
+	union teardown_entry entry;
+	struct entry_owner owner, again;
+
+	map_keys(fd, &keys);
+	for (size_t i = 0; i < keys.n; i++) {
+		__u64 key = keys.keys[i];
+
+		if (bpf_map_lookup_elem(fd, &key, &entry))
+			continue;
+		owner_of(&entry, &owner);
+		if (owner.pid && process_exists(owner.pid, owner.boot_start_ns))
+			continue;
+		key_set_add(&gone, key);
+		if (!key_set_has(candidates, key))
+			continue; /* first look */
+		/* the kernel side may have made it anew for another process meanwhile */
+		if (bpf_map_lookup_elem(fd, &key, &entry))
+			continue;
+		owner_of(&entry, &again);
+		if (again.stamp != owner.stamp || again.pid != owner.pid)
+			continue;
+		if (!bpf_map_delete_elem(fd, &key) && live)
+			__atomic_fetch_sub(live, 1, __ATOMIC_RELAXED);
+	}
+	free(keys.keys);
+	key_set_take(candidates, &gone);
+}
+
+static void sweep_teardown_maps(struct agent *agent)
+{
+	struct reapwatch_bpf *skel = agent->skel;
+
+	sweep_teardown_map(skel->maps.termed, termed_owner, &agent->termed_gone,
+			   &skel->bss->termed_live);
+	sweep_teardown_map(skel->maps.ns_first_sigterm, first_sigterm_owner,
+			   &agent->first_sigterm_gone, NULL);
+	sweep_teardown_map(skel->maps.teardowns, teardown_owner, &agent->teardowns_gone,
+			   &skel->bss->teardowns_live);
+}
+
 int agent__poll(struct agent *agent, int timeout_ms)
 {
 	uint64_t now = mono_now_ns();
@@ -420,10 +571,13 @@ int agent__poll(struct agent *agent, int timeout_ms)
 	if (now >= agent->next_sweep_ns) {
 		sweep(agent, now);
 		sweep_orphans(agent, now);
+		sweep_teardown_maps(agent);
 		/* candidates are looked at again soon, the rest at the next interval */
-		agent->next_sweep_ns = now + (agent->procs_gone.n || agent->orphans_gone.n
-						      ? SWEEP_CONFIRM_NS
-						      : SWEEP_INTERVAL_NS);
+		agent->next_sweep_ns =
+			now + (agent->procs_gone.n || agent->orphans_gone.n || agent->termed_gone.n ||
+					       agent->first_sigterm_gone.n || agent->teardowns_gone.n
+				       ? SWEEP_CONFIRM_NS
+				       : SWEEP_INTERVAL_NS);
 	}
 
 	/* Records come without wakeups: poll() sleeps the whole timeout unless the kernel
@@ -445,6 +599,80 @@ uint64_t agent__swept(const struct agent *agent)
 uint64_t agent__lost(const struct agent *agent)
 {
 	return agent__counter(agent, RW_CTR_RINGBUF_LOST);
+}
+
+/* docs/reapwatch.md ("Kernel drops") says what each costs; keep the two together. */
+const struct agent_drop_reason agent_drop_reasons[AGENT_DROPS] = {
+	[AGENT_DROP_PROCS_FULL] = { "procs_full", RW_CTR_PROCS_FULL,
+				    "exited processes not tracked (procs map full): their reaps "
+				    "have no latency, their zombies no age" },
+	[AGENT_DROP_ORPHANS_FULL] = { "orphans_full", RW_CTR_ORPHANS_FULL,
+				      "adopters not remembered (orphans map full): a wrong "
+				      "prediction is not corrected" },
+	[AGENT_DROP_PENDING_FULL] = { "pending_full", RW_CTR_PENDING_FULL,
+				      "an exiting thread's children not remembered: their "
+				      "reparent records are missing" },
+	[AGENT_DROP_ORPHAN_WALK_CUT] = { "orphan_walk_cut", RW_CTR_ORPHAN_WALK_CUT,
+					 "a dying parent's children walk cut short: reparent "
+					 "records are missing" },
+	[AGENT_DROP_WAIT_WALK_CUT] = { "wait_walk_cut", RW_CTR_WAIT_WALK_CUT,
+				       "a wait()'s children walk cut short: reaps timed at the "
+				       "free (an upper bound)" },
+	[AGENT_DROP_TERMED_FULL] = { "termed_full", RW_CTR_TERMED_FULL,
+				     "termination signals not remembered (termed map full): "
+				     "teardown kills counted as without SIGTERM" },
+	[AGENT_DROP_FIRST_SIGTERM_FULL] = { "first_sigterm_full", RW_CTR_FIRST_SIGTERM_FULL,
+					    "a namespace's first SIGTERM not remembered "
+					    "(ns_first_sigterm map full): teardown grace unknown" },
+	[AGENT_DROP_TEARDOWNS_FULL] = { "teardowns_full", RW_CTR_TEARDOWNS_FULL,
+					"pid namespace teardowns not followed (teardowns map "
+					"full): teardown records are missing" },
+	[AGENT_DROP_TASK_WALK_CUT] = { "task_walk_cut", RW_CTR_TASK_WALK_CUT,
+				       "a dying namespace's member count cut short: members "
+				       "undercounted" },
+	[AGENT_DROP_STATS_FULL] = { "stats_full", RW_CTR_STATS_FULL,
+				    "per-cgroup counts not kept (cgroup_stats or signal_stats map "
+				    "full): exported counters undercount" },
+	[AGENT_DROP_FREE_MISSED] = { "free_missed", RW_CTR_FREE_MISSED,
+				     "process frees our program never saw: their reaps reported "
+				     "late",
+				     true },
+	[AGENT_DROP_RECURSION] = { "recursion", RW_CTR_MAX,
+				   "program runs the kernel skipped (recursion_misses): events "
+				   "and state updates missing" },
+};
+
+/* Runs of our programs the kernel skipped because one was already running on that CPU
+ * (struct bpf_prog_info.recursion_misses, Linux 5.12; 0 before, which does not count). */
+static uint64_t recursion_misses(const struct agent *agent)
+{
+	struct bpf_program *prog;
+	uint64_t sum = 0;
+
+	bpf_object__for_each_program(prog, agent->skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		memset(&info, 0, sizeof(info));
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		if (len >= offsetof(struct bpf_prog_info, recursion_misses) +
+				   sizeof(info.recursion_misses))
+			sum += info.recursion_misses;
+	}
+	return sum;
+}
+
+void agent__drops(const struct agent *agent, uint64_t drops[AGENT_DROPS])
+{
+	for (int i = 0; i < AGENT_DROPS; i++) {
+		unsigned int ctr = agent_drop_reasons[i].counter;
+
+		drops[i] = ctr < RW_CTR_MAX ? agent__counter(agent, ctr) : 0;
+	}
+	drops[AGENT_DROP_FREE_MISSED] += agent->swept;
+	drops[AGENT_DROP_RECURSION] = recursion_misses(agent);
 }
 
 void agent__maps(const struct agent *agent, struct agent_maps *maps)
@@ -479,5 +707,8 @@ void agent__free(struct agent *agent)
 	reapwatch_bpf__destroy(agent->skel);
 	free(agent->procs_gone.keys);
 	free(agent->orphans_gone.keys);
+	free(agent->termed_gone.keys);
+	free(agent->first_sigterm_gone.keys);
+	free(agent->teardowns_gone.keys);
 	free(agent);
 }

@@ -49,6 +49,35 @@ uint64_t agent__swept(const struct agent *agent);
 /* One of the kernel side's counters (enum rw_counter), summed over CPUs. */
 uint64_t agent__counter(const struct agent *agent, unsigned int counter);
 void agent__maps(const struct agent *agent, struct agent_maps *maps);
+
+/* What the kernel side could not keep or follow, by reason: reapwatch_kernel_drops_total. */
+enum agent_drop {
+	AGENT_DROP_PROCS_FULL,
+	AGENT_DROP_ORPHANS_FULL,
+	AGENT_DROP_PENDING_FULL,
+	AGENT_DROP_ORPHAN_WALK_CUT,
+	AGENT_DROP_WAIT_WALK_CUT,
+	AGENT_DROP_TERMED_FULL,
+	AGENT_DROP_FIRST_SIGTERM_FULL,
+	AGENT_DROP_TEARDOWNS_FULL,
+	AGENT_DROP_TASK_WALK_CUT,
+	AGENT_DROP_STATS_FULL,
+	AGENT_DROP_FREE_MISSED,
+	AGENT_DROP_RECURSION,
+	AGENT_DROPS,
+};
+
+struct agent_drop_reason {
+	const char *name;     /* the `reason` label and the trace record's `reason` */
+	unsigned int counter; /* enum rw_counter; RW_CTR_MAX: not one */
+	const char *cost;     /* what the user loses, for a person */
+	bool late_only;	      /* nothing is lost, only late: trace shows it as it comes */
+};
+
+extern const struct agent_drop_reason agent_drop_reasons[AGENT_DROPS];
+
+/* Every reason's count since the agent started (monotonic). */
+void agent__drops(const struct agent *agent, uint64_t drops[AGENT_DROPS]);
 void agent__free(struct agent *agent);
 
 #endif /* REAPWATCH_AGENT_H */

@@ -138,6 +138,19 @@ static void log_old_zombies(struct exporter *x, uint64_t now)
 	x->nlogged = n;
 }
 
+static void collect_kernel_drops(struct exporter *x)
+{
+	uint64_t drops[AGENT_DROPS];
+
+	_Static_assert(AGENT_DROPS <= KERNEL_DROP_REASONS_MAX, "metrics.h: too few drop slots");
+	agent__drops(x->agent, drops);
+	for (int i = 0; i < AGENT_DROPS; i++) {
+		x->metrics.kernel_drops[i].reason = agent_drop_reasons[i].name;
+		x->metrics.kernel_drops[i].count = drops[i];
+	}
+	x->metrics.nkernel_drops = AGENT_DROPS;
+}
+
 static void export_once(struct exporter *x)
 {
 	struct agent_maps maps;
@@ -151,6 +164,7 @@ static void export_once(struct exporter *x)
 		rw_error("collecting metrics failed: %s", strerror(-err));
 	x->metrics.events_lost = agent__lost(x->agent);
 	x->metrics.stats_dropped = agent__counter(x->agent, RW_CTR_STATS_FULL);
+	collect_kernel_drops(x);
 	free(x->order);
 	x->order = calloc(x->metrics.ncontainers + 1, sizeof(*x->order));
 	if (!x->order) {

@@ -17,6 +17,8 @@
 /* SPEC: a reader on a pipe sees events at least every 100 ms. */
 #define DRAIN_INTERVAL_MS 100
 #define CLOCK_RESYNC_NS 1000000000ull
+/* Loss is said in-band, and on stderr, at most this often while it goes on. */
+#define LOSS_REPORT_NS 1000000000ull
 
 struct trace {
 	struct decoder dec;
@@ -26,6 +28,8 @@ struct trace {
 	uint64_t shown;		/* events written (cgroup-name records are internal) */
 	uint64_t shown_reaps;
 	uint64_t shown_late;	/* of those, reported after the process was gone */
+	uint64_t lost_told;	/* ring-buffer loss already said */
+	uint64_t drops_told[AGENT_DROPS];
 };
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -49,6 +53,44 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static void tell_loss(struct trace *t, const char *reason, uint64_t count, uint64_t total)
+{
+	uint64_t unix_ns = mono_now_ns() + (uint64_t)t->dec.mono_to_unix_ns;
+
+	if (t->json)
+		render_json_lost(t->out, unix_ns, reason, count, total);
+	else
+		render_text_lost(t->out, unix_ns, reason, count, total);
+}
+
+/*
+ * What was lost since the last look, as a `lost` record per reason in the output, where a
+ * reader of the stream sees the gap, and a line on stderr for a person. Frees our program
+ * missed lose nothing (the late reaps are shown, and counted at exit): not said here.
+ */
+static void report_loss(struct trace *t, struct agent *agent)
+{
+	uint64_t lost = agent__lost(agent), drops[AGENT_DROPS];
+
+	if (lost > t->lost_told) {
+		tell_loss(t, "ring_buffer_full", lost - t->lost_told, lost);
+		fprintf(stderr, "reapwatch: lost %llu events (ring buffer full)\n",
+			(unsigned long long)(lost - t->lost_told));
+		t->lost_told = lost;
+	}
+	agent__drops(agent, drops);
+	for (int i = 0; i < AGENT_DROPS; i++) {
+		const struct agent_drop_reason *r = &agent_drop_reasons[i];
+
+		if (r->late_only || drops[i] <= t->drops_told[i])
+			continue;
+		tell_loss(t, r->name, drops[i] - t->drops_told[i], drops[i]);
+		fprintf(stderr, "reapwatch: lost %llu: %s (%s)\n",
+			(unsigned long long)(drops[i] - t->drops_told[i]), r->cost, r->name);
+		t->drops_told[i] = drops[i];
+	}
+}
+
 /* Flush what the renderers wrote; false once the reader has gone away or a write failed
  * (rw_output_error() keeps which). */
 static bool flush_output(FILE *out)
@@ -63,7 +105,7 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 	struct agent *agent = NULL;
 	struct zombie_census census = { 0 };
 	char err[ARGS_ERR_LEN];
-	uint64_t deadline = 0, next_resync;
+	uint64_t deadline = 0, next_resync, next_loss_report;
 	int ret, werr, status = EXIT_RUNTIME;
 
 	ret = parse_trace_args(argc, argv, &opts, err, sizeof(err));
@@ -107,6 +149,7 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 		goto done;
 
 	next_resync = mono_now_ns() + CLOCK_RESYNC_NS;
+	next_loss_report = mono_now_ns() + LOSS_REPORT_NS;
 	if (opts.duration_s > 0)
 		deadline = mono_now_ns() + (uint64_t)(opts.duration_s * 1e9);
 
@@ -130,11 +173,16 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 			rw_error("reading events failed: %s", strerror(-ret));
 			goto out;
 		}
+		if (mono_now_ns() >= next_loss_report) {
+			report_loss(&t, agent);
+			next_loss_report = mono_now_ns() + LOSS_REPORT_NS;
+		}
 		if (!flush_output(t.out))
 			goto done;
 	}
 	/* What the kernel queued before we stopped is still shown. */
 	agent__poll(agent, 0);
+	report_loss(&t, agent);
 	flush_output(t.out);
 done:
 	/* Events that were not written are not claimed as shown; a reader gone is no failure. */

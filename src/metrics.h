@@ -49,6 +49,8 @@ struct container_metrics {
 	uint64_t activity;		/* for choosing what to keep over --max-containers */
 };
 
+#define KERNEL_DROP_REASONS_MAX 16
+
 struct metrics {
 	struct container_metrics *containers;
 	size_t ncontainers;
@@ -58,6 +60,11 @@ struct metrics {
 	size_t cgroups_cap;
 	uint64_t events_lost;
 	uint64_t stats_dropped;	       /* kernel-side counters that did not fit */
+	struct kernel_drop {
+		const char *reason;    /* static */
+		uint64_t count;
+	} kernel_drops[KERNEL_DROP_REASONS_MAX]; /* reapwatch_kernel_drops_total */
+	size_t nkernel_drops;
 	size_t containers_over_limit;  /* not rendered this interval: --max-containers */
 	uint64_t started_ns;	       /* agent start, CLOCK_MONOTONIC */
 	uint64_t gone_keep_ns;	       /* CONTAINER_GONE_KEEP_NS, or REAPWATCH_GONE_KEEP_SECONDS */

@@ -166,6 +166,13 @@ void render_prometheus(FILE *out, const struct metrics *m, const size_t *order, 
 	header(out, "reapwatch_kernel_counters_dropped_total", "counter",
 	       "Per-cgroup counts the kernel side could not keep (its maps were full).");
 	fprintf(out, "reapwatch_kernel_counters_dropped_total %" PRIu64 "\n", m->stats_dropped);
+	header(out, "reapwatch_kernel_drops_total", "counter",
+	       "What the kernel side could not keep or follow, by reason (see reapwatch(8)).");
+	for (size_t i = 0; i < m->nkernel_drops; i++) {
+		fputs("reapwatch_kernel_drops_total{", out);
+		label(out, "reason", m->kernel_drops[i].reason, true);
+		value_u64(out, m->kernel_drops[i].count);
+	}
 	header(out, "reapwatch_containers_over_limit", "gauge",
 	       "Containers whose series were left out by --max-containers.");
 	fprintf(out, "reapwatch_containers_over_limit %zu\n", m->containers_over_limit);

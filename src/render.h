@@ -11,6 +11,11 @@
 void render_json_event(FILE *out, const struct event *ev);
 void render_text_header(FILE *out);
 void render_text_event(FILE *out, const struct event *ev);
+/* What could not be seen since the last such line (`reason`: docs/reapwatch.md), in-band. */
+void render_json_lost(FILE *out, uint64_t unix_ns, const char *reason, uint64_t count,
+		      uint64_t total);
+void render_text_lost(FILE *out, uint64_t unix_ns, const char *reason, uint64_t count,
+		      uint64_t total);
 
 void render_zombie_json(FILE *out, const struct zombie *zombie, uint64_t now_mono);
 void render_zombies_text(FILE *out, const struct zombie *zombies, size_t count, uint64_t now_mono);

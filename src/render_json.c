@@ -149,3 +149,21 @@ void render_json_event(FILE *out, const struct event *ev)
 	json_end_object(&w);
 	putc_unlocked('\n', out);
 }
+
+void render_json_lost(FILE *out, uint64_t unix_ns, const char *reason, uint64_t count,
+		      uint64_t total)
+{
+	char time[RFC3339_US_LEN];
+	struct json_writer w;
+
+	format_rfc3339_us(time, sizeof(time), unix_ns);
+	json_init(&w, out);
+	json_begin_object(&w);
+	json_kv_string(&w, "type", "lost");
+	json_kv_string(&w, "time", time);
+	json_kv_string(&w, "reason", reason);
+	json_kv_uint(&w, "count", count);
+	json_kv_uint(&w, "total", total);
+	json_end_object(&w);
+	putc_unlocked('\n', out);
+}

@@ -131,3 +131,14 @@ void render_text_event(FILE *out, const struct event *ev)
 	}
 	fputc('\n', out);
 }
+
+void render_text_lost(FILE *out, uint64_t unix_ns, const char *reason, uint64_t count,
+		      uint64_t total)
+{
+	char time[RFC3339_US_LEN];
+
+	format_rfc3339_us(time, sizeof(time), unix_ns);
+	fprintf(out, "%-15.15s %-8s %-7s %-16s %-7s %-12s reason=%s count=%" PRIu64
+		     " total=%" PRIu64 "\n",
+		time + 11, "lost", "-", "-", "-", "-", reason, count, total);
+}

@@ -110,6 +110,7 @@ json_keys_by_type()
 		/^static void render_subject\(/ { fn = "common" }
 		/^static void render_parent\(/ { fn = "parent" }
 		/^void render_json_event\(/ { fn = "event" }
+		/^void render_json_lost\(/ { fn = "lost" }
 		/^}/ { fn = "" }
 		fn == "event" && match($0, /case RW_REC_[A-Z]+:/) {
 			kind = tolower(substr($0, RSTART + 12, RLENGTH - 13))
@@ -117,6 +118,9 @@ json_keys_by_type()
 		fn == "event" && /render_parent\(/ { print kind, "ppid"; print kind, "parent_comm" }
 		fn != "" && fn != "event" && match($0, /\(w, "[a-z_]+"/) {
 			print fn, substr($0, RSTART + 5, RLENGTH - 6)
+		}
+		fn == "lost" && match($0, /\(&w, "[a-z_]+"/) {
+			print "lost", substr($0, RSTART + 6, RLENGTH - 7)
 		}
 		fn == "event" && match($0, /\(&w, "[a-z_]+"/) {
 			print kind, substr($0, RSTART + 6, RLENGTH - 7)
@@ -131,7 +135,7 @@ case_event_keys()
 	awk '$1 == "common" { print $2 }' "$CASE_DIR/keys" | sort -u >"$CASE_DIR/common.code"
 	doc_part "##" EVENTS | doc_part_from_text_until_sub | table_keys >"$CASE_DIR/common.doc"
 	same_set "keys of every event" "$CASE_DIR/common.code" "$CASE_DIR/common.doc"
-	for kind in fork exit reap reparent signal teardown; do
+	for kind in lost fork exit reap reparent signal teardown; do
 		awk -v k="$kind" '$1 == k { print $2 }' "$CASE_DIR/keys" | sort -u >"$CASE_DIR/$kind.code"
 		[[ -s $CASE_DIR/$kind.code ]] || fail "test bug: no keys found for $kind in render_json.c"
 		doc_part "##" EVENTS | doc_part_from_text "### $kind" | table_keys >"$CASE_DIR/$kind.doc"

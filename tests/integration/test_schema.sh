@@ -31,14 +31,26 @@ def pid: type == "number" and . >= 1 and . == floor;
 def str: type == "string";
 def bool: type == "boolean";
 def check($k; ok): if has($k) and (.[$k] | ok) then empty else "\($k)=\(.[$k] | tojson)" end;
-if (per_type[.type? // ""] == null) then "unknown type \(.type | tojson)"
+def time_ok: str and test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$");
+# docs/reapwatch.md: "lost" (EVENTS) and "Kernel drops" (METRICS)
+def lost_reasons: ["ring_buffer_full", "procs_full", "orphans_full", "pending_full",
+	"orphan_walk_cut", "wait_walk_cut", "termed_full", "first_sigterm_full", "teardowns_full",
+	"task_walk_cut", "stats_full", "recursion"];
+if .type? == "lost" then
+	(if (keys | sort) != ["count", "reason", "time", "total", "type"] then
+		"lost record keys: \(keys | join(","))"
+	 else empty end),
+	check("time"; time_ok), check("reason"; . as $r | lost_reasons | index($r) != null),
+	check("count"; count and . >= 1), check("total"; count and . >= 1),
+	(if .count > .total then "count \(.count) > total \(.total)" else empty end)
+elif (per_type[.type? // ""] == null) then "unknown type \(.type | tojson)"
 else
 	((common + per_type[.type]) | sort) as $want
 	| ((keys - optional) | sort) as $got
 	| (if $got != $want then
 		"keys: missing \($want - $got | join(",")), unexpected \($got - $want | join(","))"
 	  else empty end),
-	check("time"; str and test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$")),
+	check("time"; time_ok),
 	check("pid"; pid), check("comm"; str), check("ns_pid"; pid), check("pidns"; pid),
 	check("container_id"; str and test("^([0-9a-f]{64})?$")), check("cgroup"; str),
 	(optional[] as $k | if has($k) then check($k; str) else empty end),
@@ -110,5 +122,28 @@ case_schema()
 	assert_eq "event types seen" "exit,fork,reap,reparent,signal,teardown" "$types"
 }
 
+# With every map at 8 entries and the ring buffer at a page (REAPWATCH_TEST_MAP_ENTRIES, a
+# test knob), a burst of processes loses events: the stream says so in-band with `lost`
+# records, which keep to their schema as events do to theirs.
+case_lost_schema()
+{
+	local bad n
+	REAPWATCH_TEST_MAP_ENTRIES=8 start_agent trace --json -e all
+	scenario exit_code blocked 7
+	scenario pidns sigterm
+	for _ in $(seq 300); do /bin/true; done
+	sleep 1.2 # a `lost` record at most once a second
+	stop_agent
+	bad=$(jq -c '{event: ., problems: [('"$SCHEMA_PROBLEMS"')]} | select(.problems != [])' \
+		"$EVENTS" | sed -n 1,10p)
+	if [[ -n $bad ]]; then
+		detail "$bad"
+		fail "records that break the schema, first: $(sed -n 1p <<<"$bad" | jq -c .problems)"
+	fi
+	n=$(jq -s 'map(select(.type == "lost" and .reason == "ring_buffer_full")) | length' "$EVENTS")
+	[[ $n -ge 1 ]] || fail "no {\"type\":\"lost\",\"reason\":\"ring_buffer_full\"} record after a burst into a one-page ring buffer"
+}
+
 run_case schema_every_event case_schema
+run_case schema_lost_record case_lost_schema
 finish
