@@ -45,27 +45,52 @@ static __always_inline unsigned int task_pid_level(struct task_struct *task)
 	return task->thread_pid->level;
 }
 
-/* The nearest live child subreaper above a father, within its pid level (below). */
+/*
+ * The nearest live child subreaper above a father, within its pid level (below). "Live" as
+ * find_new_reaper() has it: find_alive_thread(), a thread without PF_EXITING. signal->live
+ * drops only after a thread has set PF_EXITING (exit_signals(), then the decrement), so a
+ * subreaper whose every thread is exiting can still count live ones: the kernel passes it.
+ * One bpf_loop() walks the ancestors and, at a subreaper, its threads.
+ */
 struct subreaper_walk {
-	__u64 anc;   /* the ancestor looked at next */
+	__u64 anc;   /* the ancestor looked at next, or whose threads are being walked */
 	__u64 found; /* 0 while none */
+	__u64 head;  /* &anc->signal->thread_head while its threads are walked, else 0 */
+	__u64 node;  /* the thread node looked at last */
 	__u32 level; /* the father's pid level */
+	__u32 ancestors;
 };
 
 static long subreaper_step(__u32 i, struct subreaper_walk *w)
 {
 	struct task_struct *anc = task_at(w->anc);
 	struct signal_struct *sig;
+	__u64 node;
 
+	if (w->head) {
+		node = list_next(w->node);
+		if (!node)
+			return 1;
+		w->node = node;
+		if (node != w->head) {
+			if (BPF_CORE_READ(task_at(task_of(node, thread_node)), flags) & RW_PF_EXITING)
+				return 0;
+			w->found = w->anc;
+			return 1;
+		}
+		w->head = 0; /* every thread is exiting: on up */
+		w->anc = (__u64)BPF_CORE_READ(anc, real_parent);
+		return 0;
+	}
 	/* Stay in the father's namespace (setns()+fork() can put an outsider in between), and
 	 * stop at the idle task, pid 0. */
-	if (!anc || BPF_CORE_READ(anc, thread_pid, level) != w->level || !BPF_CORE_READ(anc, pid))
+	if (!anc || BPF_CORE_READ(anc, thread_pid, level) != w->level || !BPF_CORE_READ(anc, pid) ||
+	    ++w->ancestors > MAX_ANCESTORS)
 		return 1;
 	sig = BPF_CORE_READ(anc, signal);
-	if (BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper) &&
-	    BPF_CORE_READ(sig, live.counter) > 0) {
-		w->found = w->anc;
-		return 1;
+	if (BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper)) {
+		w->head = w->node = (__u64)&sig->thread_head;
+		return 0;
 	}
 	w->anc = (__u64)BPF_CORE_READ(anc, real_parent);
 	return 0;
@@ -74,8 +99,8 @@ static long subreaper_step(__u32 i, struct subreaper_walk *w)
 /*
  * find_new_reaper() for a father none of whose threads is alive. Returns 0 when
  * the father is its namespace's init: zap_pid_ns_processes() kills and reaps what
- * is left instead (a teardown, not an adoption). The ancestors are walked in a
- * bpf_loop() callback, which the verifier checks once instead of once per ancestor.
+ * is left instead (a teardown, not an adoption). The ancestors and their threads are
+ * walked in a bpf_loop() callback, which the verifier checks once instead of once per step.
  */
 static __always_inline __u64 predict_reaper(struct task_struct *father, __u8 *kind)
 {
@@ -90,7 +115,8 @@ static __always_inline __u64 predict_reaper(struct task_struct *father, __u8 *ki
 			.level = task_pid_level(father),
 		};
 
-		bpf_loop(MAX_ANCESTORS, subreaper_step, &w, 0);
+		if (bpf_loop(orphan_walk_max, subreaper_step, &w, 0) >= orphan_walk_max)
+			count(RW_CTR_ORPHAN_WALK_CUT);
 		if (w.found) {
 			*kind = RW_REAPER_SUBREAPER;
 			return w.found;

@@ -143,7 +143,41 @@ case_unreadable_pidns()
 	assert_eq "zombies as uid 65534: stderr" "" "$(cat "$CASE_DIR/text.err")"
 }
 
+# A process whose leader called pthread_exit() while a thread runs on: /proc says 'Z' for
+# it (the kernel's own answer, with Threads: 2), but it is alive and cannot be reaped, so it
+# is no zombie; its real zombie child is (issue 12).
+case_live_leader()
+{
+	local scen pid zombie deadline
+	SCEN_OUT=$CASE_DIR/live_leader.out
+	"$SCENARIOS/live_leader" >"$SCEN_OUT" 2>"$CASE_DIR/live_leader.err" &
+	scen=$!
+	track_pid "$scen"
+	deadline=$((SECONDS + 20))
+	until grep -q '^ready=1$' "$SCEN_OUT"; do
+		running "$scen" || fail "scenario live_leader exited early"
+		[[ $SECONDS -lt $deadline ]] || fail "scenario live_leader not ready within 20 s"
+		sleep 0.05
+	done
+	pid=$(kv pid)
+	zombie=$(kv zombie)
+	focus "$pid" "$zombie"
+	until [[ $(proc_state "$pid") == Z ]]; do
+		[[ $SECONDS -lt $deadline ]] || fail "the leader of $pid did not leave"
+		sleep 0.05
+	done
+	assert_eq "threads of $pid (its leader 'Z')" 2 "$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status")"
+	zombies_cli --json
+	check_json_lines "$ZOMBIES_OUT"
+	assert_eq "zombies --json objects for the live process $pid" 0 \
+		"$(jq -c "select(.pid == $pid)" "$ZOMBIES_OUT" | grep -c . || true)"
+	assert_eq "zombies --json objects for its zombie child $zombie" 1 \
+		"$(jq -c "select(.pid == $zombie and .ppid == $pid and .comm == \"ll_zombie\")" "$ZOMBIES_OUT" | grep -c . || true)"
+	kill -KILL "$pid"
+}
+
 run_case zombies_exact_age case_exact_age
 run_case zombies_unknown_age case_unknown_age
 run_case zombies_unreadable_pidns case_unreadable_pidns
+run_case zombies_live_leader_is_no_zombie case_live_leader
 finish
