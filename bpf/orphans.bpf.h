@@ -45,6 +45,52 @@ static __always_inline unsigned int task_pid_level(struct task_struct *task)
 	return task->thread_pid->level;
 }
 
+static __always_inline void send_reparent(struct task_struct *orphan,
+					  const struct rw_peer *old_parent,
+					  struct task_struct *reaper, __u8 kind, bool corrected,
+					  __u8 predicted_kind, __u64 now)
+{
+	struct rw_reparent_record *rec;
+
+	rec = reserve(sizeof(*rec), RW_REC_REPARENT, now);
+	if (!rec)
+		return;
+	fill_proc_at(&rec->orphan, orphan);
+	rec->old_parent = *old_parent;
+	fill_peer_at(&rec->new_parent, reaper);
+	rec->reaper_kind = kind;
+	rec->reaper_in_pidns = BPF_CORE_READ(reaper, thread_pid, level) == rec->orphan.pidns_level;
+	rec->corrected = corrected;
+	rec->predicted_kind = predicted_kind;
+	__builtin_memset(rec->_pad, 0, sizeof(rec->_pad));
+	submit(rec);
+}
+
+struct orphan_walk {
+	struct children_walk kids;
+	struct rw_peer old_parent; /* the father; its pid is the father's tgid */
+	__u64 reaper;
+	__u64 now;
+	__u64 pending; /* pending_kids' key (signal_struct), for pending_tell_step() */
+	__u8 kind;
+};
+
+/* A thread's children noted for the process's last thread (note_pending_kids()). */
+struct pending_note {
+	struct children_walk kids;
+	__u64 key; /* pending_kids' (signal_struct): a map value's address would not survive
+		    * a store into another map */
+	__u32 father;
+};
+
+/* Is any thread of the process but `self` still alive (not PF_EXITING)? */
+struct live_thread_walk {
+	__u64 head; /* &signal->thread_head */
+	__u64 node;
+	__u64 self;
+	bool found;
+};
+
 /*
  * The nearest live child subreaper above a father, within its pid level (below). "Live" as
  * find_new_reaper() has it: find_alive_thread(), a thread without PF_EXITING. signal->live
@@ -61,11 +107,46 @@ struct subreaper_walk {
 	__u32 ancestors;
 };
 
-static long subreaper_step(__u32 i, struct subreaper_walk *w)
+/*
+ * The walks' state, per CPU, for the exit program only (one run at a time per CPU): the
+ * bpf_loop() callbacks find it here instead of on a stack that is 512 bytes for the
+ * whole call chain, callbacks included. (And where the verifier cannot know their
+ * values: before v6.8 it checks a callback as if it ran once, so a walk's state that starts
+ * as constants on the stack would have the branches for the later steps cut as dead.)
+ */
+struct orphan_scratch {
+	struct subreaper_walk subreaper;
+	struct orphan_walk walk;
+	struct pending_note note;
+	struct live_thread_walk threads;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct orphan_scratch);
+} orphan_scratch SEC(".maps");
+
+static __always_inline struct orphan_scratch *orphan_scratch_get(void)
 {
-	struct task_struct *anc = task_at(w->anc);
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&orphan_scratch, &zero);
+}
+
+static long subreaper_step(__u32 i, void *unused)
+{
+	struct orphan_scratch *sc = orphan_scratch_get();
+	struct subreaper_walk *w;
+	struct task_struct *anc;
 	struct signal_struct *sig;
 	__u64 node;
+
+	if (!sc)
+		return 1;
+	w = &sc->subreaper;
+	anc = task_at(w->anc);
 
 	if (w->head) {
 		node = list_next(w->node);
@@ -102,98 +183,29 @@ static long subreaper_step(__u32 i, struct subreaper_walk *w)
  * is left instead (a teardown, not an adoption). The ancestors and their threads are
  * walked in a bpf_loop() callback, which the verifier checks once instead of once per step.
  */
-static __always_inline __u64 predict_reaper(struct task_struct *father, __u8 *kind)
+static __always_inline __u64 predict_reaper(struct orphan_scratch *sc,
+					    struct task_struct *father, __u8 *kind)
 {
 	struct task_struct *reaper = BPF_CORE_READ(task_pidns(father), child_reaper);
 	struct signal_struct *sig = father->signal;
+	struct subreaper_walk *w = &sc->subreaper;
 
 	if (!reaper || BPF_CORE_READ(reaper, tgid) == father->tgid)
 		return 0;
 	if (BPF_CORE_READ_BITFIELD(sig, has_child_subreaper)) {
-		struct subreaper_walk w = {
-			.anc = (__u64)father->real_parent,
-			.level = task_pid_level(father),
-		};
-
-		if (bpf_loop(orphan_walk_max, subreaper_step, &w, 0) >= orphan_walk_max)
+		w->anc = (__u64)father->real_parent;
+		w->found = w->head = w->node = 0;
+		w->level = task_pid_level(father);
+		w->ancestors = 0;
+		if (bpf_loop(orphan_walk_max, subreaper_step, NULL, 0) >= orphan_walk_max)
 			count(RW_CTR_ORPHAN_WALK_CUT);
-		if (w.found) {
+		if (w->found) {
 			*kind = RW_REAPER_SUBREAPER;
-			return w.found;
+			return w->found;
 		}
 	}
 	*kind = BPF_CORE_READ(reaper, thread_pid, level) ? RW_REAPER_PIDNS_INIT : RW_REAPER_HOST_INIT;
 	return (__u64)reaper;
-}
-
-static __always_inline void send_reparent(struct task_struct *orphan,
-					  const struct rw_peer *old_parent,
-					  struct task_struct *reaper, __u8 kind, bool corrected,
-					  __u64 now)
-{
-	struct rw_reparent_record *rec;
-
-	rec = reserve(sizeof(*rec), RW_REC_REPARENT, now);
-	if (!rec)
-		return;
-	fill_proc_at(&rec->orphan, orphan);
-	rec->old_parent = *old_parent;
-	fill_peer_at(&rec->new_parent, reaper);
-	rec->reaper_kind = kind;
-	rec->reaper_in_pidns = BPF_CORE_READ(reaper, thread_pid, level) == rec->orphan.pidns_level;
-	rec->corrected = corrected;
-	__builtin_memset(rec->_pad, 0, sizeof(rec->_pad));
-	submit(rec);
-}
-
-struct orphan_walk {
-	struct children_walk kids;
-	struct rw_peer old_parent; /* the father; its pid is the father's tgid */
-	__u64 reaper;
-	__u64 now;
-	__u64 pending; /* pending_kids' key (signal_struct), for pending_tell_step() */
-	__u8 kind;
-};
-
-/* A thread's children noted for the process's last thread (note_pending_kids()). */
-struct pending_note {
-	struct children_walk kids;
-	__u64 key; /* pending_kids' (signal_struct): a map value's address would not survive
-		    * a store into another map */
-	__u32 father;
-};
-
-/* Is any thread of the process but `self` still alive (not PF_EXITING)? */
-struct live_thread_walk {
-	__u64 head; /* &signal->thread_head */
-	__u64 node;
-	__u64 self;
-	bool found;
-};
-
-/*
- * The walks' state, per CPU, for the exit program only (one run at a time per CPU): the
- * bpf_loop() callbacks find it here instead of on a stack that is 512 bytes for the
- * whole call chain, callbacks included.
- */
-struct orphan_scratch {
-	struct orphan_walk walk;
-	struct pending_note note;
-	struct live_thread_walk threads;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct orphan_scratch);
-} orphan_scratch SEC(".maps");
-
-static __always_inline struct orphan_scratch *orphan_scratch_get(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&orphan_scratch, &zero);
 }
 
 /*
@@ -203,13 +215,14 @@ static __always_inline struct orphan_scratch *orphan_scratch_get(void)
  * same child.
  */
 static __always_inline bool remember_orphan(struct task_struct *child, __u32 reaper_tgid,
-					    const struct rw_peer *father)
+					    __u8 kind, const struct rw_peer *father)
 {
 	struct rw_orphan_prediction pred = {}, *old;
 	__u64 key = (__u64)child;
 	long err;
 
 	pred.reaper_tgid = reaper_tgid;
+	pred.kind = kind;
 	pred.pid = BPF_CORE_READ(child, tgid);
 	pred.start_time = BPF_CORE_READ(child, start_time);
 	pred.boot_start_ns = BPF_CORE_READ(child, start_boottime);
@@ -244,7 +257,7 @@ static __always_inline void tell_orphan(struct task_struct *child, const struct 
 	 * (`adopted`: the reaper has it already, and may have reaped it.) */
 	if (exit_state == RW_EXIT_DEAD && !adopted)
 		return;
-	if (!remember_orphan(child, BPF_CORE_READ(reaper, tgid), father))
+	if (!remember_orphan(child, BPF_CORE_READ(reaper, tgid), kind, father))
 		return;
 	if (exit_state) {
 		/* A zombie handed over: its new holder should say whom it came from. */
@@ -258,7 +271,7 @@ static __always_inline void tell_orphan(struct task_struct *child, const struct 
 		}
 	}
 	if (wanted(RW_REC_REPARENT))
-		send_reparent(child, father, reaper, kind, false, now);
+		send_reparent(child, father, reaper, kind, false, kind, now);
 }
 
 static long orphan_walk_step(__u32 i, void *unused)
@@ -493,7 +506,7 @@ static __always_inline void orphans_on_father_exit(struct task_struct *father, _
 	w->now = now;
 	w->pending = 0;
 	/* 0 for a namespace's init: its children are killed, not adopted. */
-	w->reaper = predict_reaper(father, &w->kind);
+	w->reaper = predict_reaper(sc, father, &w->kind);
 	fill_peer(&w->old_parent, father);
 	if (w->reaper && !childless)
 		walk_orphans(w, father, false);
@@ -552,7 +565,7 @@ static __always_inline void orphans_on_thread_exit(struct task_struct *thread, _
 	w = &sc->walk;
 	w->now = now;
 	w->pending = 0;
-	w->reaper = predict_reaper(thread, &w->kind);
+	w->reaper = predict_reaper(sc, thread, &w->kind);
 	if (!w->reaper)
 		return;
 	fill_peer(&w->old_parent, thread);
@@ -592,7 +605,7 @@ static __always_inline void check_adopter(struct task_struct *orphan, bool at_fr
 			count(RW_CTR_REPARENT_CORRECTED);
 			if (wanted(RW_REC_REPARENT))
 				send_reparent(orphan, &pred->old_parent, parent,
-					      actual_kind(orphan, parent), true, now);
+					      actual_kind(orphan, parent), true, pred->kind, now);
 		}
 		pred->checked = 1;
 	}
