@@ -281,6 +281,49 @@ case_sigio_init()
 		'.sigkilled_pids | sort' "[$members]" .warned_pids '[]'
 }
 
+# A member whose leader called pthread_exit() while a thread runs on looks like a zombie in
+# /proc ('Z', Threads: 2) but is alive, and zap_pid_ns_processes() kills it: a member, and
+# sigkilled; its real zombie child is neither (issue 12).
+case_live_leader_member()
+{
+	local d=$CASE_DIR u init proc zombie ev deadline
+	command -v unshare >/dev/null || skip "unshare (util-linux) not installed"
+	mkfifo "$d/gate"
+	start_agent trace --json -e signal,teardown,exit
+	window_begin
+	unshare -pf sh -c "\"\$0\" >$d/ll.out & read -r go <$d/gate; exit 0" "$SCENARIOS/live_leader" &
+	u=$!
+	track_pid "$u"
+	deadline=$((SECONDS + 20))
+	until grep -q '^ready=1$' "$d/ll.out" 2>/dev/null; do
+		running "$u" || fail "the namespace did not start"
+		[[ $SECONDS -lt $deadline ]] || fail "live_leader not ready within 20 s"
+		sleep 0.05
+	done
+	init=$(children_of "$u")
+	proc=$(children_of "$init")
+	[[ $init =~ ^[0-9]+$ && $proc =~ ^[0-9]+$ ]] || fail "init '$init', its child '$proc'"
+	zombie=$(children_of "$proc")
+	until [[ $(proc_state "$proc") == Z ]]; do
+		[[ $SECONDS -lt $deadline ]] || fail "the leader of $proc did not leave"
+		sleep 0.05
+	done
+	assert_eq "threads of $proc (its leader 'Z')" 2 "$(awk '/^Threads:/ { print $2 }' "/proc/$proc/status")"
+	assert_eq "state of its child $zombie" Z "$(proc_state "$zombie")"
+	echo go >"$d/gate"
+	wait "$u" || true
+	window_end
+	stop_agent
+	focus "$init" "$proc" "$zombie"
+	ev=$(expect_one "exit of $proc" ".type == \"exit\" and .pid == $proc")
+	assert_fields "$ev" "exit of $proc (the live process with a 'Z' leader)" \
+		.comm '"ll_proc"' .signal '"SIGKILL"'
+	ev=$(expect_one "teardown of the namespace of init $init" \
+		".type == \"teardown\" and .pid == $init")
+	assert_fields "$ev" "teardown of the namespace of init $init" \
+		.members "$(members 1)" .sigkilled 1 .sigkilled_without_sigterm 1 .sigkilled_pids "[$proc]"
+}
+
 run_case pidns_teardown case_teardown
 run_case pidns_teardown_after_sigterm case_teardown_after_sigterm
 run_case pidns_teardown_with_zombie case_teardown_with_zombie
@@ -288,4 +331,5 @@ run_case pidns_teardown_reaps case_teardown_reaps
 run_case pidns_nested_teardown_from_outside case_nested_teardown_from_outside
 run_case pidns_nested_teardown_from_outside_warned case_nested_teardown_from_outside_warned
 run_case pidns_sigio_init case_sigio_init
+run_case pidns_live_leader_member case_live_leader_member
 finish

@@ -4,13 +4,15 @@
  * thread runs on: /proc shows its leader 'Z', yet the process is alive and nobody can reap
  * it. Beside it, a real zombie: a child ("ll_zombie") that exited and is never waited for.
  *
- * Prints pid=, zombie= and ready=1 (the child is a zombie by then); the main thread then
+ * Prints pid=, zombie= (as its pid namespace numbers them) and ready=1 (the child is a zombie by then); the main thread then
  * leaves. The worker runs until the process is killed (SIGALRM after 120 s at the latest).
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define SCENARIO_NAME "live_leader"
@@ -28,6 +30,7 @@ int main(void)
 {
 	pthread_t t;
 	pid_t child;
+	siginfo_t si;
 
 	prctl(PR_SET_NAME, "ll_proc");
 	alarm(120);
@@ -38,8 +41,11 @@ int main(void)
 		prctl(PR_SET_NAME, "ll_zombie");
 		_exit(0);
 	}
-	while (proc_state(child) != 'Z')
-		usleep(10000);
+	/* A zombie once this returns (WNOWAIT leaves it one; no /proc, which may be another
+	 * pid namespace's). */
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, child, &si, WEXITED | WNOWAIT))
+		die("waitid");
 	if (pthread_create(&t, NULL, worker, NULL))
 		die("pthread_create");
 	printf("pid=%d\nzombie=%d\nready=1\n", getpid(), child);
