@@ -39,7 +39,7 @@
 #define SCENARIO_NAME "subreaper_gone"
 #include "scenario.h"
 
-static int report[2]; /* sub, father, kid -> init: host pids */
+static int pid_pipe[2]; /* sub, father, kid -> init: host pids */
 static int go_sub[2]; /* init -> sub: exit now */
 
 /* This process's pid as the host sees it (/proc is the host's mount). */
@@ -58,7 +58,7 @@ static void send_pid(void)
 {
 	int pid = host_pid();
 
-	if (write(report[1], &pid, sizeof(pid)) != sizeof(pid))
+	if (write(pid_pipe[1], &pid, sizeof(pid)) != sizeof(pid))
 		_exit(101);
 }
 
@@ -66,7 +66,7 @@ static int read_pid(void)
 {
 	int pid;
 
-	if (read(report[0], &pid, sizeof(pid)) != sizeof(pid))
+	if (read(pid_pipe[0], &pid, sizeof(pid)) != sizeof(pid))
 		die("read report");
 	return pid;
 }
@@ -292,7 +292,7 @@ int main(void)
 		return 2;
 	}
 	prctl(PR_SET_NAME, "sg_init");
-	if (pipe(report) || pipe(go_sub))
+	if (pipe(pid_pipe) || pipe(go_sub))
 		die("pipe");
 	mount_fuse(dir);
 	snprintf(path, sizeof(path), "%s/f", dir);
