@@ -155,7 +155,8 @@ case_live_leader()
 	track_pid "$scen"
 	deadline=$((SECONDS + 20))
 	until grep -q '^ready=1$' "$SCEN_OUT"; do
-		running "$scen" || fail "scenario live_leader exited early"
+		# (not `running`: its leader shows 'Z' once it has printed ready=1)
+		[[ -d /proc/$scen ]] || fail "scenario live_leader exited early"
 		[[ $SECONDS -lt $deadline ]] || fail "scenario live_leader not ready within 20 s"
 		sleep 0.05
 	done
@@ -182,7 +183,7 @@ case_live_leader()
 # reported as the agents' uptime (over 3 s, and climbing).
 case_live_leader_export_top()
 {
-	local root cg id dir scen pid zombie t0 pane row oldest
+	local root cg id dir scen pid zombie t0 pane row oldest deadline
 	root=$(cgroup2_mount)
 	[[ -n $root ]] || skip "no cgroup v2 hierarchy"
 	command -v tmux >/dev/null || skip "tmux not installed"
@@ -203,13 +204,17 @@ case_live_leader_export_top()
 		>"$SCEN_OUT" 2>"$CASE_DIR/live_leader.err" &
 	scen=$!
 	track_pid "$scen"
+	deadline=$((SECONDS + 20))
 	until grep -q '^ready=1$' "$SCEN_OUT"; do
-		running "$scen" || fail "scenario live_leader exited early"
+		# (not `running`: its leader shows 'Z' once it has printed ready=1)
+		[[ -d /proc/$scen ]] || fail "scenario live_leader exited early"
+		[[ $SECONDS -lt $deadline ]] || fail "scenario live_leader not ready within 20 s"
 		sleep 0.05
 	done
 	pid=$(kv pid)
 	zombie=$(kv zombie)
 	until [[ $(proc_state "$pid") == Z ]]; do
+		[[ $SECONDS -lt $deadline ]] || fail "the leader of $pid did not leave"
 		sleep 0.05
 	done
 	sleep 2.5 # two export intervals, five of top's
