@@ -45,65 +45,10 @@ static __always_inline unsigned int task_pid_level(struct task_struct *task)
 	return task->thread_pid->level;
 }
 
-/* The nearest live child subreaper above a father, within its pid level (below). */
-struct subreaper_walk {
-	__u64 anc;   /* the ancestor looked at next */
-	__u64 found; /* 0 while none */
-	__u32 level; /* the father's pid level */
-};
-
-static long subreaper_step(__u32 i, struct subreaper_walk *w)
-{
-	struct task_struct *anc = task_at(w->anc);
-	struct signal_struct *sig;
-
-	/* Stay in the father's namespace (setns()+fork() can put an outsider in between), and
-	 * stop at the idle task, pid 0. */
-	if (!anc || BPF_CORE_READ(anc, thread_pid, level) != w->level || !BPF_CORE_READ(anc, pid))
-		return 1;
-	sig = BPF_CORE_READ(anc, signal);
-	if (BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper) &&
-	    BPF_CORE_READ(sig, live.counter) > 0) {
-		w->found = w->anc;
-		return 1;
-	}
-	w->anc = (__u64)BPF_CORE_READ(anc, real_parent);
-	return 0;
-}
-
-/*
- * find_new_reaper() for a father none of whose threads is alive. Returns 0 when
- * the father is its namespace's init: zap_pid_ns_processes() kills and reaps what
- * is left instead (a teardown, not an adoption). The ancestors are walked in a
- * bpf_loop() callback, which the verifier checks once instead of once per ancestor.
- */
-static __always_inline __u64 predict_reaper(struct task_struct *father, __u8 *kind)
-{
-	struct task_struct *reaper = BPF_CORE_READ(task_pidns(father), child_reaper);
-	struct signal_struct *sig = father->signal;
-
-	if (!reaper || BPF_CORE_READ(reaper, tgid) == father->tgid)
-		return 0;
-	if (BPF_CORE_READ_BITFIELD(sig, has_child_subreaper)) {
-		struct subreaper_walk w = {
-			.anc = (__u64)father->real_parent,
-			.level = task_pid_level(father),
-		};
-
-		bpf_loop(MAX_ANCESTORS, subreaper_step, &w, 0);
-		if (w.found) {
-			*kind = RW_REAPER_SUBREAPER;
-			return w.found;
-		}
-	}
-	*kind = BPF_CORE_READ(reaper, thread_pid, level) ? RW_REAPER_PIDNS_INIT : RW_REAPER_HOST_INIT;
-	return (__u64)reaper;
-}
-
 static __always_inline void send_reparent(struct task_struct *orphan,
 					  const struct rw_peer *old_parent,
 					  struct task_struct *reaper, __u8 kind, bool corrected,
-					  __u64 now)
+					  __u8 predicted_kind, __u64 now)
 {
 	struct rw_reparent_record *rec;
 
@@ -116,6 +61,7 @@ static __always_inline void send_reparent(struct task_struct *orphan,
 	rec->reaper_kind = kind;
 	rec->reaper_in_pidns = BPF_CORE_READ(reaper, thread_pid, level) == rec->orphan.pidns_level;
 	rec->corrected = corrected;
+	rec->predicted_kind = predicted_kind;
 	__builtin_memset(rec->_pad, 0, sizeof(rec->_pad));
 	submit(rec);
 }
@@ -146,11 +92,30 @@ struct live_thread_walk {
 };
 
 /*
+ * The nearest live child subreaper above a father, within its pid level (below). "Live" as
+ * find_new_reaper() has it: find_alive_thread(), a thread without PF_EXITING. signal->live
+ * drops only after a thread has set PF_EXITING (exit_signals(), then the decrement), so a
+ * subreaper whose every thread is exiting can still count live ones: the kernel passes it.
+ * One bpf_loop() walks the ancestors and, at a subreaper, its threads.
+ */
+struct subreaper_walk {
+	__u64 anc;   /* the ancestor looked at next, or whose threads are being walked */
+	__u64 found; /* 0 while none */
+	__u64 head;  /* &anc->signal->thread_head while its threads are walked, else 0 */
+	__u64 node;  /* the thread node looked at last */
+	__u32 level; /* the father's pid level */
+	__u32 ancestors;
+};
+
+/*
  * The walks' state, per CPU, for the exit program only (one run at a time per CPU): the
  * bpf_loop() callbacks find it here instead of on a stack that is 512 bytes for the
- * whole call chain, callbacks included.
+ * whole call chain, callbacks included. (And where the verifier cannot know their
+ * values: before v6.8 it checks a callback as if it ran once, so a walk's state that starts
+ * as constants on the stack would have the branches for the later steps cut as dead.)
  */
 struct orphan_scratch {
+	struct subreaper_walk subreaper;
 	struct orphan_walk walk;
 	struct pending_note note;
 	struct live_thread_walk threads;
@@ -170,6 +135,79 @@ static __always_inline struct orphan_scratch *orphan_scratch_get(void)
 	return bpf_map_lookup_elem(&orphan_scratch, &zero);
 }
 
+static long subreaper_step(__u32 i, void *unused)
+{
+	struct orphan_scratch *sc = orphan_scratch_get();
+	struct subreaper_walk *w;
+	struct task_struct *anc;
+	struct signal_struct *sig;
+	__u64 node;
+
+	if (!sc)
+		return 1;
+	w = &sc->subreaper;
+	anc = task_at(w->anc);
+
+	if (w->head) {
+		node = list_next(w->node);
+		if (!node)
+			return 1;
+		w->node = node;
+		if (node != w->head) {
+			if (BPF_CORE_READ(task_at(task_of(node, thread_node)), flags) & RW_PF_EXITING)
+				return 0;
+			w->found = w->anc;
+			return 1;
+		}
+		w->head = 0; /* every thread is exiting: on up */
+		w->anc = (__u64)BPF_CORE_READ(anc, real_parent);
+		return 0;
+	}
+	/* Stay in the father's namespace (setns()+fork() can put an outsider in between), and
+	 * stop at the idle task, pid 0. */
+	if (!anc || BPF_CORE_READ(anc, thread_pid, level) != w->level || !BPF_CORE_READ(anc, pid) ||
+	    ++w->ancestors > MAX_ANCESTORS)
+		return 1;
+	sig = BPF_CORE_READ(anc, signal);
+	if (BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper)) {
+		w->head = w->node = (__u64)&sig->thread_head;
+		return 0;
+	}
+	w->anc = (__u64)BPF_CORE_READ(anc, real_parent);
+	return 0;
+}
+
+/*
+ * find_new_reaper() for a father none of whose threads is alive. Returns 0 when
+ * the father is its namespace's init: zap_pid_ns_processes() kills and reaps what
+ * is left instead (a teardown, not an adoption). The ancestors and their threads are
+ * walked in a bpf_loop() callback, which the verifier checks once instead of once per step.
+ */
+static __always_inline __u64 predict_reaper(struct orphan_scratch *sc,
+					    struct task_struct *father, __u8 *kind)
+{
+	struct task_struct *reaper = BPF_CORE_READ(task_pidns(father), child_reaper);
+	struct signal_struct *sig = father->signal;
+	struct subreaper_walk *w = &sc->subreaper;
+
+	if (!reaper || BPF_CORE_READ(reaper, tgid) == father->tgid)
+		return 0;
+	if (BPF_CORE_READ_BITFIELD(sig, has_child_subreaper)) {
+		w->anc = (__u64)father->real_parent;
+		w->found = w->head = w->node = 0;
+		w->level = task_pid_level(father);
+		w->ancestors = 0;
+		if (bpf_loop(orphan_walk_max, subreaper_step, NULL, 0) >= orphan_walk_max)
+			count(RW_CTR_ORPHAN_WALK_CUT);
+		if (w->found) {
+			*kind = RW_REAPER_SUBREAPER;
+			return w->found;
+		}
+	}
+	*kind = BPF_CORE_READ(reaper, thread_pid, level) ? RW_REAPER_PIDNS_INIT : RW_REAPER_HOST_INIT;
+	return (__u64)reaper;
+}
+
 /*
  * Remember that `father` (its peer) hands `child` to `reaper_tgid`, for check_adopter().
  * False when this father's hand-over of this child was told already: a thread of it that
@@ -177,13 +215,14 @@ static __always_inline struct orphan_scratch *orphan_scratch_get(void)
  * same child.
  */
 static __always_inline bool remember_orphan(struct task_struct *child, __u32 reaper_tgid,
-					    const struct rw_peer *father)
+					    __u8 kind, const struct rw_peer *father)
 {
 	struct rw_orphan_prediction pred = {}, *old;
 	__u64 key = (__u64)child;
 	long err;
 
 	pred.reaper_tgid = reaper_tgid;
+	pred.kind = kind;
 	pred.pid = BPF_CORE_READ(child, tgid);
 	pred.start_time = BPF_CORE_READ(child, start_time);
 	pred.boot_start_ns = BPF_CORE_READ(child, start_boottime);
@@ -218,7 +257,7 @@ static __always_inline void tell_orphan(struct task_struct *child, const struct 
 	 * (`adopted`: the reaper has it already, and may have reaped it.) */
 	if (exit_state == RW_EXIT_DEAD && !adopted)
 		return;
-	if (!remember_orphan(child, BPF_CORE_READ(reaper, tgid), father))
+	if (!remember_orphan(child, BPF_CORE_READ(reaper, tgid), kind, father))
 		return;
 	if (exit_state) {
 		/* A zombie handed over: its new holder should say whom it came from. */
@@ -232,7 +271,7 @@ static __always_inline void tell_orphan(struct task_struct *child, const struct 
 		}
 	}
 	if (wanted(RW_REC_REPARENT))
-		send_reparent(child, father, reaper, kind, false, now);
+		send_reparent(child, father, reaper, kind, false, kind, now);
 }
 
 static long orphan_walk_step(__u32 i, void *unused)
@@ -467,7 +506,7 @@ static __always_inline void orphans_on_father_exit(struct task_struct *father, _
 	w->now = now;
 	w->pending = 0;
 	/* 0 for a namespace's init: its children are killed, not adopted. */
-	w->reaper = predict_reaper(father, &w->kind);
+	w->reaper = predict_reaper(sc, father, &w->kind);
 	fill_peer(&w->old_parent, father);
 	if (w->reaper && !childless)
 		walk_orphans(w, father, false);
@@ -526,7 +565,7 @@ static __always_inline void orphans_on_thread_exit(struct task_struct *thread, _
 	w = &sc->walk;
 	w->now = now;
 	w->pending = 0;
-	w->reaper = predict_reaper(thread, &w->kind);
+	w->reaper = predict_reaper(sc, thread, &w->kind);
 	if (!w->reaper)
 		return;
 	fill_peer(&w->old_parent, thread);
@@ -566,7 +605,7 @@ static __always_inline void check_adopter(struct task_struct *orphan, bool at_fr
 			count(RW_CTR_REPARENT_CORRECTED);
 			if (wanted(RW_REC_REPARENT))
 				send_reparent(orphan, &pred->old_parent, parent,
-					      actual_kind(orphan, parent), true, now);
+					      actual_kind(orphan, parent), true, pred->kind, now);
 		}
 		pred->checked = 1;
 	}

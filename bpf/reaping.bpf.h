@@ -37,7 +37,6 @@
 #include "stats.bpf.h"
 #include "task.bpf.h"
 
-#define RW_SIGCHLD 17
 #define RW_SIG_IGN ((void *)1)
 #define RW_SA_NOCLDWAIT 0x00000002
 #define RW_EXIT_ZOMBIE 0x00000020 /* include/linux/sched.h */
@@ -71,9 +70,12 @@ static __always_inline bool sigchld_autoreaps(const struct k_sigaction *sa)
 	return sa->sa.sa_handler == RW_SIG_IGN || (sa->sa.sa_flags & RW_SA_NOCLDWAIT);
 }
 
+/* Only an untraced child is released by do_notify_parent() (a tracer's wait takes a traced
+ * one), and only one that notifies with SIGCHLD: a custom exit_signal does too when the
+ * parent has exec'd since the fork (exit_notify_signal()). */
 static __always_inline bool parent_autoreaps(struct task_struct *leader)
 {
-	return leader->exit_signal == RW_SIGCHLD &&
+	return !leader->ptrace && exit_notify_signal(leader) == RW_SIGCHLD &&
 	       sigchld_autoreaps(&leader->real_parent->sighand->action[RW_SIGCHLD - 1]);
 }
 

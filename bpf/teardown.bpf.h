@@ -297,9 +297,13 @@ static __always_inline void teardown_finish(__u64 init_leader, __u64 now)
 
 /*
  * The init notifies its parent (do_notify_parent()) only after zap_pid_ns_processes(): its
- * exit signal (CLD_EXITED/KILLED/DUMPED), from the exiting init, to its parent. Not any
- * signal with such a code from it: exit_files() runs before exit_notify(), and a SIGIO
- * with POLL_IN (1) can come from a file closing then.
+ * exit signal (CLD_EXITED/KILLED/DUMPED), from the exiting init, to its parent (the tracer,
+ * if traced; exit_notify_signal() says which signal). Not any signal with such a code from
+ * it: exit_files() runs before exit_notify(), and a SIGIO with POLL_IN (1) can come from a
+ * file closing then, to an F_SETOWN owner that can be the parent, as the very signal an init
+ * cloned with exit signal SIGIO notifies with. The notifying thread has its exit_state set
+ * by then (exit_notify() sets it first; for a leader that exited before the last thread,
+ * release_task() notifies from that last thread, after its own exit_notify()).
  */
 static __always_inline void teardown_on_child_signal(int sig, int code, struct task_struct *target,
 						     __u64 now)
@@ -309,11 +313,11 @@ static __always_inline void teardown_on_child_signal(int sig, int code, struct t
 	if (code < 1 || code > 3 || !live_any(&teardowns_live))
 		return;
 	current = current_task();
-	if (!(BPF_CORE_READ(current, flags) & RW_PF_EXITING))
+	if (!(BPF_CORE_READ(current, flags) & RW_PF_EXITING) || !BPF_CORE_READ(current, exit_state))
 		return;
 	leader = BPF_CORE_READ(current, group_leader);
-	if (sig != BPF_CORE_READ(leader, exit_signal) ||
-	    target->tgid != BPF_CORE_READ(leader, real_parent, tgid))
+	if (target->tgid != BPF_CORE_READ(leader, parent, tgid) ||
+	    sig != exit_notify_signal_at(leader))
 		return;
 	teardown_finish((__u64)leader, now);
 }

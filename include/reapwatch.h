@@ -144,7 +144,8 @@ struct rw_reparent_record {
 	__u8 reaper_kind;     /* enum rw_reaper_kind */
 	__u8 reaper_in_pidns; /* the adopter's pid level is the orphan's */
 	__u8 corrected;
-	__u8 _pad[5];
+	__u8 predicted_kind;  /* with corrected: the kind first reported (enum rw_reaper_kind) */
+	__u8 _pad[4];
 };
 
 /*
@@ -279,7 +280,8 @@ struct rw_orphan_prediction {
 	__u64 made_ns;	      /* bpf_ktime_get_ns() of the prediction */
 	struct rw_peer old_parent;
 	__u8 checked;	      /* at the orphan's exit; kept till its free (remember_orphan()) */
-	__u8 _pad[7];
+	__u8 kind;	      /* the reaper_kind reported (enum rw_reaper_kind) */
+	__u8 _pad[6];
 };
 
 /*

@@ -169,6 +169,7 @@ int decode_record(struct decoder *dec, const void *data, size_t size, struct eve
 		ev->reparent.kind = rec->reaper_kind;
 		ev->reparent.in_pidns = rec->reaper_in_pidns;
 		ev->reparent.corrected = rec->corrected;
+		ev->reparent.predicted_kind = rec->predicted_kind;
 		break;
 	}
 	case RW_REC_SIGNAL: {

@@ -66,6 +66,7 @@ struct ev_reparent {
 	enum rw_reaper_kind kind;
 	bool in_pidns;	/* the adopter lives in the orphan's pid namespace */
 	bool corrected; /* the adopter predicted at the father's exit was wrong; this is it */
+	enum rw_reaper_kind predicted_kind; /* with corrected: the kind reported first */
 };
 
 struct ev_teardown {

@@ -239,8 +239,16 @@ void metrics_count_event(struct metrics *m, const struct event *ev)
 		return;
 	if (ev->type == RW_REC_REPARENT) {
 		/* A correction replaces the prediction: move its count to the right kind. */
-		if ((unsigned)ev->reparent.kind < REAPER_KINDS && !ev->reparent.corrected)
-			c->reparents[ev->reparent.kind]++;
+		if ((unsigned)ev->reparent.kind >= REAPER_KINDS)
+			return;
+		if (ev->reparent.corrected) {
+			unsigned int was = ev->reparent.predicted_kind;
+
+			if (was >= REAPER_KINDS || !c->reparents[was])
+				return; /* its prediction was not counted here */
+			c->reparents[was]--;
+		}
+		c->reparents[ev->reparent.kind]++;
 		return;
 	}
 	c->teardowns++;

@@ -244,9 +244,104 @@ case_pins_legacy_dirs()
 	[[ -e $root/$live/procs ]] || fail "$root/$live of a running reapwatch-stati was removed"
 }
 
+# A process whose leader called pthread_exit() while a thread runs on: /proc says 'Z' for
+# it (the kernel's own answer, with Threads: 2), but it is alive and cannot be reaped, so it
+# is no zombie; its real zombie child is (issue 12).
+case_live_leader()
+{
+	local scen pid zombie deadline
+	SCEN_OUT=$CASE_DIR/live_leader.out
+	"$SCENARIOS/live_leader" >"$SCEN_OUT" 2>"$CASE_DIR/live_leader.err" &
+	scen=$!
+	track_pid "$scen"
+	deadline=$((SECONDS + 20))
+	until grep -q '^ready=1$' "$SCEN_OUT"; do
+		# (not `running`: its leader shows 'Z' once it has printed ready=1)
+		[[ -d /proc/$scen ]] || fail "scenario live_leader exited early"
+		[[ $SECONDS -lt $deadline ]] || fail "scenario live_leader not ready within 20 s"
+		sleep 0.05
+	done
+	pid=$(kv pid)
+	zombie=$(kv zombie)
+	focus "$pid" "$zombie"
+	until [[ $(proc_state "$pid") == Z ]]; do
+		[[ $SECONDS -lt $deadline ]] || fail "the leader of $pid did not leave"
+		sleep 0.05
+	done
+	assert_eq "threads of $pid (its leader 'Z')" 2 "$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status")"
+	zombies_cli --json
+	check_json_lines "$ZOMBIES_OUT"
+	assert_eq "zombies --json objects for the live process $pid" 0 \
+		"$(jq -c "select(.pid == $pid)" "$ZOMBIES_OUT" | grep -c . || true)"
+	assert_eq "zombies --json objects for its zombie child $zombie" 1 \
+		"$(jq -c "select(.pid == $zombie and .ppid == $pid and .comm == \"ll_zombie\")" "$ZOMBIES_OUT" | grep -c . || true)"
+	kill -KILL "$pid"
+}
+
+# The same process in a cgroup that looks like a container's, seen by `export` and `top`,
+# started 3 s after them: the container has one zombie (the child), whose age is known and
+# under those 3 s; a live process taken for a zombie would count 2, with an unknown age
+# reported as the agents' uptime (over 3 s, and climbing).
+case_live_leader_export_top()
+{
+	local root cg id dir scen pid zombie t0 pane row oldest deadline
+	root=$(cgroup2_mount)
+	[[ -n $root ]] || skip "no cgroup v2 hierarchy"
+	command -v tmux >/dev/null || skip "tmux not installed"
+	id=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	cg=$root/reapwatch-test-$$/docker-$id.scope
+	mkdir -p "$cg" || skip "cannot create a cgroup under $root"
+	at_case_exit rmdir "$cg" "$root/reapwatch-test-$$"
+	dir=$CASE_DIR/prom
+	mkdir -p "$dir"
+	start_agent --name export --ready 'reapwatch: exporting' export --textfile-dir "$dir" -i 1
+	at_case_exit tmux -L "reapwatch-test-$$" kill-server
+	tmux -L "reapwatch-test-$$" new-session -d -s top -x 80 -y 24 "$AGENT top -i 0.5; sleep 30"
+	sleep 3
+	SCEN_OUT=$CASE_DIR/live_leader.out
+	t0=$SECONDS
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	bash -c 'echo $$ >"$0/cgroup.procs" && exec "$1"' "$cg" "$SCENARIOS/live_leader" \
+		>"$SCEN_OUT" 2>"$CASE_DIR/live_leader.err" &
+	scen=$!
+	track_pid "$scen"
+	deadline=$((SECONDS + 20))
+	until grep -q '^ready=1$' "$SCEN_OUT"; do
+		# (not `running`: its leader shows 'Z' once it has printed ready=1)
+		[[ -d /proc/$scen ]] || fail "scenario live_leader exited early"
+		[[ $SECONDS -lt $deadline ]] || fail "scenario live_leader not ready within 20 s"
+		sleep 0.05
+	done
+	pid=$(kv pid)
+	zombie=$(kv zombie)
+	until [[ $(proc_state "$pid") == Z ]]; do
+		[[ $SECONDS -lt $deadline ]] || fail "the leader of $pid did not leave"
+		sleep 0.05
+	done
+	sleep 2.5 # two export intervals, five of top's
+	# export: what it wrote last
+	assert_eq "reapwatch_zombies of the container" 1 \
+		"$(awk -v id="container_id=\"$id\"" '$1 ~ /^reapwatch_zombies\{/ && index($1, id) { print $2 }' \
+			"$dir/reapwatch.prom")"
+	oldest=$(awk -v id="container_id=\"$id\"" \
+		'$1 ~ /^reapwatch_zombie_oldest_seconds\{/ && index($1, id) { print $2 }' "$dir/reapwatch.prom")
+	detail "reapwatch_zombie_oldest_seconds: $oldest (the zombie is at most $((SECONDS - t0)) s old)"
+	awk -v v="$oldest" -v max=$((SECONDS - t0)) 'BEGIN { exit !(v != "" && v + 0 <= max) }' ||
+		fail "reapwatch_zombie_oldest_seconds of the container is '$oldest', over $((SECONDS - t0)) s"
+	# top: the container's row (its id's first 12 characters), ZOMB 1
+	pane=$(tmux -L "reapwatch-test-$$" capture-pane -p -t top)
+	row=$(grep "^${id:0:12} " <<<"$pane" || true)
+	[[ -n $row ]] || { detail "pane:" "$pane"; fail "top shows no row for container ${id:0:12}"; }
+	assert_eq "top's ZOMB for the container" 1 "$(awk '{ print $3 }' <<<"$row")"
+	kill -KILL "$pid"
+	stop_named_agent export
+}
+
 run_case zombies_exact_age case_exact_age
 run_case zombies_unknown_age case_unknown_age
 run_case zombies_unreadable_pidns case_unreadable_pidns
 run_case zombies_pins_across_pidns case_pins_across_pidns
 run_case zombies_pins_legacy_dirs case_pins_legacy_dirs
+run_case zombies_live_leader_is_no_zombie case_live_leader
+run_case zombies_live_leader_export_top case_live_leader_export_top
 finish

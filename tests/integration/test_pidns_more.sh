@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Pid-namespace teardowns in harder shapes (issue 12), with bare namespaces as test_pidns.sh:
+# members warned by SIGTERM, SIGQUIT or SIGINT in nested namespaces torn down from outside,
+# an init whose own exit sends its parent a SIGIO first, and a member whose leader called
+# pthread_exit(). (Not run again without bpf_loop(): test_teardown_noloop.sh runs
+# test_pidns.sh and test_teardown.sh, within the runner's time limit.)
+# Cases run indirectly, through run_case:
+# shellcheck disable=SC2317
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+# descendants PID: every process below PID, from /proc's parent links.
+descendants()
+{
+	local queue=("$1") p c
+	while [[ ${#queue[@]} -gt 0 ]]; do
+		p=${queue[0]}
+		queue=("${queue[@]:1}")
+		for c in $(children_of "$p"); do
+			echo "$c"
+			queue+=("$c")
+		done
+	done
+}
+
+# Three nested pid namespaces, each with two sleepers, and the unshare that made the next
+# one (as test_pidns.sh's nested case). Before the outermost init exits, four of the six
+# sleepers (which ignore SIGTERM, and as background jobs of a script, SIGINT and SIGQUIT)
+# get termination signals: one at each level SIGTERM, SIGQUIT or SIGINT only, and one
+# SIGINT then SIGTERM (its first counts). They survive them (the kernel's
+# answer, from /proc); the teardown names each with its first signal and counts the other six
+# as killed without a termination signal.
+case_nested_teardown_from_outside_warned()
+{
+	local d=$CASE_DIR u1 init victims want ev n p depth o1 m1 m2 i1 warned=()
+	local -A at=()
+	command -v unshare >/dev/null || skip "unshare (util-linux) not installed"
+	cat >"$d/l3.sh" <<-EOF
+		trap '' TERM
+		sleep 1000 & sleep 1000 & touch $d/ready; wait
+	EOF
+	cat >"$d/l2.sh" <<-EOF
+		trap '' TERM
+		sleep 1000 & sleep 1000 & unshare -pf sh $d/l3.sh & wait
+	EOF
+	cat >"$d/l1.sh" <<-EOF
+		trap '' TERM
+		sleep 1000 & sleep 1000 & unshare -pf sh $d/l2.sh &
+		while [ ! -e $d/ready ]; do sleep 0.05; done
+		read -r go <$d/gate
+		exit 0
+	EOF
+	mkfifo "$d/gate"
+	start_agent trace --json -e signal,teardown
+	window_begin
+	unshare -pf sh "$d/l1.sh" &
+	u1=$!
+	track_pid "$u1"
+	until [[ -e $d/ready ]]; do
+		running "$u1" || fail "the nested namespaces did not start"
+		sleep 0.05
+	done
+	init=$(children_of "$u1")
+	[[ $init =~ ^[0-9]+$ ]] || fail "unshare $u1 has no single child (the init): '$init'"
+	# every process in the outer namespace but its init, before it exits
+	victims=$(descendants "$init" | sort -n)
+	n=$(grep -c . <<<"$victims")
+	detail "init $init; its namespace's other processes: $(paste -sd' ' <<<"$victims")"
+	assert_eq "processes in the outer namespace besides its init" 10 "$n"
+	# the sleepers by depth (NSpid has one number per level: 2, 3, 4)
+	for p in $victims; do
+		[[ $(cat "/proc/$p/comm") == sleep ]] || continue
+		depth=$(awk '/^NSpid:/ { print NF - 1 }' "/proc/$p/status")
+		at[$depth]="${at[$depth]:-} $p"
+	done
+	read -r o1 _ <<<"${at[2]}"
+	read -r m1 m2 <<<"${at[3]}"
+	read -r i1 _ <<<"${at[4]}"
+	kill -TERM "$o1"
+	kill -QUIT "$m1"
+	kill -INT "$i1"
+	kill -INT "$m2"
+	kill -TERM "$m2"
+	sleep 0.2
+	for p in "$o1" "$m1" "$i1" "$m2"; do
+		running "$p" || fail "sleeper $p died of its termination signal"
+	done
+	warned=("{\"pid\": $o1, \"signal\": \"SIGTERM\"}" "{\"pid\": $m1, \"signal\": \"SIGQUIT\"}"
+		"{\"pid\": $i1, \"signal\": \"SIGINT\"}" "{\"pid\": $m2, \"signal\": \"SIGINT\"}")
+	echo go >"$d/gate"
+	wait "$u1" || true
+	window_end
+	stop_agent
+	# shellcheck disable=SC2086 # one pid a word
+	focus "$init" $victims
+	want=$(paste -sd, <<<"$victims")
+	assert_count "teardown SIGKILLs sent by init $init" 10 \
+		".type == \"signal\" and .sig == 9 and .origin == \"pidns_teardown\" and .sender_pid == $init"
+	assert_none "SIGKILLs of the victims called anything but the teardown's" \
+		".type == \"signal\" and .sig == 9 and (.pid | IN($want)) and .origin != \"pidns_teardown\""
+	ev=$(expect_one "teardown of the outer namespace (init $init)" \
+		".type == \"teardown\" and .pid == $init")
+	assert_fields "$ev" "teardown of the outer namespace (init $init)" \
+		.members "$(members 10)" .sigkilled 10 .sigkilled_without_sigterm 6 \
+		'.warned_pids | sort_by(.pid)' "$(printf '%s\n' "${warned[@]}" | jq -sc 'sort_by(.pid)')" \
+		'.sigkilled_pids | sort' "[$want]"
+}
+
+# An init whose own exit sends its parent a SIGIO with POLL_IN (a pipe's last write end
+# closing in exit_files(), before exit_notify()) while its exit signal is SIGIO too: the
+# teardown still ends at the init's exit notification, after zap has killed both members,
+# not at that SIGIO (the scenario gets both, poll_in=1 and cld_killed=1: the kernel's word).
+case_sigio_init()
+{
+	local init members ev scen
+	start_agent trace --json -e all
+	SCEN_OUT=$CASE_DIR/sigio_init.out
+	window_begin
+	"$SCENARIOS/sigio_init" >"$SCEN_OUT" 2>"$CASE_DIR/sigio_init.err" &
+	scen=$!
+	track_pid "$scen"
+	until grep -q '^ready=1$' "$SCEN_OUT"; do
+		running "$scen" || fail "sigio_init exited early: $(cat "$CASE_DIR/sigio_init.err")"
+		sleep 0.05
+	done
+	init=$(kv init)
+	members=$(children_of "$init" | sort -n | paste -sd,)
+	kill -KILL "$init"
+	wait "$scen" || fail "sigio_init exited with status $?: $(cat "$CASE_DIR/sigio_init.err")"
+	window_end
+	stop_agent
+	# shellcheck disable=SC2086 # one pid a word
+	focus "$init" ${members//,/ }
+	assert_eq "SIGIOs with POLL_IN the parent got from the init's exit_files()" 1 "$(kv poll_in)"
+	assert_eq "SIGIOs with CLD_KILLED (the init's exit notification)" 1 "$(kv cld_killed)"
+	ev=$(expect_one "teardown of the namespace of init $init" \
+		".type == \"teardown\" and .pid == $init")
+	assert_fields "$ev" "teardown of the namespace of init $init" \
+		.comm '"si_init"' .members "$(members 2)" .sigkilled 2 .sigkilled_without_sigterm 2 \
+		'.sigkilled_pids | sort' "[$members]" .warned_pids '[]'
+}
+
+# A member whose leader called pthread_exit() while a thread runs on looks like a zombie in
+# /proc ('Z', Threads: 2) but is alive, and zap_pid_ns_processes() kills it: a member, and
+# sigkilled; its real zombie child is neither (issue 12).
+case_live_leader_member()
+{
+	local d=$CASE_DIR u init proc zombie ev deadline
+	command -v unshare >/dev/null || skip "unshare (util-linux) not installed"
+	mkfifo "$d/gate"
+	start_agent trace --json -e signal,teardown,exit
+	window_begin
+	unshare -pf sh -c "\"\$0\" >$d/ll.out & read -r go <$d/gate; exit 0" "$SCENARIOS/live_leader" &
+	u=$!
+	track_pid "$u"
+	deadline=$((SECONDS + 20))
+	until grep -q '^ready=1$' "$d/ll.out" 2>/dev/null; do
+		running "$u" || fail "the namespace did not start"
+		[[ $SECONDS -lt $deadline ]] || fail "live_leader not ready within 20 s"
+		sleep 0.05
+	done
+	init=$(children_of "$u")
+	proc=$(children_of "$init")
+	[[ $init =~ ^[0-9]+$ && $proc =~ ^[0-9]+$ ]] || fail "init '$init', its child '$proc'"
+	zombie=$(children_of "$proc")
+	until [[ $(proc_state "$proc") == Z ]]; do
+		[[ $SECONDS -lt $deadline ]] || fail "the leader of $proc did not leave"
+		sleep 0.05
+	done
+	assert_eq "threads of $proc (its leader 'Z')" 2 "$(awk '/^Threads:/ { print $2 }' "/proc/$proc/status")"
+	assert_eq "state of its child $zombie" Z "$(proc_state "$zombie")"
+	echo go >"$d/gate"
+	wait "$u" || true
+	window_end
+	stop_agent
+	focus "$init" "$proc" "$zombie"
+	ev=$(expect_one "exit of $proc" ".type == \"exit\" and .pid == $proc")
+	assert_fields "$ev" "exit of $proc (the live process with a 'Z' leader)" \
+		.comm '"ll_proc"' .signal '"SIGKILL"'
+	ev=$(expect_one "teardown of the namespace of init $init" \
+		".type == \"teardown\" and .pid == $init")
+	assert_fields "$ev" "teardown of the namespace of init $init" \
+		.members "$(members 1)" .sigkilled 1 .sigkilled_without_sigterm 1 .sigkilled_pids "[$proc]"
+}
+
+run_case pidns_nested_teardown_from_outside_warned case_nested_teardown_from_outside_warned
+run_case pidns_sigio_init case_sigio_init
+run_case pidns_live_leader_member case_live_leader_member
+finish
