@@ -828,12 +828,12 @@ int metrics_collect(struct metrics *m, const struct agent_maps *maps, struct cgr
 	/*
 	 * A container is gone once no cgroup of it is left and it has no zombie (as of the
 	 * last census). One known only from an event or a zombie is alive while the cgroup
-	 * it was seen in is.
+	 * it was seen in is (asked until it is gone: an id is never reused).
 	 */
 	for (size_t i = 0; i < m->ncontainers; i++) {
 		struct container_metrics *c = &m->containers[i];
 		bool alive = !c->id[0] || c->nslots || c->zombies ||
-			     (c->cgroup_id && cgroup_cache__alive(cgroups, c->cgroup_id));
+			     (!c->gone && c->cgroup_id && cgroup_cache__alive(cgroups, c->cgroup_id));
 
 		if (alive) {
 			c->gone = false;
