@@ -8,6 +8,9 @@
 #                   (build/sanitize/; run by make test)
 #   make test-kernels  the kernel suite on Debian's 5.10, 6.1, 6.12 (QEMU) and on this host
 #   make bench      fork/exit and signal storms with and without the agent, then `make startup`
+#                   and `make soak`
+#   make soak       export under a churn of 10 000 host cgroups and 2 000 containers: RSS,
+#                   CPU, map entries and series before and after (tools/soak.sh --help)
 #   make startup    the agent's time to start (exec to "tracing"), and where it goes
 #   make stack      the BPF stack table: each entry program's frame and deepest call chain
 #   make vmlinux    regenerate the committed vmlinux.h from this kernel's BTF
@@ -84,7 +87,7 @@ DEPS_TEST  := $(OUT)/.deps-test
 .DELETE_ON_ERROR:
 # Generated BPF objects and skeletons are kept, not treated as intermediates.
 .SECONDARY:
-.PHONY: all run test unit integration bench vmlinux clean deps scenarios scenarios-static format
+.PHONY: all run test unit integration bench soak vmlinux clean deps scenarios scenarios-static format
 .PHONY: static image test-kernels stack startup man install uninstall test-fresh sanitize
 
 all: reapwatch $(MAN_PAGE)
@@ -254,6 +257,9 @@ run: reapwatch
 
 bench: reapwatch
 	$(Q)tools/bench.sh
+
+soak: reapwatch
+	$(Q)tools/soak.sh
 
 startup: reapwatch
 	$(Q)tools/startup-time.sh

@@ -142,7 +142,8 @@ static int parse_interval(const char *arg, double *out, char *err, size_t errlen
 	return 0;
 }
 
-enum { OPT_CONTAINER = 256, OPT_MIN_AGE, OPT_TEXTFILE_DIR, OPT_LOG_EVENTS, OPT_MAX_CONTAINERS };
+enum { OPT_CONTAINER = 256, OPT_MIN_AGE, OPT_TEXTFILE_DIR, OPT_LOG_EVENTS, OPT_MAX_CONTAINERS,
+       OPT_CONTAINER_DETAIL };
 
 int parse_trace_args(int argc, char **argv, struct trace_opts *opts, char *err, size_t errlen)
 {
@@ -264,6 +265,7 @@ int parse_export_args(int argc, char **argv, struct export_opts *opts, char *err
 		{ "interval", required_argument, NULL, 'i' },
 		{ "log-events", no_argument, NULL, OPT_LOG_EVENTS },
 		{ "max-containers", required_argument, NULL, OPT_MAX_CONTAINERS },
+		{ "container-detail", no_argument, NULL, OPT_CONTAINER_DETAIL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -284,6 +286,9 @@ int parse_export_args(int argc, char **argv, struct export_opts *opts, char *err
 			break;
 		case OPT_LOG_EVENTS:
 			opts->log_events = true;
+			break;
+		case OPT_CONTAINER_DETAIL:
+			opts->container_detail = true;
 			break;
 		case OPT_MAX_CONTAINERS:
 			if (parse_uint_range(optarg, 1, 1000000, &opts->max_containers))

@@ -37,6 +37,7 @@ struct export_opts {
 	double interval_s;
 	bool log_events;
 	uint32_t max_containers;
+	bool container_detail; /* reap latency histogram and signals per container */
 };
 
 int parse_trace_args(int argc, char **argv, struct trace_opts *opts, char *err, size_t errlen);

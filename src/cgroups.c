@@ -26,7 +26,7 @@
 
 struct cgroup_entry {
 	struct cgroup_info info;
-	struct kube_names names;
+	struct kube_names *names; /* a container's, once found */
 	uint64_t names_tried_ns; /* last lookup that found nothing, 0 if found */
 	char path[];
 };
@@ -38,6 +38,7 @@ struct cgroup_cache {
 	unsigned int used;
 	struct cgroup_info unknown; /* id 0 */
 	const char *kube_log_dir;
+	struct kube_index *walk_names; /* the kubelet's log dir, read once per walk */
 };
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
@@ -105,10 +106,17 @@ struct cgroup_cache *cgroup_cache__new(void)
 	return cache;
 }
 
+static void entry_free(struct cgroup_entry *e)
+{
+	if (e)
+		free(e->names);
+	free(e);
+}
+
 static void cache_clear(struct cgroup_cache *cache)
 {
 	for (unsigned int i = 0; i < CACHE_SLOTS; i++) {
-		free(cache->slots[i]);
+		entry_free(cache->slots[i]);
 		cache->slots[i] = NULL;
 	}
 	cache->used = 0;
@@ -230,16 +238,25 @@ bool cgroup_container_id(const char *path, char id[CONTAINER_ID_MAX + 1])
 /* Pod, namespace and container names of a container, when the kubelet ran it. */
 static void entry_find_names(struct cgroup_cache *cache, struct cgroup_entry *e)
 {
+	struct kube_names names;
+	bool found;
+
 	if (!e->info.container_id[0] || e->info.pod)
 		return;
-	if (!kube_names_lookup(cache->kube_log_dir, e->info.container_id, &e->names)) {
+	/* In a walk of the whole hierarchy the directory was read once for all. */
+	if (cache->walk_names)
+		found = kube_index_find(cache->walk_names, e->info.container_id, &names);
+	else
+		found = kube_names_lookup(cache->kube_log_dir, e->info.container_id, &names);
+	if (!found || !(e->names = malloc(sizeof(*e->names)))) {
 		e->names_tried_ns = mono_now_ns();
 		return;
 	}
+	*e->names = names;
 	e->names_tried_ns = 0;
-	e->info.pod = e->names.pod;
-	e->info.namespace = e->names.namespace;
-	e->info.container = e->names.container;
+	e->info.pod = e->names->pod;
+	e->info.namespace = e->names->namespace;
+	e->info.container = e->names->container;
 }
 
 /* known_path: what the kernel side said at the cgroup's mkdir; NULL: look it up now. */
@@ -336,7 +353,10 @@ void cgroup_cache__scan(struct cgroup_cache *cache)
 	if (cache->mount_fd < 0)
 		return;
 	scanning = cache;
+	cache->walk_names = kube_index_load(cache->kube_log_dir);
 	nftw(cache->mountpoint, learn_dir, 16, FTW_PHYS | FTW_MOUNT);
+	kube_index_free(cache->walk_names);
+	cache->walk_names = NULL;
 	scanning = NULL;
 }
 
@@ -352,11 +372,32 @@ void cgroup_cache__learn(struct cgroup_cache *cache, uint64_t id, const char *pa
 			return; /* already known; the path of an id never changes but by rename */
 		/* A lookup came first and found nothing: the mkdir knows better. Entries
 		 * are handed out by pointer, so the old one stays valid until a clear. */
-		free(cache->slots[i]);
+		entry_free(cache->slots[i]);
 		cache->slots[i] = entry_new(cache, id, path);
 		if (!cache->slots[i])
 			cache->used--;
 		return;
 	}
 	insert(cache, i, id, path);
+}
+
+void cgroup_cache__forget(struct cgroup_cache *cache, uint64_t id)
+{
+	unsigned int i = find_slot(cache, id), j;
+
+	if (!id || !cache->slots[i])
+		return;
+	entry_free(cache->slots[i]);
+	cache->slots[i] = NULL;
+	cache->used--;
+	/* Linear probing: move back what probed past the hole. */
+	for (j = (i + 1) & (CACHE_SLOTS - 1); cache->slots[j]; j = (j + 1) & (CACHE_SLOTS - 1)) {
+		unsigned int k = slot_of(cache->slots[j]->info.id);
+
+		if (i <= j ? (k > i && k <= j) : (k > i || k <= j))
+			continue;
+		cache->slots[i] = cache->slots[j];
+		cache->slots[j] = NULL;
+		i = j;
+	}
 }

@@ -28,6 +28,13 @@ void cgroup_cache__scan(struct cgroup_cache *cache);
 /* What the kernel side said when the cgroup was made (rw_cgroup_record). */
 void cgroup_cache__learn(struct cgroup_cache *cache, uint64_t id, const char *path);
 
+/*
+ * Forget a cgroup that is gone and needs no name any more (a host cgroup whose counts
+ * were taken): the cache then holds what exists, not every cgroup ever seen. Entries
+ * are handed out by pointer: only between two uses of the cache.
+ */
+void cgroup_cache__forget(struct cgroup_cache *cache, uint64_t id);
+
 /* Does the cgroup still exist? (An id is never reused, so a gone one stays gone.) */
 bool cgroup_cache__alive(struct cgroup_cache *cache, uint64_t id);
 

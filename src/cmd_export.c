@@ -92,6 +92,7 @@ static int write_prom(struct exporter *x)
 		unlink(tmp);
 		return err;
 	}
+	metrics_written(&x->metrics);
 	/* The rename is in the directory: without this a crash can bring back the old file, or
 	 * none. A filesystem that cannot sync a directory (EINVAL) has nothing more to give. */
 	fd = open(x->opts.textfile_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -197,12 +198,14 @@ static void print_exported(const struct exporter *x)
 	size_t containers = 0;
 	bool host = false;
 
-	for (size_t k = 0; k < x->nrendered; k++) {
-		const struct container_metrics *c = &x->metrics.containers[x->order[k]];
+	/* The rendered containers, then what folded ones counted (not a container). */
+	for (size_t k = 0; k < x->nrendered + x->metrics.gone_used; k++) {
+		const struct container_metrics *c = k < x->nrendered ?
+			&x->metrics.containers[x->order[k]] : &x->metrics.gone;
 
-		if (c->id[0])
+		if (k < x->nrendered && c->id[0])
 			containers++;
-		else
+		else if (k < x->nrendered)
 			host = true;
 		exits += c->counters.exits;
 		for (int b = 0; b <= RW_LATENCY_BUCKETS; b++)
@@ -262,6 +265,8 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 
 	rw_install_stop_signals();
 	metrics_init(&x.metrics, mono_now_ns());
+	x.metrics.container_detail = x.opts.container_detail;
+	x.metrics.max_containers = x.opts.max_containers;
 	if (decoder_init(&x.dec)) {
 		rw_error("out of memory");
 		return EXIT_RUNTIME;

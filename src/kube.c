@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "kube.h"
 
@@ -69,4 +70,77 @@ bool kube_names_lookup(const char *dir, const char *id, struct kube_names *names
 	}
 	closedir(d);
 	return found;
+}
+
+struct kube_entry {
+	char id[CONTAINER_ID_MAX + 1];
+	struct kube_names names;
+};
+
+struct kube_index {
+	struct kube_entry *entries; /* sorted by id */
+	size_t n;
+};
+
+static int by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct kube_entry *)a)->id, ((const struct kube_entry *)b)->id);
+}
+
+struct kube_index *kube_index_load(const char *dir)
+{
+	struct kube_index *index = calloc(1, sizeof(*index));
+	size_t cap = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (!index)
+		return NULL;
+	d = opendir(dir);
+	if (!d) {
+		free(index);
+		return NULL;
+	}
+	while ((de = readdir(d))) {
+		struct kube_entry e;
+
+		if (!kubelet_log_name_parse(de->d_name, &e.names, e.id))
+			continue;
+		if (index->n == cap) {
+			size_t grown_cap = cap ? cap * 2 : 16;
+			struct kube_entry *grown = realloc(index->entries, grown_cap * sizeof(*grown));
+
+			if (!grown)
+				break;
+			index->entries = grown;
+			cap = grown_cap;
+		}
+		index->entries[index->n++] = e;
+	}
+	closedir(d);
+	if (index->n)
+		qsort(index->entries, index->n, sizeof(*index->entries), by_id);
+	return index;
+}
+
+bool kube_index_find(const struct kube_index *index, const char *id, struct kube_names *names)
+{
+	const struct kube_entry *e;
+	struct kube_entry key;
+
+	if (!index || !index->n || strlen(id) != CONTAINER_ID_MAX)
+		return false;
+	memcpy(key.id, id, CONTAINER_ID_MAX + 1);
+	e = bsearch(&key, index->entries, index->n, sizeof(*index->entries), by_id);
+	if (!e)
+		return false;
+	*names = e->names;
+	return true;
+}
+
+void kube_index_free(struct kube_index *index)
+{
+	if (index)
+		free(index->entries);
+	free(index);
 }

@@ -27,4 +27,14 @@ bool kubelet_log_name_parse(const char *name, struct kube_names *names,
 /* Find the names of container `id` in `dir`; false if the kubelet has no log for it. */
 bool kube_names_lookup(const char *dir, const char *id, struct kube_names *names);
 
+/*
+ * The whole directory read once, for a walk that looks up many containers (the cgroup
+ * hierarchy at start): one readdir instead of one per container. NULL if the directory
+ * cannot be read (or out of memory): kube_index_find() then finds nothing.
+ */
+struct kube_index;
+struct kube_index *kube_index_load(const char *dir);
+bool kube_index_find(const struct kube_index *index, const char *id, struct kube_names *names);
+void kube_index_free(struct kube_index *index);
+
 #endif /* REAPWATCH_KUBE_H */

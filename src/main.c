@@ -47,12 +47,13 @@ static const struct command commands[] = {
 	  "  -h, --help            this help\n" },
 	{ "export", cmd_export, "keep state and write Prometheus metrics for node_exporter",
 	  "Usage: reapwatch export --textfile-dir DIR [-i|--interval SECONDS] [--log-events]\n"
-	  "                        [--max-containers N]\n"
+	  "                        [--max-containers N] [--container-detail]\n"
 	  "\n"
 	  "      --textfile-dir DIR    where to write reapwatch.prom (atomically)\n"
 	  "  -i, --interval SECS       rewrite period (default 15)\n"
 	  "      --log-events          also write notable events as JSON Lines on stdout\n"
 	  "      --max-containers N    bound on per-container series (default 2000)\n"
+	  "      --container-detail    reap latency histogram and signals per container too\n"
 	  "  -h, --help                this help\n" },
 	{ "version", cmd_version, "print the version", "Usage: reapwatch version\n" },
 	{ "help", cmd_help, "help on a command", "Usage: reapwatch help [COMMAND]\n" },

@@ -7,24 +7,184 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include "metrics.h"
 #include "zombies.h"
 
+#define NO_OWNER SIZE_MAX	    /* out of memory */
+#define OWNER_GONE (SIZE_MAX - 1) /* m->gone */
+#define EMPTY SIZE_MAX		    /* in an index */
+
+_Static_assert(sizeof(struct counters) == sizeof(struct rw_cgroup_stats),
+	       "struct counters mirrors struct rw_cgroup_stats");
+
+struct signal_last {
+	uint8_t sig;
+	uint8_t origin;
+	uint64_t last;
+};
+
 /*
- * What one cgroup contributed. The kernel's counters are cumulative per cgroup:
- * `last` is what its map said this interval. Once the cgroup is gone its map
- * entries are deleted (the map stays bounded) and what they held moves to
- * `banked`; a late increment (a zombie of a removed cgroup being reaped) makes a
- * new entry that is banked the same way. banked + last never goes backwards.
+ * A cgroup whose kernel entries are read. The kernel's counters are cumulative per
+ * cgroup: `last` is what its entries said at the last read, and only what they gained
+ * since goes to the owner: its container, the host for any cgroup outside a container
+ * (all of them share the host's one set of series), or m->gone for a container already
+ * folded. Once the cgroup is gone its entries are deleted and the slot is forgotten:
+ * the owner has it all already. A late increment (a zombie of a removed cgroup reaped
+ * later) makes a new entry, read and deleted the same way. So memory and work follow
+ * the cgroups that exist, not every cgroup ever seen.
  */
 struct cgroup_slot {
 	uint64_t id;
-	char container_id[CONTAINER_ID_MAX + 1];
+	size_t owner; /* index into m->containers, or OWNER_GONE */
+	bool dead;    /* found gone before this interval's read: delete after it */
 	struct counters last;
-	struct counters banked;
-	bool gone;
-	uint64_t gone_since_ns;
+	struct signal_last *sigs;
+	uint32_t nsigs, sigs_cap;
 };
+
+/* --- open-addressing indexes of array positions (linear probing) ---------------------- */
+
+typedef size_t (*hash_of_fn)(const struct metrics *m, size_t v);
+typedef bool (*match_fn)(const struct metrics *m, size_t v, const void *key);
+
+static size_t hash_u64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return (size_t)x;
+}
+
+static size_t hash_str(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return hash_u64(h);
+}
+
+static void index_put(struct index *ix, size_t h, size_t v)
+{
+	size_t i = h & (ix->cap - 1);
+
+	while (ix->v[i] != EMPTY)
+		i = (i + 1) & (ix->cap - 1);
+	ix->v[i] = v;
+	ix->n++;
+}
+
+/* Rehash into cap slots (a power of 2 above twice the count). */
+static int index_resize(const struct metrics *m, struct index *ix, size_t cap, hash_of_fn hash_of)
+{
+	struct index old = *ix;
+	size_t *v = malloc(cap * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	memset(v, 0xff, cap * sizeof(*v));
+	ix->v = v;
+	ix->cap = cap;
+	ix->n = 0;
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.v[i] != EMPTY)
+			index_put(ix, hash_of(m, old.v[i]), old.v[i]);
+	free(old.v);
+	return 0;
+}
+
+/* Room for one more at a load of at most 1/2. */
+static int index_reserve(const struct metrics *m, struct index *ix, hash_of_fn hash_of)
+{
+	if ((ix->n + 1) * 2 <= ix->cap)
+		return 0;
+	return index_resize(m, ix, ix->cap ? ix->cap * 2 : 64, hash_of);
+}
+
+/* After many removals: back to a load of about 1/4, so memory follows what is kept. */
+static void index_shrink(const struct metrics *m, struct index *ix, hash_of_fn hash_of)
+{
+	size_t cap = 64;
+
+	if (ix->cap <= 64 || ix->n * 8 >= ix->cap)
+		return;
+	while (cap < ix->n * 4)
+		cap *= 2;
+	index_resize(m, ix, cap, hash_of); /* on failure the old one stays */
+}
+
+static size_t index_find(const struct metrics *m, const struct index *ix, size_t h, match_fn match,
+			 const void *key)
+{
+	if (!ix->cap)
+		return EMPTY;
+	for (size_t i = h & (ix->cap - 1); ix->v[i] != EMPTY; i = (i + 1) & (ix->cap - 1))
+		if (match(m, ix->v[i], key))
+			return ix->v[i];
+	return EMPTY;
+}
+
+/* Remove value v (whose hash is h), shifting back what probed past it. */
+static void index_del(const struct metrics *m, struct index *ix, size_t h, size_t v,
+		      hash_of_fn hash_of)
+{
+	size_t mask = ix->cap - 1, i, j;
+
+	if (!ix->cap)
+		return;
+	for (i = h & mask; ix->v[i] != v; i = (i + 1) & mask)
+		if (ix->v[i] == EMPTY)
+			return;
+	ix->v[i] = EMPTY;
+	ix->n--;
+	for (j = (i + 1) & mask; ix->v[j] != EMPTY; j = (j + 1) & mask) {
+		size_t k = hash_of(m, ix->v[j]) & mask;
+
+		/* Leave it if its home k lies cyclically in (i, j]. */
+		if (i <= j ? (k > i && k <= j) : (k > i || k <= j))
+			continue;
+		ix->v[i] = ix->v[j];
+		ix->v[j] = EMPTY;
+		i = j;
+	}
+}
+
+static size_t container_hash(const struct metrics *m, size_t v)
+{
+	return hash_str(m->containers[v].id);
+}
+
+static bool container_match(const struct metrics *m, size_t v, const void *key)
+{
+	return !strcmp(m->containers[v].id, key);
+}
+
+static size_t slot_hash(const struct metrics *m, size_t v)
+{
+	return hash_u64(m->cgroups[v].id);
+}
+
+static bool slot_match(const struct metrics *m, size_t v, const void *key)
+{
+	return m->cgroups[v].id == *(const uint64_t *)key;
+}
+
+static size_t folded_hash(const struct metrics *m, size_t v)
+{
+	return hash_str(m->folded[v]);
+}
+
+static bool folded_match(const struct metrics *m, size_t v, const void *key)
+{
+	return !strcmp(m->folded[v], key);
+}
+
+/* --- containers ----------------------------------------------------------------------- */
 
 void metrics_init(struct metrics *m, uint64_t now_ns)
 {
@@ -35,7 +195,10 @@ void metrics_init(struct metrics *m, uint64_t now_ns)
 	memset(m, 0, sizeof(*m));
 	m->started_ns = now_ns;
 	m->gone_keep_ns = CONTAINER_GONE_KEEP_NS;
-	/* For tests, which cannot wait five minutes; not a user-facing knob. */
+	m->max_containers = SIZE_MAX;
+	snprintf(m->gone.id, sizeof(m->gone.id), "%s", GONE_CONTAINER_ID);
+	m->gone.pids_current = m->gone.pids_max = -1;
+	/* For tests and `make bench`, which cannot wait a minute; not a user-facing knob. */
 	if (keep && *keep) {
 		secs = strtod(keep, &end);
 		if (!*end && secs >= 0 && secs < 1e6)
@@ -43,45 +206,17 @@ void metrics_init(struct metrics *m, uint64_t now_ns)
 	}
 }
 
-static bool was_dropped_container(const struct metrics *m, const char *id)
-{
-	size_t n = m->ndropped_containers < DROPPED_KEEP ? m->ndropped_containers : DROPPED_KEEP;
-
-	for (size_t i = 0; id[0] && i < n; i++)
-		if (!strcmp(m->dropped_containers[i], id))
-			return true;
-	return false;
-}
-
-static bool was_dropped_cgroup(const struct metrics *m, uint64_t id)
-{
-	size_t n = m->ndropped_cgroups < DROPPED_KEEP ? m->ndropped_cgroups : DROPPED_KEEP;
-
-	for (size_t i = 0; i < n; i++)
-		if (m->dropped_cgroups[i] == id)
-			return true;
-	return false;
-}
-
-static void remember_dropped(struct metrics *m, const char *container, const uint64_t *cgroups,
-			     size_t ncgroups)
-{
-	if (!m->dropped_containers)
-		m->dropped_containers = calloc(DROPPED_KEEP, sizeof(*m->dropped_containers));
-	if (!m->dropped_cgroups)
-		m->dropped_cgroups = calloc(DROPPED_KEEP, sizeof(*m->dropped_cgroups));
-	if (!m->dropped_containers || !m->dropped_cgroups)
-		return;
-	snprintf(m->dropped_containers[m->ndropped_containers++ % DROPPED_KEEP],
-		 CONTAINER_ID_MAX + 1, "%s", container);
-	for (size_t i = 0; i < ncgroups; i++)
-		m->dropped_cgroups[m->ndropped_cgroups++ % DROPPED_KEEP] = cgroups[i];
-}
-
 void metrics_free(struct metrics *m)
 {
-	free(m->dropped_containers);
-	free(m->dropped_cgroups);
+	for (size_t i = 0; i < m->ncontainers; i++)
+		free(m->containers[i].signals);
+	for (size_t i = 0; i < m->ncgroups; i++)
+		free(m->cgroups[i].sigs);
+	free(m->gone.signals);
+	free(m->folded);
+	free(m->folded_index.v);
+	free(m->container_index.v);
+	free(m->cgroup_index.v);
 	zombie_census_free(&m->census);
 	free(m->containers);
 	free(m->cgroups);
@@ -98,54 +233,92 @@ static void counters_add(struct counters *dst, const struct counters *src)
 		d[i] += s[i];
 }
 
-static int cmp_container_id(const void *key, const void *elem)
+static void signals_add(signal_counts *dst, const signal_counts *src)
 {
-	return strcmp(key, ((const struct container_metrics *)elem)->id);
+	for (int s = 0; s < SIGNAL_SLOTS; s++)
+		for (int o = 0; o < ORIGIN_SLOTS; o++)
+			(*dst)[s][o] += (*src)[s][o];
 }
 
-/* Containers are kept sorted by id: found by bsearch, inserted in place. */
-static struct container_metrics *find_or_add_container(struct metrics *m, const char *id)
+static size_t find_container(const struct metrics *m, const char *id)
+{
+	return index_find(m, &m->container_index, hash_str(id), container_match, id);
+}
+
+static size_t add_container(struct metrics *m, const char *id)
 {
 	struct container_metrics *c;
-	size_t lo = 0, hi = m->ncontainers;
 
-	/* containers is NULL until the first: bsearch() may not be given NULL */
-	c = m->ncontainers ? bsearch(id, m->containers, m->ncontainers, sizeof(*c),
-				     cmp_container_id)
-			   : NULL;
-	if (c)
-		return c;
 	if (m->ncontainers == m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 16;
 		struct container_metrics *grown = realloc(m->containers, cap * sizeof(*grown));
 
 		if (!grown)
-			return NULL;
+			return NO_OWNER;
 		m->containers = grown;
 		m->cap = cap;
 	}
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (strcmp(m->containers[mid].id, id) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	memmove(&m->containers[lo + 1], &m->containers[lo],
-		(m->ncontainers - lo) * sizeof(*m->containers));
-	c = &m->containers[lo];
+	if (index_reserve(m, &m->container_index, container_hash))
+		return NO_OWNER;
+	c = &m->containers[m->ncontainers];
 	memset(c, 0, sizeof(*c));
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	c->pids_current = c->pids_max = -1;
-	m->ncontainers++;
-	return c;
+	index_put(&m->container_index, hash_str(c->id), m->ncontainers);
+	return m->ncontainers++;
+}
+
+static size_t find_or_add_container(struct metrics *m, const char *id)
+{
+	size_t i = find_container(m, id);
+
+	return i != EMPTY ? i : add_container(m, id);
+}
+
+static size_t find_folded(const struct metrics *m, const char *id)
+{
+	if (!id[0])
+		return EMPTY;
+	return index_find(m, &m->folded_index, hash_str(id), folded_match, id);
+}
+
+static void remember_folded(struct metrics *m, const char *id)
+{
+	size_t pos = m->nfolded % FOLDED_KEEP;
+
+	if (!m->folded && !(m->folded = calloc(FOLDED_KEEP, sizeof(*m->folded))))
+		return;
+	if (index_reserve(m, &m->folded_index, folded_hash))
+		return;
+	if (m->folded[pos][0]) /* the oldest makes room */
+		index_del(m, &m->folded_index, hash_str(m->folded[pos]), pos, folded_hash);
+	snprintf(m->folded[pos], sizeof(m->folded[pos]), "%s", id);
+	index_put(&m->folded_index, hash_str(id), pos);
+	m->nfolded++;
+}
+
+/* A container of a folded one's name is alive again (`runc run NAME` once more). */
+static void unfold(struct metrics *m, size_t pos)
+{
+	index_del(m, &m->folded_index, hash_str(m->folded[pos]), pos, folded_hash);
+	m->folded[pos][0] = '\0';
+}
+
+static struct container_metrics *owner_ptr(struct metrics *m, size_t owner)
+{
+	if (owner == OWNER_GONE) {
+		m->gone_used = true;
+		return &m->gone;
+	}
+	return &m->containers[owner];
 }
 
 static void set_names(struct container_metrics *c, const struct cgroup_info *cg)
 {
 	if (cg->path && cg->path[0] && !c->cgroup_path[0])
 		snprintf(c->cgroup_path, sizeof(c->cgroup_path), "%s", cg->path);
+	if (cg->id && !c->cgroup_id)
+		c->cgroup_id = cg->id;
 	if (cg->pod && !c->names.pod[0]) {
 		snprintf(c->names.pod, sizeof(c->names.pod), "%s", cg->pod);
 		snprintf(c->names.namespace, sizeof(c->names.namespace), "%s", cg->namespace);
@@ -153,31 +326,56 @@ static void set_names(struct container_metrics *c, const struct cgroup_info *cg)
 	}
 }
 
+static bool cgroup_alive(const struct metrics *m, uint64_t id)
+{
+	return m->cache && id && cgroup_cache__alive(m->cache, id);
+}
+
+/*
+ * Whose are the counts of cgroup cg: its container's (made if new), the host's, or
+ * OWNER_GONE for a container already folded whose cgroup is gone (a late count).
+ */
+static size_t owner_of(struct metrics *m, const struct cgroup_info *cg)
+{
+	size_t i = find_container(m, cg->container_id), pos;
+
+	if (i == EMPTY && (pos = find_folded(m, cg->container_id)) != EMPTY) {
+		if (!cgroup_alive(m, cg->id))
+			return OWNER_GONE;
+		unfold(m, pos);
+	}
+	if (i == EMPTY)
+		i = add_container(m, cg->container_id);
+	if (i != NO_OWNER)
+		set_names(&m->containers[i], cg);
+	return i;
+}
+
 struct container_metrics *metrics_container(struct metrics *m, const struct cgroup_info *cg)
 {
-	struct container_metrics *c;
+	size_t owner = owner_of(m, cg);
 
-	if (was_dropped_container(m, cg->container_id))
-		return NULL;
-	c = find_or_add_container(m, cg->container_id);
-
-	if (c)
-		set_names(c, cg);
-	return c;
+	return owner == NO_OWNER ? NULL : owner_ptr(m, owner);
 }
 
-static struct cgroup_slot *find_slot(struct metrics *m, uint64_t id)
+/* --- what the kernel counted ---------------------------------------------------------- */
+
+static size_t find_slot(const struct metrics *m, uint64_t id)
 {
-	for (size_t i = 0; i < m->ncgroups; i++)
-		if (m->cgroups[i].id == id)
-			return &m->cgroups[i];
-	return NULL;
+	return index_find(m, &m->cgroup_index, hash_u64(id), slot_match, &id);
 }
 
-static struct cgroup_slot *add_slot(struct metrics *m, const struct cgroup_info *cg)
+static struct cgroup_slot *find_or_add_slot(struct metrics *m, uint64_t id,
+					    struct cgroup_cache *cgroups)
 {
+	size_t i = find_slot(m, id), owner;
 	struct cgroup_slot *s;
 
+	if (i != EMPTY)
+		return &m->cgroups[i];
+	owner = owner_of(m, cgroup_cache__lookup(cgroups, id));
+	if (owner == NO_OWNER)
+		return NULL;
 	if (m->ncgroups == m->cgroups_cap) {
 		size_t cap = m->cgroups_cap ? m->cgroups_cap * 2 : 64;
 		struct cgroup_slot *grown = realloc(m->cgroups, cap * sizeof(*grown));
@@ -187,40 +385,77 @@ static struct cgroup_slot *add_slot(struct metrics *m, const struct cgroup_info 
 		m->cgroups = grown;
 		m->cgroups_cap = cap;
 	}
-	s = &m->cgroups[m->ncgroups++];
+	if (index_reserve(m, &m->cgroup_index, slot_hash))
+		return NULL;
+	s = &m->cgroups[m->ncgroups];
 	memset(s, 0, sizeof(*s));
-	s->id = cg->id;
-	snprintf(s->container_id, sizeof(s->container_id), "%s", cg->container_id);
+	s->id = id;
+	s->owner = owner;
+	index_put(&m->cgroup_index, hash_u64(id), m->ncgroups++);
+	if (owner != OWNER_GONE)
+		m->containers[owner].nslots++;
 	return s;
 }
 
-static struct cgroup_slot *find_or_add_slot(struct metrics *m, uint64_t id,
-					    struct cgroup_cache *cgroups)
+static void remove_slot(struct metrics *m, size_t i)
 {
-	struct cgroup_slot *s = find_slot(m, id);
+	size_t last = m->ncgroups - 1;
 
-	return s ? s : add_slot(m, cgroup_cache__lookup(cgroups, id));
+	free(m->cgroups[i].sigs);
+	index_del(m, &m->cgroup_index, hash_u64(m->cgroups[i].id), i, slot_hash);
+	if (i != last) {
+		index_del(m, &m->cgroup_index, hash_u64(m->cgroups[last].id), last, slot_hash);
+		m->cgroups[i] = m->cgroups[last];
+		index_put(&m->cgroup_index, hash_u64(m->cgroups[i].id), i);
+	}
+	m->ncgroups--;
+}
+
+static void add_counts(struct metrics *m, size_t owner, const struct counters *d)
+{
+	counters_add(&m->node, d);
+	counters_add(&owner_ptr(m, owner)->counters, d);
+}
+
+static void add_signal(struct metrics *m, size_t owner, int sig, int origin, uint64_t n)
+{
+	struct container_metrics *c;
+
+	m->node_signals[sig][origin] += n;
+	if (!m->container_detail)
+		return;
+	c = owner_ptr(m, owner);
+	if (!c->signals && !(c->signals = calloc(1, sizeof(*c->signals))))
+		return;
+	(*c->signals)[sig][origin] += n;
 }
 
 /*
  * A reap whose free the kernel side missed, found by the agent's sweep: the kernel never
- * counted it. With its evidence the latency is known, and it goes where the kernel's
- * counts of that cgroup go once banked.
+ * counted it. With its evidence the latency is known.
  */
 static void count_late_reap(struct metrics *m, const struct event *ev)
 {
-	struct cgroup_slot *s;
+	struct counters d = { 0 };
+	size_t owner;
 
-	if (!ev->reap.latency_known || was_dropped_cgroup(m, ev->proc.cgroup->id))
+	if (!ev->reap.latency_known)
 		return;
-	s = find_slot(m, ev->proc.cgroup->id);
-	if (!s)
-		s = add_slot(m, ev->proc.cgroup);
-	if (!s)
+	owner = owner_of(m, ev->proc.cgroup);
+	if (owner == NO_OWNER)
 		return;
-	s->banked.reaps++;
-	s->banked.reap_latency_sum_ns += ev->reap.latency_ns;
-	s->banked.reap_latency_buckets[rw_latency_bucket(ev->reap.latency_ns)]++;
+	d.reaps = 1;
+	d.reap_latency_sum_ns = ev->reap.latency_ns;
+	d.reap_latency_buckets[rw_latency_bucket(ev->reap.latency_ns)] = 1;
+	add_counts(m, owner, &d);
+}
+
+void metrics_written(struct metrics *m)
+{
+	for (size_t i = 0; i < m->ncontainers; i++)
+		memcpy(m->containers[i].reparents_written, m->containers[i].reparents,
+		       sizeof(m->containers[i].reparents));
+	memcpy(m->gone.reparents_written, m->gone.reparents, sizeof(m->gone.reparents));
 }
 
 void metrics_count_event(struct metrics *m, const struct event *ev)
@@ -241,11 +476,17 @@ void metrics_count_event(struct metrics *m, const struct event *ev)
 		/* A correction replaces the prediction: move its count to the right kind. */
 		if ((unsigned)ev->reparent.kind >= REAPER_KINDS)
 			return;
+		/*
+		 * A correction names the real adopter of an orphan counted under its predicted
+		 * kind: the count moves, unless the prediction is out already (a counter may
+		 * not go down), where it stays, so that the orphan is not counted twice. The
+		 * correction comes within the father's exit, nearly always before any write.
+		 */
 		if (ev->reparent.corrected) {
 			unsigned int was = ev->reparent.predicted_kind;
 
-			if (was >= REAPER_KINDS || !c->reparents[was])
-				return; /* its prediction was not counted here */
+			if (was >= REAPER_KINDS || c->reparents[was] <= c->reparents_written[was])
+				return;
 			c->reparents[was]--;
 		}
 		c->reparents[ev->reparent.kind]++;
@@ -266,6 +507,11 @@ static void sum_percpu(const __u64 *vals, int ncpus, size_t n, __u64 *out)
 			out[i] += vals[(size_t)cpu * n + i];
 }
 
+static uint64_t gained(uint64_t now, uint64_t last)
+{
+	return now >= last ? now - last : now; /* lower: a new entry under the same key */
+}
+
 static int read_cgroup_stats(struct metrics *m, const struct agent_maps *maps,
 			     struct cgroup_cache *cgroups)
 {
@@ -278,27 +524,24 @@ static int read_cgroup_stats(struct metrics *m, const struct agent_maps *maps,
 		return -ENOMEM;
 	while (!bpf_map_get_next_key(maps->cgroup_stats, prev, &next)) {
 		struct cgroup_slot *s;
+		struct counters now, d;
+		const uint64_t *a = (const uint64_t *)&now, *b;
+		uint64_t *out = (uint64_t *)&d;
 
 		key = next;
 		prev = &key;
 		if (bpf_map_lookup_elem(maps->cgroup_stats, &key, vals))
 			continue;
-		if (was_dropped_cgroup(m, key)) {
-			/* A late count for a dropped cgroup. (The walk restarts from the first
-			 * key after a deleted one: each such key is met once more at most.) */
-			bpf_map_delete_elem(maps->cgroup_stats, &key);
-			continue;
-		}
 		sum_percpu(vals, maps->ncpus, n, (__u64 *)&sum);
 		s = find_or_add_slot(m, key, cgroups);
 		if (!s)
 			break;
-		s->last.forks = sum.forks;
-		s->last.exits = sum.exits;
-		s->last.reaps = sum.reaps;
-		s->last.reap_latency_sum_ns = sum.reap_latency_sum_ns;
-		memcpy(s->last.reap_latency_buckets, sum.reap_latency_buckets,
-		       sizeof(sum.reap_latency_buckets));
+		memcpy(&now, &sum, sizeof(now));
+		b = (const uint64_t *)&s->last;
+		for (size_t i = 0; i < n; i++)
+			out[i] = gained(a[i], b[i]);
+		add_counts(m, s->owner, &d);
+		s->last = now;
 	}
 	free(vals);
 	return 0;
@@ -314,50 +557,87 @@ static int read_signal_stats(struct metrics *m, const struct agent_maps *maps,
 		return -ENOMEM;
 	while (!bpf_map_get_next_key(maps->signal_stats, prev, &next)) {
 		struct cgroup_slot *s;
+		struct signal_last *l = NULL;
 		__u64 sum;
 
 		key = next;
 		prev = &key;
 		if (key.sig >= SIGNAL_SLOTS || key.origin >= ORIGIN_SLOTS ||
-		    was_dropped_cgroup(m, key.cgroup_id) ||
 		    bpf_map_lookup_elem(maps->signal_stats, &key, vals))
-			continue; /* a dropped cgroup's: bank_gone_cgroups() deletes it */
+			continue;
 		sum_percpu(vals, maps->ncpus, 1, &sum);
 		s = find_or_add_slot(m, key.cgroup_id, cgroups);
 		if (!s)
 			break;
-		s->last.signals[key.sig][key.origin] = sum;
+		for (uint32_t i = 0; i < s->nsigs && !l; i++)
+			if (s->sigs[i].sig == key.sig && s->sigs[i].origin == key.origin)
+				l = &s->sigs[i];
+		if (!l) {
+			if (s->nsigs == s->sigs_cap) {
+				uint32_t cap = s->sigs_cap ? s->sigs_cap * 2 : 4;
+				struct signal_last *grown = realloc(s->sigs, cap * sizeof(*grown));
+
+				if (!grown)
+					break;
+				s->sigs = grown;
+				s->sigs_cap = cap;
+			}
+			l = &s->sigs[s->nsigs++];
+			*l = (struct signal_last){ .sig = key.sig, .origin = key.origin };
+		}
+		add_signal(m, s->owner, key.sig, key.origin, gained(sum, l->last));
+		l->last = sum;
 	}
 	free(vals);
 	return 0;
 }
 
-/* Gone cgroups: bank what their entries held, then delete the entries. */
-static void bank_gone_cgroups(struct metrics *m, const struct agent_maps *maps)
+/*
+ * Before the read: which cgroups are gone. Judged before, so that what their entries
+ * gained up to the rmdir is read before they are deleted. (A slot made by this read
+ * is judged at the next.)
+ */
+static void judge_cgroups(struct metrics *m, struct cgroup_cache *cgroups)
 {
-	struct rw_signal_key key, next, *prev = NULL;
+	for (size_t i = 0; i < m->ncgroups; i++)
+		m->cgroups[i].dead = !cgroup_cache__alive(cgroups, m->cgroups[i].id);
+}
 
-	for (size_t i = 0; i < m->ncgroups; i++) {
+/* After the read: delete the entries of gone cgroups and forget them. */
+static size_t forget_dead_cgroups(struct metrics *m, const struct agent_maps *maps,
+				  struct cgroup_cache *cgroups)
+{
+	size_t forgotten = 0;
+
+	for (size_t i = 0; i < m->ncgroups;) {
 		struct cgroup_slot *s = &m->cgroups[i];
 
-		if (!s->gone)
+		if (!s->dead) {
+			i++;
 			continue;
-		counters_add(&s->banked, &s->last);
-		memset(&s->last, 0, sizeof(s->last));
+		}
 		bpf_map_delete_elem(maps->cgroup_stats, &s->id);
-	}
-	while (!bpf_map_get_next_key(maps->signal_stats, prev, &next)) {
-		bool gone = false;
+		for (uint32_t k = 0; k < s->nsigs; k++) {
+			struct rw_signal_key key;
 
-		for (size_t i = 0; i < m->ncgroups && !gone; i++)
-			gone = m->cgroups[i].gone && m->cgroups[i].id == next.cgroup_id;
-		gone = gone || was_dropped_cgroup(m, next.cgroup_id);
-		if (gone && !bpf_map_delete_elem(maps->signal_stats, &next))
-			continue; /* deleted: the next key after prev is now another one */
-		key = next;
-		prev = &key;
+			memset(&key, 0, sizeof(key));
+			key.cgroup_id = s->id;
+			key.sig = s->sigs[k].sig;
+			key.origin = s->sigs[k].origin;
+			bpf_map_delete_elem(maps->signal_stats, &key);
+		}
+		if (s->owner != OWNER_GONE) {
+			m->containers[s->owner].nslots--;
+			if (!m->containers[s->owner].id[0])
+				cgroup_cache__forget(cgroups, s->id); /* a host cgroup: done */
+		}
+		remove_slot(m, i); /* the last one moves to i */
+		forgotten++;
 	}
+	return forgotten;
 }
+
+/* --- gauges --------------------------------------------------------------------------- */
 
 /* pids.current and pids.max of a container: cgroup v2, else the v1 pids hierarchy. */
 static int64_t read_pids_file(const char *path)
@@ -410,6 +690,8 @@ static void count_zombies(struct metrics *m, uint64_t now_ns)
 		m->containers[i].zombies = 0;
 		m->containers[i].zombie_oldest_s = 0;
 	}
+	m->gone.zombies = 0;
+	m->gone.zombie_oldest_s = 0;
 	zombie_census_free(census);
 	if (zombie_census_take("/proc", census))
 		return;
@@ -419,115 +701,204 @@ static void count_zombies(struct metrics *m, uint64_t now_ns)
 		struct container_metrics *c;
 		/* Died before any agent ran: it is at least as old as we are. */
 		double age = z->age_known ? (double)zombie_age_ns(z, now_ns) / 1e9 : uptime;
+		size_t k = find_container(m, z->container_id);
 
-		if (was_dropped_container(m, z->container_id))
-			continue;
-		c = find_or_add_container(m, z->container_id);
-		if (!c)
-			break;
+		if (k == EMPTY && find_folded(m, z->container_id) != EMPTY) {
+			c = owner_ptr(m, OWNER_GONE);
+		} else {
+			if (k == EMPTY)
+				k = add_container(m, z->container_id);
+			if (k == NO_OWNER)
+				break;
+			c = &m->containers[k];
+			if (!c->cgroup_id)
+				c->cgroup_id = z->cgroup_id;
+		}
 		c->zombies++;
 		if (age > c->zombie_oldest_s)
 			c->zombie_oldest_s = age;
 	}
 }
 
-/* Forget containers gone for longer than the SPEC keeps their series. */
-static void drop_old_containers(struct metrics *m, uint64_t now_ns)
+/* --- folding gone containers ---------------------------------------------------------- */
+
+static void fold(struct metrics *m, struct container_metrics *c)
 {
-	size_t keep = 0;
+	struct container_metrics *g = owner_ptr(m, OWNER_GONE);
 
+	counters_add(&g->counters, &c->counters);
+	for (int k = 0; k < REAPER_KINDS; k++)
+		g->reparents[k] += c->reparents[k];
+	g->teardowns += c->teardowns;
+	g->teardown_sigkilled[0] += c->teardown_sigkilled[0];
+	g->teardown_sigkilled[1] += c->teardown_sigkilled[1];
+	if (c->signals && (g->signals || (g->signals = calloc(1, sizeof(*g->signals)))))
+		signals_add(g->signals, c->signals);
+	free(c->signals);
+	c->signals = NULL;
+	remember_folded(m, c->id);
+	m->containers_folded++;
+}
+
+static const struct metrics *sort_m;
+
+static int by_gone_since(const void *a, const void *b)
+{
+	const struct container_metrics *x = &sort_m->containers[*(const size_t *)a];
+	const struct container_metrics *y = &sort_m->containers[*(const size_t *)b];
+
+	if (x->gone_since_ns != y->gone_since_ns)
+		return x->gone_since_ns < y->gone_since_ns ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/*
+ * Fold the containers gone for longer than gone_keep_ns into m->gone, and, while more
+ * containers than max_containers are known, the gone ones that are left (the longest
+ * gone first): they never push a live container out of the file. Returns how many.
+ */
+static size_t fold_gone(struct metrics *m, uint64_t now_ns)
+{
+	size_t *cand, ncand = 0, nfold = 0, keep = 0, *remap;
+	bool *folding;
+
+	cand = calloc(m->ncontainers + 1, sizeof(*cand));
+	folding = calloc(m->ncontainers + 1, sizeof(*folding));
+	remap = calloc(m->ncontainers + 1, sizeof(*remap));
+	if (!cand || !folding || !remap)
+		goto out;
 	for (size_t i = 0; i < m->ncontainers; i++) {
-		struct container_metrics *c = &m->containers[i];
+		const struct container_metrics *c = &m->containers[i];
 
-		if (c->id[0] && c->gone && now_ns - c->gone_since_ns > m->gone_keep_ns) {
-			size_t k = 0, ndropped = 0;
-			uint64_t dropped[64];
+		if (!c->id[0] || !c->gone || c->nslots || c->zombies)
+			continue;
+		if (now_ns - c->gone_since_ns >= m->gone_keep_ns) {
+			folding[i] = true;
+			nfold++;
+		} else {
+			cand[ncand++] = i;
+		}
+	}
+	if (m->ncontainers - 1 - nfold > m->max_containers && ncand) {
+		size_t over = m->ncontainers - 1 - nfold - m->max_containers;
 
-			for (size_t j = 0; j < m->ncgroups; j++) {
-				if (strcmp(m->cgroups[j].container_id, c->id))
-					m->cgroups[k++] = m->cgroups[j];
-				else if (ndropped < 64)
-					dropped[ndropped++] = m->cgroups[j].id;
-			}
-			m->ncgroups = k;
-			remember_dropped(m, c->id, dropped, ndropped);
+		sort_m = m;
+		qsort(cand, ncand, sizeof(*cand), by_gone_since);
+		for (size_t k = 0; k < ncand && k < over; k++, nfold++)
+			folding[cand[k]] = true;
+	}
+	if (!nfold)
+		goto out;
+	for (size_t i = 0; i < m->ncontainers; i++) {
+		if (folding[i]) {
+			fold(m, &m->containers[i]);
 			continue;
 		}
-		m->containers[keep++] = *c;
+		remap[i] = keep;
+		if (keep != i)
+			m->containers[keep] = m->containers[i];
+		keep++;
 	}
 	m->ncontainers = keep;
+	for (size_t i = 0; i < m->ncgroups; i++)
+		if (m->cgroups[i].owner != OWNER_GONE)
+			m->cgroups[i].owner = remap[m->cgroups[i].owner];
+	/* Rebuild the index of what is left; memory follows the containers kept. */
+	free(m->container_index.v);
+	memset(&m->container_index, 0, sizeof(m->container_index));
+	if (m->cap > 64 && m->ncontainers * 4 < m->cap) {
+		size_t cap = 64;
+		struct container_metrics *shrunk;
+
+		while (cap < m->ncontainers * 2)
+			cap *= 2;
+		shrunk = realloc(m->containers, cap * sizeof(*shrunk));
+		if (shrunk) {
+			m->containers = shrunk;
+			m->cap = cap;
+		}
+	}
+	for (size_t i = 0; i < m->ncontainers; i++) {
+		if (index_reserve(m, &m->container_index, container_hash))
+			break; /* out of memory: lookups miss, containers are made anew */
+		index_put(&m->container_index, hash_str(m->containers[i].id), i);
+	}
+out:
+	free(cand);
+	free(folding);
+	free(remap);
+	return nfold;
 }
 
 int metrics_collect(struct metrics *m, const struct agent_maps *maps, struct cgroup_cache *cgroups,
 		    uint64_t now_ns)
 {
+	size_t released;
 	int err;
 
-	if (!find_or_add_container(m, "")) /* the host always has its series */
+	m->cache = cgroups;
+	if (find_or_add_container(m, "") == NO_OWNER) /* the host always has its series */
 		return -ENOMEM;
-	for (size_t i = 0; i < m->ncgroups; i++)
-		memset(&m->cgroups[i].last, 0, sizeof(m->cgroups[i].last));
+	judge_cgroups(m, cgroups);
 	err = read_cgroup_stats(m, maps, cgroups);
 	if (!err)
 		err = read_signal_stats(m, maps, cgroups);
 	if (err)
 		return err;
-	for (size_t i = 0; i < m->ncgroups; i++) {
-		struct cgroup_slot *s = &m->cgroups[i];
+	released = forget_dead_cgroups(m, maps, cgroups);
 
-		if (!s->gone && !cgroup_cache__alive(cgroups, s->id)) {
-			s->gone = true;
-			s->gone_since_ns = now_ns;
-		}
-	}
-	bank_gone_cgroups(m, maps);
-
-	/* Containers: the sum of their cgroups; gone when every cgroup is. */
-	for (size_t i = 0; i < m->ncontainers; i++) {
-		memset(&m->containers[i].counters, 0, sizeof(m->containers[i].counters));
-		m->containers[i].gone = m->containers[i].id[0] != '\0';
-		m->containers[i].gone_since_ns = 0;
-	}
-	for (size_t i = 0; i < m->ncgroups; i++) {
-		struct cgroup_slot *s = &m->cgroups[i];
-		struct container_metrics *c = find_or_add_container(m, s->container_id);
-
-		if (!c)
-			return -ENOMEM;
-		counters_add(&c->counters, &s->banked);
-		counters_add(&c->counters, &s->last);
-		if (!s->gone) {
-			c->gone = false;
-			set_names(c, cgroup_cache__lookup(cgroups, s->id));
-		} else if (s->gone_since_ns > c->gone_since_ns) {
-			c->gone_since_ns = s->gone_since_ns;
-		}
-	}
-	/* A container known only from events or zombies, with no cgroup seen: keep it
-	 * while it has zombies, then let it age out like the rest. */
+	/*
+	 * A container is gone once no cgroup of it is left and it has no zombie (as of the
+	 * last census). One known only from an event or a zombie is alive while the cgroup
+	 * it was seen in is (asked until it is gone: an id is never reused).
+	 */
 	for (size_t i = 0; i < m->ncontainers; i++) {
 		struct container_metrics *c = &m->containers[i];
+		bool alive = !c->id[0] || c->nslots || c->zombies ||
+			     (!c->gone && c->cgroup_id && cgroup_cache__alive(cgroups, c->cgroup_id));
 
-		if (c->zombies)
-			c->gone = false; /* its zombies are still there to see */
-		if (c->gone && !c->gone_since_ns)
+		if (alive) {
+			c->gone = false;
+			c->gone_since_ns = 0;
+		} else if (!c->gone) {
+			c->gone = true;
 			c->gone_since_ns = now_ns;
+		}
 		c->activity = c->counters.forks + c->counters.exits + c->zombies;
 	}
-	drop_old_containers(m, now_ns);
+	released += fold_gone(m, now_ns);
 	count_zombies(m, now_ns);
 	for (size_t i = 0; i < m->ncontainers; i++)
 		read_pids(&m->containers[i]);
+	if (released) {
+		if (m->cgroups_cap > 64 && m->ncgroups * 4 < m->cgroups_cap) {
+			size_t cap = 64;
+			struct cgroup_slot *shrunk;
+
+			while (cap < m->ncgroups * 2)
+				cap *= 2;
+			shrunk = realloc(m->cgroups, cap * sizeof(*shrunk));
+			if (shrunk) {
+				m->cgroups = shrunk;
+				m->cgroups_cap = cap;
+			}
+		}
+		index_shrink(m, &m->cgroup_index, slot_hash);
+#ifdef __GLIBC__
+		if (released >= 64)
+			malloc_trim(0); /* give what a churn of cgroups took back to the system */
+#endif
+	}
 	return 0;
 }
 
-static const struct metrics *select_m;
+/* --- what to render ------------------------------------------------------------------- */
 
 /* The host first, then containers with zombies, then the busiest. */
 static int by_priority(const void *a, const void *b)
 {
-	const struct container_metrics *x = &select_m->containers[*(const size_t *)a];
-	const struct container_metrics *y = &select_m->containers[*(const size_t *)b];
+	const struct container_metrics *x = &sort_m->containers[*(const size_t *)a];
+	const struct container_metrics *y = &sort_m->containers[*(const size_t *)b];
 
 	if (!x->id[0] != !y->id[0])
 		return !x->id[0] ? -1 : 1;
@@ -538,11 +909,11 @@ static int by_priority(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-static int by_index(const void *a, const void *b)
+/* By id: the host ("") first. */
+static int by_id(const void *a, const void *b)
 {
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-
-	return (x > y) - (x < y);
+	return strcmp(sort_m->containers[*(const size_t *)a].id,
+		      sort_m->containers[*(const size_t *)b].id);
 }
 
 size_t metrics_select(struct metrics *m, size_t max_containers, size_t *order)
@@ -552,13 +923,13 @@ size_t metrics_select(struct metrics *m, size_t max_containers, size_t *order)
 	for (size_t i = 0; i < n; i++)
 		order[i] = i;
 	keep = n;
+	sort_m = m;
 	if (n && n - 1 > max_containers) {
-		select_m = m;
 		qsort(order, n, sizeof(*order), by_priority);
 		keep = max_containers + 1; /* the host is never cut */
 	}
 	m->containers_over_limit = n - keep;
-	/* containers[] is sorted by id already: back to that order for stable output */
-	qsort(order, keep, sizeof(*order), by_index);
+	/* A stable output: by id. */
+	qsort(order, keep, sizeof(*order), by_id);
 	return keep;
 }

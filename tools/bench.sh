@@ -18,7 +18,9 @@
 # per run goes to build/bench/runs.tsv and build/bench/progs.tsv, agent logs to build/bench/logs/.
 # Then tools/startup-time.sh: the agent's time from exec to "tracing" (median of STARTS idle
 # starts), each program's verifier-processed instruction count, and where the startup time
-# goes; appended to the table (its files under build/bench/startup/).
+# goes; appended to the table (its files under build/bench/startup/). Then tools/soak.sh:
+# `export`'s RSS, CPU, kernel map entries and series before and after a churn of cgroups
+# and containers (build/bench/soak/), appended too.
 #
 # Must run as root. Environment knobs (defaults in brackets):
 #   ROUNDS [5]  FORK_N [10000]  SIGNAL_N [450000]  (procstorm -n: ~2 s each on an idle 2-vCPU
@@ -27,6 +29,8 @@
 #   BENCH_DIR [../shared/bench from the repo root, else /work/shared/bench]
 #   REAPWATCH [./reapwatch]  READY_TIMEOUT [30 s]  STOP_TIMEOUT [20 s]  SETTLE [0.2 s]
 #   STARTS [5; 0 skips the startup measurement]
+#   SOAK [1; 0 skips the soak: tools/soak.sh, export under a churn of 10 000 host cgroups
+#     and 2 000 containers, ~6-10 min; its own SOAK_* knobs shorten it]
 set -euo pipefail
 
 die() {
@@ -54,6 +58,7 @@ READY_TIMEOUT=${READY_TIMEOUT:-30}
 STOP_TIMEOUT=${STOP_TIMEOUT:-20}
 SETTLE=${SETTLE:-0.2}
 STARTS=${STARTS:-5}
+SOAK=${SOAK:-1}
 OUT=build/bench
 LOGS=$OUT/logs
 
@@ -395,6 +400,19 @@ if [[ $STARTS -gt 0 && -x $REAPWATCH ]]; then
 	else
 		tail -n 5 "$OUT/startup.log" >&2
 		note "WARNING: the startup measurement failed (log: $OUT/startup.log)"
+	fi
+fi
+# --- soak: export under a churn of host cgroups and containers (tools/soak.sh) --------
+if [[ $SOAK != 0 && -x $REAPWATCH ]]; then
+	note "soak: tools/soak.sh (SOAK=0 skips it; SOAK_* knobs: tools/soak.sh --help)"
+	if REAPWATCH=$REAPWATCH OUT=$OUT/soak tools/soak.sh 2>"$OUT/soak.log"; then
+		{
+			echo
+			cat "$OUT/soak/results.txt"
+		} >>"$OUT/results.txt"
+	else
+		tail -n 5 "$OUT/soak.log" >&2
+		note "WARNING: the soak failed (log: $OUT/soak.log)"
 	fi
 fi
 cat "$OUT/results.txt"

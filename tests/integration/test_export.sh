@@ -149,7 +149,8 @@ case_counts_match_trace()
 	dir=$CASE_DIR/textfile
 	mkdir "$dir"
 	start_agent --name trace trace --json -e all
-	start_agent --name export --ready "$EXPORT_READY" export --textfile-dir "$dir" -i 1
+	start_agent --name export --ready "$EXPORT_READY" export --textfile-dir "$dir" -i 1 \
+		--container-detail
 	CONTAINER_LINGER=2.5 run_container ""
 	stop_named_agent export TERM
 	stop_named_agent trace

@@ -438,7 +438,8 @@ start_shared_agents()
 	mkdir -p "$SHARED_DIR" "$KUBE_LOGS"
 	[[ -x $AGENT ]] || return 0 # each case says so
 	export REAPWATCH_GONE_KEEP_SECONDS=$GONE_KEEP REAPWATCH_KUBELET_LOG_DIR=$KUBE_LOGS
-	launch_exporter shared "$SHARED/export" "$SHARED_DIR" -i 0.2 --log-events
+	launch_exporter shared "$SHARED/export" "$SHARED_DIR" -i 0.2 --log-events \
+		--container-detail
 	export -n REAPWATCH_GONE_KEEP_SECONDS REAPWATCH_KUBELET_LOG_DIR
 	at_script_exit _stop_shared "$SHARED/export" "$LAUNCHED_PID"
 	(
@@ -514,7 +515,7 @@ case_file_and_final_write()
 	short=$(new_container_id)
 	fake_ctr "$id"
 	fake_ctr "$short"
-	start_exporter export "$dir" --interval 60
+	start_exporter export "$dir" --interval 60 --container-detail
 	grep -qxF "reapwatch: exporting to $dir/$PROM every 60s" "$CASE_DIR/export.err" ||
 		fail "ready line: expected 'reapwatch: exporting to $dir/$PROM every 60s', got" \
 			"'$(head -n1 "$CASE_DIR/export.err")'"

@@ -3,6 +3,8 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "kube.h"
 #include "procfs.h"
@@ -120,11 +122,46 @@ static void test_status_ns_pid(void **state)
 	assert_int_equal(proc_status_ns_pid("NSpid:\tx\n", 9, &ns_pid), -EINVAL);
 }
 
+/* The kubelet's log directory read once: every valid link found by id, nothing else. */
+static void test_kube_index(void **state)
+{
+	char dir[] = "/tmp/reapwatch-kube-XXXXXX", path[512];
+	const char *a = "1111111111111111111111111111111111111111111111111111111111111111";
+	const char *b = "2222222222222222222222222222222222222222222222222222222222222222";
+	const char *c = "3333333333333333333333333333333333333333333333333333333333333333";
+	struct kube_index *index;
+	struct kube_names names;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/web-0_team-a_nginx-%s.log", dir, a);
+	assert_int_equal(symlink("/nowhere", path), 0);
+	snprintf(path, sizeof(path), "%s/db_team-b_pg-%s.log", dir, b);
+	assert_int_equal(symlink("/nowhere", path), 0);
+	snprintf(path, sizeof(path), "%s/not_a_kubelet-log-%s.txt", dir, c);
+	assert_int_equal(symlink("/nowhere", path), 0);
+	index = kube_index_load(dir);
+	assert_non_null(index);
+	assert_true(kube_index_find(index, b, &names));
+	assert_string_equal(names.pod, "db");
+	assert_string_equal(names.namespace, "team-b");
+	assert_string_equal(names.container, "pg");
+	assert_true(kube_index_find(index, a, &names));
+	assert_string_equal(names.pod, "web-0");
+	assert_false(kube_index_find(index, c, &names));
+	assert_false(kube_index_find(index, "short", &names));
+	kube_index_free(index);
+	assert_null(kube_index_load("/nonexistent/reapwatch-kube"));
+	assert_false(kube_index_find(NULL, a, &names));
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kubelet_log_name),
 		cmocka_unit_test(test_kubelet_log_name_rejects),
+		cmocka_unit_test(test_kube_index),
 		cmocka_unit_test(test_proc_stat_hostile_comm),
 		cmocka_unit_test(test_proc_stat_zombie),
 		cmocka_unit_test(test_proc_stat_zombie_leader_of_live_process),
