@@ -144,6 +144,7 @@ static void choose_programs(struct reapwatch_bpf *skel, const struct kernel_feat
 	if (group_dead)
 		bpf_map__set_max_entries(skel->maps.exit_claims, 1);
 	bpf_program__set_autoload(skel->progs.handle_wait, loops && config->track_reaping);
+	bpf_program__set_autoload(skel->progs.handle_switch, config->track_reaping);
 	if (loops)
 		return;
 	feature_off("reparent", "orphans' adopters are found by walking the dying parent's "

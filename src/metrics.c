@@ -201,20 +201,26 @@ static struct cgroup_slot *find_or_add_slot(struct metrics *m, uint64_t id,
 
 /*
  * A reap whose free the kernel side missed, found by the agent's sweep: the kernel never
- * counted it. With its evidence the latency is known, and it goes where the kernel's
- * counts of that cgroup go once banked.
+ * counted it. With its evidence the latency is exact, and it goes where the kernel's
+ * counts of that cgroup go once banked; without, only that it was reaped is counted
+ * (reaps_unmeasured), as the kernel side does for a reap it saw only at the free.
  */
 static void count_late_reap(struct metrics *m, const struct event *ev)
 {
+	bool exact = ev->reap.latency_known && event_reap_latency_exact(ev);
 	struct cgroup_slot *s;
 
-	if (!ev->reap.latency_known || was_dropped_cgroup(m, ev->proc.cgroup->id))
+	if (ev->reap.how == RW_REAP_UNTRACKED || was_dropped_cgroup(m, ev->proc.cgroup->id))
 		return;
 	s = find_slot(m, ev->proc.cgroup->id);
 	if (!s)
 		s = add_slot(m, ev->proc.cgroup);
 	if (!s)
 		return;
+	if (!exact) {
+		s->banked.reaps_unmeasured++;
+		return;
+	}
 	s->banked.reaps++;
 	s->banked.reap_latency_sum_ns += ev->reap.latency_ns;
 	s->banked.reap_latency_buckets[rw_latency_bucket(ev->reap.latency_ns)]++;
@@ -288,6 +294,7 @@ static int read_cgroup_stats(struct metrics *m, const struct agent_maps *maps,
 		s->last.reap_latency_sum_ns = sum.reap_latency_sum_ns;
 		memcpy(s->last.reap_latency_buckets, sum.reap_latency_buckets,
 		       sizeof(sum.reap_latency_buckets));
+		s->last.reaps_unmeasured = sum.reaps_unmeasured;
 	}
 	free(vals);
 	return 0;

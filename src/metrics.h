@@ -29,6 +29,7 @@ struct counters {
 	uint64_t reaps;
 	uint64_t reap_latency_sum_ns;
 	uint64_t reap_latency_buckets[RW_LATENCY_BUCKETS + 1];
+	uint64_t reaps_unmeasured; /* reaped, the time only bounded or unknown */
 	uint64_t signals[SIGNAL_SLOTS][ORIGIN_SLOTS];
 };
 

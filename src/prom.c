@@ -106,6 +106,13 @@ static void render_counters(FILE *out, const struct metrics *m, const size_t *or
 		series(out, "reapwatch_exits_total", &m->containers[i]);
 		value_u64(out, m->containers[i].counters.exits);
 	}
+	header(out, "reapwatch_reaps_unmeasured_total", "counter",
+	       "Reaps whose time is only bounded (no wait() seen: timed at the task's free), "
+	       "kept out of reapwatch_reap_latency_seconds.");
+	FOR_EACH(i) {
+		series(out, "reapwatch_reaps_unmeasured_total", &m->containers[i]);
+		value_u64(out, m->containers[i].counters.reaps_unmeasured);
+	}
 	header(out, "reapwatch_forks_total", "counter", "Processes created.");
 	FOR_EACH(i) {
 		series(out, "reapwatch_forks_total", &m->containers[i]);
