@@ -933,40 +933,6 @@ case_runc_reap_latency()
 	ctr_wait_exit
 }
 
-# A reap whose time is only a bound is counted in reapwatch_reaps_unmeasured_total, never in
-# the latency histogram: in a cgroup of its own, wait_kinds ptrace_other's child is traced by
-# its sibling and reaped by its parent, asleep in waitpid(), once the tracer's wait let it go
-# (no wait seen: timed at its free). The tracer (reaped by waitpid()) and the scenario itself
-# (by this shell) are exact.
-case_reaps_unmeasured()
-{
-	local dir id lab base deadline a b
-	use_shared
-	id=$(new_container_id)
-	fake_ctr "$id"
-	lab=$(clab "$id")
-	fresh_snap "$dir"
-	base=$SNAP
-	in_cgroup "$id" "$SCENARIOS/wait_kinds" ptrace_other >"$CASE_DIR/wait_kinds.out" 2>&1 ||
-		fail "wait_kinds ptrace_other failed: $(head -n3 "$CASE_DIR/wait_kinds.out")"
-	# Reaps are counted at the task's free (an RCU callback): fresh files till all 3 are in.
-	deadline=$((SECONDS + 8))
-	while :; do
-		fresh_snap "$dir"
-		a=$(val reapwatch_reaps_unmeasured_total "$lab")
-		b=$(val reapwatch_reap_latency_seconds_count "$lab")
-		[[ $a == absent ]] && a=0
-		[[ $b == absent ]] && b=0
-		((a + b >= 3 || SECONDS >= deadline)) && break
-	done
-	detail "wait_kinds: $(tr '\n' ' ' <"$CASE_DIR/wait_kinds.out")"
-	expect_delta "the traced child, reaped unseen" 1 reapwatch_reaps_unmeasured_total "$lab" "$base"
-	expect_delta "the tracer and the scenario, reaped by waits seen" 2 \
-		reapwatch_reap_latency_seconds_count "$lab" "$base"
-	expect_delta "the tracer and the scenario, reaped by waits seen" 2 \
-		reapwatch_reap_latency_seconds_bucket "$(clab "$id" le +Inf)" "$base"
-}
-
 # zombie_children PID: how many children of PID are zombies.
 zombie_children()
 {
@@ -1378,7 +1344,6 @@ run_case export_runc_pids case_runc_pids
 run_case export_runc_orphans_teardown_kill case_runc_orphans_teardown_kill
 run_case export_runc_tini_sigterm_first case_runc_tini_sigterm_first
 run_case export_runc_reap_latency case_runc_reap_latency
-run_case export_reaps_unmeasured case_reaps_unmeasured
 run_case export_runc_zombies case_runc_zombies
 run_case export_hostile_names case_hostile_names
 run_case export_gone_series case_gone_series

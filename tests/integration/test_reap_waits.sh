@@ -66,6 +66,51 @@ claim_holds()
 		"$ev" "(.time | usec) >= $reaped_us - 1000"
 }
 
+# export_value NAME: the sample NAME{container_id="$ID",...} in the exporter's file, 0 if absent.
+export_value()
+{
+	local v
+	v=$(prom_value "$PROM_DIR/reapwatch.prom" \
+		"$1{container_id=\"$ID\",pod=\"\",namespace=\"\",container=\"\"}")
+	echo "${v/absent/0}"
+}
+
+# export: a reap whose time is only a bound goes into reapwatch_reaps_unmeasured_total, never
+# into the latency histogram. In a cgroup of its own, wait_kinds ptrace_other's child is traced
+# by its sibling and reaped by its parent, asleep in waitpid(), once the tracer's wait let it
+# go (no wait seen: timed at its free); the tracer (reaped by waitpid()) and the scenario
+# itself (by this shell) are exact.
+case_export_unmeasured()
+{
+	local cg deadline rc=0
+	cg=$(cgroup2_mount)
+	[[ -n $cg ]] || skip "no cgroup2 mount"
+	ID=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	mkdir "$cg/$ID"
+	at_case_exit rmdir "$cg/$ID"
+	PROM_DIR=$CASE_DIR/prom
+	mkdir "$PROM_DIR"
+	start_agent --ready "reapwatch: exporting" export --textfile-dir "$PROM_DIR" --interval 0.2
+	# shellcheck disable=SC2016 # for the inner bash
+	bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg/$ID" "$SCENARIOS/wait_kinds" \
+		ptrace_other >"$CASE_DIR/wait_kinds.out" 2>&1 || rc=$?
+	[[ $rc -eq 0 ]] || fail "wait_kinds ptrace_other: status $rc: $(head -n3 "$CASE_DIR/wait_kinds.out")"
+	# Reaps are counted at the task's free (an RCU callback): until all 3 are in, 8 s at most.
+	deadline=$((SECONDS + 8))
+	until (($(export_value reapwatch_reaps_unmeasured_total) + \
+		$(export_value reapwatch_reap_latency_seconds_count) >= 3)) || ((SECONDS >= deadline)); do
+		sleep 0.1
+	done
+	sleep 0.5 # one more write: nothing else may come
+	stop_agent
+	detail "wait_kinds: $(tr '\n' ' ' <"$CASE_DIR/wait_kinds.out")" \
+		"$(grep -F "$ID" "$PROM_DIR/reapwatch.prom" | grep -E 'unmeasured|latency_seconds_(count|bucket.*Inf)')"
+	assert_eq "reaps_unmeasured_total of the cgroup (the traced child)" 1 \
+		"$(export_value reapwatch_reaps_unmeasured_total)"
+	assert_eq "reap_latency_seconds_count of the cgroup (the tracer, the scenario)" 2 \
+		"$(export_value reapwatch_reap_latency_seconds_count)"
+}
+
 # A waiter asleep in waitpid() behind a SCHED_FIFO busy loop on its CPU: woken at the
 # child's exit, it runs (and reaps) only when the loop ends, 50 ms later.
 case_hog()
@@ -146,6 +191,7 @@ case_uring()
 	claim_holds child
 }
 
+run_case reap_wait_export_unmeasured case_export_unmeasured
 run_case reap_wait_hog case_hog
 run_case reap_wait_clone case_clone
 run_case reap_wait_wall case_wall
