@@ -390,6 +390,19 @@ static __always_inline void reaping_on_switch(struct task_struct *next, __u64 no
 }
 
 /*
+ * sched_switch away from `prev`: a remembered waiter switched out without having been seen
+ * switched in was already on its way onto a CPU when it was remembered (past sched_switch,
+ * before on_cpu is set: context_switch()), took its zombie then, and is forgotten here; its
+ * next switch-in, perhaps in a later wait(), is not this reap's.
+ */
+static __always_inline void reaping_on_switch_out(struct task_struct *prev)
+{
+	__u64 key = (__u64)prev;
+
+	live_sub(&blocked_waiters_live, bpf_map_delete_elem(&blocked_waiters, &key));
+}
+
+/*
  * signal_generate of a CLD_* signal from an exiting task: do_notify_parent(). The
  * exiting thread also notifies new parents of zombie children it hands over
  * (reparent_leader()), so check that si_pid, which the kernel numbers in the

@@ -306,14 +306,16 @@ int BPF_PROG(handle_wait, struct pid *wo_pid)
 
 /*
  * A context switch, on every CPU all the time: returns at once unless a blocked waiter is
- * remembered (reaping.bpf.h, blocked_waiter_takes()). Only `next` is read: ctx[2] on every
- * kernel (prev_state, the fourth argument, came in v5.18).
+ * remembered (reaping.bpf.h, blocked_waiter_takes()). Only `prev` and `next` are read: ctx[1]
+ * and ctx[2] on every kernel (prev_state, the fourth argument, came in v5.18).
  */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	if (live_any(&blocked_waiters_live))
+	if (live_any(&blocked_waiters_live)) {
+		reaping_on_switch_out(prev);
 		reaping_on_switch(next, bpf_ktime_get_ns());
+	}
 	return 0;
 }
 
