@@ -2,8 +2,11 @@
 /*
  * Walking a process's children as the kernel does: every thread has its own
  * `children` list (a fork from a non-leader thread makes that thread the parent),
- * and do_wait_thread() / forget_original_parent() take them thread by thread,
- * starting with the current one, oldest child first.
+ * and do_wait() / forget_original_parent() take them thread by thread, starting with
+ * the current one, oldest child first. do_wait()'s scan goes on round the thread
+ * group from there (`tsk = current; do { ... } while_each_thread(current, tsk)`): the
+ * threads after the current one in signal->thread_head, then, past the head, those
+ * before it.
  *
  * List nodes lead to computed addresses (container_of), read with BPF_CORE_READ()
  * (task.bpf.h says why).
@@ -24,8 +27,9 @@ struct children_walk {
 	__u64 threads;	 /* &signal->thread_head */
 	__u64 children;	 /* &thread->children being walked */
 	__u64 pos;	 /* next node in it */
-	__u64 cursor;	 /* that thread's thread_node; 0 while on `first` */
+	__u64 cursor;	 /* that thread's thread_node (`first`'s while on it) */
 	bool first_only; /* `first`'s own children, no other thread's */
+	bool wrapped;	 /* past the head once (a `first` unlinked meanwhile is never met) */
 };
 
 /* `first` may be a BTF-typed argument or an address (`current`): read as an address. */
@@ -37,8 +41,9 @@ static __always_inline void children_walk_start(struct children_walk *w, struct 
 	w->threads = (__u64)&sig->thread_head;
 	w->children = (__u64)&first->children;
 	w->pos = (__u64)BPF_CORE_READ(first, children.next);
-	w->cursor = 0;
+	w->cursor = (__u64)&first->thread_node;
 	w->first_only = false;
+	w->wrapped = false;
 }
 
 /*
@@ -73,10 +78,17 @@ static __always_inline __u64 children_walk_step(struct children_walk *w, bool *e
 		*end = true;
 		return 0;
 	}
-	node = list_next(w->cursor ? w->cursor : w->threads);
-	if (node != w->threads && task_of(node, thread_node) == w->first)
+	/* next_thread(): the node after the cursor, past the list's head */
+	node = list_next(w->cursor);
+	if (node == w->threads) {
+		if (w->wrapped) {
+			*end = true;
+			return 0;
+		}
+		w->wrapped = true;
 		node = list_next(node);
-	if (!node || node == w->threads) {
+	}
+	if (!node || node == w->threads || task_of(node, thread_node) == w->first) {
 		*end = true;
 		return 0;
 	}

@@ -116,12 +116,20 @@ static __always_inline void reaping_on_handover(struct rw_proc_state *st, struct
 	fill_peer_at(&st->reaper, reaper);
 }
 
-/* A reap into the export counters: from the zombie's start (else its exit) to REAPED. */
-static __always_inline void stats_reap_state(const struct rw_proc_state *st, __u64 reaped)
+/*
+ * A reap into the export counters: with evidence of when it happened (`how`: a wait seen,
+ * an autoreap), from the zombie's start (else its exit) to reap_ns, in the histogram;
+ * without (only its free, a bound), counted apart.
+ */
+static __always_inline void stats_reap_state(const struct rw_proc_state *st)
 {
 	__u64 zombie = st->zombie_ns ?: st->exit_ns;
 
-	stats_reap(st->proc.cgroup_id, reaped > zombie ? reaped - zombie : 0);
+	if (!st->how || !st->reap_ns) {
+		stats_reap_unmeasured(st->proc.cgroup_id);
+		return;
+	}
+	stats_reap(st->proc.cgroup_id, st->reap_ns > zombie ? st->reap_ns - zombie : 0);
 }
 
 /*
@@ -136,9 +144,8 @@ static __always_inline void reap_stale_state(const struct rw_proc_state *old, __
 	struct rw_reap_record *rec;
 
 	count(RW_CTR_FREE_MISSED);
-	/* With evidence, the reap time is known: counted as handle_free() would have. */
-	if (old->how)
-		stats_reap_state(old, old->reap_ns);
+	/* Counted as handle_free() would have: its time is known only with evidence. */
+	stats_reap_state(old);
 	if (!wanted(RW_REC_REAP))
 		return;
 	rec = reserve(sizeof(*rec), RW_REC_REAP, now);
@@ -211,33 +218,189 @@ static __always_inline bool wait_selects(int wo_type, __u64 wo_pid, struct task_
 }
 
 #define MAX_QUEUED_WAITERS 8
+#define RW_WNOTHREAD 0x20000000
+#define RW_WALL 0x40000000
+#define RW_WCLONE 0x80000000
+
+/*
+ * Would this queued wait take `child` (a leader's address)? The rules of the wake-up
+ * (child_wait_callback(): eligible_pid(), and with __WNOTHREAD only the queued thread's
+ * own children) and of the scan that follows (wait_consider_task(): WEXITED without
+ * WNOWAIT for a zombie; eligible_child(): a child whose exit signal is not SIGCHLD only
+ * with __WCLONE, the others only without it, both with __WALL or when traced).
+ */
+static __always_inline bool wait_takes(struct wait_opts *wo, struct task_struct *child)
+{
+	__u32 flags = BPF_CORE_READ(wo, wo_flags);
+	bool clone_child;
+
+	if (!(flags & RW_WEXITED) || (flags & RW_WNOWAIT))
+		return false;
+	if (!wait_selects(BPF_CORE_READ(wo, wo_type), (__u64)BPF_CORE_READ(wo, wo_pid), child))
+		return false;
+	if ((flags & RW_WNOTHREAD) &&
+	    (__u64)BPF_CORE_READ(wo, child_wait.private) != (__u64)BPF_CORE_READ(child, parent))
+		return false;
+	/* Traced: the tracer's wait takes it whatever the flags; one that is not the parent
+	 * only hands it to the parent (wait_task_zombie(), ptrace_reparented()): no reap. */
+	if (BPF_CORE_READ(child, ptrace))
+		return BPF_CORE_READ(child, parent, tgid) == BPF_CORE_READ(child, real_parent, tgid);
+	if (flags & RW_WALL)
+		return true;
+	clone_child = BPF_CORE_READ(child, exit_signal) != RW_SIGCHLD;
+	return clone_child == !!(flags & RW_WCLONE);
+}
+
+/*
+ * A blocked waiter that cannot run at once: the thread asleep in do_wait() for a zombie,
+ * keyed by its task_struct address, until it is switched in (reaping_on_switch()).
+ */
+struct rw_blocked_waiter {
+	__u64 zombie;	 /* the zombie's procs key */
+	__u64 stamp_ns;	 /* the provisional reap time it was given (its SIGCHLD) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct rw_blocked_waiter);
+} blocked_waiters SEC(".maps");
+
+/* Entries in blocked_waiters (events.bpf.h's live_*): while 0, every sched_switch returns. */
+__s64 blocked_waiters_live;
+
+/*
+ * do_wait()'s wait_opts is on the waiting thread's kernel stack. An io_uring waitid
+ * (v6.7) queues one of its own, in memory of the request's, woken by a callback that
+ * only queues task work, run whenever the ring's owner gets to it (with COOP_TASKRUN or
+ * DEFER_TASKRUN, at its next io_uring_enter()): its reap is seen at the free only.
+ * A kernel stack is THREAD_SIZE (16 KiB, 32 with KASAN) from task->stack.
+ */
+#define RW_STACK_SPAN (64 << 10)
+static __always_inline bool on_waiter_stack(struct wait_opts *wo, __u64 waiter)
+{
+	__u64 stack = (__u64)BPF_CORE_READ(task_at(waiter), stack);
+
+	return (__u64)wo - stack < RW_STACK_SPAN;
+}
+
+/* Is the task on a CPU now? task_struct.on_cpu (CONFIG_SMP); without it, assume not. */
+static __always_inline bool task_on_cpu(struct task_struct *task)
+{
+	if (!bpf_core_field_exists(struct task_struct, on_cpu))
+		return false;
+	return BPF_CORE_READ(task, on_cpu);
+}
+
+/*
+ * Remember that `waiter` (a task address, asleep or off its CPU) will take the zombie
+ * `key` when it next runs. A thread that waits for two zombies at once keeps the first:
+ * its scan takes one of them at that switch, and the next wait() it makes (handle_wait)
+ * times the other.
+ */
+static __always_inline void remember_blocked_waiter(__u64 waiter, __u64 key, __u64 now)
+{
+	struct rw_blocked_waiter bw = { .zombie = key, .stamp_ns = now }, *old;
+	struct rw_proc_state *st;
+	long err;
+
+	err = bpf_map_update_elem(&blocked_waiters, &waiter, &bw, BPF_NOEXIST);
+	live_add(&blocked_waiters_live, err);
+	if (!err)
+		return;
+	if (err != -RW_EEXIST) {
+		count(RW_CTR_WAITERS_FULL);
+		return;
+	}
+	old = bpf_map_lookup_elem(&blocked_waiters, &waiter);
+	if (!old)
+		return;
+	st = bpf_map_lookup_elem(&procs, &old->zombie);
+	if (st && st->how == RW_REAP_BLOCKED_WAITER && st->reap_ns == old->stamp_ns)
+		return; /* still to be taken at this waiter's switch */
+	*old = bw;
+}
 
 /*
  * At zombie start: is a thread of the parent already asleep in do_wait() for this
  * child? do_wait() queues its wait_opts.child_wait on signal->wait_chldexit, and
  * __wake_up_parent() (right after the SIGCHLD) wakes it to reap. The queue's entries
  * are container_of() addresses: read as such (task.bpf.h).
+ *
+ * A queued thread on a CPU now (between its scan and schedule(), or a WNOHANG scan)
+ * sees the zombie within microseconds: the SIGCHLD's time is the reap's. One off its
+ * CPU takes the zombie when it is next switched in, right after it returns from
+ * schedule() and scans again (do_wait()'s loop), which may be long after the wake-up
+ * (a busy CPU, a higher priority task): it is remembered, and its switch stamps the reap
+ * (reaping_on_switch()); the SIGCHLD's time stays as a provisional value till then.
+ * Only the first queued wait that takes the child is followed: of several threads asleep
+ * for it (rare), the first to run takes it, usually the first woken. (Following each made
+ * the verifier walk every combination: 30 times the instructions of the whole program.)
  */
 static __always_inline bool blocked_waiter_takes(struct task_struct *parent,
-						 struct task_struct *leader)
+						 struct task_struct *leader, __u64 key, __u64 now)
 {
 	struct signal_struct *sig = BPF_CORE_READ(parent, signal);
 	__u64 head = (__u64)&sig->wait_chldexit.head;
 	__u64 pos = (__u64)BPF_CORE_READ(sig, wait_chldexit.head.next);
 	__u64 entry_off = bpf_core_field_offset(struct wait_queue_entry, entry);
 	__u64 wait_off = bpf_core_field_offset(struct wait_opts, child_wait);
+	__u64 waiter = 0;
 
 	for (int i = 0; i < MAX_QUEUED_WAITERS && pos && pos != head; i++) {
 		struct wait_opts *wo = (struct wait_opts *)(pos - entry_off - wait_off);
-		int flags = BPF_CORE_READ(wo, wo_flags);
+		__u64 private = (__u64)BPF_CORE_READ(wo, child_wait.private);
 
-		if ((flags & RW_WEXITED) && !(flags & RW_WNOWAIT) &&
-		    wait_selects(BPF_CORE_READ(wo, wo_type), (__u64)BPF_CORE_READ(wo, wo_pid),
-				 leader))
-			return true;
 		pos = list_next(pos);
+		if (on_waiter_stack(wo, private) && wait_takes(wo, leader)) {
+			waiter = private;
+			break;
+		}
 	}
-	return false;
+	if (!waiter)
+		return false;
+	if (!task_on_cpu(task_at(waiter)))
+		remember_blocked_waiter(waiter, key, now);
+	return true;
+}
+
+/*
+ * sched_switch to `next`: if it is a waiter remembered above, it runs now and takes its
+ * zombie in the scan it resumes (microseconds). Only the first of several waiters for
+ * one zombie stamps it (the others find the stamp moved), and a later wait() that
+ * re-stamped it (handle_wait) is left alone. An entry is deleted at its waiter's first
+ * switch; a sleeping task is always switched in again before it exits, so none is left
+ * behind but by a lost program run, and a zombie freed meanwhile is no longer in procs.
+ */
+static __always_inline void reaping_on_switch(struct task_struct *next, __u64 now)
+{
+	__u64 key = (__u64)next;
+	struct rw_blocked_waiter *bw;
+	struct rw_proc_state *st;
+
+	bw = bpf_map_lookup_elem(&blocked_waiters, &key);
+	if (!bw)
+		return;
+	st = bpf_map_lookup_elem(&procs, &bw->zombie);
+	if (st && st->how == RW_REAP_BLOCKED_WAITER && st->reap_ns == bw->stamp_ns) {
+		st->reap_ns = now;
+		fill_peer(&st->reaper, next);
+	}
+	live_sub(&blocked_waiters_live, bpf_map_delete_elem(&blocked_waiters, &key));
+}
+
+/*
+ * sched_switch away from `prev`: a remembered waiter switched out without having been seen
+ * switched in was already on its way onto a CPU when it was remembered (past sched_switch,
+ * before on_cpu is set: context_switch()), took its zombie then, and is forgotten here; its
+ * next switch-in, perhaps in a later wait(), is not this reap's.
+ */
+static __always_inline void reaping_on_switch_out(struct task_struct *prev)
+{
+	__u64 key = (__u64)prev;
+
+	live_sub(&blocked_waiters_live, bpf_map_delete_elem(&blocked_waiters, &key));
 }
 
 /*
@@ -278,10 +441,16 @@ static __always_inline void reaping_on_child_signal(int code, struct kernel_sigi
 	if (si_pid != nr)
 		return;
 	st->zombie_ns = now;
-	if (!st->autoreap && blocked_waiter_takes(parent, leader)) {
-		st->how = RW_REAP_BLOCKED_WAITER;
-		st->reap_ns = now;
-		fill_peer(&st->reaper, parent);
+	if (st->autoreap)
+		return;
+	/* (set before the waiters are remembered: a switch on another CPU may stamp it) */
+	st->how = RW_REAP_BLOCKED_WAITER;
+	st->reap_ns = now;
+	fill_peer(&st->reaper, parent);
+	if (!blocked_waiter_takes(parent, leader, key, now)) {
+		st->how = 0;
+		st->reap_ns = 0;
+		__builtin_memset(&st->reaper, 0, sizeof(st->reaper));
 	}
 }
 
@@ -319,6 +488,7 @@ struct wait_walk {
 	__u64 exact;	   /* the child that is wo_pid itself */
 	__u64 first;	   /* the first waitable zombie that matches, exit_signal SIGCHLD */
 	__u64 first_clone; /* the same among the others */
+	bool exact_seen;   /* wo_pid is a child: the wait is for it alone */
 };
 
 /* The walk's state, per CPU, for handle_wait only (one run at a time per CPU): on the
@@ -349,6 +519,7 @@ static long wait_walk_step(__u32 i, void *unused)
 	zombie = BPF_CORE_READ(child, exit_state) == RW_EXIT_ZOMBIE;
 	if (w->wo_pid && (__u64)BPF_CORE_READ(child, thread_pid) == w->wo_pid) {
 		w->exact = zombie ? key : 0;
+		w->exact_seen = true;
 		return 1;
 	}
 	if (!zombie || (w->first && w->first_clone))
@@ -387,7 +558,7 @@ static __always_inline void reaping_on_wait(struct pid *wo_pid, __u64 now)
 	n = bpf_loop(wait_walk_max, wait_walk_step, NULL, 0);
 	if (n >= wait_walk_max)
 		count(RW_CTR_WAIT_WALK_CUT);
-	key = w->exact ?: w->first ?: w->first_clone;
+	key = w->exact_seen ? w->exact : (w->first ?: w->first_clone);
 	if (!key)
 		return;
 	st = bpf_map_lookup_elem(&procs, &key);

@@ -305,6 +305,21 @@ int BPF_PROG(handle_wait, struct pid *wo_pid)
 }
 
 /*
+ * A context switch, on every CPU all the time: returns at once unless a blocked waiter is
+ * remembered (reaping.bpf.h, blocked_waiter_takes()). Only `prev` and `next` are read: ctx[1]
+ * and ctx[2] on every kernel (prev_state, the fourth argument, came in v5.18).
+ */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	if (live_any(&blocked_waiters_live)) {
+		reaping_on_switch_out(prev);
+		reaping_on_switch(next, bpf_ktime_get_ns());
+	}
+	return 0;
+}
+
+/*
  * The task_struct is being freed (delayed_put_task_struct(), an RCU callback):
  * whoever reaped it has done so. A raw tracepoint, never tp/: a plain tracepoint
  * program here is skipped by the recursion guard when the callback runs nested in
@@ -332,7 +347,7 @@ int BPF_PROG(handle_free, struct task_struct *task)
 	if (!st && task->pid != task->tgid)
 		return 0;
 	if (st)
-		stats_reap_state(st, st->reap_ns ?: now);
+		stats_reap_state(st);
 	if (!wanted(RW_REC_REAP))
 		goto out;
 	rec = reserve(sizeof(*rec), RW_REC_REAP, now);

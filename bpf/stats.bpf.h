@@ -75,6 +75,15 @@ static __always_inline void stats_reap(__u64 cgroup_id, __u64 latency_ns)
 		st->reap_latency_buckets[b]++;
 }
 
+/* A reap whose time is only bounded: kept out of the latency histogram. */
+static __always_inline void stats_reap_unmeasured(__u64 cgroup_id)
+{
+	struct rw_cgroup_stats *st;
+
+	if (aggregate && (st = stats_of(cgroup_id)))
+		st->reaps_unmeasured++;
+}
+
 static __always_inline void stats_signal(__u64 cgroup_id, int sig, __u8 origin)
 {
 	struct rw_signal_key key = { .cgroup_id = cgroup_id, .sig = (__u8)sig, .origin = origin };

@@ -58,6 +58,7 @@ enum rw_counter {
 	RW_CTR_FREE_MISSED,	 /* a process's free never ran our program; reaped late */
 	RW_CTR_PENDING_FULL,	 /* an exiting thread's children could not be remembered */
 	RW_CTR_FIRST_SIGTERM_FULL, /* a pid namespace's first SIGTERM was not remembered */
+	RW_CTR_WAITERS_FULL,	 /* a sleeping waiter could not be remembered: reap timed at SIGCHLD */
 	RW_CTR_MAX,
 };
 
@@ -177,9 +178,10 @@ static inline __u32 rw_latency_bucket(__u64 latency_ns)
 struct rw_cgroup_stats {
 	__u64 forks;
 	__u64 exits;
-	__u64 reaps;	       /* with a known latency */
+	__u64 reaps;	       /* with an exact latency (a wait seen, or an autoreap) */
 	__u64 reap_latency_sum_ns;
 	__u64 reap_latency_buckets[RW_LATENCY_BUCKETS + 1]; /* not cumulative; last: +Inf */
+	__u64 reaps_unmeasured; /* reaped, but its time only bounded (its free) or unknown */
 };
 
 /* Signals per (cgroup, signal, origin): map `signal_stats`, per CPU. */

@@ -151,6 +151,7 @@ static void choose_programs(struct reapwatch_bpf *skel, const struct kernel_feat
 	if (group_dead)
 		bpf_map__set_max_entries(skel->maps.exit_claims, 1);
 	bpf_program__set_autoload(skel->progs.handle_wait, loops && config->track_reaping);
+	bpf_program__set_autoload(skel->progs.handle_switch, config->track_reaping);
 	if (loops)
 		return;
 	feature_off("reparent", "orphans' adopters are found by walking the dying parent's "
@@ -633,6 +634,9 @@ const struct agent_drop_reason agent_drop_reasons[AGENT_DROPS] = {
 	[AGENT_DROP_STATS_FULL] = { "stats_full", RW_CTR_STATS_FULL,
 				    "per-cgroup counts not kept (cgroup_stats or signal_stats map "
 				    "full): exported counters undercount" },
+	[AGENT_DROP_WAITERS_FULL] = { "waiters_full", RW_CTR_WAITERS_FULL,
+				      "waiters asleep in wait() not followed (blocked_waiters map "
+				      "full): their reaps timed at the SIGCHLD, maybe early" },
 	[AGENT_DROP_FREE_MISSED] = { "free_missed", RW_CTR_FREE_MISSED,
 				     "process frees our program never saw: their reaps reported "
 				     "late",

@@ -432,21 +432,28 @@ static void add_signal(struct metrics *m, size_t owner, int sig, int origin, uin
 
 /*
  * A reap whose free the kernel side missed, found by the agent's sweep: the kernel never
- * counted it. With its evidence the latency is known.
+ * counted it. With its evidence the latency is exact, and it is counted as the kernel's
+ * counts are; without, only that it was reaped is counted (reaps_unmeasured), as the kernel
+ * side does for a reap it saw only at the free.
  */
 static void count_late_reap(struct metrics *m, const struct event *ev)
 {
+	bool exact = ev->reap.latency_known && event_reap_latency_exact(ev);
 	struct counters d = { 0 };
 	size_t owner;
 
-	if (!ev->reap.latency_known)
+	if (ev->reap.how == RW_REAP_UNTRACKED)
 		return;
 	owner = owner_of(m, ev->proc.cgroup);
 	if (owner == NO_OWNER)
 		return;
-	d.reaps = 1;
-	d.reap_latency_sum_ns = ev->reap.latency_ns;
-	d.reap_latency_buckets[rw_latency_bucket(ev->reap.latency_ns)] = 1;
+	if (!exact) {
+		d.reaps_unmeasured = 1;
+	} else {
+		d.reaps = 1;
+		d.reap_latency_sum_ns = ev->reap.latency_ns;
+		d.reap_latency_buckets[rw_latency_bucket(ev->reap.latency_ns)] = 1;
+	}
 	add_counts(m, owner, &d);
 }
 

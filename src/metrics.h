@@ -36,6 +36,7 @@ struct counters {
 	uint64_t reaps;
 	uint64_t reap_latency_sum_ns;
 	uint64_t reap_latency_buckets[RW_LATENCY_BUCKETS + 1];
+	uint64_t reaps_unmeasured; /* reaped, the time only bounded or unknown */
 };
 
 typedef uint64_t signal_counts[SIGNAL_SLOTS][ORIGIN_SLOTS];

@@ -144,6 +144,13 @@ static void render_counters(FILE *out, const struct metrics *m, const size_t *or
 		series(out, "reapwatch_exits_total", c);
 		value_u64(out, c->counters.exits);
 	}
+	header(out, "reapwatch_reaps_unmeasured_total", "counter",
+	       "Reaps whose time is only bounded (no wait() seen: timed at the task's free), "
+	       "kept out of reapwatch_reap_latency_seconds.");
+	FOR_EACH(c) {
+		series(out, "reapwatch_reaps_unmeasured_total", c);
+		value_u64(out, c->counters.reaps_unmeasured);
+	}
 	header(out, "reapwatch_forks_total", "counter", "Processes created.");
 	FOR_EACH(c) {
 		series(out, "reapwatch_forks_total", c);

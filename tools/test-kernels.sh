@@ -33,17 +33,19 @@ declare -A WHAT=(
 	[signal_user]="kill/kill -9 as user signals" [signal_shell_kill9]="kill/kill -9 as user signals"
 	[teardown_signals]="pidns teardown SIGKILLs" [teardown_event]="teardown events"
 	[teardown_members]="teardown members" [reap_reaper]="reapers"
-	[reap_latency]="reap latency to 1 ms" [reparent_subreaper]="adoption by subreapers"
+	[reap_latency]="reap latency to 1 ms" [reap_waits]="waits behind a CPU hog, clone children, thread order"
+	[reparent_subreaper]="adoption by subreapers"
 	[reparent_pidns_init]="adoption by pidns inits" [zombies_list]="zombies"
 	[zombies_age]="zombie ages" [export_promtool]="export" [export_counts]="export"
 )
 
 # A case that passes where its feature is off checks what the agent must still say, not that
 # the feature works: the table says that instead.
-declare -A FEATURE_OF=([teardown_members]=teardown-members [reap_latency]=reap-wait)
+declare -A FEATURE_OF=([teardown_members]=teardown-members [reap_latency]=reap-wait [reap_waits]=reap-wait)
 declare -A WHAT_OFF=(
 	[teardown_members]="teardown members as null"
 	[reap_latency]="reap latency to 1 ms for blocked waiters (late ones: an upper bound, said so)"
+	[reap_waits]="waits behind a CPU hog and beside clone children (late ones: an upper bound, said so)"
 )
 
 # join SEP WORD...: the words, each once, in order, joined by SEP.

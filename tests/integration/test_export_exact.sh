@@ -70,7 +70,8 @@ reapwatch_pids_max gauge
 reapwatch_events_lost_total counter
 reapwatch_build_info gauge
 reapwatch_kernel_counters_dropped_total counter
-reapwatch_containers_over_limit gauge'
+reapwatch_containers_over_limit gauge
+reapwatch_reaps_unmeasured_total counter'
 
 declare -A EXP_PREFIX=() EXP_DIR=()
 
@@ -534,7 +535,8 @@ case_file_and_final_write()
 	host='{"container_id":"","pod":"","namespace":"","container":""}'
 	for fam in reapwatch_zombies reapwatch_zombie_oldest_seconds reapwatch_exits_total \
 		reapwatch_forks_total reapwatch_pidns_teardowns_total \
-		reapwatch_reap_latency_seconds_count reapwatch_reap_latency_seconds_sum; do
+		reapwatch_reap_latency_seconds_count reapwatch_reap_latency_seconds_sum \
+		reapwatch_reaps_unmeasured_total; do
 		[[ $(val "$fam" "$host") != absent ]] || fail "first file: no host series $fam$host"
 	done
 	for kind in thread subreaper pidns_init host_init; do
@@ -709,6 +711,7 @@ case_runc_forks_exits()
 	expect_delta "children (the init was forked before)" 5 reapwatch_forks_total "$lab" "$base"
 	expect_delta "children and the init reaped" 6 reapwatch_reap_latency_seconds_count \
 		"$lab" "$base"
+	expect_delta "every reap timed by a wait seen" 0 reapwatch_reaps_unmeasured_total "$lab" "$base"
 	read -r trace_forks trace_exits < <(trace_counts "$CID")
 	detail "trace: $trace_forks forks, $trace_exits exits in container $CID"
 	expect_val "the exits trace saw in the container" "$trace_exits" reapwatch_exits_total "$lab"

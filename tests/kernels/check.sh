@@ -470,6 +470,57 @@ case_reap_latency()
 	done
 }
 
+# wait_claim RUN NAME [exact]: the reap of the child RUN printed as NAME=, by the scenario:
+# exact (required with `exact`) within SLACK before the reaper's clock after the wait that took
+# it and not before that wait began; else a bound, not before that clock (SLACK). SLACK is
+# 1 ms natively; under QEMU's TCG, where the waiter's few microseconds from its stamp (its
+# switch-in, its wait's entry) to its clock read take milliseconds, 10 ms.
+USEC='def usec: (.[0:19] + "Z" | fromdateiso8601) * 1000000 + (.[20:26] | tonumber);'
+SLACK_US=1000
+[[ $(cat "$OUT/vm" 2>/dev/null) == qemu ]] && SLACK_US=10000
+wait_claim()
+{
+	local run=$1 name=$2 pid wait_us reaped_us
+	pid=$(kv "$run" "$name")
+	wait_us=$(($(kv "$run" "${name}_wait_ns") / 1000))
+	reaped_us=$(($(kv "$run" "${name}_reaped_ns") / 1000))
+	EV=$(one "reap of $name $pid ($run)" ".type == \"reap\" and .pid == $pid")
+	detail "$run: the wait that took $name began at $wait_us us and returned by $reaped_us us"
+	fields "$EV" "reap of $name $pid ($run)" .reaper_pid "$(kv "$run" reaper)" .autoreap false
+	if [[ ${3:-} == exact || $(jq -r .latency_exact <<<"$EV") == true ]]; then
+		fields "$EV" "reap of $name ($run)" .latency_exact true
+		holds "reap of $name ($run): within $SLACK_US us before the reaper's clock after its wait" \
+			"$EV" "$USEC (.time | usec) as \$t | \$t <= $reaped_us and \$t >= $reaped_us - $SLACK_US and \$t >= $wait_us"
+	else
+		holds "reap of $name ($run): a bound not before the reaper's clock after its wait" \
+			"$EV" "$USEC (.time | usec) >= $reaped_us - $SLACK_US"
+	fi
+}
+
+# Issue 12: a waiter asleep behind a SCHED_FIFO busy loop on its CPU is timed when it runs;
+# a fork child beside a clone child with exit signal 0 is taken by a plain waitpid(-1);
+# a wait goes round the thread group from the calling thread. Waits asleep before the exit
+# are exact everywhere; later ones are bounds without bpf_loop() (reap-wait off).
+case_reap_waits()
+{
+	local later=""
+	need_trace
+	is_off reap-wait || later=exact
+	scenario_ok wait_hog
+	if grep -q '^skip=' "$OUT/scen/wait_hog.out"; then
+		skip "wait_kinds hog: $(kv wait_hog skip)"
+	fi
+	wait_claim wait_hog child exact
+	holds "reap of the child (wait_hog): not before the busy loop let the waiter's CPU go" \
+		"$EV" "$USEC (.time | usec) >= $(($(kv wait_hog hog_end_ns) / 1000))"
+	scenario_ok wait_clone
+	wait_claim wait_clone fork exact
+	wait_claim wait_clone clone $later
+	scenario_ok wait_threads
+	wait_claim wait_threads c_child $later
+	wait_claim wait_threads l_child $later
+}
+
 # --- orphans -------------------------------------------------------------------------------
 
 # reparent_event RUN: the orphan's one reparent event (EV), checked for what all share.
@@ -632,6 +683,7 @@ run_case teardown_event case_teardown_event
 run_case teardown_members case_teardown_members
 run_case reap_reaper case_reap_reaper
 run_case reap_latency case_reap_latency
+run_case reap_waits case_reap_waits
 run_case reparent_subreaper case_reparent_subreaper
 run_case reparent_pidns_init case_reparent_pidns_init
 run_case zombies_list case_zombies_list

@@ -115,6 +115,9 @@ log "trace $(cat "$OUT/trace.state"), export $(cat "$OUT/export.state")"
 # --- exits, signals, reaps ---------------------------------------------------------
 run exit_blocked exit_code blocked 7
 run exit_late exit_code late 7
+run wait_hog wait_kinds hog
+run wait_clone wait_kinds clone
+run wait_threads wait_kinds threads
 run killed_term killed_by 15 kill
 run killed_kill killed_by 9 kill
 
