@@ -90,7 +90,8 @@ case_export_unmeasured()
 	at_case_exit rmdir "$cg/$ID"
 	PROM_DIR=$CASE_DIR/prom
 	mkdir "$PROM_DIR"
-	start_agent --ready "reapwatch: exporting" export --textfile-dir "$PROM_DIR" --interval 0.2
+	start_agent --ready "reapwatch: exporting" export --textfile-dir "$PROM_DIR" --interval 0.2 \
+		--container-detail
 	# shellcheck disable=SC2016 # for the inner bash
 	bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg/$ID" "$SCENARIOS/wait_kinds" \
 		ptrace_other >"$CASE_DIR/wait_kinds.out" 2>&1 || rc=$?
