@@ -15,13 +15,14 @@ const volatile __u32 event_mask = RW_EVENTS_DEFAULT;
 /*
  * Records are submitted without waking the reader (a wakeup costs 1-7 us per
  * event here, see shared/bench); userspace drains every 100 ms. Once this much is
- * waiting, wake it so a burst cannot fill the ring between two drains.
+ * waiting, wake it so a burst cannot fill the ring between two drains. (A constant:
+ * userspace leaves it.)
  */
 const volatile __u64 wakeup_bytes = 1 << 20;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20); /* resized by userspace before load */
+	__uint(max_entries, 8 << 20); /* (REAPWATCH_TEST_MAP_ENTRIES: one page, for tests) */
 } events SEC(".maps");
 
 struct {
@@ -34,8 +35,10 @@ struct {
 /*
  * Entries in a map that most tasks never have an entry in (orphans, termination
  * signals, teardowns). Every task's free looks keys up in those maps; while one is
- * empty, which is nearly always, the lookup is skipped. Kept exact by counting only
- * inserts that created a key and deletes that removed one.
+ * empty, which is nearly always, the lookup is skipped. Only inserts that created a key
+ * and deletes that removed one count, so the count is never below the map's entries; it
+ * may be above them (an LRU map's eviction, pending_kids; a delete by userspace's sweep
+ * that does not subtract), which costs only lookups that find nothing.
  */
 static __always_inline void live_add(__s64 *c, long err)
 {

@@ -26,7 +26,8 @@
 #define RW_EXIT_DEAD  0x00000010
 #define MAX_ANCESTORS 64
 
-/* Set by userspace: bound on one dying father's children walk. */
+/* Bound on one dying father's children walk (userspace lowers it only for tests:
+ * REAPWATCH_TEST_MAP_ENTRIES). */
 const volatile __u32 orphan_walk_max = 65536;
 
 /* Keyed by the orphan's task_struct address; deleted at its free, or by the agent's sweep

@@ -48,14 +48,15 @@
 
 /* Set by userspace: keep per-process state (reap events, zombie ages). */
 const volatile bool track_reaping = false;
-/* Bound on one wait()'s walk of the waiter's threads and children. */
+/* Bound on one wait()'s walk of the waiter's threads and children (userspace lowers it only
+ * for tests: REAPWATCH_TEST_MAP_ENTRIES). */
 const volatile __u32 wait_walk_max = 4096;
 
 /* Keyed by the group leader's task_struct address: unique while the task lives, and
  * the entry is deleted when it is freed, so pid reuse and de_thread() cannot alias. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536); /* resized by userspace before load */
+	__uint(max_entries, 65536); /* (REAPWATCH_TEST_MAP_ENTRIES shrinks it, for tests) */
 	__type(key, __u64);
 	__type(value, struct rw_proc_state);
 } procs SEC(".maps");

@@ -31,8 +31,9 @@
 #define RW_SIGTERM   15
 #define RW_E2BIG     7 /* a full hash map refuses a new key with -E2BIG */
 
-/* Set by userspace: bound on the walk of all processes that counts a namespace's members
- * (kallsyms has no init_task here, so the walk starts at the dying init). */
+/* Bound on the walk of all processes that counts a namespace's members (kallsyms has no
+ * init_task here, so the walk starts at the dying init); userspace lowers it only for tests
+ * (REAPWATCH_TEST_MAP_ENTRIES). */
 const volatile __u32 task_walk_max = 1 << 18;
 
 /*

@@ -18,7 +18,6 @@
 #include "zombies.h"
 #include "util.h"
 
-#define DEFAULT_RINGBUF_BYTES (8u << 20)
 
 /*
  * sched_process_free does not reach the programs for a few frees in a thousand on
@@ -285,13 +284,6 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 	agent->late_reaps = config->late_reaps;
 	agent->skel->rodata->test_miss_frees = env_flag("REAPWATCH_TEST_MISS_FREES");
 	choose_programs(agent->skel, &kf, config);
-	err = bpf_map__set_max_entries(agent->skel->maps.events,
-				       config->ringbuf_bytes ? config->ringbuf_bytes
-							     : DEFAULT_RINGBUF_BYTES);
-	if (err) {
-		rw_error("sizing the ring buffer failed: %s", strerror(-err));
-		goto fail;
-	}
 	err = shrink_for_test(agent->skel);
 	if (err)
 		goto fail;

@@ -16,7 +16,6 @@ struct agent;
 
 struct agent_config {
 	uint32_t event_mask;  /* RW_EVENT_BIT()s the kernel side should send */
-	size_t ringbuf_bytes; /* power of two; 0: default */
 	bool track_reaping;   /* keep zombie state in the kernel (reap events, zombie ages) */
 	bool aggregate;	      /* count per cgroup in the kernel (export, top) */
 	bool late_reaps;      /* hand the sweep's reap records to the callback even when
