@@ -340,6 +340,85 @@ members()
 	if without_bpf_loop; then echo null; else echo "$1"; fi
 }
 
+# descendants PID: every process below PID, from /proc's parent links.
+descendants()
+{
+	local queue=("$1") p c
+	while [[ ${#queue[@]} -gt 0 ]]; do
+		p=${queue[0]}
+		queue=("${queue[@]:1}")
+		for c in $(children_of "$p"); do
+			echo "$c"
+			queue+=("$c")
+		done
+	done
+}
+
+# nested_pidns_start [LINE]: three nested pid namespaces, each with two sleepers, and the
+# unshare that made the next one, each level's shell starting with LINE (e.g. "trap '' TERM");
+# a `trace --json -e signal,teardown` agent watches. Sets NESTED_UNSHARE (the outer unshare),
+# NESTED_INIT (the outer init) and NESTED_VICTIMS (the other 10 processes of the outer
+# namespace, nested ones included, sorted). The outer init exits at nested_pidns_teardown.
+nested_pidns_start()
+{
+	local d=$CASE_DIR line=${1:-} n
+	command -v unshare >/dev/null || skip "unshare (util-linux) not installed"
+	cat >"$d/l3.sh" <<-EOF
+		$line
+		sleep 1000 & sleep 1000 & touch $d/ready; wait
+	EOF
+	cat >"$d/l2.sh" <<-EOF
+		$line
+		sleep 1000 & sleep 1000 & unshare -pf sh $d/l3.sh & wait
+	EOF
+	cat >"$d/l1.sh" <<-EOF
+		$line
+		sleep 1000 & sleep 1000 & unshare -pf sh $d/l2.sh &
+		while [ ! -e $d/ready ]; do sleep 0.05; done
+		read -r go <$d/gate
+		exit 0
+	EOF
+	mkfifo "$d/gate"
+	start_agent trace --json -e signal,teardown
+	window_begin
+	unshare -pf sh "$d/l1.sh" &
+	NESTED_UNSHARE=$!
+	track_pid "$NESTED_UNSHARE"
+	until [[ -e $d/ready ]]; do
+		running "$NESTED_UNSHARE" || fail "the nested namespaces did not start"
+		sleep 0.05
+	done
+	NESTED_INIT=$(children_of "$NESTED_UNSHARE")
+	[[ $NESTED_INIT =~ ^[0-9]+$ ]] ||
+		fail "unshare $NESTED_UNSHARE has no single child (the init): '$NESTED_INIT'"
+	# every process in the outer namespace but its init, before it exits
+	NESTED_VICTIMS=$(descendants "$NESTED_INIT" | sort -n)
+	n=$(grep -c . <<<"$NESTED_VICTIMS")
+	detail "init $NESTED_INIT; its namespace's other processes: $(paste -sd' ' <<<"$NESTED_VICTIMS")"
+	assert_eq "processes in the outer namespace besides its init" 10 "$n"
+}
+
+# nested_pidns_teardown: the outer init of nested_pidns_start exits; checks that each of the
+# 10 is SIGKILLed by the teardown (zap_pid_ns_processes() kills the nested namespaces'
+# processes too) and nothing else, and sets NESTED_EVENT to the teardown event.
+nested_pidns_teardown()
+{
+	local want
+	echo go >"$CASE_DIR/gate"
+	wait "$NESTED_UNSHARE" || true
+	window_end
+	stop_agent
+	# shellcheck disable=SC2086 # one pid a word
+	focus "$NESTED_INIT" $NESTED_VICTIMS
+	want=$(paste -sd, <<<"$NESTED_VICTIMS")
+	assert_count "teardown SIGKILLs sent by init $NESTED_INIT" 10 \
+		".type == \"signal\" and .sig == 9 and .origin == \"pidns_teardown\" and .sender_pid == $NESTED_INIT"
+	assert_none "SIGKILLs of the victims called anything but the teardown's" \
+		".type == \"signal\" and .sig == 9 and (.pid | IN($want)) and .origin != \"pidns_teardown\""
+	NESTED_EVENT=$(expect_one "teardown of the outer namespace (init $NESTED_INIT)" \
+		".type == \"teardown\" and .pid == $NESTED_INIT")
+}
+
 # --- scenarios -------------------------------------------------------------------
 
 # scenario NAME ARGS...: run a scenario program to completion (at most 30 s); its

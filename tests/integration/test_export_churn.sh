@@ -118,8 +118,8 @@ _rmdir_retry()
 }
 
 # The default set (no --container-detail) and folding. A bare cgroup container runs a bash
-# with 3 children (3 forks, 4 exits): it has exactly the series of the budget (at most 13:
-# 11 here, plus the pids gauges when its pids cgroup is readable) and no histogram or signal
+# with 3 children (3 forks, 4 exits): it has exactly the series of the budget (at most 14:
+# 12 here, plus the pids gauges when its pids cgroup is readable) and no histogram or signal
 # series of its own; those are node-wide, with empty container labels. Once its cgroup is
 # removed its series go within the keep (1 s) and a write or two, never to come back; the
 # "(gone)" series gain exactly its counts (when no other container was folded in the same
@@ -144,10 +144,10 @@ case_budget_and_fold()
 	assert_eq "exits_total of the container (its bash and 3 children)" 4 \
 		"$(val reapwatch_exits_total "$lab")"
 	assert_eq "forks_total of the container" 3 "$(val reapwatch_forks_total "$lab")"
-	want=11
+	want=12
 	[[ -r $d/pids.current ]] && want=$((want + 1))
 	[[ -r $d/pids.max && $(cat "$d/pids.max") != max ]] && want=$((want + 1))
-	assert_eq "series of a container in the default set (budget: at most 13)" "$want" \
+	assert_eq "series of a container in the default set (budget: at most 14)" "$want" \
 		"$(count reapwatch_ "$lab")"
 	assert_eq "reap latency series of the container (node-wide by default)" 0 \
 		"$(count reapwatch_reap_latency_seconds "$lab")"
@@ -230,8 +230,8 @@ host_series()
 
 # 200 host cgroups /rw-host-*, each with a process that exited in it, all alive at one write,
 # then removed: the agent's tracked cgroups (a kernel map entry each) rise by at least 200
-# and come back down to where they were; the host's series (11, and the node-wide
-# histogram: 36) neither grow nor split, and no container appears. (Other cgroups on a
+# and come back down to where they were; the host's series (12, and the node-wide
+# histogram: 37) neither grow nor split, and no container appears. (Other cgroups on a
 # shared machine come and go too: the return is awaited for 10 s.)
 case_host_cgroups_churn()
 {
@@ -241,7 +241,7 @@ case_host_cgroups_churn()
 	start_agent --name export --ready "$EXPORT_READY" export --textfile-dir "$dir" -i 0.2
 	fresh "$dir"
 	base=$(val reapwatch_cgroups_tracked '{}')
-	assert_eq "host series but signals before the churn (11 + a 25-series histogram)" 36 \
+	assert_eq "host series but signals before the churn (12 + a 25-series histogram)" 37 \
 		"$(host_series)"
 	for i in $(seq 200); do
 		h=$CGROUP2/rw-host-$$-$i
@@ -267,7 +267,7 @@ case_host_cgroups_churn()
 	done
 	detail "tracked cgroups after the rmdirs: $after"
 	((after <= base)) || fail "tracked cgroups $after after the churn, $base before: not forgotten"
-	assert_eq "host series but signals after the churn" 36 "$(host_series)"
+	assert_eq "host series but signals after the churn" 37 "$(host_series)"
 	stop_named_agent export TERM
 }
 

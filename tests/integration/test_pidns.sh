@@ -133,12 +133,6 @@ case_teardown_reaps()
 	done
 }
 
-# descendants PID: every process below PID, from /proc's parent links.
-descendants()
-{
-	local queue=("$1") p c
-	while [[ ${#queue[@]} -gt 0 ]]; do
-		p=${queue[0]}
 		queue=("${queue[@]:1}")
 		for c in $(children_of "$p"); do
 			echo "$c"
@@ -154,51 +148,12 @@ descendants()
 # own were, 2 of 10).
 case_nested_teardown_from_outside()
 {
-	local d=$CASE_DIR u1 init victims want ev n
-	command -v unshare >/dev/null || skip "unshare (util-linux) not installed"
-	cat >"$d/l3.sh" <<-EOF
-		sleep 1000 & sleep 1000 & touch $d/ready; wait
-	EOF
-	cat >"$d/l2.sh" <<-EOF
-		sleep 1000 & sleep 1000 & unshare -pf sh $d/l3.sh & wait
-	EOF
-	cat >"$d/l1.sh" <<-EOF
-		sleep 1000 & sleep 1000 & unshare -pf sh $d/l2.sh &
-		while [ ! -e $d/ready ]; do sleep 0.05; done
-		read -r go <$d/gate
-		exit 0
-	EOF
-	mkfifo "$d/gate"
-	start_agent trace --json -e signal,teardown
-	window_begin
-	unshare -pf sh "$d/l1.sh" &
-	u1=$!
-	track_pid "$u1"
-	until [[ -e $d/ready ]]; do
-		running "$u1" || fail "the nested namespaces did not start"
-		sleep 0.05
-	done
-	init=$(children_of "$u1")
-	[[ $init =~ ^[0-9]+$ ]] || fail "unshare $u1 has no single child (the init): '$init'"
-	# every process in the outer namespace but its init, before it exits
-	victims=$(descendants "$init" | sort -n)
-	n=$(grep -c . <<<"$victims")
-	detail "init $init; its namespace's other processes: $(paste -sd' ' <<<"$victims")"
-	assert_eq "processes in the outer namespace besides its init" 10 "$n"
-	echo go >"$d/gate"
-	wait "$u1" || true
-	window_end
-	stop_agent
-	# shellcheck disable=SC2086 # one pid a word
-	focus "$init" $victims
-	want=$(paste -sd, <<<"$victims")
-	assert_count "teardown SIGKILLs sent by init $init" 10 \
-		".type == \"signal\" and .sig == 9 and .origin == \"pidns_teardown\" and .sender_pid == $init"
-	assert_none "SIGKILLs of the victims called anything but the teardown's" \
-		".type == \"signal\" and .sig == 9 and (.pid | IN($want)) and .origin != \"pidns_teardown\""
-	ev=$(expect_one "teardown of the outer namespace (init $init)" \
-		".type == \"teardown\" and .pid == $init")
-	assert_fields "$ev" "teardown of the outer namespace (init $init)" \
+	local ev want
+	nested_pidns_start
+	nested_pidns_teardown
+	ev=$NESTED_EVENT
+	want=$(paste -sd, <<<"$NESTED_VICTIMS")
+	assert_fields "$ev" "teardown of the outer namespace (init $NESTED_INIT)" \
 		.members "$(members 10)" .sigkilled 10 .sigkilled_without_sigterm 10 .warned_pids '[]' \
 		'.sigkilled_pids | sort' "[$want]"
 }

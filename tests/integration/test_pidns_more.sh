@@ -9,12 +9,6 @@
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-# descendants PID: every process below PID, from /proc's parent links.
-descendants()
-{
-	local queue=("$1") p c
-	while [[ ${#queue[@]} -gt 0 ]]; do
-		p=${queue[0]}
 		queue=("${queue[@]:1}")
 		for c in $(children_of "$p"); do
 			echo "$c"
@@ -32,43 +26,11 @@ descendants()
 # as killed without a termination signal.
 case_nested_teardown_from_outside_warned()
 {
-	local d=$CASE_DIR u1 init victims want ev n p depth o1 m1 m2 i1 warned=()
+	local ev want p depth o1 m1 m2 i1 warned=()
 	local -A at=()
-	command -v unshare >/dev/null || skip "unshare (util-linux) not installed"
-	cat >"$d/l3.sh" <<-EOF
-		trap '' TERM
-		sleep 1000 & sleep 1000 & touch $d/ready; wait
-	EOF
-	cat >"$d/l2.sh" <<-EOF
-		trap '' TERM
-		sleep 1000 & sleep 1000 & unshare -pf sh $d/l3.sh & wait
-	EOF
-	cat >"$d/l1.sh" <<-EOF
-		trap '' TERM
-		sleep 1000 & sleep 1000 & unshare -pf sh $d/l2.sh &
-		while [ ! -e $d/ready ]; do sleep 0.05; done
-		read -r go <$d/gate
-		exit 0
-	EOF
-	mkfifo "$d/gate"
-	start_agent trace --json -e signal,teardown
-	window_begin
-	unshare -pf sh "$d/l1.sh" &
-	u1=$!
-	track_pid "$u1"
-	until [[ -e $d/ready ]]; do
-		running "$u1" || fail "the nested namespaces did not start"
-		sleep 0.05
-	done
-	init=$(children_of "$u1")
-	[[ $init =~ ^[0-9]+$ ]] || fail "unshare $u1 has no single child (the init): '$init'"
-	# every process in the outer namespace but its init, before it exits
-	victims=$(descendants "$init" | sort -n)
-	n=$(grep -c . <<<"$victims")
-	detail "init $init; its namespace's other processes: $(paste -sd' ' <<<"$victims")"
-	assert_eq "processes in the outer namespace besides its init" 10 "$n"
+	nested_pidns_start "trap '' TERM"
 	# the sleepers by depth (NSpid has one number per level: 2, 3, 4)
-	for p in $victims; do
+	for p in $NESTED_VICTIMS; do
 		[[ $(cat "/proc/$p/comm") == sleep ]] || continue
 		depth=$(awk '/^NSpid:/ { print NF - 1 }' "/proc/$p/status")
 		at[$depth]="${at[$depth]:-} $p"
@@ -87,20 +49,10 @@ case_nested_teardown_from_outside_warned()
 	done
 	warned=("{\"pid\": $o1, \"signal\": \"SIGTERM\"}" "{\"pid\": $m1, \"signal\": \"SIGQUIT\"}"
 		"{\"pid\": $i1, \"signal\": \"SIGINT\"}" "{\"pid\": $m2, \"signal\": \"SIGINT\"}")
-	echo go >"$d/gate"
-	wait "$u1" || true
-	window_end
-	stop_agent
-	# shellcheck disable=SC2086 # one pid a word
-	focus "$init" $victims
-	want=$(paste -sd, <<<"$victims")
-	assert_count "teardown SIGKILLs sent by init $init" 10 \
-		".type == \"signal\" and .sig == 9 and .origin == \"pidns_teardown\" and .sender_pid == $init"
-	assert_none "SIGKILLs of the victims called anything but the teardown's" \
-		".type == \"signal\" and .sig == 9 and (.pid | IN($want)) and .origin != \"pidns_teardown\""
-	ev=$(expect_one "teardown of the outer namespace (init $init)" \
-		".type == \"teardown\" and .pid == $init")
-	assert_fields "$ev" "teardown of the outer namespace (init $init)" \
+	nested_pidns_teardown
+	ev=$NESTED_EVENT
+	want=$(paste -sd, <<<"$NESTED_VICTIMS")
+	assert_fields "$ev" "teardown of the outer namespace (init $NESTED_INIT)" \
 		.members "$(members 10)" .sigkilled 10 .sigkilled_without_sigterm 6 \
 		'.warned_pids | sort_by(.pid)' "$(printf '%s\n' "${warned[@]}" | jq -sc 'sort_by(.pid)')" \
 		'.sigkilled_pids | sort' "[$want]"
