@@ -84,7 +84,10 @@ case_sigio_init()
 	# shellcheck disable=SC2086 # one pid a word
 	focus "$init" ${members//,/ }
 	assert_eq "SIGIOs with POLL_IN the parent got from the init's exit_files()" 1 "$(kv poll_in)"
-	assert_eq "SIGIOs with CLD_KILLED (the init's exit notification)" 1 "$(kv cld_killed)"
+	# The exit notification's SIGIO is a second standard SIGIO: if the first is still
+	# pending then (a loaded machine), the kernel does not queue it (legacy_queue()).
+	[[ $(kv cld_killed) == [01] ]] ||
+		fail "SIGIOs with CLD_KILLED (the init's exit notification): $(kv cld_killed), not 0 or 1"
 	ev=$(expect_one "teardown of the namespace of init $init" \
 		".type == \"teardown\" and .pid == $init")
 	assert_fields "$ev" "teardown of the namespace of init $init" \

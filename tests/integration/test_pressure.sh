@@ -254,6 +254,12 @@ case_swept()
 	disown "$nsenter_pid"
 	member=$(wait_children "$nsenter_pid" 1 sleep)
 	kill -STOP "$nsenter_pid"
+	# Stopped before the member dies: one still in wait() would scan its children first
+	# (do_wait()) and reap the killed member before it stops.
+	until [[ $(proc_state "$nsenter_pid") == T ]]; do
+		[[ -n $(proc_state "$nsenter_pid") ]] || fail "nsenter $nsenter_pid is gone"
+		sleep 0.01
+	done
 	kill -KILL "$init"
 	sleep 0.2
 	kill -TERM "$member"
