@@ -309,7 +309,8 @@ case_missed_free()
 	mkdir "$prom"
 	export REAPWATCH_TEST_MISS_FREES=1
 	start_agent trace --json -e exit,reap
-	start_agent --name export --ready 'reapwatch: exporting to' export --textfile-dir "$prom" -i 1
+	start_agent --name export --ready 'reapwatch: exporting to' export --textfile-dir "$prom" -i 1 \
+		--container-detail
 	window_begin
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	bash -c 'echo $$ >"$1/cgroup.procs"; for i in 1 2 3 4 5; do "$2"; done' rw_shell "$cg" \
