@@ -133,14 +133,6 @@ case_teardown_reaps()
 	done
 }
 
-		queue=("${queue[@]:1}")
-		for c in $(children_of "$p"); do
-			echo "$c"
-			queue+=("$c")
-		done
-	done
-}
-
 # Three nested pid namespaces, each with two sleepers, and the unshare that made the next
 # one: the outermost init exits, and zap_pid_ns_processes() SIGKILLs every pid allocated in
 # its namespace, the nested namespaces' processes included (10 of them), before any of them

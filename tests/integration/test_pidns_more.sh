@@ -9,14 +9,6 @@
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-		queue=("${queue[@]:1}")
-		for c in $(children_of "$p"); do
-			echo "$c"
-			queue+=("$c")
-		done
-	done
-}
-
 # Three nested pid namespaces, each with two sleepers, and the unshare that made the next
 # one (as test_pidns.sh's nested case). Before the outermost init exits, four of the six
 # sleepers (which ignore SIGTERM, and as background jobs of a script, SIGINT and SIGQUIT)
