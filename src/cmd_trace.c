@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "decode.h"
 #include "filter.h"
+#include "outq.h"
 #include "render.h"
 #include "util.h"
 
@@ -19,17 +20,25 @@
 #define CLOCK_RESYNC_NS 1000000000ull
 /* Loss is said in-band, and on stderr, at most this often while it goes on. */
 #define LOSS_REPORT_NS 1000000000ull
+/* Output waiting for a reader that does not take it, before events are dropped: minutes of
+ * a busy node's events, so that a reader paused for a while loses none. */
+#define OUTPUT_BACKLOG_BYTES (64u << 20)
 
 struct trace {
 	struct decoder dec;
 	struct event_filter filter;
 	bool json;
-	FILE *out;
+	struct outq *outq;	/* stdout, written by its own thread (outq.h) */
+	FILE *out;		/* outq__file(): where the renderers write */
 	uint64_t shown;		/* events written (cgroup-name records are internal) */
 	uint64_t shown_reaps;
 	uint64_t shown_late;	/* of those, reported after the process was gone */
+	uint64_t pending, pending_reaps, pending_late; /* rendered, not yet handed on */
+	uint64_t stalled;	/* events dropped: the output's backlog was full */
+	uint64_t stalled_told;
 	uint64_t lost_told;	/* ring-buffer loss already said */
 	uint64_t drops_told[AGENT_DROPS];
+	int werr;		/* the output's first failure, -errno */
 };
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -45,10 +54,10 @@ static int on_record(void *ctx, void *data, size_t size)
 		render_json_event(t->out, &ev);
 	else
 		render_text_event(t->out, &ev);
-	t->shown++;
+	t->pending++;
 	if (ev.type == RW_REC_REAP) {
-		t->shown_reaps++;
-		t->shown_late += ev.reap.late;
+		t->pending_reaps++;
+		t->pending_late += ev.reap.late;
 	}
 	return 0;
 }
@@ -72,6 +81,13 @@ static void report_loss(struct trace *t, struct agent *agent)
 {
 	uint64_t lost = agent__lost(agent), drops[AGENT_DROPS];
 
+	if (t->stalled > t->stalled_told) {
+		tell_loss(t, "output_stalled", t->stalled - t->stalled_told, t->stalled);
+		fprintf(stderr, "reapwatch: lost %llu events (output stalled: the reader took "
+				"nothing while %u MiB waited)\n",
+			(unsigned long long)(t->stalled - t->stalled_told), OUTPUT_BACKLOG_BYTES >> 20);
+		t->stalled_told = t->stalled;
+	}
 	if (lost > t->lost_told) {
 		tell_loss(t, "ring_buffer_full", lost - t->lost_told, lost);
 		fprintf(stderr, "reapwatch: lost %llu events (ring buffer full)\n",
@@ -91,17 +107,35 @@ static void report_loss(struct trace *t, struct agent *agent)
 	}
 }
 
-/* Flush what the renderers wrote; false once the reader has gone away or a write failed
- * (rw_output_error() keeps which). */
-static bool flush_output(FILE *out)
+/* Hand what the renderers wrote to the writer; false once the reader has gone away or a
+ * write failed (t->werr says which). Events that did not fit the backlog are counted. */
+static bool flush_output(struct trace *t)
 {
-	return rw_output_error(out) == 0;
+	int ret;
+
+	if (t->werr)
+		return false;
+	ret = outq__flush(t->outq);
+	t->out = outq__file(t->outq);
+	if (ret < 0) {
+		t->werr = ret;
+		return false;
+	}
+	if (ret == 1) {
+		t->stalled += t->pending;
+	} else {
+		t->shown += t->pending;
+		t->shown_reaps += t->pending_reaps;
+		t->shown_late += t->pending_late;
+	}
+	t->pending = t->pending_reaps = t->pending_late = 0;
+	return true;
 }
 
 int cmd_trace(const struct command *cmd, int argc, char **argv)
 {
 	struct trace_opts opts;
-	struct trace t = { .out = stdout };
+	struct trace t = { 0 };
 	struct agent *agent = NULL;
 	struct zombie_census census = { 0 };
 	char err[ARGS_ERR_LEN];
@@ -126,6 +160,15 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 		rw_error("out of memory");
 		return EXIT_RUNTIME;
 	}
+	/* (stdout's FILE is not used from here on: what help and errors wrote is out) */
+	fflush(stdout);
+	ret = outq__new(&t.outq, STDOUT_FILENO, OUTPUT_BACKLOG_BYTES);
+	if (ret) {
+		rw_error("cannot start the output's writer: %s", strerror(-ret));
+		decoder_fini(&t.dec);
+		return EXIT_RUNTIME;
+	}
+	t.out = outq__file(t.outq);
 
 	/* The kernel side sends only the types asked for; the rest of the filter is ours. */
 	struct agent_config config = {
@@ -145,7 +188,7 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 		opts.event_mask == RW_EVENTS_ALL ? "all" : "selected");
 	if (!t.json)
 		render_text_header(t.out);
-	if (!flush_output(t.out))
+	if (!flush_output(&t))
 		goto done;
 
 	next_resync = mono_now_ns() + CLOCK_RESYNC_NS;
@@ -177,16 +220,23 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 			report_loss(&t, agent);
 			next_loss_report = mono_now_ns() + LOSS_REPORT_NS;
 		}
-		if (!flush_output(t.out))
+		if (!flush_output(&t))
 			goto done;
 	}
 	/* What the kernel queued before we stopped is still shown. */
 	agent__poll(agent, 0);
 	report_loss(&t, agent);
-	flush_output(t.out);
+	flush_output(&t);
 done:
 	/* Events that were not written are not claimed as shown; a reader gone is no failure. */
-	werr = rw_output_error(t.out);
+	werr = outq__free(t.outq);
+	t.outq = NULL;
+	if (!werr)
+		werr = t.werr;
+	if (werr == -ETIMEDOUT) {
+		rw_error("the reader took no output for 2 s after the end: the rest was not written");
+		goto out;
+	}
 	if (werr && werr != -EPIPE) {
 		status = rw_output_failed(werr);
 		goto out;
@@ -206,6 +256,7 @@ done:
 			(unsigned long long)t.dec.malformed);
 	status = EXIT_OK;
 out:
+	outq__free(t.outq);
 	agent__free(agent);
 	decoder_fini(&t.dec);
 	zombie_census_free(&census);

@@ -142,9 +142,50 @@ case_other_commands_full_disk()
 	done
 }
 
+# A reader that takes nothing for a while (a paused pager, a stuck pipeline stage): the agent
+# keeps draining the kernel's ring buffer into its own backlog (src/outq.c), so no event is
+# lost and every one reaches the reader once it reads. The ring is cut to one page (the
+# map-size test knob): an agent whose write() blocked would lose events within a second.
+case_stalled_reader()
+{
+	local hold=$CASE_DIR/hold.fifo out=$CASE_DIR/stalled.out err=$CASE_DIR/stalled.err
+	local agent reader forker n
+	mkfifo "$hold" "$CASE_DIR/out.fifo" "$CASE_DIR/tick.fifo"
+	# the reader opens the pipe at once, then reads nothing until released
+	{ read -r _ <"$hold"; cat >"$out"; } <"$CASE_DIR/out.fifo" &
+	reader=$!
+	track_pid "$reader"
+	REAPWATCH_TEST_MAP_ENTRIES=64 "$AGENT" trace --json -e fork >"$CASE_DIR/out.fifo" 2>"$err" &
+	agent=$!
+	track_pid "$agent"
+	n=0
+	until grep -q '^reapwatch: tracing' "$err"; do
+		running "$agent" && ((n++ < 300)) || fail "the agent did not start: $(cat "$err")"
+		sleep 0.1
+	done
+	# 400 processes over ~5 s (the delay is bash's own read timeout, no process): about
+	# 120 KiB of JSON, twice what a pipe holds; at most a few hundred bytes of ring a drain.
+	# shellcheck disable=SC2016 # for the inner bash
+	bash -c 'exec 3<>"$1"; for ((i = 0; i < 400; i++)); do /bin/true; read -rt 0.01 -u 3 _; done; exit 0' \
+		rw_forker "$CASE_DIR/tick.fifo" &
+	forker=$!
+	wait "$forker"
+	sleep 0.5
+	echo go >"$hold"
+	kill -INT "$agent"
+	wait "$agent" || fail "the agent exited with status $?: $(cat "$err")"
+	wait "$reader"
+	detail "agent's stderr:" "$(cat "$err")"
+	n=$(jq -c "select(.type == \"fork\" and .ppid == $forker)" "$out" | grep -c . || true)
+	assert_eq "fork events of the forker $forker the stalled reader got" 400 "$n"
+	assert_eq "lost records in the output" 0 "$(jq -c 'select(.type == "lost")' "$out" | grep -c . || true)"
+	grep -Eq 'reapwatch: [0-9]+ events, 0 lost$' "$err" || fail "the agent's closing line does not say 0 lost"
+}
+
 run_case output_flushed_while_running case_flushed_while_running
 run_case output_text_one_line_per_event case_text_one_line_per_event
 run_case output_trace_full_disk case_trace_full_disk
 run_case output_trace_reader_gone case_trace_reader_gone
 run_case output_other_commands_full_disk case_other_commands_full_disk
+run_case output_stalled_reader case_stalled_reader
 finish

@@ -33,7 +33,7 @@ def bool: type == "boolean";
 def check($k; ok): if has($k) and (.[$k] | ok) then empty else "\($k)=\(.[$k] | tojson)" end;
 def time_ok: str and test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$");
 # docs/reapwatch.md: "lost" (EVENTS) and "Kernel drops" (METRICS)
-def lost_reasons: ["ring_buffer_full", "procs_full", "orphans_full", "pending_full",
+def lost_reasons: ["ring_buffer_full", "output_stalled", "procs_full", "orphans_full", "pending_full",
 	"orphan_walk_cut", "wait_walk_cut", "termed_full", "first_sigterm_full", "teardowns_full",
 	"task_walk_cut", "stats_full", "waiters_full", "recursion"];
 if .type? == "lost" then
