@@ -244,30 +244,37 @@ case_pins_legacy_dirs()
 	[[ -e $root/$live/procs ]] || fail "$root/$live of a running reapwatch-stati was removed"
 }
 
-# A process whose leader called pthread_exit() while a thread runs on: /proc says 'Z' for
-# it (the kernel's own answer, with Threads: 2), but it is alive and cannot be reaped, so it
-# is no zombie; its real zombie child is (issue 12).
-case_live_leader()
+# live_leader_ready SCEN: waits (20 s at most) for the live_leader scenario SCEN to be ready
+# and its leader to have left (/proc says 'Z'); sets pid and zombie (the caller's locals).
+live_leader_ready()
 {
-	local scen pid zombie deadline
-	SCEN_OUT=$CASE_DIR/live_leader.out
-	"$SCENARIOS/live_leader" >"$SCEN_OUT" 2>"$CASE_DIR/live_leader.err" &
-	scen=$!
-	track_pid "$scen"
-	deadline=$((SECONDS + 20))
+	local deadline=$((SECONDS + 20))
 	until grep -q '^ready=1$' "$SCEN_OUT"; do
 		# (not `running`: its leader shows 'Z' once it has printed ready=1)
-		[[ -d /proc/$scen ]] || fail "scenario live_leader exited early"
+		[[ -d /proc/$1 ]] || fail "scenario live_leader exited early"
 		[[ $SECONDS -lt $deadline ]] || fail "scenario live_leader not ready within 20 s"
 		sleep 0.05
 	done
 	pid=$(kv pid)
 	zombie=$(kv zombie)
-	focus "$pid" "$zombie"
 	until [[ $(proc_state "$pid") == Z ]]; do
 		[[ $SECONDS -lt $deadline ]] || fail "the leader of $pid did not leave"
 		sleep 0.05
 	done
+}
+
+# A process whose leader called pthread_exit() while a thread runs on: /proc says 'Z' for
+# it (the kernel's own answer, with Threads: 2), but it is alive and cannot be reaped, so it
+# is no zombie; its real zombie child is (issue 12).
+case_live_leader()
+{
+	local scen pid zombie
+	SCEN_OUT=$CASE_DIR/live_leader.out
+	"$SCENARIOS/live_leader" >"$SCEN_OUT" 2>"$CASE_DIR/live_leader.err" &
+	scen=$!
+	track_pid "$scen"
+	live_leader_ready "$scen"
+	focus "$pid" "$zombie"
 	assert_eq "threads of $pid (its leader 'Z')" 2 "$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status")"
 	zombies_cli --json
 	check_json_lines "$ZOMBIES_OUT"
@@ -284,7 +291,7 @@ case_live_leader()
 # reported as the agents' uptime (over 3 s, and climbing).
 case_live_leader_export_top()
 {
-	local root cg id dir scen pid zombie t0 pane row oldest deadline
+	local root cg id dir scen pid zombie t0 pane row oldest
 	root=$(cgroup2_mount)
 	[[ -n $root ]] || skip "no cgroup v2 hierarchy"
 	command -v tmux >/dev/null || skip "tmux not installed"
@@ -305,19 +312,7 @@ case_live_leader_export_top()
 		>"$SCEN_OUT" 2>"$CASE_DIR/live_leader.err" &
 	scen=$!
 	track_pid "$scen"
-	deadline=$((SECONDS + 20))
-	until grep -q '^ready=1$' "$SCEN_OUT"; do
-		# (not `running`: its leader shows 'Z' once it has printed ready=1)
-		[[ -d /proc/$scen ]] || fail "scenario live_leader exited early"
-		[[ $SECONDS -lt $deadline ]] || fail "scenario live_leader not ready within 20 s"
-		sleep 0.05
-	done
-	pid=$(kv pid)
-	zombie=$(kv zombie)
-	until [[ $(proc_state "$pid") == Z ]]; do
-		[[ $SECONDS -lt $deadline ]] || fail "the leader of $pid did not leave"
-		sleep 0.05
-	done
+	live_leader_ready "$scen"
 	sleep 2.5 # two export intervals, five of top's
 	# export: what it wrote last
 	assert_eq "reapwatch_zombies of the container" 1 \

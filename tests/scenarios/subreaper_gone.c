@@ -226,11 +226,13 @@ static void mount_fuse(char *dir)
 		die("pthread_create");
 }
 
-/* The PPid line of /proc/PID/status (as the reader's pid namespace numbers it). */
-static int ppid_of(int pid) /* (host pids: /proc is the host's) */
+/* A number field of /proc/PID/status ("PPid", "Threads"), as the reader's pid namespace
+ * numbers it (host pids: /proc is the host's); -1 if it cannot be read. */
+static int status_field(int pid, const char *name)
 {
 	char path[64], line[256];
-	int ppid = -1;
+	size_t len = strlen(name);
+	int v = -1;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
@@ -238,28 +240,10 @@ static int ppid_of(int pid) /* (host pids: /proc is the host's) */
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "PPid: %d", &ppid) == 1)
+		if (!strncmp(line, name, len) && line[len] == ':' && sscanf(line + len + 1, "%d", &v) == 1)
 			break;
 	fclose(f);
-	return ppid;
-}
-
-/* The Threads line of /proc/PID/status. */
-static int threads_of(int pid)
-{
-	char path[64], line[256];
-	int n = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Threads: %d", &n) == 1)
-			break;
-	fclose(f);
-	return n;
+	return v;
 }
 
 /* Has the father's exit gone past exit_files()? (No fd is left; it had its socket.) */
@@ -318,16 +302,16 @@ int main(void)
 	}
 	if (!files_gone(father))
 		die("the father's files are not gone");
-	ppid_held = ppid_of(kid);
+	ppid_held = status_field(kid, "PPid");
 	if (ppid_held != father || proc_state(father) == 'Z')
 		die("the father handed its kid over before it was held");
-	printf("sub_threads=%d\n", threads_of(sub));
+	printf("sub_threads=%d\n", status_field(sub, "Threads"));
 	fflush(stdout);
 	/* The subreaper goes, every thread; we reap it. */
 	close(go_sub[1]);
 	if (waitpid(-1, NULL, 0) < 0)
 		die("waitpid sub");
-	if (ppid_of(kid) != ppid_held)
+	if (status_field(kid, "PPid") != ppid_held)
 		die("the kid was handed over before the father was released");
 	/* Release the father. */
 	done.len = sizeof(done);
@@ -335,12 +319,12 @@ int main(void)
 	done.unique = flush_unique;
 	if (write(fuse_fd, &done, sizeof(done)) != sizeof(done))
 		die("flush reply");
-	for (int i = 0; ppid_of(kid) != me; i++) {
+	for (int i = 0; status_field(kid, "PPid") != me; i++) {
 		if (i > 2000)
 			die("the kid was not handed to us");
 		usleep(5000);
 	}
-	printf("ready=1\nkid_ppid=%d\n", ppid_of(kid));
+	printf("ready=1\nkid_ppid=%d\n", status_field(kid, "PPid"));
 	fflush(stdout);
 	/* Reap the father and, once the test kills it, the kid. */
 	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
