@@ -152,16 +152,7 @@ static __always_inline void reap_stale_state(const struct rw_proc_state *old, __
 	rec = reserve(sizeof(*rec), RW_REC_REAP, now);
 	if (!rec)
 		return;
-	rec->proc = old->proc;
-	rec->reaper = old->reaper;
-	rec->exit_ns = old->exit_ns;
-	rec->zombie_ns = old->zombie_ns;
-	rec->reap_ns = old->reap_ns;
-	rec->how = old->how ?: RW_REAP_SWEPT;
-	rec->autoreap = old->autoreap;
-	rec->late = 1;
-	rec->_pad = 0;
-	rec->_pad2 = 0;
+	rw_reap_record_from_state(rec, old, RW_REAP_SWEPT, 1);
 	submit(rec);
 }
 

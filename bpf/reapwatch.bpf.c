@@ -354,15 +354,9 @@ int BPF_PROG(handle_free, struct task_struct *task)
 	if (!rec)
 		goto out;
 	if (st) {
-		rec->proc = st->proc;
-		rec->exit_ns = st->exit_ns;
-		rec->zombie_ns = st->zombie_ns;
-		rec->reap_ns = st->reap_ns;
-		rec->how = st->how ?: RW_REAP_FREE_ONLY;
-		rec->autoreap = st->autoreap;
-		if (st->how)
-			rec->reaper = st->reaper;
-		else
+		rw_reap_record_from_state(rec, st, RW_REAP_FREE_ONLY, 0);
+		/* No evidence: who would have reaped it is its parent now. */
+		if (!st->how)
 			fill_peer(&rec->reaper, task->real_parent);
 	} else {
 		/* Exited before we started: what is left to read of it. */
@@ -376,10 +370,10 @@ int BPF_PROG(handle_free, struct task_struct *task)
 		rec->reap_ns = 0;
 		rec->how = RW_REAP_UNTRACKED;
 		rec->autoreap = 0;
+		rec->late = 0;
+		rec->_pad = 0;
+		rec->_pad2 = 0;
 	}
-	rec->late = 0;
-	rec->_pad = 0;
-	rec->_pad2 = 0;
 	submit(rec);
 out:
 	if (st)

@@ -269,6 +269,29 @@ struct rw_proc_state {
 };
 
 /*
+ * The reap record of a process from its state: the one filler for the kernel side's free
+ * (reaping_on_free()), its report of a state whose free was missed (reap_stale_state()) and
+ * the agent's sweep (src/agent.c). `how_if_none`: the evidence to report when the state has
+ * none (RW_REAP_FREE_ONLY at the free, RW_REAP_SWEPT after it); `late`: sent after the free.
+ * The header is the caller's (the ring buffer's reserve, or the agent's own).
+ */
+static inline __attribute__((always_inline)) void
+rw_reap_record_from_state(struct rw_reap_record *rec, const struct rw_proc_state *st,
+			  __u8 how_if_none, __u8 late)
+{
+	rec->proc = st->proc;
+	rec->reaper = st->reaper;
+	rec->exit_ns = st->exit_ns;
+	rec->zombie_ns = st->zombie_ns;
+	rec->reap_ns = st->reap_ns;
+	rec->how = st->how ? st->how : how_if_none;
+	rec->autoreap = st->autoreap;
+	rec->late = late;
+	rec->_pad = 0;
+	rec->_pad2 = 0;
+}
+
+/*
  * An orphan's predicted adopter (map `orphans`, keyed by the orphan's task_struct address),
  * checked against its real parent at its exit and deleted at its free. A free our program
  * never saw (a few in a thousand) would leave it for good: the agent sweeps entries older

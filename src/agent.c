@@ -422,14 +422,7 @@ static void sweep(struct agent *agent, uint64_t now)
 		rec.hdr.type = RW_REC_REAP;
 		rec.hdr.size = sizeof(rec);
 		rec.hdr.ts_ns = now;
-		rec.proc = st.proc;
-		rec.reaper = st.reaper;
-		rec.exit_ns = st.exit_ns;
-		rec.zombie_ns = st.zombie_ns;
-		rec.reap_ns = st.reap_ns;
-		rec.how = st.how ? st.how : RW_REAP_SWEPT;
-		rec.autoreap = st.autoreap;
-		rec.late = 1;
+		rw_reap_record_from_state(&rec, &st, RW_REAP_SWEPT, 1);
 		agent->swept++;
 		if (wanted_reaps(agent) || agent->late_reaps)
 			agent->on_record(agent->ctx, &rec, sizeof(rec));
