@@ -495,8 +495,8 @@ static void first_sigterm_owner(const union teardown_entry *e, struct entry_owne
  * reaped: an init gone means its end was missed. */
 static void teardown_owner(const union teardown_entry *e, struct entry_owner *o)
 {
-	*o = (struct entry_owner){ e->teardown.init.pid, e->teardown.init_boot_start_ns,
-				   e->teardown.init_exit_ns };
+	*o = (struct entry_owner){ e->teardown.td.init.pid, e->teardown.init_boot_start_ns,
+				   e->teardown.td.init_exit_ns };
 }
 
 /*
