@@ -19,6 +19,7 @@
 #include <bpf/bpf_helpers.h>
 #include "children.bpf.h"
 #include "events.bpf.h"
+#include "live.bpf.h"
 #include "reaping.bpf.h"
 #include "reapwatch.h"
 #include "task.bpf.h"

@@ -32,6 +32,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include "events.bpf.h"
+#include "live.bpf.h"
 #include "reapwatch.h"
 #include "children.bpf.h"
 #include "stats.bpf.h"
@@ -259,7 +260,7 @@ struct {
 	__type(value, struct rw_blocked_waiter);
 } blocked_waiters SEC(".maps");
 
-/* Entries in blocked_waiters (events.bpf.h's live_*): while 0, every sched_switch returns. */
+/* Entries in blocked_waiters (live.bpf.h): while 0, every sched_switch returns. */
 __s64 blocked_waiters_live;
 
 /*
@@ -564,6 +565,73 @@ static __always_inline void reaping_on_wait(struct pid *wo_pid, __u64 now)
 	if (BPF_CORE_READ(waiter, flags) & RW_PF_EXITING)
 		st->autoreap = 1;
 	fill_peer_at(&st->reaper, waiter);
+}
+
+/*
+ * sched_switch, on every CPU all the time: nothing unless a blocked waiter is remembered
+ * (blocked_waiter_takes()).
+ */
+static __always_inline void reaping_on_sched_switch(struct task_struct *prev,
+						    struct task_struct *next)
+{
+	if (live_any(&blocked_waiters_live)) {
+		reaping_on_switch_out(prev);
+		reaping_on_switch(next, bpf_ktime_get_ns());
+	}
+}
+
+/* The reap record of a process that exited before we started: what is left to read of it. */
+static __always_inline void reap_record_untracked(struct rw_reap_record *rec,
+						  struct task_struct *task)
+{
+	__builtin_memset(&rec->proc, 0, sizeof(rec->proc));
+	rec->proc.pid = task->tgid;
+	rec->proc.start_ns = task->start_boottime;
+	copy_comm(rec->proc.comm, task);
+	fill_peer(&rec->reaper, task->real_parent);
+	rec->exit_ns = 0;
+	rec->zombie_ns = 0;
+	rec->reap_ns = 0;
+	rec->how = RW_REAP_UNTRACKED;
+	rec->autoreap = 0;
+	rec->late = 0;
+	rec->_pad = 0;
+	rec->_pad2 = 0;
+}
+
+/*
+ * The task_struct is being freed: whoever reaped the process has done so. Its reap into
+ * the export counters and its record, and its state deleted.
+ */
+static __always_inline void reaping_on_free(struct task_struct *task, __u64 now)
+{
+	struct rw_reap_record *rec;
+	struct rw_proc_state *st;
+	__u64 key = (__u64)task;
+
+	st = bpf_map_lookup_elem(&procs, &key);
+	/* Threads, and de_thread()'s old leaders, are not processes being reaped. */
+	if (!st && task->pid != task->tgid)
+		return;
+	if (st)
+		stats_reap_state(st);
+	if (!wanted(RW_REC_REAP))
+		goto out;
+	rec = reserve(sizeof(*rec), RW_REC_REAP, now);
+	if (!rec)
+		goto out;
+	if (st) {
+		rw_reap_record_from_state(rec, st, RW_REAP_FREE_ONLY, 0);
+		/* No evidence: who would have reaped it is its parent now. */
+		if (!st->how)
+			fill_peer(&rec->reaper, task->real_parent);
+	} else {
+		reap_record_untracked(rec, task);
+	}
+	submit(rec);
+out:
+	if (st)
+		bpf_map_delete_elem(&procs, &key);
 }
 
 #endif /* REAPWATCH_REAPING_BPF_H */

@@ -18,13 +18,11 @@
 #include "reaping.bpf.h"
 #include "orphans.bpf.h"
 #include "teardown.bpf.h"
+#include "exit_claim.bpf.h"
 #include "stats.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Set by userspace: the kernel has no group_dead (before v6.16): handle_exit_compat or
- * handle_exit_noloop runs, and frees release their exit claims. */
-const volatile bool exit_compat = false;
 /* Set by userspace for tests only (REAPWATCH_TEST_MISS_FREES=1): behave as if the kernel
  * had not run handle_free for processes named rw_nofree*, as it rarely does not. */
 const volatile bool test_miss_frees = false;
@@ -137,49 +135,9 @@ int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
 	return on_process_exit(task, true);
 }
 
-/*
- * Kernels before v6.16 do not pass group_dead; userspace loads this program instead.
- * do_exit() decrements signal->live before the tracepoint, so the thread that took
- * it to zero sees zero here; but a sibling that decremented it first and reaches the
- * tracepoint later sees zero too. The first thread to claim the process (keyed by its
- * signal_struct, deleted at the leader's free, which comes after every thread's exit)
- * is the one: one exit per process either way, from whichever thread got there first.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH); /* LRU: a claim whose free we missed ages out */
-	__uint(max_entries, 8192);
-	__type(key, __u64);   /* struct signal_struct address */
-	__type(value, __u64); /* the claiming process's leader start_time */
-} exit_claims SEC(".maps");
-
-static __always_inline bool claim_process_exit(struct task_struct *task)
-{
-	__u64 key = (__u64)task->signal, start = task->group_leader->start_time, *claim;
-
-	if (!bpf_map_update_elem(&exit_claims, &key, &start, BPF_NOEXIST))
-		return true;
-	claim = bpf_map_lookup_elem(&exit_claims, &key);
-	if (!claim)
-		return true; /* the map refused it: one exit too many beats one missing */
-	if (*claim == start)
-		return false; /* a sibling thread claimed it */
-	/* A stale claim: this signal_struct's memory held another process before. */
-	*claim = start;
-	return true;
-}
-
-/* At a task's free: the leader goes last, after every thread's exit tracepoint. */
-static __always_inline void release_exit_claim(struct task_struct *task)
-{
-	__u64 key = (__u64)task->signal;
-
-	if (task->pid == task->tgid)
-		bpf_map_delete_elem(&exit_claims, &key);
-}
-
 static __always_inline int on_exit_compat(struct task_struct *task, bool walks)
 {
-	if (!task->signal->live.counter && claim_process_exit(task))
+	if (exit_claimed(task))
 		return on_process_exit(task, walks);
 	/* Not the last thread, or one that lost the claim to a sibling that saw zero first
 	 * (and is walking the process's children, while this thread's own may leave). */
@@ -312,10 +270,7 @@ int BPF_PROG(handle_wait, struct pid *wo_pid)
 SEC("tp_btf/sched_switch")
 int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	if (live_any(&blocked_waiters_live)) {
-		reaping_on_switch_out(prev);
-		reaping_on_switch(next, bpf_ktime_get_ns());
-	}
+	reaping_on_sched_switch(prev, next);
 	return 0;
 }
 
@@ -328,9 +283,6 @@ int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_
 SEC("tp_btf/sched_process_free")
 int BPF_PROG(handle_free, struct task_struct *task)
 {
-	struct rw_reap_record *rec;
-	struct rw_proc_state *st;
-	__u64 key = (__u64)task;
 	__u64 now;
 
 	if (test_miss_frees && test_free_missed(task))
@@ -340,44 +292,8 @@ int BPF_PROG(handle_free, struct task_struct *task)
 		release_exit_claim(task);
 	orphans_on_free(task, now);
 	teardown_on_free(task, now);
-	if (!track_reaping)
-		return 0;
-	st = bpf_map_lookup_elem(&procs, &key);
-	/* Threads, and de_thread()'s old leaders, are not processes being reaped. */
-	if (!st && task->pid != task->tgid)
-		return 0;
-	if (st)
-		stats_reap_state(st);
-	if (!wanted(RW_REC_REAP))
-		goto out;
-	rec = reserve(sizeof(*rec), RW_REC_REAP, now);
-	if (!rec)
-		goto out;
-	if (st) {
-		rw_reap_record_from_state(rec, st, RW_REAP_FREE_ONLY, 0);
-		/* No evidence: who would have reaped it is its parent now. */
-		if (!st->how)
-			fill_peer(&rec->reaper, task->real_parent);
-	} else {
-		/* Exited before we started: what is left to read of it. */
-		__builtin_memset(&rec->proc, 0, sizeof(rec->proc));
-		rec->proc.pid = task->tgid;
-		rec->proc.start_ns = task->start_boottime;
-		copy_comm(rec->proc.comm, task);
-		fill_peer(&rec->reaper, task->real_parent);
-		rec->exit_ns = 0;
-		rec->zombie_ns = 0;
-		rec->reap_ns = 0;
-		rec->how = RW_REAP_UNTRACKED;
-		rec->autoreap = 0;
-		rec->late = 0;
-		rec->_pad = 0;
-		rec->_pad2 = 0;
-	}
-	submit(rec);
-out:
-	if (st)
-		bpf_map_delete_elem(&procs, &key);
+	if (track_reaping)
+		reaping_on_free(task, now);
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include "events.bpf.h"
+#include "live.bpf.h"
 #include "reapwatch.h"
 #include "task.bpf.h"
 
