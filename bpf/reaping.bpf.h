@@ -35,6 +35,7 @@
 #include "live.bpf.h"
 #include "reapwatch.h"
 #include "children.bpf.h"
+#include "core_fixes.bpf.h"
 #include "stats.bpf.h"
 #include "task.bpf.h"
 
@@ -265,7 +266,7 @@ __s64 blocked_waiters_live;
 
 /*
  * do_wait()'s wait_opts is on the waiting thread's kernel stack. An io_uring waitid
- * (v6.7) queues one of its own, in memory of the request's, woken by a callback that
+ * (v6.7, core_fixes.bpf.h) queues one of its own, in memory of the request's, woken by a callback that
  * only queues task work, run whenever the ring's owner gets to it (with COOP_TASKRUN or
  * DEFER_TASKRUN, at its next io_uring_enter()): its reap is seen at the free only.
  * A kernel stack is THREAD_SIZE (16 KiB, 32 with KASAN) from task->stack.
@@ -276,14 +277,6 @@ static __always_inline bool on_waiter_stack(struct wait_opts *wo, __u64 waiter)
 	__u64 stack = (__u64)BPF_CORE_READ(task_at(waiter), stack);
 
 	return (__u64)wo - stack < RW_STACK_SPAN;
-}
-
-/* Is the task on a CPU now? task_struct.on_cpu (CONFIG_SMP); without it, assume not. */
-static __always_inline bool task_on_cpu(struct task_struct *task)
-{
-	if (!bpf_core_field_exists(struct task_struct, on_cpu))
-		return false;
-	return BPF_CORE_READ(task, on_cpu);
 }
 
 /*
@@ -411,7 +404,6 @@ static __always_inline void reaping_on_child_signal(int code, struct kernel_sigi
 	unsigned int level, leader_level;
 	struct pid *pid;
 	__u32 nr;
-	int si_pid = 0;
 	__u64 key;
 
 	if (code < RW_CLD_EXITED || code > RW_CLD_DUMPED || (unsigned long)info <= 1)
@@ -429,9 +421,7 @@ static __always_inline void reaping_on_child_signal(int code, struct kernel_sigi
 	if (level > leader_level)
 		return;
 	upid_at(pid, level, &nr);
-	/* (a probe read: the argument may be an encoded SEND_SIG_* value, see the caller) */
-	bpf_probe_read_kernel(&si_pid, sizeof(si_pid), &info->_sifields._sigchld._pid);
-	if (si_pid != nr)
+	if (siginfo_pid(info) != nr)
 		return;
 	st->zombie_ns = now;
 	if (st->autoreap)

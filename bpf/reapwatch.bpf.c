@@ -13,6 +13,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "reapwatch.h"
+#include "core_fixes.bpf.h"
 #include "events.bpf.h"
 #include "task.bpf.h"
 #include "reaping.bpf.h"
@@ -37,12 +38,7 @@ static __always_inline bool test_free_missed(struct task_struct *task)
 	return true;
 }
 
-#define SI_USER	  0
-#define SI_KERNEL 0x80
-#define SIGKILL	  9
-/* kernel/signal.c passes these instead of a siginfo pointer. */
-#define SEND_SIG_NOINFO ((struct kernel_siginfo *)0)
-#define SEND_SIG_PRIV	((struct kernel_siginfo *)1)
+#define SIGKILL 9
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
@@ -82,10 +78,9 @@ struct {
 
 /*
  * The process's last thread is exiting: its exit, its orphans, its zombie-to-be.
- * `walks`: this kernel has bpf_loop() (v5.17, e364a4aea8b0 "bpf: Add bpf_loop helper"),
- * which the walks of a father's children and of a dying namespace's members need; the
- * programs for older kernels are built without them (a constant: no call is emitted,
- * which an older verifier would refuse even where it cannot be reached).
+ * `walks`: this kernel has bpf_loop() (core_fixes.bpf.h), which the walks of a father's
+ * children and of a dying namespace's members need; the programs for older kernels are
+ * built without them (a constant: no call is emitted).
  */
 static __always_inline int on_process_exit(struct task_struct *task, bool walks)
 {
@@ -152,7 +147,7 @@ int BPF_PROG(handle_exit_compat, struct task_struct *task)
 	return on_exit_compat(task, true);
 }
 
-/* Before v5.17: no bpf_loop(), so no orphan or member walks (userspace says so). */
+/* No bpf_loop() (core_fixes.bpf.h), so no orphan or member walks (userspace says so). */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit_noloop, struct task_struct *task)
 {
@@ -174,7 +169,7 @@ static __always_inline bool is_pidns_teardown_kill(int sig, int code, struct tas
 	struct pid_namespace *ns;
 	__u32 tgid;
 
-	if (sig != SIGKILL || code != SI_KERNEL || (__u64)current == (__u64)target)
+	if (sig != SIGKILL || code != RW_SI_KERNEL || (__u64)current == (__u64)target)
 		return false;
 	if (!(BPF_CORE_READ(current, flags) & RW_PF_EXITING))
 		return false;
@@ -211,20 +206,13 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	__u64 now;
 	int code;
 
-	/* As TP_STORE_SIGINFO() decodes it for the plain tracepoint. Newer verifiers know
-	 * the argument may be such a small integer and refuse a plain load: a probe read. */
-	if (info == SEND_SIG_NOINFO)
-		code = SI_USER;
-	else if (info == SEND_SIG_PRIV)
-		code = SI_KERNEL;
-	else if (bpf_probe_read_kernel(&code, sizeof(code), &info->si_code))
-		code = SI_USER;
+	siginfo_code(&code, info); /* (`info` may be no pointer: core_fixes.bpf.h) */
 	now = bpf_ktime_get_ns();
 	if (is_pidns_teardown_kill(sig, code, target))
 		origin = RW_ORIGIN_PIDNS_TEARDOWN;
 	else if (info == SEND_SIG_NOINFO && is_parent_death_signal(sig, target))
 		origin = RW_ORIGIN_PARENT_DEATH;
-	else if (code == SI_KERNEL || code > 0)
+	else if (code == RW_SI_KERNEL || code > 0)
 		origin = RW_ORIGIN_KERNEL;
 	else
 		origin = RW_ORIGIN_USER;
@@ -265,7 +253,7 @@ int BPF_PROG(handle_wait, struct pid *wo_pid)
 /*
  * A context switch, on every CPU all the time: returns at once unless a blocked waiter is
  * remembered (reaping.bpf.h, blocked_waiter_takes()). Only `prev` and `next` are read: ctx[1]
- * and ctx[2] on every kernel (prev_state, the fourth argument, came in v5.18).
+ * and ctx[2] on every kernel (core_fixes.bpf.h).
  */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
