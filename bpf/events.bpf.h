@@ -2,6 +2,9 @@
 /*
  * The way out: one ring buffer of tagged records (include/reapwatch.h), per-CPU
  * counters for what could not be sent or kept, and the event-type knob.
+ *
+ * Owns the ring buffer `events`, the per-CPU `counters` (enum rw_counter), the knobs
+ * event_mask and wakeup_bytes, and wanted()/reserve()/submit()/count().
  */
 #ifndef REAPWATCH_EVENTS_BPF_H
 #define REAPWATCH_EVENTS_BPF_H

@@ -2,6 +2,12 @@
 /*
  * Zombies and reaping, from tracepoints alone.
  *
+ * Owns maps `procs` (struct rw_proc_state, pinned for `reapwatch zombies`),
+ * `blocked_waiters` (with blocked_waiters_live) and `wait_scratch`, the knobs track_reaping
+ * and wait_walk_max, and the reaping parts of the exit, signal_generate, wait, sched_switch
+ * and free programs (reaping_on_*()); the reap record is filled by
+ * rw_reap_record_from_state() (include/reapwatch.h).
+ *
  * A process's life after its last thread exits, and what shows each step:
  *   exit      sched_process_exit with group_dead            -> state created
  *   zombie    exit_notify() -> do_notify_parent(): SIGCHLD   -> zombie_ns

@@ -2,7 +2,13 @@
 /*
  * reapwatch kernel side: the process lifecycle tracepoints, each program handing
  * its event to the modules that care (events.bpf.h sends records, reaping.bpf.h
- * keeps zombie state).
+ * keeps zombie state, orphans.bpf.h the adopters, teardown.bpf.h the namespace
+ * teardowns, stats.bpf.h the export counters, exit_claim.bpf.h the exit on kernels
+ * without group_dead; core_fixes.bpf.h says where kernels differ).
+ *
+ * Owns the entry programs, the exit's per-CPU scratch `exit_scratch` (the state it builds
+ * for procs and the exit record), the fork, exit, signal and cgroup records, and the test
+ * knob test_miss_frees.
  *
  * BTF-typed raw tracepoints (tp_btf) only: no kprobes, no fentry trampolines, and
  * the kernel's own task_struct pointers, readable with plain loads. No syscall

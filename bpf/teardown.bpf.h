@@ -2,6 +2,10 @@
 /*
  * Pid-namespace teardown: who was SIGKILLed, and who had a SIGTERM first.
  *
+ * Owns maps `termed` (with termed_live), `ns_first_sigterm`, `teardowns` (struct
+ * rw_teardown_state, with teardowns_live) and `teardown_scratch`, the knob task_walk_max,
+ * and the teardown parts of the exit, signal_generate and free programs (teardown_on_*()).
+ *
  * When the last thread of a namespace's init exits, exit_notify() ->
  * find_child_reaper() -> zap_pid_ns_processes() SIGKILLs every process left in the
  * namespace (SEND_SIG_PRIV, from the dying init: see is_pidns_teardown_kill()),
