@@ -226,6 +226,10 @@ static int bad_option(const struct arg_command *cmd, int c, int argc, char **arg
 			return fail(err, errlen, "option '--%s' needs a value", o->name);
 		return fail(err, errlen, "option '%s' needs a value", arg);
 	}
+	/* "--json=1": getopt_long says '?' with the option's own value in optopt */
+	o = option_by_val(cmd, optopt);
+	if (o)
+		return fail(err, errlen, "option '--%s' takes no value", o->name);
 	if (optopt && optopt != '?' && (optopt < 256))
 		return fail(err, errlen, "unknown option '-%c'", optopt);
 	return fail(err, errlen, "unknown option '%s'", arg);

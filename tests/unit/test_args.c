@@ -328,6 +328,11 @@ static void test_unknown(void **state)
 	EXPECT_MESSAGE(&args_top, "unknown option '--json'", "top", "--json");
 	EXPECT_MESSAGE(&args_zombies, "unknown option '-i'", "zombies", "-i", "1");
 	EXPECT_MESSAGE(&args_export, "unknown option '--min-age'", "export", "--min-age", "1");
+	/* A flag given a value is named as the flag it is, not as an unknown option. */
+	EXPECT_MESSAGE(&args_trace, "option '--json' takes no value", "trace", "--json=1");
+	EXPECT_MESSAGE(&args_trace, "option '--help' takes no value", "trace", "--help=");
+	EXPECT_MESSAGE(&args_export, "option '--log-events' takes no value", "export",
+		       "--textfile-dir", "/d", "--log-events=yes");
 	/* --c is --comm or --container: neither */
 	EXPECT_MESSAGE(&args_trace, "unknown option '--c'", "trace", "--c", "x");
 	/* getopt_long takes a prefix that names one option: a spelling users have */
