@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdarg.h>
 #include <bpf/libbpf.h>
+#include "reapwatch.h"
 
 struct agent;
 
@@ -21,6 +22,18 @@ struct agent_config {
 	bool late_reaps;      /* hand the sweep's reap records to the callback even when
 				 event_mask has no reaps (export, top: to count them) */
 };
+
+/* The agent export and top run: counting is done in the kernel, per cgroup; only the rare
+ * events (reparents, teardowns) come as records, and the reaps the sweep finds late. */
+static inline struct agent_config agent_config_counting(void)
+{
+	return (struct agent_config){
+		.event_mask = RW_EVENT_BIT(RW_REC_REPARENT) | RW_EVENT_BIT(RW_REC_TEARDOWN),
+		.track_reaping = true,
+		.late_reaps = true,
+		.aggregate = true,
+	};
+}
 
 /* The kernel side's aggregation maps (include/reapwatch.h), for readers. */
 struct agent_maps {

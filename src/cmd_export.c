@@ -233,13 +233,7 @@ static void print_exported(const struct exporter *x)
 int cmd_export(const struct command *cmd, int argc, char **argv)
 {
 	struct exporter x = { 0 };
-	struct agent_config config = {
-		/* Counting is done in the kernel; only the rare events come as records. */
-		.event_mask = RW_EVENT_BIT(RW_REC_REPARENT) | RW_EVENT_BIT(RW_REC_TEARDOWN),
-		.track_reaping = true,
-		.late_reaps = true,
-		.aggregate = true,
-	};
+	struct agent_config config = agent_config_counting();
 	char err[ARGS_ERR_LEN];
 	uint64_t next_write;
 	struct stat st;

@@ -119,12 +119,7 @@ int cmd_top(const struct command *cmd, int argc, char **argv)
 	struct top_opts opts;
 	struct top t = { 0 };
 	struct agent *agent = NULL;
-	struct agent_config config = {
-		.event_mask = RW_EVENT_BIT(RW_REC_REPARENT) | RW_EVENT_BIT(RW_REC_TEARDOWN),
-		.track_reaping = true,
-		.late_reaps = true,
-		.aggregate = true,
-	};
+	struct agent_config config = agent_config_counting();
 	char err[ARGS_ERR_LEN];
 	uint64_t next_draw;
 	int ret, status = EXIT_RUNTIME;

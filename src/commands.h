@@ -5,11 +5,14 @@
 
 #include <stdio.h>
 
+struct arg_command;
+
 struct command {
 	const char *name;
 	int (*run)(const struct command *cmd, int argc, char **argv);
 	const char *summary;
-	const char *usage; /* the full help text */
+	const char *usage;		   /* the help text before the options */
+	const struct arg_command *options; /* its options (args.h); NULL: none */
 };
 
 int cmd_trace(const struct command *cmd, int argc, char **argv);

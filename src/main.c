@@ -8,6 +8,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "agent.h"
+#include "args.h"
 #include "commands.h"
 #include "util.h"
 
@@ -17,6 +18,7 @@ int cmd_export(const struct command *cmd, int argc, char **argv);
 static int cmd_version(const struct command *cmd, int argc, char **argv);
 static int cmd_help(const struct command *cmd, int argc, char **argv);
 
+/* Each command's options, and their lines in its --help, are in its table in args.c. */
 static const struct command commands[] = {
 	{ "trace", cmd_trace, "stream fork, exit, reap, reparent, signal and teardown events",
 	  "Usage: reapwatch trace [-j|--json] [-p|--pid PID] [-c|--comm NAME] [--container ID]\n"
@@ -24,39 +26,23 @@ static const struct command commands[] = {
 	  "\n"
 	  "Streams process lifecycle events on this host, one per line, until Ctrl-C,\n"
 	  "SIGTERM or --duration.\n"
-	  "\n"
-	  "  -j, --json            JSON Lines instead of text columns\n"
-	  "  -p, --pid PID         only events in which PID takes part (subject, parent,\n"
-	  "                        reaper, sender, target, init)\n"
-	  "  -c, --comm NAME       only events in which a process named NAME takes part\n"
-	  "      --container ID    only events of a container: id prefix, pod or container name\n"
-	  "  -e, --events LIST     comma list of fork,exit,reap,reparent,signal,teardown or all\n"
-	  "                        (default: all but fork)\n"
-	  "  -d, --duration SECS   stop after SECS seconds\n"
-	  "  -h, --help            this help\n" },
+	  "\n",
+	  &args_trace },
 	{ "zombies", cmd_zombies, "list the zombies present now, under the parent not reaping them",
 	  "Usage: reapwatch zombies [-j|--json] [--min-age SECONDS]\n"
-	  "\n"
-	  "  -j, --json            one JSON object per zombie per line\n"
-	  "      --min-age SECS    only zombies at least SECS old\n"
-	  "  -h, --help            this help\n" },
+	  "\n",
+	  &args_zombies },
 	{ "top", cmd_top, "live per-container view of zombies, reaping, orphans and teardowns",
 	  "Usage: reapwatch top [-i|--interval SECONDS]\n"
-	  "\n"
-	  "  -i, --interval SECS   refresh period (default 2)\n"
-	  "  -h, --help            this help\n" },
+	  "\n",
+	  &args_top },
 	{ "export", cmd_export, "keep state and write Prometheus metrics for node_exporter",
 	  "Usage: reapwatch export --textfile-dir DIR [-i|--interval SECONDS] [--log-events]\n"
 	  "                        [--max-containers N] [--container-detail]\n"
-	  "\n"
-	  "      --textfile-dir DIR    where to write reapwatch.prom (atomically)\n"
-	  "  -i, --interval SECS       rewrite period (default 15)\n"
-	  "      --log-events          also write notable events as JSON Lines on stdout\n"
-	  "      --max-containers N    bound on per-container series (default 2000)\n"
-	  "      --container-detail    reap latency histogram and signals per container too\n"
-	  "  -h, --help                this help\n" },
-	{ "version", cmd_version, "print the version", "Usage: reapwatch version\n" },
-	{ "help", cmd_help, "help on a command", "Usage: reapwatch help [COMMAND]\n" },
+	  "\n",
+	  &args_export },
+	{ "version", cmd_version, "print the version", "Usage: reapwatch version\n", NULL },
+	{ "help", cmd_help, "help on a command", "Usage: reapwatch help [COMMAND]\n", NULL },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -79,6 +65,8 @@ static void print_usage(FILE *out)
 void print_command_help(FILE *out, const struct command *cmd)
 {
 	fputs(cmd->usage, out);
+	if (cmd->options)
+		args_print_options(out, cmd->options);
 }
 
 int usage_error(const struct command *cmd, const char *msg)

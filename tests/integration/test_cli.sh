@@ -71,6 +71,8 @@ case_unknown_command()
 case_unknown_flag()
 {
 	usage_error bogus-flag trace --bogus-flag
+	# a known flag given a value is named as itself, not as an unknown option
+	usage_error "option '--json' takes no value" trace --json=1
 }
 
 case_bad_duration()
