@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "agent.h"
 #include "kernel_features.h"
+#include "kstats.h"
 #include "load_log.h"
 #include "reapwatch.h"
 #include "reapwatch.skel.h"
@@ -54,6 +55,7 @@ struct agent {
 	struct key_set teardowns_gone;
 	int counters_fd;
 	int ncpus;
+	struct kstats *kstats; /* the aggregation maps' last read */
 	bool late_reaps;  /* see struct agent_config */
 	char pin_dir[128]; /* where our procs map is shared, "" if not */
 	int pin_lock_fd;   /* held while pin_dir is ours; -1 if none */
@@ -671,11 +673,23 @@ void agent__drops(const struct agent *agent, uint64_t drops[AGENT_DROPS])
 	drops[AGENT_DROP_RECURSION] = recursion_misses(agent);
 }
 
-void agent__maps(const struct agent *agent, struct agent_maps *maps)
+int agent__read_stats(struct agent *agent, const struct kstats **stats)
 {
-	maps->cgroup_stats = bpf_map__fd(agent->skel->maps.cgroup_stats);
-	maps->signal_stats = bpf_map__fd(agent->skel->maps.signal_stats);
-	maps->ncpus = agent->ncpus;
+	int err;
+
+	if (!agent->kstats && !(agent->kstats = kstats__new()))
+		return -ENOMEM;
+	err = kstats__read(agent->kstats, bpf_map__fd(agent->skel->maps.cgroup_stats),
+			   bpf_map__fd(agent->skel->maps.signal_stats), agent->ncpus);
+	*stats = agent->kstats;
+	return err;
+}
+
+void agent__forget_stats(struct agent *agent, const uint64_t *cgroup_ids, size_t n)
+{
+	if (agent->kstats)
+		kstats__delete(agent->kstats, bpf_map__fd(agent->skel->maps.cgroup_stats),
+			       bpf_map__fd(agent->skel->maps.signal_stats), cgroup_ids, n);
 }
 
 uint64_t agent__counter(const struct agent *agent, unsigned int counter)
@@ -706,5 +720,6 @@ void agent__free(struct agent *agent)
 	free(agent->termed_gone.keys);
 	free(agent->first_sigterm_gone.keys);
 	free(agent->teardowns_gone.keys);
+	kstats__free(agent->kstats);
 	free(agent);
 }

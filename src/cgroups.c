@@ -90,6 +90,45 @@ int cgroup2_mountpoint(char *mountpoint, size_t len)
 	return ret;
 }
 
+static int64_t read_pids_file(const char *path)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (buf[0] < '0' || buf[0] > '9')
+		return -1; /* "max": no limit */
+	return strtoll(buf, NULL, 10);
+}
+
+void cgroup_pids_read(const char *path, int64_t *current, int64_t *max)
+{
+	static char v2[PATH_MAX];
+	const char *roots[2];
+	char file[PATH_MAX * 2];
+
+	*current = *max = -1;
+	if (!v2[0] && cgroup2_mountpoint(v2, sizeof(v2)))
+		snprintf(v2, sizeof(v2), "/sys/fs/cgroup");
+	roots[0] = v2;
+	roots[1] = "/sys/fs/cgroup/pids";
+	for (int i = 0; i < 2 && *current < 0; i++) {
+		snprintf(file, sizeof(file), "%s%s/pids.current", roots[i], path);
+		*current = read_pids_file(file);
+		if (*current < 0)
+			continue;
+		snprintf(file, sizeof(file), "%s%s/pids.max", roots[i], path);
+		*max = read_pids_file(file);
+	}
+}
+
 struct cgroup_cache *cgroup_cache__new(void)
 {
 	struct cgroup_cache *cache = calloc(1, sizeof(*cache));

@@ -137,7 +137,7 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 	struct trace_opts opts;
 	struct trace t = { 0 };
 	struct agent *agent = NULL;
-	struct zombie_census census = { 0 };
+	struct zombie_census *census = NULL;
 	char err[ARGS_ERR_LEN];
 	uint64_t deadline = 0, next_resync, next_loss_report;
 	int ret, werr, status = EXIT_RUNTIME;
@@ -181,8 +181,8 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 
 	/* After attaching: a zombie found now either died before (and is in the census)
 	 * or after (and the kernel side tracks it). */
-	if (config.track_reaping && !zombie_census_take("/proc", &census))
-		t.dec.census = &census;
+	if (config.track_reaping && !zombie_census__new(&census, "/proc"))
+		t.dec.census = census;
 
 	fprintf(stderr, "reapwatch: tracing %s events on this host (Ctrl-C to stop)\n",
 		opts.event_mask == RW_EVENTS_ALL ? "all" : "selected");
@@ -259,6 +259,6 @@ out:
 	outq__free(t.outq);
 	agent__free(agent);
 	decoder_fini(&t.dec);
-	zombie_census_free(&census);
+	zombie_census__free(census);
 	return status;
 }

@@ -51,8 +51,8 @@ static int decode_reap(struct decoder *dec, const struct rw_reap_record *rec, st
 	if (rec->how == RW_REAP_UNTRACKED) {
 		/* Died before we started: only a zombie we found at start is news. */
 		const struct zombie *z =
-			dec->census ? zombie_census_find(dec->census, rec->proc.pid,
-							 boot_ns_to_ticks(rec->proc.start_ns))
+			dec->census ? zombie_census__find(dec->census, rec->proc.pid,
+							  boot_ns_to_ticks(rec->proc.start_ns))
 				    : NULL;
 		struct rw_proc proc = rec->proc;
 
