@@ -284,7 +284,7 @@ static void entry_find_names(struct cgroup_cache *cache, struct cgroup_entry *e)
 		return;
 	/* In a walk of the whole hierarchy the directory was read once for all. */
 	if (cache->walk_names)
-		found = kube_index_find(cache->walk_names, e->info.container_id, &names);
+		found = kube_index__find(cache->walk_names, e->info.container_id, &names);
 	else
 		found = kube_names_lookup(cache->kube_log_dir, e->info.container_id, &names);
 	if (!found || !(e->names = malloc(sizeof(*e->names)))) {
@@ -392,9 +392,9 @@ void cgroup_cache__scan(struct cgroup_cache *cache)
 	if (cache->mount_fd < 0)
 		return;
 	scanning = cache;
-	cache->walk_names = kube_index_load(cache->kube_log_dir);
+	cache->walk_names = kube_index__new(cache->kube_log_dir);
 	nftw(cache->mountpoint, learn_dir, 16, FTW_PHYS | FTW_MOUNT);
-	kube_index_free(cache->walk_names);
+	kube_index__free(cache->walk_names);
 	cache->walk_names = NULL;
 	scanning = NULL;
 }
