@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The agent (agent.h): owns the BPF skeleton and every map fd, the ring buffer and its
+ * drain, the pin of the procs map, the sweep of state whose free was missed, and the last
+ * read of the aggregation maps (kstats.h). Nothing else holds an fd of ours.
+ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>

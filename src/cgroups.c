@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The cgroup cache (cgroups.h): owns the open cgroup2 mount, the id -> path, container and
+ * Kubernetes names table, and every read of cgroupfs (paths by handle, liveness, pids.*).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The decoder (decode.h): raw records to events, the only code that reads a record's layout. */
 #include <errno.h>
 #include <string.h>
 #include "decode.h"

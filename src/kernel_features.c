@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Kernel feature probes (kernel_features.h): what the running kernel's BPF offers, asked
+ * before the load. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

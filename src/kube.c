@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Kubernetes names (kube.h): the kubelet log name parser, one-off lookups and the index of
+ * a whole log directory. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The load log (load_log.h): what libbpf printed during the load, reduced to the refused
+ * program, the verifier's verdict and advice. */
 #include <stdio.h>
 #include <string.h>
 #include "load_log.h"

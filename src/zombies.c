@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The zombie census (zombies.h): the /proc walk for state Z, each zombie's container and
+ * parent, and exact ages from running agents' pinned state. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
