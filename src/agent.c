@@ -95,7 +95,7 @@ int agent_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list a
 			text = small;
 		}
 	}
-	load_log_feed(&load_log, text);
+	load_log__feed(&load_log, text);
 	if (text != small)
 		free(text);
 	/* libbpf's own diagnostics (verifier logs...) only when asked for. */
@@ -112,7 +112,7 @@ static int load_failed(int err, const char *what)
 	else if (load_log.program[0] && load_log.verdict[0])
 		rw_error("this kernel refused BPF program '%s': \"%s\" (%s); please report it with "
 			 "the log that REAPWATCH_DEBUG=1 prints",
-			 load_log.program, load_log.verdict, load_log_advice(&load_log));
+			 load_log.program, load_log.verdict, load_log__advice(&load_log));
 	else if (load_log.program[0])
 		rw_error("%s failed at BPF program '%s': %s (REAPWATCH_DEBUG=1 prints libbpf's log)",
 			 what, load_log.program, strerror(-err));
@@ -248,7 +248,7 @@ static int preflight(struct kernel_features *kf)
 			 KERNEL_BTF_PATH, strerror(-err));
 		return err;
 	}
-	err = kernel_features_probe(kf);
+	err = kernel_features__probe(kf);
 	if (err) {
 		rw_error("probing the kernel's BPF features failed: %s (REAPWATCH_DEBUG=1 prints "
 			 "libbpf's log)",

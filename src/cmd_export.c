@@ -52,7 +52,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct exporter *x = ctx;
 	struct event ev;
 
-	if (decode_record(&x->dec, data, size, &ev))
+	if (decoder__decode(&x->dec, data, size, &ev))
 		return 0;
 	metrics__count_event(x->metrics, &ev);
 	if (x->opts.log_events && (ev.type == RW_REC_REPARENT || ev.type == RW_REC_TEARDOWN))
@@ -264,7 +264,7 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 
 	rw_install_stop_signals();
 	started = mono_now_ns(); /* before the cgroup scan: zombies of unknown age are older */
-	if (decoder_init(&x.dec)) {
+	if (decoder__init(&x.dec)) {
 		rw_error("out of memory");
 		return EXIT_RUNTIME;
 	}
@@ -314,7 +314,7 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 	status = x.write_failed ? EXIT_RUNTIME : EXIT_OK;
 out:
 	agent__free(x.agent);
-	decoder_fini(&x.dec);
+	decoder__fini(&x.dec);
 	metrics__free(x.metrics);
 	zombie_census__free(x.census);
 	free(x.order);

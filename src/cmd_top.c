@@ -92,7 +92,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct top *t = ctx;
 	struct event ev;
 
-	if (!decode_record(&t->dec, data, size, &ev))
+	if (!decoder__decode(&t->dec, data, size, &ev))
 		metrics__count_event(t->metrics, &ev);
 	return 0;
 }
@@ -138,7 +138,7 @@ int cmd_top(const struct command *cmd, int argc, char **argv)
 
 	rw_install_stop_signals();
 	started = mono_now_ns(); /* before the cgroup scan: zombies of unknown age are older */
-	if (decoder_init(&t.dec)) {
+	if (decoder__init(&t.dec)) {
 		rw_error("out of memory");
 		return EXIT_RUNTIME;
 	}
@@ -170,7 +170,7 @@ int cmd_top(const struct command *cmd, int argc, char **argv)
 out:
 	restore_terminal();
 	agent__free(agent);
-	decoder_fini(&t.dec);
+	decoder__fini(&t.dec);
 	metrics__free(t.metrics);
 	zombie_census__free(t.census);
 	return status;

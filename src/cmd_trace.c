@@ -46,7 +46,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct trace *t = ctx;
 	struct event ev;
 
-	if (decode_record(&t->dec, data, size, &ev))
+	if (decoder__decode(&t->dec, data, size, &ev))
 		return 0;
 	if (!filter_match(&t->filter, &ev))
 		return 0;
@@ -156,7 +156,7 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 					  .comm = opts.comm,
 					  .container = opts.container };
 	rw_install_stop_signals();
-	if (decoder_init(&t.dec)) {
+	if (decoder__init(&t.dec)) {
 		rw_error("out of memory");
 		return EXIT_RUNTIME;
 	}
@@ -165,7 +165,7 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 	ret = outq__new(&t.outq, STDOUT_FILENO, OUTPUT_BACKLOG_BYTES);
 	if (ret) {
 		rw_error("cannot start the output's writer: %s", strerror(-ret));
-		decoder_fini(&t.dec);
+		decoder__fini(&t.dec);
 		return EXIT_RUNTIME;
 	}
 	t.out = outq__file(t.outq);
@@ -258,7 +258,7 @@ done:
 out:
 	outq__free(t.outq);
 	agent__free(agent);
-	decoder_fini(&t.dec);
+	decoder__fini(&t.dec);
 	zombie_census__free(census);
 	return status;
 }

@@ -98,7 +98,7 @@ static void decode_teardown(struct decoder *dec, const struct rw_teardown_record
 	td->duration_ns = rec->hdr.ts_ns > rec->init_exit_ns ? rec->hdr.ts_ns - rec->init_exit_ns : 0;
 }
 
-int decoder_init(struct decoder *dec)
+int decoder__init(struct decoder *dec)
 {
 	memset(dec, 0, sizeof(*dec));
 	dec->cgroups = cgroup_cache__new();
@@ -109,13 +109,13 @@ int decoder_init(struct decoder *dec)
 	return 0;
 }
 
-void decoder_fini(struct decoder *dec)
+void decoder__fini(struct decoder *dec)
 {
 	cgroup_cache__free(dec->cgroups);
 	dec->cgroups = NULL;
 }
 
-int decode_record(struct decoder *dec, const void *data, size_t size, struct event *ev)
+int decoder__decode(struct decoder *dec, const void *data, size_t size, struct event *ev)
 {
 	const struct rw_header *hdr = data;
 

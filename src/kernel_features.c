@@ -43,7 +43,7 @@ static bool tracepoint_takes(const char *name, unsigned int args)
 	return link >= 0;
 }
 
-int kernel_features_probe(struct kernel_features *kf)
+int kernel_features__probe(struct kernel_features *kf)
 {
 	int loop;
 

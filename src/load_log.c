@@ -59,7 +59,7 @@ static void take_line(struct load_log *log, const char *line)
 	}
 }
 
-void load_log_feed(struct load_log *log, const char *text)
+void load_log__feed(struct load_log *log, const char *text)
 {
 	size_t have = strlen(log->partial);
 
@@ -77,7 +77,7 @@ void load_log_feed(struct load_log *log, const char *text)
 	log->partial[have] = '\0';
 }
 
-const char *load_log_advice(const struct load_log *log)
+const char *load_log__advice(const struct load_log *log)
 {
 	const char *v = log->verdict;
 

@@ -31,15 +31,15 @@ struct signal_last {
  * cgroup: `last` is what its entries said at the last read, and only what they gained
  * since goes to the owner: its container, the host for any cgroup outside a container
  * (all of them share the host's one set of series), or m->gone for a container already
- * folded. Once the cgroup is gone its entries are deleted and the slot is forgotten:
- * the owner has it all already. A late increment (a zombie of a removed cgroup reaped
+ * folded. Once the cgroup is gone (judged before a read) its entries are deleted right
+ * after that read, by the caller, and the slot is forgotten: the owner has it all already. A late increment (a zombie of a removed cgroup reaped
  * later) makes a new entry, read and deleted the same way. So memory and work follow
  * the cgroups that exist, not every cgroup ever seen.
  */
 struct cgroup_slot {
 	uint64_t id;
 	size_t owner; /* index into m->containers, or OWNER_GONE */
-	bool dead;    /* found gone before this interval's read: delete after it */
+	bool dead;    /* judged gone before this interval's read: forgotten after it */
 	struct counters last;
 	struct signal_last *sigs;
 	uint32_t nsigs, sigs_cap;
