@@ -258,6 +258,17 @@ static struct event reparent(uint64_t cgroup, enum rw_reaper_kind kind)
 	return ev;
 }
 
+/* The father's exit is over: the orphan's real adopter was not the one predicted. */
+static struct event correction(uint64_t cgroup, enum rw_reaper_kind predicted,
+			       enum rw_reaper_kind kind)
+{
+	struct event ev = reparent(cgroup, kind);
+
+	ev.reparent.corrected = true;
+	ev.reparent.predicted_kind = predicted;
+	return ev;
+}
+
 /* A correction moves the orphan's count from the predicted kind to the real one, unless
  * the prediction was written out already: a counter never goes down, and the orphan is
  * not counted twice. Teardowns count their kills by whether a SIGTERM came first. */
@@ -268,9 +279,7 @@ static void test_events(void **state)
 	const struct container_metrics *web;
 
 	metrics__count_event(m, &ev);
-	ev.reparent.corrected = true;
-	ev.reparent.predicted_kind = RW_REAPER_HOST_INIT;
-	ev.reparent.kind = RW_REAPER_SUBREAPER;
+	ev = correction(WEB_CG, RW_REAPER_HOST_INIT, RW_REAPER_SUBREAPER);
 	metrics__count_event(m, &ev);
 	web = container(m, "web");
 	assert_int_equal(web->reparents[RW_REAPER_HOST_INIT], 0);
@@ -279,9 +288,7 @@ static void test_events(void **state)
 	ev = reparent(WEB_CG, RW_REAPER_HOST_INIT);
 	metrics__count_event(m, &ev);
 	metrics__written(m);
-	ev.reparent.corrected = true;
-	ev.reparent.predicted_kind = RW_REAPER_HOST_INIT;
-	ev.reparent.kind = RW_REAPER_SUBREAPER;
+	ev = correction(WEB_CG, RW_REAPER_HOST_INIT, RW_REAPER_SUBREAPER);
 	metrics__count_event(m, &ev);
 	web = container(m, "web");
 	assert_int_equal(web->reparents[RW_REAPER_HOST_INIT], 1);
