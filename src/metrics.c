@@ -32,9 +32,10 @@ struct signal_last {
  * since goes to the owner: its container, the host for any cgroup outside a container
  * (all of them share the host's one set of series), or m->gone for a container already
  * folded. Once the cgroup is gone (judged before a read) its entries are deleted right
- * after that read, by the caller, and the slot is forgotten: the owner has it all already. A late increment (a zombie of a removed cgroup reaped
- * later) makes a new entry, read and deleted the same way. So memory and work follow
- * the cgroups that exist, not every cgroup ever seen.
+ * after that read, by the caller, and the slot is forgotten: the owner has it all
+ * already. A late increment (a zombie of a removed cgroup reaped later) makes a new
+ * entry, read and deleted the same way. So memory and work follow the cgroups that
+ * exist, not every cgroup ever seen.
  */
 struct cgroup_slot {
 	uint64_t id;
@@ -43,6 +44,33 @@ struct cgroup_slot {
 	struct counters last;
 	struct signal_last *sigs;
 	uint32_t nsigs, sigs_cap;
+};
+
+struct index {
+	size_t *v; /* SIZE_MAX: empty */
+	size_t cap; /* a power of 2, or 0 */
+	size_t n;
+};
+
+#define FOLDED_KEEP 4096
+
+struct metrics_private {
+	size_t cap;		       /* of m->containers */
+	struct index container_index;  /* by id */
+	struct cgroup_slot *cgroups;   /* m->ncgroups of them */
+	size_t cgroups_cap;
+	struct index cgroup_index;     /* by cgroup id */
+	struct metrics_cgroups cg;     /* asked which container a cgroup is of, and if it lives */
+	uint64_t *gone_cgroups;	       /* the last metrics__judge_cgroups()'s */
+	size_t ngone_cgroups, gone_cgroups_cap;
+	/*
+	 * The ids of the last FOLDED_KEEP folded containers, so that a late count — a zombie
+	 * of a removed cgroup reaped later — goes to the GONE_CONTAINER_ID series and does
+	 * not bring a container's series back from zero: a counter must not go backwards.
+	 */
+	char (*folded)[CONTAINER_ID_MAX + 1];
+	size_t nfolded; /* ever; the ring holds the last FOLDED_KEEP */
+	struct index folded_index;
 };
 
 /* --- open-addressing indexes of array positions (linear probing) ---------------------- */
@@ -166,22 +194,22 @@ static bool container_match(const struct metrics *m, size_t v, const void *key)
 
 static size_t slot_hash(const struct metrics *m, size_t v)
 {
-	return hash_u64(m->cgroups[v].id);
+	return hash_u64(m->priv->cgroups[v].id);
 }
 
 static bool slot_match(const struct metrics *m, size_t v, const void *key)
 {
-	return m->cgroups[v].id == *(const uint64_t *)key;
+	return m->priv->cgroups[v].id == *(const uint64_t *)key;
 }
 
 static size_t folded_hash(const struct metrics *m, size_t v)
 {
-	return hash_str(m->folded[v]);
+	return hash_str(m->priv->folded[v]);
 }
 
 static bool folded_match(const struct metrics *m, size_t v, const void *key)
 {
-	return !strcmp(m->folded[v], key);
+	return !strcmp(m->priv->folded[v], key);
 }
 
 /* --- containers ----------------------------------------------------------------------- */
@@ -190,9 +218,11 @@ struct metrics *metrics__new(uint64_t now_ns, const struct metrics_cgroups *cgro
 {
 	struct metrics *m = calloc(1, sizeof(*m));
 
-	if (!m)
+	if (!m || !(m->priv = calloc(1, sizeof(*m->priv)))) {
+		free(m);
 		return NULL;
-	m->cg = *cgroups;
+	}
+	m->priv->cg = *cgroups;
 	m->started_ns = now_ns;
 	m->gone_keep_ns = CONTAINER_GONE_KEEP_NS;
 	m->max_containers = SIZE_MAX;
@@ -208,15 +238,16 @@ void metrics__free(struct metrics *m)
 	for (size_t i = 0; i < m->ncontainers; i++)
 		free(m->containers[i].signals);
 	for (size_t i = 0; i < m->ncgroups; i++)
-		free(m->cgroups[i].sigs);
+		free(m->priv->cgroups[i].sigs);
 	free(m->gone.signals);
-	free(m->folded);
-	free(m->folded_index.v);
-	free(m->container_index.v);
-	free(m->cgroup_index.v);
+	free(m->priv->folded);
+	free(m->priv->folded_index.v);
+	free(m->priv->container_index.v);
+	free(m->priv->cgroup_index.v);
 	free(m->containers);
-	free(m->cgroups);
-	free(m->gone_cgroups);
+	free(m->priv->cgroups);
+	free(m->priv->gone_cgroups);
+	free(m->priv);
 	free(m);
 }
 
@@ -239,29 +270,29 @@ static void signals_add(signal_counts *dst, const signal_counts *src)
 
 static size_t find_container(const struct metrics *m, const char *id)
 {
-	return index_find(m, &m->container_index, hash_str(id), container_match, id);
+	return index_find(m, &m->priv->container_index, hash_str(id), container_match, id);
 }
 
 static size_t add_container(struct metrics *m, const char *id)
 {
 	struct container_metrics *c;
 
-	if (m->ncontainers == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 16;
+	if (m->ncontainers == m->priv->cap) {
+		size_t cap = m->priv->cap ? m->priv->cap * 2 : 16;
 		struct container_metrics *grown = realloc(m->containers, cap * sizeof(*grown));
 
 		if (!grown)
 			return NO_OWNER;
 		m->containers = grown;
-		m->cap = cap;
+		m->priv->cap = cap;
 	}
-	if (index_reserve(m, &m->container_index, container_hash))
+	if (index_reserve(m, &m->priv->container_index, container_hash))
 		return NO_OWNER;
 	c = &m->containers[m->ncontainers];
 	memset(c, 0, sizeof(*c));
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	c->pids_current = c->pids_max = -1;
-	index_put(&m->container_index, hash_str(c->id), m->ncontainers);
+	index_put(&m->priv->container_index, hash_str(c->id), m->ncontainers);
 	return m->ncontainers++;
 }
 
@@ -276,29 +307,30 @@ static size_t find_folded(const struct metrics *m, const char *id)
 {
 	if (!id[0])
 		return EMPTY;
-	return index_find(m, &m->folded_index, hash_str(id), folded_match, id);
+	return index_find(m, &m->priv->folded_index, hash_str(id), folded_match, id);
 }
 
 static void remember_folded(struct metrics *m, const char *id)
 {
-	size_t pos = m->nfolded % FOLDED_KEEP;
+	size_t pos = m->priv->nfolded % FOLDED_KEEP;
 
-	if (!m->folded && !(m->folded = calloc(FOLDED_KEEP, sizeof(*m->folded))))
+	if (!m->priv->folded && !(m->priv->folded = calloc(FOLDED_KEEP, sizeof(*m->priv->folded))))
 		return;
-	if (index_reserve(m, &m->folded_index, folded_hash))
+	if (index_reserve(m, &m->priv->folded_index, folded_hash))
 		return;
-	if (m->folded[pos][0]) /* the oldest makes room */
-		index_del(m, &m->folded_index, hash_str(m->folded[pos]), pos, folded_hash);
-	snprintf(m->folded[pos], sizeof(m->folded[pos]), "%s", id);
-	index_put(&m->folded_index, hash_str(id), pos);
-	m->nfolded++;
+	if (m->priv->folded[pos][0]) /* the oldest makes room */
+		index_del(m, &m->priv->folded_index, hash_str(m->priv->folded[pos]), pos,
+			  folded_hash);
+	snprintf(m->priv->folded[pos], sizeof(m->priv->folded[pos]), "%s", id);
+	index_put(&m->priv->folded_index, hash_str(id), pos);
+	m->priv->nfolded++;
 }
 
 /* A container of a folded one's name is alive again (`runc run NAME` once more). */
 static void unfold(struct metrics *m, size_t pos)
 {
-	index_del(m, &m->folded_index, hash_str(m->folded[pos]), pos, folded_hash);
-	m->folded[pos][0] = '\0';
+	index_del(m, &m->priv->folded_index, hash_str(m->priv->folded[pos]), pos, folded_hash);
+	m->priv->folded[pos][0] = '\0';
 }
 
 static struct container_metrics *owner_ptr(struct metrics *m, size_t owner)
@@ -325,7 +357,7 @@ static void set_names(struct container_metrics *c, const struct cgroup_info *cg)
 
 static bool cgroup_alive(const struct metrics *m, uint64_t id)
 {
-	return id && m->cg.alive(m->cg.ctx, id);
+	return id && m->priv->cg.alive(m->priv->cg.ctx, id);
 }
 
 /*
@@ -359,7 +391,7 @@ struct container_metrics *metrics__container(struct metrics *m, const struct cgr
 
 static size_t find_slot(const struct metrics *m, uint64_t id)
 {
-	return index_find(m, &m->cgroup_index, hash_u64(id), slot_match, &id);
+	return index_find(m, &m->priv->cgroup_index, hash_u64(id), slot_match, &id);
 }
 
 static struct cgroup_slot *find_or_add_slot(struct metrics *m, uint64_t id)
@@ -368,26 +400,26 @@ static struct cgroup_slot *find_or_add_slot(struct metrics *m, uint64_t id)
 	struct cgroup_slot *s;
 
 	if (i != EMPTY)
-		return &m->cgroups[i];
-	owner = owner_of(m, m->cg.lookup(m->cg.ctx, id));
+		return &m->priv->cgroups[i];
+	owner = owner_of(m, m->priv->cg.lookup(m->priv->cg.ctx, id));
 	if (owner == NO_OWNER)
 		return NULL;
-	if (m->ncgroups == m->cgroups_cap) {
-		size_t cap = m->cgroups_cap ? m->cgroups_cap * 2 : 64;
-		struct cgroup_slot *grown = realloc(m->cgroups, cap * sizeof(*grown));
+	if (m->ncgroups == m->priv->cgroups_cap) {
+		size_t cap = m->priv->cgroups_cap ? m->priv->cgroups_cap * 2 : 64;
+		struct cgroup_slot *grown = realloc(m->priv->cgroups, cap * sizeof(*grown));
 
 		if (!grown)
 			return NULL;
-		m->cgroups = grown;
-		m->cgroups_cap = cap;
+		m->priv->cgroups = grown;
+		m->priv->cgroups_cap = cap;
 	}
-	if (index_reserve(m, &m->cgroup_index, slot_hash))
+	if (index_reserve(m, &m->priv->cgroup_index, slot_hash))
 		return NULL;
-	s = &m->cgroups[m->ncgroups];
+	s = &m->priv->cgroups[m->ncgroups];
 	memset(s, 0, sizeof(*s));
 	s->id = id;
 	s->owner = owner;
-	index_put(&m->cgroup_index, hash_u64(id), m->ncgroups++);
+	index_put(&m->priv->cgroup_index, hash_u64(id), m->ncgroups++);
 	if (owner != OWNER_GONE)
 		m->containers[owner].nslots++;
 	return s;
@@ -397,12 +429,13 @@ static void remove_slot(struct metrics *m, size_t i)
 {
 	size_t last = m->ncgroups - 1;
 
-	free(m->cgroups[i].sigs);
-	index_del(m, &m->cgroup_index, hash_u64(m->cgroups[i].id), i, slot_hash);
+	free(m->priv->cgroups[i].sigs);
+	index_del(m, &m->priv->cgroup_index, hash_u64(m->priv->cgroups[i].id), i, slot_hash);
 	if (i != last) {
-		index_del(m, &m->cgroup_index, hash_u64(m->cgroups[last].id), last, slot_hash);
-		m->cgroups[i] = m->cgroups[last];
-		index_put(&m->cgroup_index, hash_u64(m->cgroups[i].id), i);
+		index_del(m, &m->priv->cgroup_index, hash_u64(m->priv->cgroups[last].id), last,
+			  slot_hash);
+		m->priv->cgroups[i] = m->priv->cgroups[last];
+		index_put(&m->priv->cgroup_index, hash_u64(m->priv->cgroups[i].id), i);
 	}
 	m->ncgroups--;
 }
@@ -561,27 +594,27 @@ static void add_signal_stats(struct metrics *m, const struct kstats *stats)
 
 size_t metrics__judge_cgroups(struct metrics *m, const uint64_t **gone)
 {
-	m->ngone_cgroups = 0;
+	m->priv->ngone_cgroups = 0;
 	for (size_t i = 0; i < m->ncgroups; i++) {
-		struct cgroup_slot *s = &m->cgroups[i];
+		struct cgroup_slot *s = &m->priv->cgroups[i];
 
 		s->dead = false;
 		if (cgroup_alive(m, s->id))
 			continue;
-		if (m->ngone_cgroups == m->gone_cgroups_cap) {
-			size_t cap = m->gone_cgroups_cap ? m->gone_cgroups_cap * 2 : 64;
-			uint64_t *grown = realloc(m->gone_cgroups, cap * sizeof(*grown));
+		if (m->priv->ngone_cgroups == m->priv->gone_cgroups_cap) {
+			size_t cap = m->priv->gone_cgroups_cap ? m->priv->gone_cgroups_cap * 2 : 64;
+			uint64_t *grown = realloc(m->priv->gone_cgroups, cap * sizeof(*grown));
 
 			if (!grown)
 				break; /* the rest are judged again at the next interval */
-			m->gone_cgroups = grown;
-			m->gone_cgroups_cap = cap;
+			m->priv->gone_cgroups = grown;
+			m->priv->gone_cgroups_cap = cap;
 		}
-		m->gone_cgroups[m->ngone_cgroups++] = s->id;
+		m->priv->gone_cgroups[m->priv->ngone_cgroups++] = s->id;
 		s->dead = true;
 	}
-	*gone = m->gone_cgroups;
-	return m->ngone_cgroups;
+	*gone = m->priv->gone_cgroups;
+	return m->priv->ngone_cgroups;
 }
 
 /* After the read: forget the cgroups judged gone before it. */
@@ -590,7 +623,7 @@ static size_t forget_dead_cgroups(struct metrics *m)
 	size_t forgotten = 0;
 
 	for (size_t i = 0; i < m->ncgroups;) {
-		struct cgroup_slot *s = &m->cgroups[i];
+		struct cgroup_slot *s = &m->priv->cgroups[i];
 
 		if (!s->dead) {
 			i++;
@@ -598,8 +631,9 @@ static size_t forget_dead_cgroups(struct metrics *m)
 		}
 		if (s->owner != OWNER_GONE) {
 			m->containers[s->owner].nslots--;
-			if (!m->containers[s->owner].id[0] && m->cg.forget)
-				m->cg.forget(m->cg.ctx, s->id); /* a host cgroup: done */
+			/* a host cgroup: done */
+			if (!m->containers[s->owner].id[0] && m->priv->cg.forget)
+				m->priv->cg.forget(m->priv->cg.ctx, s->id);
 		}
 		remove_slot(m, i); /* the last one moves to i */
 		forgotten++;
@@ -726,12 +760,12 @@ static size_t fold_gone(struct metrics *m, uint64_t now_ns)
 	}
 	m->ncontainers = keep;
 	for (size_t i = 0; i < m->ncgroups; i++)
-		if (m->cgroups[i].owner != OWNER_GONE)
-			m->cgroups[i].owner = remap[m->cgroups[i].owner];
+		if (m->priv->cgroups[i].owner != OWNER_GONE)
+			m->priv->cgroups[i].owner = remap[m->priv->cgroups[i].owner];
 	/* Rebuild the index of what is left; memory follows the containers kept. */
-	free(m->container_index.v);
-	memset(&m->container_index, 0, sizeof(m->container_index));
-	if (m->cap > 64 && m->ncontainers * 4 < m->cap) {
+	free(m->priv->container_index.v);
+	memset(&m->priv->container_index, 0, sizeof(m->priv->container_index));
+	if (m->priv->cap > 64 && m->ncontainers * 4 < m->priv->cap) {
 		size_t cap = 64;
 		struct container_metrics *shrunk;
 
@@ -740,13 +774,13 @@ static size_t fold_gone(struct metrics *m, uint64_t now_ns)
 		shrunk = realloc(m->containers, cap * sizeof(*shrunk));
 		if (shrunk) {
 			m->containers = shrunk;
-			m->cap = cap;
+			m->priv->cap = cap;
 		}
 	}
 	for (size_t i = 0; i < m->ncontainers; i++) {
-		if (index_reserve(m, &m->container_index, container_hash))
+		if (index_reserve(m, &m->priv->container_index, container_hash))
 			break; /* out of memory: lookups miss, containers are made anew */
-		index_put(&m->container_index, hash_str(m->containers[i].id), i);
+		index_put(&m->priv->container_index, hash_str(m->containers[i].id), i);
 	}
 out:
 	free(cand);
@@ -788,19 +822,19 @@ int metrics__collect(struct metrics *m, const struct kstats *stats,
 	released += fold_gone(m, now_ns);
 	count_zombies(m, census, now_ns);
 	if (released) {
-		if (m->cgroups_cap > 64 && m->ncgroups * 4 < m->cgroups_cap) {
+		if (m->priv->cgroups_cap > 64 && m->ncgroups * 4 < m->priv->cgroups_cap) {
 			size_t cap = 64;
 			struct cgroup_slot *shrunk;
 
 			while (cap < m->ncgroups * 2)
 				cap *= 2;
-			shrunk = realloc(m->cgroups, cap * sizeof(*shrunk));
+			shrunk = realloc(m->priv->cgroups, cap * sizeof(*shrunk));
 			if (shrunk) {
-				m->cgroups = shrunk;
-				m->cgroups_cap = cap;
+				m->priv->cgroups = shrunk;
+				m->priv->cgroups_cap = cap;
 			}
 		}
-		index_shrink(m, &m->cgroup_index, slot_hash);
+		index_shrink(m, &m->priv->cgroup_index, slot_hash);
 #ifdef __GLIBC__
 		if (released >= 64)
 			malloc_trim(0); /* give what a churn of cgroups took back to the system */

@@ -80,30 +80,20 @@ struct metrics_cgroups {
 };
 
 #define KERNEL_DROP_REASONS_MAX 16
-struct index {
-	size_t *v; /* SIZE_MAX: empty */
-	size_t cap; /* a power of 2, or 0 */
-	size_t n;
-};
+
+/* metrics.c's own: the indexes, the cgroup slots, the folded ids, the cgroup questions. */
+struct metrics_private;
 
 struct metrics {
 	struct container_metrics *containers; /* in no order; the host is one of them */
 	size_t ncontainers;
-	size_t cap;
-	struct index container_index; /* by id */
 	struct container_metrics gone; /* GONE_CONTAINER_ID: what folded containers counted */
 	bool gone_used;		       /* something was folded: render its series */
 	struct counters node;	       /* every process of the node */
 	signal_counts node_signals;
 	bool container_detail;	       /* histogram and signals per container */
 	size_t max_containers;	       /* over it, gone containers are folded at once */
-	struct cgroup_slot *cgroups;   /* cgroups whose kernel counters are read, see metrics.c */
-	size_t ncgroups;
-	size_t cgroups_cap;
-	struct index cgroup_index;     /* by cgroup id */
-	struct metrics_cgroups cg;     /* asked which container a cgroup is of, and if it lives */
-	uint64_t *gone_cgroups;	       /* the last metrics__judge_cgroups()'s */
-	size_t ngone_cgroups, gone_cgroups_cap;
+	size_t ncgroups;	       /* cgroups whose kernel counters are read */
 	uint64_t events_lost;
 	uint64_t stats_dropped;	       /* kernel-side counters that did not fit */
 	struct kernel_drop {
@@ -115,17 +105,8 @@ struct metrics {
 	uint64_t containers_folded;    /* into the GONE_CONTAINER_ID series, ever */
 	uint64_t started_ns;	       /* agent start, CLOCK_MONOTONIC */
 	uint64_t gone_keep_ns;	       /* CONTAINER_GONE_KEEP_NS, or REAPWATCH_GONE_KEEP_SECONDS */
-	/*
-	 * The ids of the last FOLDED_KEEP folded containers, so that a late count — a zombie
-	 * of a removed cgroup reaped later — goes to the GONE_CONTAINER_ID series and does
-	 * not bring a container's series back from zero: a counter must not go backwards.
-	 */
-	char (*folded)[CONTAINER_ID_MAX + 1];
-	size_t nfolded; /* ever; the ring holds the last FOLDED_KEEP */
-	struct index folded_index;
+	struct metrics_private *priv;  /* the rest: metrics.c's alone */
 };
-
-#define FOLDED_KEEP 4096
 
 /* NULL if out of memory. cgroups is copied. */
 struct metrics *metrics__new(uint64_t now_ns, const struct metrics_cgroups *cgroups);

@@ -103,8 +103,9 @@ static struct rw_cgroup_stats *read_cgroup(struct read *r, uint64_t id)
 
 static void read_signal(struct read *r, uint64_t id, int sig, int origin, uint64_t count)
 {
-	r->signals[r->ks.nsignals++] =
-		(struct kstats_signal){ .cgroup_id = id, .sig = sig, .origin = origin, .count = count };
+	r->signals[r->ks.nsignals++] = (struct kstats_signal){
+		.cgroup_id = id, .sig = sig, .origin = origin, .count = count
+	};
 }
 
 /* The cgroups the last interval judged gone, for their kernel entries to be deleted. */
@@ -312,6 +313,7 @@ static void test_late_reaps(void **state)
 {
 	struct metrics *m = new_model();
 	struct event ev = { .type = RW_REC_REAP };
+	const struct container_metrics *web;
 
 	ev.proc.cgroup = fake_lookup(NULL, WEB_CG);
 	ev.reap.how = RW_REAP_WAIT_ENTRY;
@@ -322,11 +324,11 @@ static void test_late_reaps(void **state)
 	metrics__count_event(m, &ev);
 	ev.reap.how = RW_REAP_UNTRACKED;
 	metrics__count_event(m, &ev);
-	assert_int_equal(container(m, "web")->counters.reaps, 1);
-	assert_int_equal(container(m, "web")->counters.reap_latency_sum_ns, 3 * SEC);
-	assert_int_equal(container(m, "web")->counters.reap_latency_buckets[rw_latency_bucket(3 * SEC)],
-			 1);
-	assert_int_equal(container(m, "web")->counters.reaps_unmeasured, 1);
+	web = container(m, "web");
+	assert_int_equal(web->counters.reaps, 1);
+	assert_int_equal(web->counters.reap_latency_sum_ns, 3 * SEC);
+	assert_int_equal(web->counters.reap_latency_buckets[rw_latency_bucket(3 * SEC)], 1);
+	assert_int_equal(web->counters.reaps_unmeasured, 1);
 	assert_int_equal(m->node.reaps + m->node.reaps_unmeasured, 2);
 	metrics__free(m);
 }
