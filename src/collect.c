@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* One interval's reading for the exporter's model (collect.h). */
+/* One interval's reading for the exporter's model (collect.h). It keeps no state: the
+ * model, the agent and the census belong to the command. */
 #include <stdlib.h>
 #include "collect.h"
 
@@ -26,7 +27,6 @@ struct metrics *collect_metrics_new(struct cgroup_cache *cache, uint64_t now_ns)
 		.alive = cache_alive,
 		.forget = cache_forget,
 	};
-
 	const char *keep = getenv("REAPWATCH_GONE_KEEP_SECONDS");
 	struct metrics *m = metrics__new(now_ns, &cgroups);
 	char *end;

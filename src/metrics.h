@@ -134,9 +134,9 @@ size_t metrics__judge_cgroups(struct metrics *m, const uint64_t **gone);
 /*
  * One interval: add what the kernel's per-cgroup counters (stats, read after
  * metrics__judge_cgroups) gained to their containers (the host's for every cgroup
- * outside a container), forget the cgroups judged gone, count the zombies of census (NULL: none
- * counted this time), fold containers gone for longer than gone_keep_ns into m->gone.
- * 0 or -ENOMEM.
+ * outside a container), forget the cgroups judged gone, count the zombies of census
+ * (NULL: none counted this time), fold containers gone for longer than gone_keep_ns
+ * into m->gone. 0 or -ENOMEM.
  */
 int metrics__collect(struct metrics *m, const struct kstats *stats,
 		     const struct zombie_census *census, uint64_t now_ns);
