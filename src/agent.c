@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The agent (agent.h): owns the BPF skeleton and every map fd, the ring buffer and its
+ * drain, the pin of the procs map, the sweep of state whose free was missed, and the last
+ * read of the aggregation maps (kstats.h). Nothing else holds an fd of ours.
+ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include "agent.h"
 #include "kernel_features.h"
+#include "kstats.h"
 #include "load_log.h"
 #include "reapwatch.h"
 #include "reapwatch.skel.h"
@@ -54,6 +60,7 @@ struct agent {
 	struct key_set teardowns_gone;
 	int counters_fd;
 	int ncpus;
+	struct kstats *kstats; /* the aggregation maps' last read */
 	bool late_reaps;  /* see struct agent_config */
 	char pin_dir[128]; /* where our procs map is shared, "" if not */
 	int pin_lock_fd;   /* held while pin_dir is ours; -1 if none */
@@ -88,7 +95,7 @@ int agent_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list a
 			text = small;
 		}
 	}
-	load_log_feed(&load_log, text);
+	load_log__feed(&load_log, text);
 	if (text != small)
 		free(text);
 	/* libbpf's own diagnostics (verifier logs...) only when asked for. */
@@ -105,7 +112,7 @@ static int load_failed(int err, const char *what)
 	else if (load_log.program[0] && load_log.verdict[0])
 		rw_error("this kernel refused BPF program '%s': \"%s\" (%s); please report it with "
 			 "the log that REAPWATCH_DEBUG=1 prints",
-			 load_log.program, load_log.verdict, load_log_advice(&load_log));
+			 load_log.program, load_log.verdict, load_log__advice(&load_log));
 	else if (load_log.program[0])
 		rw_error("%s failed at BPF program '%s': %s (REAPWATCH_DEBUG=1 prints libbpf's log)",
 			 what, load_log.program, strerror(-err));
@@ -241,7 +248,7 @@ static int preflight(struct kernel_features *kf)
 			 KERNEL_BTF_PATH, strerror(-err));
 		return err;
 	}
-	err = kernel_features_probe(kf);
+	err = kernel_features__probe(kf);
 	if (err) {
 		rw_error("probing the kernel's BPF features failed: %s (REAPWATCH_DEBUG=1 prints "
 			 "libbpf's log)",
@@ -664,11 +671,23 @@ void agent__drops(const struct agent *agent, uint64_t drops[AGENT_DROPS])
 	drops[AGENT_DROP_RECURSION] = recursion_misses(agent);
 }
 
-void agent__maps(const struct agent *agent, struct agent_maps *maps)
+int agent__read_stats(struct agent *agent, const struct kstats **stats)
 {
-	maps->cgroup_stats = bpf_map__fd(agent->skel->maps.cgroup_stats);
-	maps->signal_stats = bpf_map__fd(agent->skel->maps.signal_stats);
-	maps->ncpus = agent->ncpus;
+	int err;
+
+	if (!agent->kstats && !(agent->kstats = kstats__new()))
+		return -ENOMEM;
+	err = kstats__read(agent->kstats, bpf_map__fd(agent->skel->maps.cgroup_stats),
+			   bpf_map__fd(agent->skel->maps.signal_stats), agent->ncpus);
+	*stats = agent->kstats;
+	return err;
+}
+
+void agent__forget_stats(struct agent *agent, const uint64_t *cgroup_ids, size_t n)
+{
+	if (agent->kstats)
+		kstats__delete(agent->kstats, bpf_map__fd(agent->skel->maps.cgroup_stats),
+			       bpf_map__fd(agent->skel->maps.signal_stats), cgroup_ids, n);
 }
 
 uint64_t agent__counter(const struct agent *agent, unsigned int counter)
@@ -699,5 +718,6 @@ void agent__free(struct agent *agent)
 	free(agent->termed_gone.keys);
 	free(agent->first_sigterm_gone.keys);
 	free(agent->teardowns_gone.keys);
+	kstats__free(agent->kstats);
 	free(agent);
 }

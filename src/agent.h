@@ -14,6 +14,7 @@
 #include "reapwatch.h"
 
 struct agent;
+struct kstats;
 
 struct agent_config {
 	uint32_t event_mask;  /* RW_EVENT_BIT()s the kernel side should send */
@@ -35,13 +36,6 @@ static inline struct agent_config agent_config_counting(void)
 	};
 }
 
-/* The kernel side's aggregation maps (include/reapwatch.h), for readers. */
-struct agent_maps {
-	int cgroup_stats; /* u64 cgroup id -> per-CPU struct rw_cgroup_stats */
-	int signal_stats; /* struct rw_signal_key -> per-CPU u64 */
-	int ncpus;	  /* values per key in those per-CPU maps */
-};
-
 /* Called for every record, in order per CPU; a negative return stops the poll. */
 typedef int (*agent_record_fn)(void *ctx, void *data, size_t size);
 
@@ -60,7 +54,14 @@ uint64_t agent__lost(const struct agent *agent);
 uint64_t agent__swept(const struct agent *agent);
 /* One of the kernel side's counters (enum rw_counter), summed over CPUs. */
 uint64_t agent__counter(const struct agent *agent, unsigned int counter);
-void agent__maps(const struct agent *agent, struct agent_maps *maps);
+/*
+ * What the kernel side's aggregation maps hold now (config.aggregate), as plain data
+ * (kstats.h) good until the next read or the agent's free. 0 or -errno.
+ */
+int agent__read_stats(struct agent *agent, const struct kstats **stats);
+/* Delete the aggregation maps' entries of these cgroups (as the last read found them):
+ * they are gone, and what the entries said is counted. */
+void agent__forget_stats(struct agent *agent, const uint64_t *cgroup_ids, size_t n);
 
 /* What the kernel side could not keep or follow, by reason: reapwatch_kernel_drops_total. */
 enum agent_drop {

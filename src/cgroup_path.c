@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Container ids and pod UIDs in cgroup path strings (cgroup_path.h): the runtimes' naming
+ * rules, and nothing else. */
 #include <stddef.h>
 #include <string.h>
 

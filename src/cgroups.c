@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The cgroup cache (cgroups.h): owns the open cgroup2 mount, the id -> path, container and
+ * Kubernetes names table, and every read of cgroupfs (paths by handle, liveness, pids.*).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -88,6 +92,45 @@ int cgroup2_mountpoint(char *mountpoint, size_t len)
 	free(line);
 	fclose(f);
 	return ret;
+}
+
+static int64_t read_pids_file(const char *path)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (buf[0] < '0' || buf[0] > '9')
+		return -1; /* "max": no limit */
+	return strtoll(buf, NULL, 10);
+}
+
+void cgroup_pids_read(const char *path, int64_t *current, int64_t *max)
+{
+	static char v2[PATH_MAX];
+	const char *roots[2];
+	char file[PATH_MAX * 2];
+
+	*current = *max = -1;
+	if (!v2[0] && cgroup2_mountpoint(v2, sizeof(v2)))
+		snprintf(v2, sizeof(v2), "/sys/fs/cgroup");
+	roots[0] = v2;
+	roots[1] = "/sys/fs/cgroup/pids";
+	for (int i = 0; i < 2 && *current < 0; i++) {
+		snprintf(file, sizeof(file), "%s%s/pids.current", roots[i], path);
+		*current = read_pids_file(file);
+		if (*current < 0)
+			continue;
+		snprintf(file, sizeof(file), "%s%s/pids.max", roots[i], path);
+		*max = read_pids_file(file);
+	}
 }
 
 struct cgroup_cache *cgroup_cache__new(void)
@@ -245,7 +288,7 @@ static void entry_find_names(struct cgroup_cache *cache, struct cgroup_entry *e)
 		return;
 	/* In a walk of the whole hierarchy the directory was read once for all. */
 	if (cache->walk_names)
-		found = kube_index_find(cache->walk_names, e->info.container_id, &names);
+		found = kube_index__find(cache->walk_names, e->info.container_id, &names);
 	else
 		found = kube_names_lookup(cache->kube_log_dir, e->info.container_id, &names);
 	if (!found || !(e->names = malloc(sizeof(*e->names)))) {
@@ -353,9 +396,9 @@ void cgroup_cache__scan(struct cgroup_cache *cache)
 	if (cache->mount_fd < 0)
 		return;
 	scanning = cache;
-	cache->walk_names = kube_index_load(cache->kube_log_dir);
+	cache->walk_names = kube_index__new(cache->kube_log_dir);
 	nftw(cache->mountpoint, learn_dir, 16, FTW_PHYS | FTW_MOUNT);
-	kube_index_free(cache->walk_names);
+	kube_index__free(cache->walk_names);
 	cache->walk_names = NULL;
 	scanning = NULL;
 }

@@ -41,6 +41,10 @@ bool cgroup_cache__alive(struct cgroup_cache *cache, uint64_t id);
 /* Where this mount namespace sees the cgroup v2 hierarchy. 0 or -errno. */
 int cgroup2_mountpoint(char *mountpoint, size_t len);
 
+/* pids.current and pids.max of the cgroup at path (as the kernel side names it): the v2
+ * hierarchy's, else the v1 pids hierarchy's. -1: unknown, or "max" for the limit. */
+void cgroup_pids_read(const char *path, int64_t *current, int64_t *max);
+
 /*
  * The container a cgroup path belongs to: a runtime's 64-hex id in the path, or the
  * name of a plain runc/crun/ctr container whose state the runtime keeps on this host.

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "agent.h"
 #include "args.h"
+#include "collect.h"
 #include "commands.h"
 #include "decode.h"
 #include "metrics.h"
@@ -35,7 +36,8 @@ struct logged_zombie {
 struct exporter {
 	struct export_opts opts;
 	struct decoder dec;
-	struct metrics metrics;
+	struct metrics *metrics;
+	struct zombie_census *census; /* the last interval's */
 	struct agent *agent;
 	size_t *order;
 	size_t nrendered;	      /* order[0..nrendered): what the last file holds */
@@ -50,9 +52,9 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct exporter *x = ctx;
 	struct event ev;
 
-	if (decode_record(&x->dec, data, size, &ev))
+	if (decoder__decode(&x->dec, data, size, &ev))
 		return 0;
-	metrics_count_event(&x->metrics, &ev);
+	metrics__count_event(x->metrics, &ev);
 	if (x->opts.log_events && (ev.type == RW_REC_REPARENT || ev.type == RW_REC_TEARDOWN))
 		render_json_event(stdout, &ev);
 	return 0;
@@ -79,8 +81,8 @@ static int write_prom(struct exporter *x)
 		unlink(tmp);
 		return err;
 	}
-	n = metrics_select(&x->metrics, x->opts.max_containers, x->order);
-	render_prometheus(f, &x->metrics, x->order, n);
+	n = metrics__select(x->metrics, x->opts.max_containers, x->order);
+	render_prometheus(f, x->metrics, x->order, n);
 	x->nrendered = n;
 	if (fflush(f) || ferror(f) || fsync(fd))
 		err = errno ? -errno : -EIO;
@@ -92,7 +94,7 @@ static int write_prom(struct exporter *x)
 		unlink(tmp);
 		return err;
 	}
-	metrics_written(&x->metrics);
+	metrics__written(x->metrics);
 	/* The rename is in the directory: without this a crash can bring back the old file, or
 	 * none. A filesystem that cannot sync a directory (EINVAL) has nothing more to give. */
 	fd = open(x->opts.textfile_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -115,13 +117,13 @@ static bool was_logged(const struct exporter *x, const struct zombie *z)
 /* --log-events: each zombie once, when it passes a minute; forget the reaped ones. */
 static void log_old_zombies(struct exporter *x, uint64_t now)
 {
-	const struct zombie_census *census = &x->metrics.census;
-	struct logged_zombie *next = calloc(census->count + 1, sizeof(*next));
+	const struct zombie_census *census = x->census;
+	struct logged_zombie *next = calloc((census ? census->count : 0) + 1, sizeof(*next));
 	size_t n = 0;
 
 	if (!next)
 		return;
-	for (size_t i = 0; i < census->count; i++) {
+	for (size_t i = 0; census && i < census->count; i++) {
 		const struct zombie *z = &census->zombies[i];
 
 		/* zombie_age_ns() is 0 for one the census found dying after `now`. */
@@ -146,28 +148,25 @@ static void collect_kernel_drops(struct exporter *x)
 	_Static_assert(AGENT_DROPS <= KERNEL_DROP_REASONS_MAX, "metrics.h: too few drop slots");
 	agent__drops(x->agent, drops);
 	for (int i = 0; i < AGENT_DROPS; i++) {
-		x->metrics.kernel_drops[i].reason = agent_drop_reasons[i].name;
-		x->metrics.kernel_drops[i].count = drops[i];
+		x->metrics->kernel_drops[i].reason = agent_drop_reasons[i].name;
+		x->metrics->kernel_drops[i].count = drops[i];
 	}
-	x->metrics.nkernel_drops = AGENT_DROPS;
+	x->metrics->nkernel_drops = AGENT_DROPS;
 }
 
 static void export_once(struct exporter *x)
 {
-	struct agent_maps maps;
 	uint64_t now = mono_now_ns();
 	int err;
 
 	x->dec.mono_to_unix_ns = mono_to_unix_offset_ns();
-	agent__maps(x->agent, &maps);
-	err = metrics_collect(&x->metrics, &maps, x->dec.cgroups, now);
+	err = collect_interval(x->metrics, x->agent, &x->census, now);
 	if (err)
 		rw_error("collecting metrics failed: %s", strerror(-err));
-	x->metrics.events_lost = agent__lost(x->agent);
-	x->metrics.stats_dropped = agent__counter(x->agent, RW_CTR_STATS_FULL);
+	x->metrics->stats_dropped = agent__counter(x->agent, RW_CTR_STATS_FULL);
 	collect_kernel_drops(x);
 	free(x->order);
-	x->order = calloc(x->metrics.ncontainers + 1, sizeof(*x->order));
+	x->order = calloc(x->metrics->ncontainers + 1, sizeof(*x->order));
 	if (!x->order) {
 		x->nrendered = 0;
 		rw_error("out of memory");
@@ -199,9 +198,9 @@ static void print_exported(const struct exporter *x)
 	bool host = false;
 
 	/* The rendered containers, then what folded ones counted (not a container). */
-	for (size_t k = 0; k < x->nrendered + x->metrics.gone_used; k++) {
+	for (size_t k = 0; k < x->nrendered + x->metrics->gone_used; k++) {
 		const struct container_metrics *c = k < x->nrendered ?
-			&x->metrics.containers[x->order[k]] : &x->metrics.gone;
+			&x->metrics->containers[x->order[k]] : &x->metrics->gone;
 
 		if (k < x->nrendered && c->id[0])
 			containers++;
@@ -223,11 +222,11 @@ static void print_exported(const struct exporter *x)
 		(unsigned long long)exits, plural(exits), (unsigned long long)reaps, plural(reaps),
 		(unsigned long long)reparents, plural(reparents), (unsigned long long)teardowns,
 		plural(teardowns), (unsigned long long)zombies, plural(zombies));
-	if (x->metrics.containers_over_limit)
+	if (x->metrics->containers_over_limit)
 		fprintf(stderr, " (%zu more container%s left out by --max-containers)",
-			x->metrics.containers_over_limit, plural(x->metrics.containers_over_limit));
-	fprintf(stderr, "; %llu event%s lost\n", (unsigned long long)x->metrics.events_lost,
-		plural(x->metrics.events_lost));
+			x->metrics->containers_over_limit, plural(x->metrics->containers_over_limit));
+	fprintf(stderr, "; %llu event%s lost\n", (unsigned long long)x->metrics->events_lost,
+		plural(x->metrics->events_lost));
 }
 
 int cmd_export(const struct command *cmd, int argc, char **argv)
@@ -235,7 +234,7 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 	struct exporter x = { 0 };
 	struct agent_config config = agent_config_counting();
 	char err[ARGS_ERR_LEN];
-	uint64_t next_write;
+	uint64_t next_write, started;
 	struct stat st;
 	int ret, werr = 0, status = EXIT_RUNTIME;
 
@@ -258,13 +257,18 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 	}
 
 	rw_install_stop_signals();
-	metrics_init(&x.metrics, mono_now_ns());
-	x.metrics.container_detail = x.opts.container_detail;
-	x.metrics.max_containers = x.opts.max_containers;
-	if (decoder_init(&x.dec)) {
+	started = mono_now_ns(); /* before the cgroup scan: zombies of unknown age are older */
+	if (decoder__init(&x.dec)) {
 		rw_error("out of memory");
 		return EXIT_RUNTIME;
 	}
+	x.metrics = collect_metrics_new(x.dec.cgroups, started);
+	if (!x.metrics) {
+		rw_error("out of memory");
+		goto out;
+	}
+	x.metrics->container_detail = x.opts.container_detail;
+	x.metrics->max_containers = x.opts.max_containers;
 	if (agent__open(&x.agent, &config, on_record, &x))
 		goto out;
 	fprintf(stderr, "reapwatch: exporting to %s/%s every %gs\n", x.opts.textfile_dir,
@@ -304,8 +308,9 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 	status = x.write_failed ? EXIT_RUNTIME : EXIT_OK;
 out:
 	agent__free(x.agent);
-	decoder_fini(&x.dec);
-	metrics_free(&x.metrics);
+	decoder__fini(&x.dec);
+	metrics__free(x.metrics);
+	zombie_census__free(x.census);
 	free(x.order);
 	free(x.logged);
 	return status;

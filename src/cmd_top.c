@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "agent.h"
 #include "args.h"
+#include "collect.h"
 #include "commands.h"
 #include "decode.h"
 #include "metrics.h"
@@ -82,7 +83,8 @@ static bool quit_pressed(void)
 
 struct top {
 	struct decoder dec;
-	struct metrics metrics;
+	struct metrics *metrics;
+	struct zombie_census *census; /* the last interval's */
 };
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -90,25 +92,22 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct top *t = ctx;
 	struct event ev;
 
-	if (!decode_record(&t->dec, data, size, &ev))
-		metrics_count_event(&t->metrics, &ev);
+	if (!decoder__decode(&t->dec, data, size, &ev))
+		metrics__count_event(t->metrics, &ev);
 	return 0;
 }
 
 static void draw(struct top *t, struct agent *agent, double interval_s)
 {
-	struct agent_maps maps;
 	char now[RFC3339_US_LEN];
 	uint64_t mono = mono_now_ns();
 
-	agent__maps(agent, &maps);
-	metrics_collect(&t->metrics, &maps, t->dec.cgroups, mono);
-	t->metrics.events_lost = agent__lost(agent);
+	collect_interval(t->metrics, agent, &t->census, mono);
 	format_rfc3339_us(now, sizeof(now), mono + (uint64_t)mono_to_unix_offset_ns());
 	now[19] = '\0'; /* to the second */
 	if (terminal_taken)
 		fputs("\033[H\033[2J", stdout);
-	render_top(stdout, &t->metrics, now, interval_s, screen_rows());
+	render_top(stdout, t->metrics, now, interval_s, screen_rows());
 	if (!terminal_taken)
 		putchar('\n');
 	rw_output_error(stdout); /* a failure is kept for the loop to see */
@@ -121,7 +120,7 @@ int cmd_top(const struct command *cmd, int argc, char **argv)
 	struct agent *agent = NULL;
 	struct agent_config config = agent_config_counting();
 	char err[ARGS_ERR_LEN];
-	uint64_t next_draw;
+	uint64_t next_draw, started;
 	int ret, status = EXIT_RUNTIME;
 
 	ret = parse_top_args(argc, argv, &opts, err, sizeof(err));
@@ -133,10 +132,15 @@ int cmd_top(const struct command *cmd, int argc, char **argv)
 		return usage_error(cmd, err);
 
 	rw_install_stop_signals();
-	metrics_init(&t.metrics, mono_now_ns());
-	if (decoder_init(&t.dec)) {
+	started = mono_now_ns(); /* before the cgroup scan: zombies of unknown age are older */
+	if (decoder__init(&t.dec)) {
 		rw_error("out of memory");
 		return EXIT_RUNTIME;
+	}
+	t.metrics = collect_metrics_new(t.dec.cgroups, started);
+	if (!t.metrics) {
+		rw_error("out of memory");
+		goto out;
 	}
 	if (agent__open(&agent, &config, on_record, &t))
 		goto out;
@@ -161,7 +165,8 @@ int cmd_top(const struct command *cmd, int argc, char **argv)
 out:
 	restore_terminal();
 	agent__free(agent);
-	decoder_fini(&t.dec);
-	metrics_free(&t.metrics);
+	decoder__fini(&t.dec);
+	metrics__free(t.metrics);
+	zombie_census__free(t.census);
 	return status;
 }

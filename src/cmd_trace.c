@@ -46,7 +46,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct trace *t = ctx;
 	struct event ev;
 
-	if (decode_record(&t->dec, data, size, &ev))
+	if (decoder__decode(&t->dec, data, size, &ev))
 		return 0;
 	if (!filter_match(&t->filter, &ev))
 		return 0;
@@ -137,7 +137,7 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 	struct trace_opts opts;
 	struct trace t = { 0 };
 	struct agent *agent = NULL;
-	struct zombie_census census = { 0 };
+	struct zombie_census *census = NULL;
 	char err[ARGS_ERR_LEN];
 	uint64_t deadline = 0, next_resync, next_loss_report;
 	int ret, werr, status = EXIT_RUNTIME;
@@ -156,7 +156,7 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 					  .comm = opts.comm,
 					  .container = opts.container };
 	rw_install_stop_signals();
-	if (decoder_init(&t.dec)) {
+	if (decoder__init(&t.dec)) {
 		rw_error("out of memory");
 		return EXIT_RUNTIME;
 	}
@@ -165,7 +165,7 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 	ret = outq__new(&t.outq, STDOUT_FILENO, OUTPUT_BACKLOG_BYTES);
 	if (ret) {
 		rw_error("cannot start the output's writer: %s", strerror(-ret));
-		decoder_fini(&t.dec);
+		decoder__fini(&t.dec);
 		return EXIT_RUNTIME;
 	}
 	t.out = outq__file(t.outq);
@@ -181,8 +181,8 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 
 	/* After attaching: a zombie found now either died before (and is in the census)
 	 * or after (and the kernel side tracks it). */
-	if (config.track_reaping && !zombie_census_take("/proc", &census))
-		t.dec.census = &census;
+	if (config.track_reaping && !zombie_census__new(&census, "/proc"))
+		t.dec.census = census;
 
 	fprintf(stderr, "reapwatch: tracing %s events on this host (Ctrl-C to stop)\n",
 		opts.event_mask == RW_EVENTS_ALL ? "all" : "selected");
@@ -258,7 +258,7 @@ done:
 out:
 	outq__free(t.outq);
 	agent__free(agent);
-	decoder_fini(&t.dec);
-	zombie_census_free(&census);
+	decoder__fini(&t.dec);
+	zombie_census__free(census);
 	return status;
 }

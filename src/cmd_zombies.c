@@ -57,7 +57,7 @@ static bool keep(const struct zombie *z, const struct zombies_opts *opts, uint64
 int cmd_zombies(const struct command *cmd, int argc, char **argv)
 {
 	struct zombies_opts opts;
-	struct zombie_census census;
+	struct zombie_census *census;
 	char err[ARGS_ERR_LEN];
 	size_t shown = 0, unknown_left_out = 0;
 	uint64_t now;
@@ -71,42 +71,42 @@ int cmd_zombies(const struct command *cmd, int argc, char **argv)
 	if (ret)
 		return usage_error(cmd, err);
 
-	ret = zombie_census_take(PROC_ROOT, &census);
+	ret = zombie_census__new(&census, PROC_ROOT);
 	if (ret) {
 		rw_error("reading %s failed: %s", PROC_ROOT, strerror(-ret));
 		return EXIT_RUNTIME;
 	}
-	zombie_census_add_ages(&census);
-	label_subreapers(&census);
+	zombie_census__add_ages(census);
+	label_subreapers(census);
 	now = mono_now_ns();
-	if (census.count)
-		qsort(census.zombies, census.count, sizeof(*census.zombies), by_parent_then_age);
+	if (census->count)
+		qsort(census->zombies, census->count, sizeof(*census->zombies), by_parent_then_age);
 
 	/* Keep only what --min-age asks for, in place. */
-	for (size_t i = 0; i < census.count; i++) {
-		if (keep(&census.zombies[i], &opts, now))
-			census.zombies[shown++] = census.zombies[i];
-		else if (!census.zombies[i].age_known)
+	for (size_t i = 0; i < census->count; i++) {
+		if (keep(&census->zombies[i], &opts, now))
+			census->zombies[shown++] = census->zombies[i];
+		else if (!census->zombies[i].age_known)
 			unknown_left_out++;
 	}
-	census.count = shown;
+	census->count = shown;
 
 	if (opts.json)
-		for (size_t i = 0; i < census.count; i++)
-			render_zombie_json(stdout, &census.zombies[i], now);
+		for (size_t i = 0; i < census->count; i++)
+			render_zombie_json(stdout, &census->zombies[i], now);
 	else
-		render_zombies_text(stdout, census.zombies, census.count, now);
+		render_zombies_text(stdout, census->zombies, census->count, now);
 
 	/* The verdict: a container's PID 1 holding zombies it does not reap. */
-	for (size_t i = 0; i < census.count;) {
-		const struct zombie *first = &census.zombies[i];
+	for (size_t i = 0; i < census->count;) {
+		const struct zombie *first = &census->zombies[i];
 		size_t j = i, old = 0;
 
-		for (; j < census.count && census.zombies[j].stat.ppid == first->stat.ppid; j++)
-			old += !census.zombies[j].age_known ||
-			       zombie_age_ns(&census.zombies[j], now) >= VERDICT_MIN_AGE_NS;
+		for (; j < census->count && census->zombies[j].stat.ppid == first->stat.ppid; j++)
+			old += !census->zombies[j].age_known ||
+			       zombie_age_ns(&census->zombies[j], now) >= VERDICT_MIN_AGE_NS;
 		if (first->parent_ns_pid == 1 && first->parent_pidns &&
-		    first->parent_pidns != census.host_pidns && old)
+		    first->parent_pidns != census->host_pidns && old)
 			render_init_verdict(opts.json ? stderr : stdout, first, j - i);
 		i = j;
 	}
@@ -115,6 +115,6 @@ int cmd_zombies(const struct command *cmd, int argc, char **argv)
 			"reapwatch: %zu zombie(s) of unknown age left out by --min-age (they died "
 			"while no reapwatch agent was running)\n",
 			unknown_left_out);
-	zombie_census_free(&census);
+	zombie_census__free(census);
 	return EXIT_OK; /* main() checks that stdout was written */
 }

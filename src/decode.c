@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The decoder (decode.h): raw records to events, the only code that reads a record's layout. */
 #include <errno.h>
 #include <string.h>
 #include "decode.h"
@@ -51,8 +52,8 @@ static int decode_reap(struct decoder *dec, const struct rw_reap_record *rec, st
 	if (rec->how == RW_REAP_UNTRACKED) {
 		/* Died before we started: only a zombie we found at start is news. */
 		const struct zombie *z =
-			dec->census ? zombie_census_find(dec->census, rec->proc.pid,
-							 boot_ns_to_ticks(rec->proc.start_ns))
+			dec->census ? zombie_census__find(dec->census, rec->proc.pid,
+							  boot_ns_to_ticks(rec->proc.start_ns))
 				    : NULL;
 		struct rw_proc proc = rec->proc;
 
@@ -98,7 +99,7 @@ static void decode_teardown(struct decoder *dec, const struct rw_teardown_record
 	td->duration_ns = rec->hdr.ts_ns > t->init_exit_ns ? rec->hdr.ts_ns - t->init_exit_ns : 0;
 }
 
-int decoder_init(struct decoder *dec)
+int decoder__init(struct decoder *dec)
 {
 	memset(dec, 0, sizeof(*dec));
 	dec->cgroups = cgroup_cache__new();
@@ -109,13 +110,13 @@ int decoder_init(struct decoder *dec)
 	return 0;
 }
 
-void decoder_fini(struct decoder *dec)
+void decoder__fini(struct decoder *dec)
 {
 	cgroup_cache__free(dec->cgroups);
 	dec->cgroups = NULL;
 }
 
-int decode_record(struct decoder *dec, const void *data, size_t size, struct event *ev)
+int decoder__decode(struct decoder *dec, const void *data, size_t size, struct event *ev)
 {
 	const struct rw_header *hdr = data;
 

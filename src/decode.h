@@ -19,11 +19,11 @@ struct decoder {
 };
 
 /* A decoder with its cgroup cache and wall-clock offset; -ENOMEM. */
-int decoder_init(struct decoder *dec);
-void decoder_fini(struct decoder *dec);
+int decoder__init(struct decoder *dec);
+void decoder__fini(struct decoder *dec);
 
 /* 0 and *ev filled; -ENOENT for a record that is not to be shown; -EINVAL for a
  * malformed record (counted, not fatal). */
-int decode_record(struct decoder *dec, const void *data, size_t size, struct event *ev);
+int decoder__decode(struct decoder *dec, const void *data, size_t size, struct event *ev);
 
 #endif /* REAPWATCH_DECODE_H */

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Text and Prometheus escaping and UTF-8 validity (escape.h): the one copy of each. */
 #include <stdbool.h>
 #include <string.h>
 

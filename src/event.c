@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The event model's names and small rules (event.h): type, origin and reaper-kind names,
+ * whether a reap's latency is exact, wait() status words. */
 #include <stddef.h>
 #include "event.h"
 

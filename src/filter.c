@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* trace's filter (filter.h): which events pass --pid, --comm, --container, --events. */
 #include <string.h>
 #include "filter.h"
 

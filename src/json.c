@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The JSON writer (json.h): commas, nesting and string escaping of every JSON we print. */
 #include <math.h>
 #include <string.h>
 

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Kernel feature probes (kernel_features.h): what the running kernel's BPF offers, asked
+ * before the load. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +43,7 @@ static bool tracepoint_takes(const char *name, unsigned int args)
 	return link >= 0;
 }
 
-int kernel_features_probe(struct kernel_features *kf)
+int kernel_features__probe(struct kernel_features *kf)
 {
 	int loop;
 

@@ -23,7 +23,7 @@ struct kernel_features {
 };
 
 /* Probes the kernel with two tiny programs (a millisecond or two). -errno when it cannot. */
-int kernel_features_probe(struct kernel_features *kf);
+int kernel_features__probe(struct kernel_features *kf);
 
 /* CAP_BPF with CAP_PERFMON, or CAP_SYS_ADMIN, in our effective set (root has all), in the
  * initial user namespace (a user namespace's capabilities do not count for BPF). */

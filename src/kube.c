@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Kubernetes names (kube.h): the kubelet log name parser, one-off lookups and the index of
+ * a whole log directory. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +89,7 @@ static int by_id(const void *a, const void *b)
 	return strcmp(((const struct kube_entry *)a)->id, ((const struct kube_entry *)b)->id);
 }
 
-struct kube_index *kube_index_load(const char *dir)
+struct kube_index *kube_index__new(const char *dir)
 {
 	struct kube_index *index = calloc(1, sizeof(*index));
 	size_t cap = 0;
@@ -123,7 +125,7 @@ struct kube_index *kube_index_load(const char *dir)
 	return index;
 }
 
-bool kube_index_find(const struct kube_index *index, const char *id, struct kube_names *names)
+bool kube_index__find(const struct kube_index *index, const char *id, struct kube_names *names)
 {
 	const struct kube_entry *e;
 	struct kube_entry key;
@@ -138,7 +140,7 @@ bool kube_index_find(const struct kube_index *index, const char *id, struct kube
 	return true;
 }
 
-void kube_index_free(struct kube_index *index)
+void kube_index__free(struct kube_index *index)
 {
 	if (index)
 		free(index->entries);

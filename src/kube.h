@@ -30,11 +30,12 @@ bool kube_names_lookup(const char *dir, const char *id, struct kube_names *names
 /*
  * The whole directory read once, for a walk that looks up many containers (the cgroup
  * hierarchy at start): one readdir instead of one per container. NULL if the directory
- * cannot be read (or out of memory): kube_index_find() then finds nothing.
+ * cannot be read (or out of memory): kube_index__find() then finds nothing. Its entries
+ * are sorted by id, owned by it, and freed with it.
  */
 struct kube_index;
-struct kube_index *kube_index_load(const char *dir);
-bool kube_index_find(const struct kube_index *index, const char *id, struct kube_names *names);
-void kube_index_free(struct kube_index *index);
+struct kube_index *kube_index__new(const char *dir);
+bool kube_index__find(const struct kube_index *index, const char *id, struct kube_names *names);
+void kube_index__free(struct kube_index *index);
 
 #endif /* REAPWATCH_KUBE_H */

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The load log (load_log.h): what libbpf printed during the load, reduced to the refused
+ * program, the verifier's verdict and advice. */
 #include <stdio.h>
 #include <string.h>
 #include "load_log.h"
@@ -57,7 +59,7 @@ static void take_line(struct load_log *log, const char *line)
 	}
 }
 
-void load_log_feed(struct load_log *log, const char *text)
+void load_log__feed(struct load_log *log, const char *text)
 {
 	size_t have = strlen(log->partial);
 
@@ -75,7 +77,7 @@ void load_log_feed(struct load_log *log, const char *text)
 	log->partial[have] = '\0';
 }
 
-const char *load_log_advice(const struct load_log *log)
+const char *load_log__advice(const struct load_log *log)
 {
 	const char *v = log->verdict;
 

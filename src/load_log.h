@@ -22,9 +22,9 @@ struct load_log {
 };
 
 /* Feed what libbpf printed: any number of characters, lines split anywhere. */
-void load_log_feed(struct load_log *log, const char *text);
+void load_log__feed(struct load_log *log, const char *text);
 
 /* One sentence of advice for the verdict (what is missing, or what to report). */
-const char *load_log_advice(const struct load_log *log);
+const char *load_log__advice(const struct load_log *log);
 
 #endif /* REAPWATCH_LOAD_LOG_H */

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The exporter's model (metrics.h): containers and their series, the cgroups that feed
+ * them and what each had counted at the last read, the indexes over both, folding. Pure:
+ * every input is handed in, and nothing here reads the kernel, /proc or cgroupfs.
+ */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <bpf/bpf.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
 #include "metrics.h"
-#include "zombies.h"
 
 #define NO_OWNER SIZE_MAX	    /* out of memory */
 #define OWNER_GONE (SIZE_MAX - 1) /* m->gone */
@@ -31,18 +31,46 @@ struct signal_last {
  * cgroup: `last` is what its entries said at the last read, and only what they gained
  * since goes to the owner: its container, the host for any cgroup outside a container
  * (all of them share the host's one set of series), or m->gone for a container already
- * folded. Once the cgroup is gone its entries are deleted and the slot is forgotten:
- * the owner has it all already. A late increment (a zombie of a removed cgroup reaped
- * later) makes a new entry, read and deleted the same way. So memory and work follow
- * the cgroups that exist, not every cgroup ever seen.
+ * folded. Once the cgroup is gone (judged before a read) its entries are deleted right
+ * after that read, by the caller, and the slot is forgotten: the owner has it all
+ * already. A late increment (a zombie of a removed cgroup reaped later) makes a new
+ * entry, read and deleted the same way. So memory and work follow the cgroups that
+ * exist, not every cgroup ever seen.
  */
 struct cgroup_slot {
 	uint64_t id;
 	size_t owner; /* index into m->containers, or OWNER_GONE */
-	bool dead;    /* found gone before this interval's read: delete after it */
+	bool dead;    /* judged gone before this interval's read: forgotten after it */
 	struct counters last;
 	struct signal_last *sigs;
 	uint32_t nsigs, sigs_cap;
+};
+
+struct index {
+	size_t *v; /* SIZE_MAX: empty */
+	size_t cap; /* a power of 2, or 0 */
+	size_t n;
+};
+
+#define FOLDED_KEEP 4096
+
+struct metrics_private {
+	size_t cap;		       /* of m->containers */
+	struct index container_index;  /* by id */
+	struct cgroup_slot *cgroups;   /* m->ncgroups of them */
+	size_t cgroups_cap;
+	struct index cgroup_index;     /* by cgroup id */
+	struct metrics_cgroups cg;     /* asked which container a cgroup is of, and if it lives */
+	uint64_t *gone_cgroups;	       /* the last metrics__judge_cgroups()'s */
+	size_t ngone_cgroups, gone_cgroups_cap;
+	/*
+	 * The ids of the last FOLDED_KEEP folded containers, so that a late count — a zombie
+	 * of a removed cgroup reaped later — goes to the GONE_CONTAINER_ID series and does
+	 * not bring a container's series back from zero: a counter must not go backwards.
+	 */
+	char (*folded)[CONTAINER_ID_MAX + 1];
+	size_t nfolded; /* ever; the ring holds the last FOLDED_KEEP */
+	struct index folded_index;
 };
 
 /* --- open-addressing indexes of array positions (linear probing) ---------------------- */
@@ -166,61 +194,61 @@ static bool container_match(const struct metrics *m, size_t v, const void *key)
 
 static size_t slot_hash(const struct metrics *m, size_t v)
 {
-	return hash_u64(m->cgroups[v].id);
+	return hash_u64(m->priv->cgroups[v].id);
 }
 
 static bool slot_match(const struct metrics *m, size_t v, const void *key)
 {
-	return m->cgroups[v].id == *(const uint64_t *)key;
+	return m->priv->cgroups[v].id == *(const uint64_t *)key;
 }
 
 static size_t folded_hash(const struct metrics *m, size_t v)
 {
-	return hash_str(m->folded[v]);
+	return hash_str(m->priv->folded[v]);
 }
 
 static bool folded_match(const struct metrics *m, size_t v, const void *key)
 {
-	return !strcmp(m->folded[v], key);
+	return !strcmp(m->priv->folded[v], key);
 }
 
 /* --- containers ----------------------------------------------------------------------- */
 
-void metrics_init(struct metrics *m, uint64_t now_ns)
+struct metrics *metrics__new(uint64_t now_ns, const struct metrics_cgroups *cgroups)
 {
-	const char *keep = getenv("REAPWATCH_GONE_KEEP_SECONDS");
-	char *end;
-	double secs;
+	struct metrics *m = calloc(1, sizeof(*m));
 
-	memset(m, 0, sizeof(*m));
+	if (!m || !(m->priv = calloc(1, sizeof(*m->priv)))) {
+		free(m);
+		return NULL;
+	}
+	m->priv->cg = *cgroups;
 	m->started_ns = now_ns;
 	m->gone_keep_ns = CONTAINER_GONE_KEEP_NS;
 	m->max_containers = SIZE_MAX;
 	snprintf(m->gone.id, sizeof(m->gone.id), "%s", GONE_CONTAINER_ID);
 	m->gone.pids_current = m->gone.pids_max = -1;
-	/* For tests and `make bench`, which cannot wait a minute; not a user-facing knob. */
-	if (keep && *keep) {
-		secs = strtod(keep, &end);
-		if (!*end && secs >= 0 && secs < 1e6)
-			m->gone_keep_ns = (uint64_t)(secs * 1e9);
-	}
+	return m;
 }
 
-void metrics_free(struct metrics *m)
+void metrics__free(struct metrics *m)
 {
+	if (!m)
+		return;
 	for (size_t i = 0; i < m->ncontainers; i++)
 		free(m->containers[i].signals);
 	for (size_t i = 0; i < m->ncgroups; i++)
-		free(m->cgroups[i].sigs);
+		free(m->priv->cgroups[i].sigs);
 	free(m->gone.signals);
-	free(m->folded);
-	free(m->folded_index.v);
-	free(m->container_index.v);
-	free(m->cgroup_index.v);
-	zombie_census_free(&m->census);
+	free(m->priv->folded);
+	free(m->priv->folded_index.v);
+	free(m->priv->container_index.v);
+	free(m->priv->cgroup_index.v);
 	free(m->containers);
-	free(m->cgroups);
-	memset(m, 0, sizeof(*m));
+	free(m->priv->cgroups);
+	free(m->priv->gone_cgroups);
+	free(m->priv);
+	free(m);
 }
 
 static void counters_add(struct counters *dst, const struct counters *src)
@@ -242,29 +270,29 @@ static void signals_add(signal_counts *dst, const signal_counts *src)
 
 static size_t find_container(const struct metrics *m, const char *id)
 {
-	return index_find(m, &m->container_index, hash_str(id), container_match, id);
+	return index_find(m, &m->priv->container_index, hash_str(id), container_match, id);
 }
 
 static size_t add_container(struct metrics *m, const char *id)
 {
 	struct container_metrics *c;
 
-	if (m->ncontainers == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 16;
+	if (m->ncontainers == m->priv->cap) {
+		size_t cap = m->priv->cap ? m->priv->cap * 2 : 16;
 		struct container_metrics *grown = realloc(m->containers, cap * sizeof(*grown));
 
 		if (!grown)
 			return NO_OWNER;
 		m->containers = grown;
-		m->cap = cap;
+		m->priv->cap = cap;
 	}
-	if (index_reserve(m, &m->container_index, container_hash))
+	if (index_reserve(m, &m->priv->container_index, container_hash))
 		return NO_OWNER;
 	c = &m->containers[m->ncontainers];
 	memset(c, 0, sizeof(*c));
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	c->pids_current = c->pids_max = -1;
-	index_put(&m->container_index, hash_str(c->id), m->ncontainers);
+	index_put(&m->priv->container_index, hash_str(c->id), m->ncontainers);
 	return m->ncontainers++;
 }
 
@@ -279,29 +307,30 @@ static size_t find_folded(const struct metrics *m, const char *id)
 {
 	if (!id[0])
 		return EMPTY;
-	return index_find(m, &m->folded_index, hash_str(id), folded_match, id);
+	return index_find(m, &m->priv->folded_index, hash_str(id), folded_match, id);
 }
 
 static void remember_folded(struct metrics *m, const char *id)
 {
-	size_t pos = m->nfolded % FOLDED_KEEP;
+	size_t pos = m->priv->nfolded % FOLDED_KEEP;
 
-	if (!m->folded && !(m->folded = calloc(FOLDED_KEEP, sizeof(*m->folded))))
+	if (!m->priv->folded && !(m->priv->folded = calloc(FOLDED_KEEP, sizeof(*m->priv->folded))))
 		return;
-	if (index_reserve(m, &m->folded_index, folded_hash))
+	if (index_reserve(m, &m->priv->folded_index, folded_hash))
 		return;
-	if (m->folded[pos][0]) /* the oldest makes room */
-		index_del(m, &m->folded_index, hash_str(m->folded[pos]), pos, folded_hash);
-	snprintf(m->folded[pos], sizeof(m->folded[pos]), "%s", id);
-	index_put(&m->folded_index, hash_str(id), pos);
-	m->nfolded++;
+	if (m->priv->folded[pos][0]) /* the oldest makes room */
+		index_del(m, &m->priv->folded_index, hash_str(m->priv->folded[pos]), pos,
+			  folded_hash);
+	snprintf(m->priv->folded[pos], sizeof(m->priv->folded[pos]), "%s", id);
+	index_put(&m->priv->folded_index, hash_str(id), pos);
+	m->priv->nfolded++;
 }
 
 /* A container of a folded one's name is alive again (`runc run NAME` once more). */
 static void unfold(struct metrics *m, size_t pos)
 {
-	index_del(m, &m->folded_index, hash_str(m->folded[pos]), pos, folded_hash);
-	m->folded[pos][0] = '\0';
+	index_del(m, &m->priv->folded_index, hash_str(m->priv->folded[pos]), pos, folded_hash);
+	m->priv->folded[pos][0] = '\0';
 }
 
 static struct container_metrics *owner_ptr(struct metrics *m, size_t owner)
@@ -328,7 +357,7 @@ static void set_names(struct container_metrics *c, const struct cgroup_info *cg)
 
 static bool cgroup_alive(const struct metrics *m, uint64_t id)
 {
-	return m->cache && id && cgroup_cache__alive(m->cache, id);
+	return id && m->priv->cg.alive(m->priv->cg.ctx, id);
 }
 
 /*
@@ -351,7 +380,7 @@ static size_t owner_of(struct metrics *m, const struct cgroup_info *cg)
 	return i;
 }
 
-struct container_metrics *metrics_container(struct metrics *m, const struct cgroup_info *cg)
+struct container_metrics *metrics__container(struct metrics *m, const struct cgroup_info *cg)
 {
 	size_t owner = owner_of(m, cg);
 
@@ -362,36 +391,35 @@ struct container_metrics *metrics_container(struct metrics *m, const struct cgro
 
 static size_t find_slot(const struct metrics *m, uint64_t id)
 {
-	return index_find(m, &m->cgroup_index, hash_u64(id), slot_match, &id);
+	return index_find(m, &m->priv->cgroup_index, hash_u64(id), slot_match, &id);
 }
 
-static struct cgroup_slot *find_or_add_slot(struct metrics *m, uint64_t id,
-					    struct cgroup_cache *cgroups)
+static struct cgroup_slot *find_or_add_slot(struct metrics *m, uint64_t id)
 {
 	size_t i = find_slot(m, id), owner;
 	struct cgroup_slot *s;
 
 	if (i != EMPTY)
-		return &m->cgroups[i];
-	owner = owner_of(m, cgroup_cache__lookup(cgroups, id));
+		return &m->priv->cgroups[i];
+	owner = owner_of(m, m->priv->cg.lookup(m->priv->cg.ctx, id));
 	if (owner == NO_OWNER)
 		return NULL;
-	if (m->ncgroups == m->cgroups_cap) {
-		size_t cap = m->cgroups_cap ? m->cgroups_cap * 2 : 64;
-		struct cgroup_slot *grown = realloc(m->cgroups, cap * sizeof(*grown));
+	if (m->ncgroups == m->priv->cgroups_cap) {
+		size_t cap = m->priv->cgroups_cap ? m->priv->cgroups_cap * 2 : 64;
+		struct cgroup_slot *grown = realloc(m->priv->cgroups, cap * sizeof(*grown));
 
 		if (!grown)
 			return NULL;
-		m->cgroups = grown;
-		m->cgroups_cap = cap;
+		m->priv->cgroups = grown;
+		m->priv->cgroups_cap = cap;
 	}
-	if (index_reserve(m, &m->cgroup_index, slot_hash))
+	if (index_reserve(m, &m->priv->cgroup_index, slot_hash))
 		return NULL;
-	s = &m->cgroups[m->ncgroups];
+	s = &m->priv->cgroups[m->ncgroups];
 	memset(s, 0, sizeof(*s));
 	s->id = id;
 	s->owner = owner;
-	index_put(&m->cgroup_index, hash_u64(id), m->ncgroups++);
+	index_put(&m->priv->cgroup_index, hash_u64(id), m->ncgroups++);
 	if (owner != OWNER_GONE)
 		m->containers[owner].nslots++;
 	return s;
@@ -401,12 +429,13 @@ static void remove_slot(struct metrics *m, size_t i)
 {
 	size_t last = m->ncgroups - 1;
 
-	free(m->cgroups[i].sigs);
-	index_del(m, &m->cgroup_index, hash_u64(m->cgroups[i].id), i, slot_hash);
+	free(m->priv->cgroups[i].sigs);
+	index_del(m, &m->priv->cgroup_index, hash_u64(m->priv->cgroups[i].id), i, slot_hash);
 	if (i != last) {
-		index_del(m, &m->cgroup_index, hash_u64(m->cgroups[last].id), last, slot_hash);
-		m->cgroups[i] = m->cgroups[last];
-		index_put(&m->cgroup_index, hash_u64(m->cgroups[i].id), i);
+		index_del(m, &m->priv->cgroup_index, hash_u64(m->priv->cgroups[last].id), last,
+			  slot_hash);
+		m->priv->cgroups[i] = m->priv->cgroups[last];
+		index_put(&m->priv->cgroup_index, hash_u64(m->priv->cgroups[i].id), i);
 	}
 	m->ncgroups--;
 }
@@ -457,7 +486,7 @@ static void count_late_reap(struct metrics *m, const struct event *ev)
 	add_counts(m, owner, &d);
 }
 
-void metrics_written(struct metrics *m)
+void metrics__written(struct metrics *m)
 {
 	for (size_t i = 0; i < m->ncontainers; i++)
 		memcpy(m->containers[i].reparents_written, m->containers[i].reparents,
@@ -465,7 +494,7 @@ void metrics_written(struct metrics *m)
 	memcpy(m->gone.reparents_written, m->gone.reparents, sizeof(m->gone.reparents));
 }
 
-void metrics_count_event(struct metrics *m, const struct event *ev)
+void metrics__count_event(struct metrics *m, const struct event *ev)
 {
 	struct container_metrics *c;
 
@@ -476,7 +505,7 @@ void metrics_count_event(struct metrics *m, const struct event *ev)
 	}
 	if (ev->type != RW_REC_REPARENT && ev->type != RW_REC_TEARDOWN)
 		return;
-	c = metrics_container(m, ev->proc.cgroup);
+	c = metrics__container(m, ev->proc.cgroup);
 	if (!c)
 		return;
 	if (ev->type == RW_REC_REPARENT) {
@@ -504,80 +533,46 @@ void metrics_count_event(struct metrics *m, const struct event *ev)
 	c->teardown_sigkilled[1] += ev->teardown.sigkilled - ev->teardown.sigkilled_without_sigterm;
 }
 
-/* Sum a per-CPU map value: ncpus copies of n __u64 counters, side by side. (__u64 is
- * unsigned long long, uint64_t unsigned long: not to be mixed through pointers.) */
-static void sum_percpu(const __u64 *vals, int ncpus, size_t n, __u64 *out)
-{
-	memset(out, 0, n * sizeof(*out));
-	for (int cpu = 0; cpu < ncpus; cpu++)
-		for (size_t i = 0; i < n; i++)
-			out[i] += vals[(size_t)cpu * n + i];
-}
-
 static uint64_t gained(uint64_t now, uint64_t last)
 {
 	return now >= last ? now - last : now; /* lower: a new entry under the same key */
 }
 
-static int read_cgroup_stats(struct metrics *m, const struct agent_maps *maps,
-			     struct cgroup_cache *cgroups)
+static void add_cgroup_stats(struct metrics *m, const struct kstats *stats)
 {
-	size_t n = sizeof(struct rw_cgroup_stats) / sizeof(__u64);
-	__u64 *vals = calloc((size_t)maps->ncpus * n, sizeof(__u64));
-	uint64_t key, next, *prev = NULL;
-	struct rw_cgroup_stats sum;
+	size_t n = sizeof(struct counters) / sizeof(uint64_t);
 
-	if (!vals)
-		return -ENOMEM;
-	while (!bpf_map_get_next_key(maps->cgroup_stats, prev, &next)) {
-		struct cgroup_slot *s;
+	for (size_t k = 0; k < stats->ncgroups; k++) {
+		struct cgroup_slot *s = find_or_add_slot(m, stats->cgroups[k].cgroup_id);
 		struct counters now, d;
 		const uint64_t *a = (const uint64_t *)&now, *b;
 		uint64_t *out = (uint64_t *)&d;
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(maps->cgroup_stats, &key, vals))
-			continue;
-		sum_percpu(vals, maps->ncpus, n, (__u64 *)&sum);
-		s = find_or_add_slot(m, key, cgroups);
 		if (!s)
-			break;
-		memcpy(&now, &sum, sizeof(now));
+			break; /* out of memory: the rest is counted at the next read */
+		memcpy(&now, &stats->cgroups[k].stats, sizeof(now));
 		b = (const uint64_t *)&s->last;
 		for (size_t i = 0; i < n; i++)
 			out[i] = gained(a[i], b[i]);
 		add_counts(m, s->owner, &d);
 		s->last = now;
 	}
-	free(vals);
-	return 0;
 }
 
-static int read_signal_stats(struct metrics *m, const struct agent_maps *maps,
-			     struct cgroup_cache *cgroups)
+static void add_signal_stats(struct metrics *m, const struct kstats *stats)
 {
-	__u64 *vals = calloc((size_t)maps->ncpus, sizeof(__u64));
-	struct rw_signal_key key, next, *prev = NULL;
-
-	if (!vals)
-		return -ENOMEM;
-	while (!bpf_map_get_next_key(maps->signal_stats, prev, &next)) {
+	for (size_t k = 0; k < stats->nsignals; k++) {
+		const struct kstats_signal *e = &stats->signals[k];
 		struct cgroup_slot *s;
 		struct signal_last *l = NULL;
-		__u64 sum;
 
-		key = next;
-		prev = &key;
-		if (key.sig >= SIGNAL_SLOTS || key.origin >= ORIGIN_SLOTS ||
-		    bpf_map_lookup_elem(maps->signal_stats, &key, vals))
+		if (e->sig >= SIGNAL_SLOTS || e->origin >= ORIGIN_SLOTS)
 			continue;
-		sum_percpu(vals, maps->ncpus, 1, &sum);
-		s = find_or_add_slot(m, key.cgroup_id, cgroups);
+		s = find_or_add_slot(m, e->cgroup_id);
 		if (!s)
 			break;
 		for (uint32_t i = 0; i < s->nsigs && !l; i++)
-			if (s->sigs[i].sig == key.sig && s->sigs[i].origin == key.origin)
+			if (s->sigs[i].sig == e->sig && s->sigs[i].origin == e->origin)
 				l = &s->sigs[i];
 		if (!l) {
 			if (s->nsigs == s->sigs_cap) {
@@ -590,53 +585,55 @@ static int read_signal_stats(struct metrics *m, const struct agent_maps *maps,
 				s->sigs_cap = cap;
 			}
 			l = &s->sigs[s->nsigs++];
-			*l = (struct signal_last){ .sig = key.sig, .origin = key.origin };
+			*l = (struct signal_last){ .sig = e->sig, .origin = e->origin };
 		}
-		add_signal(m, s->owner, key.sig, key.origin, gained(sum, l->last));
-		l->last = sum;
+		add_signal(m, s->owner, e->sig, e->origin, gained(e->count, l->last));
+		l->last = e->count;
 	}
-	free(vals);
-	return 0;
 }
 
-/*
- * Before the read: which cgroups are gone. Judged before, so that what their entries
- * gained up to the rmdir is read before they are deleted. (A slot made by this read
- * is judged at the next.)
- */
-static void judge_cgroups(struct metrics *m, struct cgroup_cache *cgroups)
+size_t metrics__judge_cgroups(struct metrics *m, const uint64_t **gone)
 {
-	for (size_t i = 0; i < m->ncgroups; i++)
-		m->cgroups[i].dead = !cgroup_cache__alive(cgroups, m->cgroups[i].id);
+	m->priv->ngone_cgroups = 0;
+	for (size_t i = 0; i < m->ncgroups; i++) {
+		struct cgroup_slot *s = &m->priv->cgroups[i];
+
+		s->dead = false;
+		if (cgroup_alive(m, s->id))
+			continue;
+		if (m->priv->ngone_cgroups == m->priv->gone_cgroups_cap) {
+			size_t cap = m->priv->gone_cgroups_cap ? m->priv->gone_cgroups_cap * 2 : 64;
+			uint64_t *grown = realloc(m->priv->gone_cgroups, cap * sizeof(*grown));
+
+			if (!grown)
+				break; /* the rest are judged again at the next interval */
+			m->priv->gone_cgroups = grown;
+			m->priv->gone_cgroups_cap = cap;
+		}
+		m->priv->gone_cgroups[m->priv->ngone_cgroups++] = s->id;
+		s->dead = true;
+	}
+	*gone = m->priv->gone_cgroups;
+	return m->priv->ngone_cgroups;
 }
 
-/* After the read: delete the entries of gone cgroups and forget them. */
-static size_t forget_dead_cgroups(struct metrics *m, const struct agent_maps *maps,
-				  struct cgroup_cache *cgroups)
+/* After the read: forget the cgroups judged gone before it. */
+static size_t forget_dead_cgroups(struct metrics *m)
 {
 	size_t forgotten = 0;
 
 	for (size_t i = 0; i < m->ncgroups;) {
-		struct cgroup_slot *s = &m->cgroups[i];
+		struct cgroup_slot *s = &m->priv->cgroups[i];
 
 		if (!s->dead) {
 			i++;
 			continue;
 		}
-		bpf_map_delete_elem(maps->cgroup_stats, &s->id);
-		for (uint32_t k = 0; k < s->nsigs; k++) {
-			struct rw_signal_key key;
-
-			memset(&key, 0, sizeof(key));
-			key.cgroup_id = s->id;
-			key.sig = s->sigs[k].sig;
-			key.origin = s->sigs[k].origin;
-			bpf_map_delete_elem(maps->signal_stats, &key);
-		}
 		if (s->owner != OWNER_GONE) {
 			m->containers[s->owner].nslots--;
-			if (!m->containers[s->owner].id[0])
-				cgroup_cache__forget(cgroups, s->id); /* a host cgroup: done */
+			/* a host cgroup: done */
+			if (!m->containers[s->owner].id[0] && m->priv->cg.forget)
+				m->priv->cg.forget(m->priv->cg.ctx, s->id);
 		}
 		remove_slot(m, i); /* the last one moves to i */
 		forgotten++;
@@ -644,53 +641,10 @@ static size_t forget_dead_cgroups(struct metrics *m, const struct agent_maps *ma
 	return forgotten;
 }
 
-/* --- gauges --------------------------------------------------------------------------- */
+/* --- zombies -------------------------------------------------------------------------- */
 
-/* pids.current and pids.max of a container: cgroup v2, else the v1 pids hierarchy. */
-static int64_t read_pids_file(const char *path)
+static void count_zombies(struct metrics *m, const struct zombie_census *census, uint64_t now_ns)
 {
-	char buf[32];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if (buf[0] < '0' || buf[0] > '9')
-		return -1; /* "max": no limit */
-	return strtoll(buf, NULL, 10);
-}
-
-static void read_pids(struct container_metrics *c)
-{
-	static char v2[PATH_MAX];
-	const char *roots[2];
-	char path[PATH_MAX * 2];
-
-	c->pids_current = c->pids_max = -1;
-	if (!c->id[0] || !c->cgroup_path[0] || c->gone)
-		return;
-	if (!v2[0] && cgroup2_mountpoint(v2, sizeof(v2)))
-		snprintf(v2, sizeof(v2), "/sys/fs/cgroup");
-	roots[0] = v2;
-	roots[1] = "/sys/fs/cgroup/pids";
-	for (int i = 0; i < 2 && c->pids_current < 0; i++) {
-		snprintf(path, sizeof(path), "%s%s/pids.current", roots[i], c->cgroup_path);
-		c->pids_current = read_pids_file(path);
-		if (c->pids_current < 0)
-			continue;
-		snprintf(path, sizeof(path), "%s%s/pids.max", roots[i], c->cgroup_path);
-		c->pids_max = read_pids_file(path);
-	}
-}
-
-static void count_zombies(struct metrics *m, uint64_t now_ns)
-{
-	struct zombie_census *census = &m->census;
 	double uptime = (double)(now_ns - m->started_ns) / 1e9;
 
 	for (size_t i = 0; i < m->ncontainers; i++) {
@@ -699,10 +653,8 @@ static void count_zombies(struct metrics *m, uint64_t now_ns)
 	}
 	m->gone.zombies = 0;
 	m->gone.zombie_oldest_s = 0;
-	zombie_census_free(census);
-	if (zombie_census_take("/proc", census))
+	if (!census)
 		return;
-	zombie_census_add_ages(census);
 	for (size_t i = 0; i < census->count; i++) {
 		const struct zombie *z = &census->zombies[i];
 		struct container_metrics *c;
@@ -808,12 +760,12 @@ static size_t fold_gone(struct metrics *m, uint64_t now_ns)
 	}
 	m->ncontainers = keep;
 	for (size_t i = 0; i < m->ncgroups; i++)
-		if (m->cgroups[i].owner != OWNER_GONE)
-			m->cgroups[i].owner = remap[m->cgroups[i].owner];
+		if (m->priv->cgroups[i].owner != OWNER_GONE)
+			m->priv->cgroups[i].owner = remap[m->priv->cgroups[i].owner];
 	/* Rebuild the index of what is left; memory follows the containers kept. */
-	free(m->container_index.v);
-	memset(&m->container_index, 0, sizeof(m->container_index));
-	if (m->cap > 64 && m->ncontainers * 4 < m->cap) {
+	free(m->priv->container_index.v);
+	memset(&m->priv->container_index, 0, sizeof(m->priv->container_index));
+	if (m->priv->cap > 64 && m->ncontainers * 4 < m->priv->cap) {
 		size_t cap = 64;
 		struct container_metrics *shrunk;
 
@@ -822,13 +774,13 @@ static size_t fold_gone(struct metrics *m, uint64_t now_ns)
 		shrunk = realloc(m->containers, cap * sizeof(*shrunk));
 		if (shrunk) {
 			m->containers = shrunk;
-			m->cap = cap;
+			m->priv->cap = cap;
 		}
 	}
 	for (size_t i = 0; i < m->ncontainers; i++) {
-		if (index_reserve(m, &m->container_index, container_hash))
+		if (index_reserve(m, &m->priv->container_index, container_hash))
 			break; /* out of memory: lookups miss, containers are made anew */
-		index_put(&m->container_index, hash_str(m->containers[i].id), i);
+		index_put(&m->priv->container_index, hash_str(m->containers[i].id), i);
 	}
 out:
 	free(cand);
@@ -837,22 +789,16 @@ out:
 	return nfold;
 }
 
-int metrics_collect(struct metrics *m, const struct agent_maps *maps, struct cgroup_cache *cgroups,
-		    uint64_t now_ns)
+int metrics__collect(struct metrics *m, const struct kstats *stats,
+		     const struct zombie_census *census, uint64_t now_ns)
 {
 	size_t released;
-	int err;
 
-	m->cache = cgroups;
 	if (find_or_add_container(m, "") == NO_OWNER) /* the host always has its series */
 		return -ENOMEM;
-	judge_cgroups(m, cgroups);
-	err = read_cgroup_stats(m, maps, cgroups);
-	if (!err)
-		err = read_signal_stats(m, maps, cgroups);
-	if (err)
-		return err;
-	released = forget_dead_cgroups(m, maps, cgroups);
+	add_cgroup_stats(m, stats);
+	add_signal_stats(m, stats);
+	released = forget_dead_cgroups(m);
 
 	/*
 	 * A container is gone once no cgroup of it is left and it has no zombie (as of the
@@ -862,7 +808,7 @@ int metrics_collect(struct metrics *m, const struct agent_maps *maps, struct cgr
 	for (size_t i = 0; i < m->ncontainers; i++) {
 		struct container_metrics *c = &m->containers[i];
 		bool alive = !c->id[0] || c->nslots || c->zombies ||
-			     (!c->gone && c->cgroup_id && cgroup_cache__alive(cgroups, c->cgroup_id));
+			     (!c->gone && cgroup_alive(m, c->cgroup_id));
 
 		if (alive) {
 			c->gone = false;
@@ -874,23 +820,21 @@ int metrics_collect(struct metrics *m, const struct agent_maps *maps, struct cgr
 		c->activity = c->counters.forks + c->counters.exits + c->zombies;
 	}
 	released += fold_gone(m, now_ns);
-	count_zombies(m, now_ns);
-	for (size_t i = 0; i < m->ncontainers; i++)
-		read_pids(&m->containers[i]);
+	count_zombies(m, census, now_ns);
 	if (released) {
-		if (m->cgroups_cap > 64 && m->ncgroups * 4 < m->cgroups_cap) {
+		if (m->priv->cgroups_cap > 64 && m->ncgroups * 4 < m->priv->cgroups_cap) {
 			size_t cap = 64;
 			struct cgroup_slot *shrunk;
 
 			while (cap < m->ncgroups * 2)
 				cap *= 2;
-			shrunk = realloc(m->cgroups, cap * sizeof(*shrunk));
+			shrunk = realloc(m->priv->cgroups, cap * sizeof(*shrunk));
 			if (shrunk) {
-				m->cgroups = shrunk;
-				m->cgroups_cap = cap;
+				m->priv->cgroups = shrunk;
+				m->priv->cgroups_cap = cap;
 			}
 		}
-		index_shrink(m, &m->cgroup_index, slot_hash);
+		index_shrink(m, &m->priv->cgroup_index, slot_hash);
 #ifdef __GLIBC__
 		if (released >= 64)
 			malloc_trim(0); /* give what a churn of cgroups took back to the system */
@@ -923,7 +867,7 @@ static int by_id(const void *a, const void *b)
 		      sort_m->containers[*(const size_t *)b].id);
 }
 
-size_t metrics_select(struct metrics *m, size_t max_containers, size_t *order)
+size_t metrics__select(struct metrics *m, size_t max_containers, size_t *order)
 {
 	size_t n = m->ncontainers, keep;
 

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The exporter's model: per-container counters and gauges, built each interval from
- * the kernel side's per-cgroup counters (agent_maps), the rarer events it sends
- * (reparent, teardown), the zombies in /proc and each container's pids cgroup.
- * Renderers (Prometheus text, top) read it; they never touch the kernel or /proc.
+ * plain data: what the kernel side's per-cgroup counters said (kstats.h), the rarer
+ * events it sends (reparent, teardown, the sweep's late reaps) and a census of the
+ * zombies. It owns the series: which cgroups feed which container, what each gained,
+ * gone containers folded into one series, the choice of what to render. It reads
+ * nothing itself: collect.c does the I/O, and cgroups are asked about through
+ * struct metrics_cgroups. Renderers (Prometheus text, top) read it.
  */
 #ifndef REAPWATCH_METRICS_H
 #define REAPWATCH_METRICS_H
@@ -11,9 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "agent.h"
-#include "cgroups.h"
 #include "event.h"
+#include "kstats.h"
 #include "kube.h"
 #include "zombies.h"
 
@@ -49,7 +51,7 @@ struct container_metrics {
 	struct counters counters;      /* summed over its cgroups */
 	signal_counts *signals;	       /* --container-detail only; NULL until a first one */
 	uint64_t reparents[REAPER_KINDS];
-	uint64_t reparents_written[REAPER_KINDS]; /* as last written out: see metrics_written() */
+	uint64_t reparents_written[REAPER_KINDS]; /* as last written out: see metrics__written() */
 	uint64_t teardowns;
 	uint64_t teardown_sigkilled[2]; /* [0]: without SIGTERM first, [1]: with */
 	uint32_t zombies;
@@ -62,29 +64,36 @@ struct container_metrics {
 	uint64_t activity;		/* for choosing what to keep over --max-containers */
 };
 
-#define KERNEL_DROP_REASONS_MAX 16
-struct index {
-	size_t *v; /* SIZE_MAX: empty */
-	size_t cap; /* a power of 2, or 0 */
-	size_t n;
+/*
+ * What the model asks about a cgroup id. The commands answer from the cgroup cache
+ * (cgroupfs, collect.c), the unit tests from a table.
+ */
+struct metrics_cgroups {
+	void *ctx;
+	/* Its path, container and names; never NULL (an unknown id: path ""). The pointer
+	 * is used until the next call. */
+	const struct cgroup_info *(*lookup)(void *ctx, uint64_t id);
+	/* Does it still exist? (An id is never reused: a gone one stays gone.) */
+	bool (*alive)(void *ctx, uint64_t id);
+	/* A gone host cgroup whose counts are taken: its name is needed no more. May be NULL. */
+	void (*forget)(void *ctx, uint64_t id);
 };
+
+#define KERNEL_DROP_REASONS_MAX 16
+
+/* metrics.c's own: the indexes, the cgroup slots, the folded ids, the cgroup questions. */
+struct metrics_private;
 
 struct metrics {
 	struct container_metrics *containers; /* in no order; the host is one of them */
 	size_t ncontainers;
-	size_t cap;
-	struct index container_index; /* by id */
 	struct container_metrics gone; /* GONE_CONTAINER_ID: what folded containers counted */
 	bool gone_used;		       /* something was folded: render its series */
 	struct counters node;	       /* every process of the node */
 	signal_counts node_signals;
 	bool container_detail;	       /* histogram and signals per container */
 	size_t max_containers;	       /* over it, gone containers are folded at once */
-	struct cgroup_slot *cgroups;   /* cgroups whose kernel counters are read, see metrics.c */
-	size_t ncgroups;
-	size_t cgroups_cap;
-	struct index cgroup_index;     /* by cgroup id */
-	struct cgroup_cache *cache;    /* the last collect's, to tell whether a cgroup lives */
+	size_t ncgroups;	       /* cgroups whose kernel counters are read */
 	uint64_t events_lost;
 	uint64_t stats_dropped;	       /* kernel-side counters that did not fit */
 	struct kernel_drop {
@@ -96,40 +105,41 @@ struct metrics {
 	uint64_t containers_folded;    /* into the GONE_CONTAINER_ID series, ever */
 	uint64_t started_ns;	       /* agent start, CLOCK_MONOTONIC */
 	uint64_t gone_keep_ns;	       /* CONTAINER_GONE_KEEP_NS, or REAPWATCH_GONE_KEEP_SECONDS */
-	struct zombie_census census;   /* the zombies of the last collect */
-	/*
-	 * The ids of the last FOLDED_KEEP folded containers, so that a late count — a zombie
-	 * of a removed cgroup reaped later — goes to the GONE_CONTAINER_ID series and does
-	 * not bring a container's series back from zero: a counter must not go backwards.
-	 */
-	char (*folded)[CONTAINER_ID_MAX + 1];
-	size_t nfolded; /* ever; the ring holds the last FOLDED_KEEP */
-	struct index folded_index;
+	struct metrics_private *priv;  /* the rest: metrics.c's alone */
 };
 
-#define FOLDED_KEEP 4096
-
-void metrics_init(struct metrics *m, uint64_t now_ns);
-void metrics_free(struct metrics *m);
+/* NULL if out of memory. cgroups is copied. */
+struct metrics *metrics__new(uint64_t now_ns, const struct metrics_cgroups *cgroups);
+void metrics__free(struct metrics *m);
 
 /* The container an event's subject belongs to; created if new; &m->gone for one already
  * folded. NULL if out of memory. The pointer is good until the next call. */
-struct container_metrics *metrics_container(struct metrics *m, const struct cgroup_info *cg);
+struct container_metrics *metrics__container(struct metrics *m, const struct cgroup_info *cg);
 /* Count what only the ring buffer tells: reparents, teardowns, and reaps the agent's
  * sweep found (the kernel side counts every other reap itself). */
-void metrics_count_event(struct metrics *m, const struct event *ev);
+void metrics__count_event(struct metrics *m, const struct event *ev);
 /* The counts as they are now have been written out (export's file): a counter of them may
  * not go down from here on. */
-void metrics_written(struct metrics *m);
+void metrics__written(struct metrics *m);
 
 /*
- * One interval: add what the kernel's per-cgroup counters gained to their containers
- * (the host's for every cgroup outside a container), forget cgroups that are gone
- * (their kernel entries deleted), count zombies from /proc, read pids cgroups, fold
- * containers gone for longer than gone_keep_ns into m->gone.
+ * Before the kernel's counters are read for an interval: which cgroups fed so far are
+ * gone, listed in *gone (good until the next call). Judged before the read, so that what
+ * their entries gained up to the rmdir is in that read; their kernel entries are to be
+ * deleted right after it (an increment between the two is lost), and the next
+ * metrics__collect() forgets them. A cgroup first seen in the read is judged at the next.
  */
-int metrics_collect(struct metrics *m, const struct agent_maps *maps,
-		    struct cgroup_cache *cgroups, uint64_t now_ns);
+size_t metrics__judge_cgroups(struct metrics *m, const uint64_t **gone);
+
+/*
+ * One interval: add what the kernel's per-cgroup counters (stats, read after
+ * metrics__judge_cgroups) gained to their containers (the host's for every cgroup
+ * outside a container), forget the cgroups judged gone, count the zombies of census
+ * (NULL: none counted this time), fold containers gone for longer than gone_keep_ns
+ * into m->gone. 0 or -ENOMEM.
+ */
+int metrics__collect(struct metrics *m, const struct kstats *stats,
+		     const struct zombie_census *census, uint64_t now_ns);
 
 /*
  * Which containers to render, in output order (the host first, then by id), as
@@ -137,6 +147,6 @@ int metrics_collect(struct metrics *m, const struct agent_maps *maps,
  * --max-containers the host, containers with zombies and the busiest are kept;
  * m->containers_over_limit says how many were left out. Returns how many to render.
  */
-size_t metrics_select(struct metrics *m, size_t max_containers, size_t *order);
+size_t metrics__select(struct metrics *m, size_t max_containers, size_t *order);
 
 #endif /* REAPWATCH_METRICS_H */

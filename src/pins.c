@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The procs map's pins (pins.h): publishing ours under /sys/fs/bpf/reapwatch, finding live
+ * agents' by their flock, removing dead agents' leftovers. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

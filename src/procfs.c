@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* /proc readers (procfs.h): stat lines, pid namespaces, cgroups, the pid walk; every
+ * parse of what /proc hands us. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The one table of signal, si_code and signal_generate result names (signames.h). */
 #include <stddef.h>
 #include <string.h>
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The subreaper list (subreapers.h): runs bpf/subreapers.bpf.c's task iterator once. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* RFC 3339 timestamps (timefmt.h). */
 #include <time.h>
 
 #include "timefmt.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/* Timestamps as the outputs print them: RFC 3339 UTC with microseconds. */
 #ifndef REAPWATCH_TIMEFMT_H
 #define REAPWATCH_TIMEFMT_H
 

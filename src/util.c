@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Process-wide helpers (util.h): the clocks, error lines, stop signals and the check of
+ * what stdout could not take. */
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>

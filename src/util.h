@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/* What every command shares: exit statuses (SPEC.md), clocks, one-line errors, stop
+ * signals and stdout's write errors. */
 #ifndef REAPWATCH_UTIL_H
 #define REAPWATCH_UTIL_H
 

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The zombie census (zombies.h): the /proc walk for state Z, each zombie's container and
+ * parent, and exact ages from running agents' pinned state. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,11 +13,6 @@
 #include "pins.h"
 #include "reapwatch.h"
 #include "zombies.h"
-
-uint64_t zombie_age_ns(const struct zombie *z, uint64_t now_mono)
-{
-	return now_mono > z->zombie_mono_ns ? now_mono - z->zombie_mono_ns : 0;
-}
 
 uint64_t boot_ns_to_ticks(uint64_t boot_ns)
 {
@@ -116,24 +113,32 @@ static int add_if_zombie(uint32_t pid, void *arg)
 	return 0;
 }
 
-int zombie_census_take(const char *proc_root, struct zombie_census *census)
+int zombie_census__new(struct zombie_census **out, const char *proc_root)
 {
+	struct zombie_census *census = calloc(1, sizeof(*census));
 	struct census_walk w = { .proc_root = proc_root, .census = census };
 	char path[PATH_MAX];
 	struct stat sb;
 	int err;
 
-	memset(census, 0, sizeof(*census));
+	*out = NULL;
+	if (!census)
+		return -ENOMEM;
 	snprintf(path, sizeof(path), "%s/self/ns/pid", proc_root);
 	if (!stat(path, &sb))
 		census->host_pidns = (uint32_t)sb.st_ino;
 	err = proc_for_each_pid(proc_root, add_if_zombie, &w);
-	if (err < 0)
+	if (err >= 0)
+		err = w.err;
+	if (err < 0) {
+		zombie_census__free(census);
 		return err;
-	return w.err;
+	}
+	*out = census;
+	return 0;
 }
 
-const struct zombie *zombie_census_find(const struct zombie_census *census, uint32_t pid,
+const struct zombie *zombie_census__find(const struct zombie_census *census, uint32_t pid,
 					uint64_t start_ticks)
 {
 	for (size_t i = 0; i < census->count; i++)
@@ -192,7 +197,7 @@ static int add_ages_from_agent(int map_fd, pid_t agent, void *arg)
 	return 0;
 }
 
-size_t zombie_census_add_ages(struct zombie_census *census)
+size_t zombie_census__add_ages(struct zombie_census *census)
 {
 	size_t known = 0;
 
@@ -207,8 +212,10 @@ size_t zombie_census_add_ages(struct zombie_census *census)
 	return known;
 }
 
-void zombie_census_free(struct zombie_census *census)
+void zombie_census__free(struct zombie_census *census)
 {
+	if (!census)
+		return;
 	free(census->zombies);
-	memset(census, 0, sizeof(*census));
+	free(census);
 }

@@ -37,18 +37,21 @@ struct zombie_census {
 	uint32_t host_pidns; /* our own pid namespace: the host's when run as we should be */
 };
 
-/* Every zombie under proc_root now. 0 or -errno. */
-int zombie_census_take(const char *proc_root, struct zombie_census *census);
+/* Every zombie under proc_root now, in a census of its own (*out). 0 or -errno. */
+int zombie_census__new(struct zombie_census **out, const char *proc_root);
 /* Fill exact ages from every running agent's pinned state. Returns how many. */
-size_t zombie_census_add_ages(struct zombie_census *census);
+size_t zombie_census__add_ages(struct zombie_census *census);
 /* The zombie (pid, /proc starttime in ticks) if it was in the census. */
-const struct zombie *zombie_census_find(const struct zombie_census *census, uint32_t pid,
-					uint64_t start_ticks);
-void zombie_census_free(struct zombie_census *census);
+const struct zombie *zombie_census__find(const struct zombie_census *census, uint32_t pid,
+					 uint64_t start_ticks);
+void zombie_census__free(struct zombie_census *census);
 
 /* How long it has been a zombie at now_mono (CLOCK_MONOTONIC); 0 if it became one at or
  * after now_mono (a census taken after `now`). Meaningful only when age_known. */
-uint64_t zombie_age_ns(const struct zombie *zombie, uint64_t now_mono);
+static inline uint64_t zombie_age_ns(const struct zombie *zombie, uint64_t now_mono)
+{
+	return now_mono > zombie->zombie_mono_ns ? now_mono - zombie->zombie_mono_ns : 0;
+}
 
 /* Kernel start_boottime (ns) -> /proc/PID/stat's starttime (clock ticks). */
 uint64_t boot_ns_to_ticks(uint64_t boot_ns);

@@ -139,19 +139,19 @@ static void test_kube_index(void **state)
 	assert_int_equal(symlink("/nowhere", path), 0);
 	snprintf(path, sizeof(path), "%s/not_a_kubelet-log-%s.txt", dir, c);
 	assert_int_equal(symlink("/nowhere", path), 0);
-	index = kube_index_load(dir);
+	index = kube_index__new(dir);
 	assert_non_null(index);
-	assert_true(kube_index_find(index, b, &names));
+	assert_true(kube_index__find(index, b, &names));
 	assert_string_equal(names.pod, "db");
 	assert_string_equal(names.namespace, "team-b");
 	assert_string_equal(names.container, "pg");
-	assert_true(kube_index_find(index, a, &names));
+	assert_true(kube_index__find(index, a, &names));
 	assert_string_equal(names.pod, "web-0");
-	assert_false(kube_index_find(index, c, &names));
-	assert_false(kube_index_find(index, "short", &names));
-	kube_index_free(index);
-	assert_null(kube_index_load("/nonexistent/reapwatch-kube"));
-	assert_false(kube_index_find(NULL, a, &names));
+	assert_false(kube_index__find(index, c, &names));
+	assert_false(kube_index__find(index, "short", &names));
+	kube_index__free(index);
+	assert_null(kube_index__new("/nonexistent/reapwatch-kube"));
+	assert_false(kube_index__find(NULL, a, &names));
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	assert_int_equal(system(path), 0);
 }

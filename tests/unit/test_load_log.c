@@ -21,10 +21,10 @@ static void test_stack_refusal(void **state)
 {
 	struct load_log log = {0};
 
-	load_log_feed(&log, refused_stack);
+	load_log__feed(&log, refused_stack);
 	assert_string_equal(log.program, "handle_exit");
 	assert_string_equal(log.verdict, "combined stack size of 2 calls is 560. Too large");
-	assert_string_equal(load_log_advice(&log), "a verifier limit or rule this build does not meet");
+	assert_string_equal(load_log__advice(&log), "a verifier limit or rule this build does not meet");
 }
 
 /* libbpf's print callback gets pieces: a line may come in several calls. */
@@ -35,7 +35,7 @@ static void test_split_anywhere(void **state)
 
 	for (const char *p = refused_stack; *p; p++) {
 		piece[0] = *p;
-		load_log_feed(&log, piece);
+		load_log__feed(&log, piece);
 	}
 	assert_string_equal(log.program, "handle_exit");
 	assert_string_equal(log.verdict, "combined stack size of 2 calls is 560. Too large");
@@ -45,7 +45,7 @@ static void test_missing_helper(void **state)
 {
 	struct load_log log = {0};
 
-	load_log_feed(&log, "libbpf: prog 'handle_wait': BPF program load failed: Invalid argument\n"
+	load_log__feed(&log, "libbpf: prog 'handle_wait': BPF program load failed: Invalid argument\n"
 			    "libbpf: prog 'handle_wait': -- BEGIN PROG LOAD LOG --\n"
 			    "0: R1=ctx(off=0,imm=0) R10=fp0\n"
 			    "12: (85) call unknown#181\n"
@@ -54,21 +54,21 @@ static void test_missing_helper(void **state)
 			    "-- END PROG LOAD LOG --\n");
 	assert_string_equal(log.program, "handle_wait");
 	assert_string_equal(log.verdict, "invalid func unknown#181");
-	assert_string_equal(load_log_advice(&log), "this kernel lacks a BPF helper the program calls");
+	assert_string_equal(load_log__advice(&log), "this kernel lacks a BPF helper the program calls");
 }
 
 static void test_core_relocation(void **state)
 {
 	struct load_log log = {0};
 
-	load_log_feed(&log, "libbpf: prog 'handle_exit': BPF program load failed: Invalid argument\n"
+	load_log__feed(&log, "libbpf: prog 'handle_exit': BPF program load failed: Invalid argument\n"
 			    "libbpf: prog 'handle_exit': -- BEGIN PROG LOAD LOG --\n"
 			    "1920: <invalid CO-RE relocation>\n"
 			    "failed to resolve CO-RE relocation <byte_off> [554] struct x.node\n"
 			    "processed 10041 insns (limit 1000000)\n"
 			    "-- END PROG LOAD LOG --\n");
 	assert_string_equal(log.verdict, "failed to resolve CO-RE relocation <byte_off> [554] struct x.node");
-	assert_string_equal(load_log_advice(&log),
+	assert_string_equal(load_log__advice(&log),
 			    "this kernel's BTF lacks a type or field the program reads");
 }
 
@@ -77,7 +77,7 @@ static void test_quiet_load(void **state)
 {
 	struct load_log log = {0};
 
-	load_log_feed(&log, "libbpf: loaded kernel BTF from '/sys/kernel/btf/vmlinux'\n"
+	load_log__feed(&log, "libbpf: loaded kernel BTF from '/sys/kernel/btf/vmlinux'\n"
 			    "libbpf: map 'events': created successfully, fd=4\n");
 	assert_string_equal(log.program, "");
 	assert_string_equal(log.verdict, "");
@@ -92,7 +92,7 @@ static void test_long_line(void **state)
 
 	memset(text + at, 'x', 2 * LOAD_LOG_LINE);
 	text[at + 2 * LOAD_LOG_LINE] = '\n';
-	load_log_feed(&log, text);
+	load_log__feed(&log, text);
 	assert_int_equal(strlen(log.verdict), LOAD_LOG_LINE - 1);
 }
 
@@ -102,10 +102,10 @@ static void test_cut_log(void **state)
 {
 	struct load_log log = {0};
 
-	load_log_feed(&log, "libbpf: prog 'handle_exit': BPF program load failed: Permission denied\n"
+	load_log__feed(&log, "libbpf: prog 'handle_exit': BPF program load failed: Permission denied\n"
 			    "libbpf: prog 'handle_exit': -- BEGIN PROG LOAD LOG --\n"
 			    "combined stack size of 2 calls is 560. Too large\n");
-	load_log_feed(&log, "libbpf: prog 'handle_exit': failed to load: -13\n"
+	load_log__feed(&log, "libbpf: prog 'handle_exit': failed to load: -13\n"
 			    "libbpf: failed to load object 'reapwatch_bpf'\n");
 	assert_string_equal(log.program, "handle_exit");
 	assert_string_equal(log.verdict, "combined stack size of 2 calls is 560. Too large");
@@ -126,7 +126,7 @@ static void test_long_log(void **state)
 	snprintf(text + at, sizeof(text) - at,
 		 "R6 invalid mem access 'scalar'\nprocessed 1000 insns\n-- END PROG LOAD LOG --\n"
 		 "libbpf: failed to load object 'reapwatch_bpf'\n");
-	load_log_feed(&log, text);
+	load_log__feed(&log, text);
 	assert_string_equal(log.verdict, "R6 invalid mem access 'scalar'");
 }
 
