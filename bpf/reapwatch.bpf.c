@@ -330,7 +330,6 @@ int BPF_PROG(handle_free, struct task_struct *task)
 {
 	struct rw_reap_record *rec;
 	struct rw_proc_state *st;
-	__u64 key = (__u64)task;
 	__u64 now;
 
 	if (test_miss_frees && test_free_missed(task))
@@ -340,12 +339,10 @@ int BPF_PROG(handle_free, struct task_struct *task)
 		release_exit_claim(task);
 	orphans_on_free(task, now);
 	teardown_on_free(task, now);
-	if (!track_reaping)
-		return 0;
-	st = bpf_map_lookup_elem(&procs, &key);
 	/* Threads, and de_thread()'s old leaders, are not processes being reaped. */
-	if (!st && task->pid != task->tgid)
+	if (!track_reaping || task->pid != task->tgid)
 		return 0;
+	st = procs_find((__u64)task, task->tgid);
 	if (st)
 		stats_reap_state(st);
 	if (!wanted(RW_REC_REAP))
@@ -383,7 +380,7 @@ int BPF_PROG(handle_free, struct task_struct *task)
 	submit(rec);
 out:
 	if (st)
-		bpf_map_delete_elem(&procs, &key);
+		procs_release(st);
 	return 0;
 }
 
