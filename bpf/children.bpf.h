@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * Owns no map: struct children_walk and its steps, for the walks of reaping.bpf.h (a
+ * wait()'s candidates) and orphans.bpf.h (a father's children).
+ *
  * Walking a process's children as the kernel does: every thread has its own
  * `children` list (a fork from a non-leader thread makes that thread the parent),
  * and do_wait() / forget_original_parent() take them thread by thread, starting with

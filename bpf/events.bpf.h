@@ -2,6 +2,9 @@
 /*
  * The way out: one ring buffer of tagged records (include/reapwatch.h), per-CPU
  * counters for what could not be sent or kept, and the event-type knob.
+ *
+ * Owns the ring buffer `events`, the per-CPU `counters` (enum rw_counter), the knobs
+ * event_mask and wakeup_bytes, and wanted()/reserve()/submit()/count().
  */
 #ifndef REAPWATCH_EVENTS_BPF_H
 #define REAPWATCH_EVENTS_BPF_H
@@ -31,31 +34,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
-
-/*
- * Entries in a map that most tasks never have an entry in (orphans, termination
- * signals, teardowns). Every task's free looks keys up in those maps; while one is
- * empty, which is nearly always, the lookup is skipped. Only inserts that created a key
- * and deletes that removed one count, so the count is never below the map's entries; it
- * may be above them (an LRU map's eviction, pending_kids; a delete by userspace's sweep
- * that does not subtract), which costs only lookups that find nothing.
- */
-static __always_inline void live_add(__s64 *c, long err)
-{
-	if (!err)
-		__sync_fetch_and_add(c, 1);
-}
-
-static __always_inline void live_sub(__s64 *c, long err)
-{
-	if (!err)
-		__sync_fetch_and_add(c, -1);
-}
-
-static __always_inline bool live_any(const __s64 *c)
-{
-	return *(volatile const __s64 *)c > 0;
-}
 
 static __always_inline bool wanted(enum rw_record_type type)
 {

@@ -2,6 +2,11 @@
 /*
  * Orphans and their adopters.
  *
+ * Owns maps `orphans` (predictions, with orphans_live), `pending_kids` (with pending_live)
+ * and `orphan_scratch`, the knob orphan_walk_max, and the orphan parts of the exit and free
+ * programs: orphans_on_exit(), orphans_on_father_exit(), orphans_on_thread_exit(),
+ * orphans_on_free().
+ *
  * When the last thread of a process exits, exit_notify() -> forget_original_parent()
  * hands every child to find_new_reaper()'s choice: a live thread of the same process
  * (none is left by then), else the nearest ancestor that set PR_SET_CHILD_SUBREAPER
@@ -19,6 +24,7 @@
 #include <bpf/bpf_helpers.h>
 #include "children.bpf.h"
 #include "events.bpf.h"
+#include "live.bpf.h"
 #include "reaping.bpf.h"
 #include "reapwatch.h"
 #include "task.bpf.h"

@@ -2,6 +2,12 @@
 /*
  * Zombies and reaping, from tracepoints alone.
  *
+ * Owns maps `procs` (struct rw_proc_state, pinned for `reapwatch zombies`),
+ * `blocked_waiters` (with blocked_waiters_live) and `wait_scratch`, the knobs track_reaping
+ * and wait_walk_max, and the reaping parts of the exit, signal_generate, wait, sched_switch
+ * and free programs (reaping_on_*()); the reap record is filled by
+ * rw_reap_record_from_state() (include/reapwatch.h).
+ *
  * A process's life after its last thread exits, and what shows each step:
  *   exit      sched_process_exit with group_dead            -> state created
  *   zombie    exit_notify() -> do_notify_parent(): SIGCHLD   -> zombie_ns
@@ -32,8 +38,10 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include "events.bpf.h"
+#include "live.bpf.h"
 #include "reapwatch.h"
 #include "children.bpf.h"
+#include "core_fixes.bpf.h"
 #include "procs.bpf.h"
 #include "stats.bpf.h"
 #include "task.bpf.h"
@@ -144,16 +152,7 @@ static __always_inline void reap_stale_state(const struct rw_proc_state *old, __
 	rec = reserve(sizeof(*rec), RW_REC_REAP, now);
 	if (!rec)
 		return;
-	rec->proc = old->proc;
-	rec->reaper = old->reaper;
-	rec->exit_ns = old->exit_ns;
-	rec->zombie_ns = old->zombie_ns;
-	rec->reap_ns = old->reap_ns;
-	rec->how = old->how ?: RW_REAP_SWEPT;
-	rec->autoreap = old->autoreap;
-	rec->late = 1;
-	rec->_pad = 0;
-	rec->_pad2 = 0;
+	rw_reap_record_from_state(rec, old, RW_REAP_SWEPT, 1);
 	submit(rec);
 }
 
@@ -307,7 +306,7 @@ struct {
 	__type(value, struct rw_blocked_waiter);
 } blocked_waiters SEC(".maps");
 
-/* Slots in use (events.bpf.h's live_*): while 0, every sched_switch returns. */
+/* Slots in use (live.bpf.h): while 0, every sched_switch returns. */
 __s64 blocked_waiters_live;
 /* The slots' count less one; userspace lowers it only for tests (REAPWATCH_TEST_MAP_ENTRIES). */
 const volatile __u32 waiter_mask = RW_WAITER_SLOTS - 1;
@@ -330,7 +329,7 @@ static __always_inline void waiter_forget(struct rw_blocked_waiter *bw, __u64 wa
 
 /*
  * do_wait()'s wait_opts is on the waiting thread's kernel stack. An io_uring waitid
- * (v6.7) queues one of its own, in memory of the request's, woken by a callback that
+ * (v6.7, core_fixes.bpf.h) queues one of its own, in memory of the request's, woken by a callback that
  * only queues task work, run whenever the ring's owner gets to it (with COOP_TASKRUN or
  * DEFER_TASKRUN, at its next io_uring_enter()): its reap is seen at the free only.
  * A kernel stack is THREAD_SIZE (16 KiB, 32 with KASAN) from task->stack.
@@ -341,14 +340,6 @@ static __always_inline bool on_waiter_stack(struct wait_opts *wo, __u64 waiter)
 	__u64 stack = (__u64)BPF_CORE_READ(task_at(waiter), stack);
 
 	return (__u64)wo - stack < RW_STACK_SPAN;
-}
-
-/* Is the task on a CPU now? task_struct.on_cpu (CONFIG_SMP); without it, assume not. */
-static __always_inline bool task_on_cpu(struct task_struct *task)
-{
-	if (!bpf_core_field_exists(struct task_struct, on_cpu))
-		return false;
-	return BPF_CORE_READ(task, on_cpu);
 }
 
 /*
@@ -478,7 +469,6 @@ static __always_inline void reaping_on_child_signal(int code, struct kernel_sigi
 	unsigned int level, leader_level;
 	struct pid *pid;
 	__u32 nr;
-	int si_pid = 0;
 	__u32 tgid;
 	__u64 key;
 
@@ -498,9 +488,7 @@ static __always_inline void reaping_on_child_signal(int code, struct kernel_sigi
 	if (level > leader_level)
 		return;
 	upid_at(pid, level, &nr);
-	/* (a probe read: the argument may be an encoded SEND_SIG_* value, see the caller) */
-	bpf_probe_read_kernel(&si_pid, sizeof(si_pid), &info->_sifields._sigchld._pid);
-	if (si_pid != nr)
+	if (siginfo_pid(info) != nr)
 		return;
 	st->zombie_ns = now;
 	if (st->autoreap)
@@ -636,6 +624,72 @@ static __always_inline void reaping_on_wait(struct pid *wo_pid, __u64 now)
 	if (BPF_CORE_READ(waiter, flags) & RW_PF_EXITING)
 		st->autoreap = 1;
 	fill_peer_at(&st->reaper, waiter);
+}
+
+/*
+ * sched_switch, on every CPU all the time: nothing unless a blocked waiter is remembered
+ * (blocked_waiter_takes()).
+ */
+static __always_inline void reaping_on_sched_switch(struct task_struct *prev,
+						    struct task_struct *next)
+{
+	if (live_any(&blocked_waiters_live)) {
+		reaping_on_switch_out(prev);
+		reaping_on_switch(next, bpf_ktime_get_ns());
+	}
+}
+
+/* The reap record of a process that exited before we started: what is left to read of it. */
+static __always_inline void reap_record_untracked(struct rw_reap_record *rec,
+						  struct task_struct *task)
+{
+	__builtin_memset(&rec->proc, 0, sizeof(rec->proc));
+	rec->proc.pid = task->tgid;
+	rec->proc.start_ns = task->start_boottime;
+	copy_comm(rec->proc.comm, task);
+	fill_peer(&rec->reaper, task->real_parent);
+	rec->exit_ns = 0;
+	rec->zombie_ns = 0;
+	rec->reap_ns = 0;
+	rec->how = RW_REAP_UNTRACKED;
+	rec->autoreap = 0;
+	rec->late = 0;
+	rec->_pad = 0;
+	rec->_pad2 = 0;
+}
+
+/*
+ * The task_struct is being freed: whoever reaped the process has done so. Its reap into
+ * the export counters and its record, and its state deleted.
+ */
+static __always_inline void reaping_on_free(struct task_struct *task, __u64 now)
+{
+	struct rw_reap_record *rec;
+	struct rw_proc_state *st;
+
+	/* Threads, and de_thread()'s old leaders, are not processes being reaped. */
+	if (task->pid != task->tgid)
+		return;
+	st = procs_find((__u64)task, task->tgid);
+	if (st)
+		stats_reap_state(st);
+	if (!wanted(RW_REC_REAP))
+		goto out;
+	rec = reserve(sizeof(*rec), RW_REC_REAP, now);
+	if (!rec)
+		goto out;
+	if (st) {
+		rw_reap_record_from_state(rec, st, RW_REAP_FREE_ONLY, 0);
+		/* No evidence: who would have reaped it is its parent now. */
+		if (!st->how)
+			fill_peer(&rec->reaper, task->real_parent);
+	} else {
+		reap_record_untracked(rec, task);
+	}
+	submit(rec);
+out:
+	if (st)
+		procs_release(st);
 }
 
 #endif /* REAPWATCH_REAPING_BPF_H */

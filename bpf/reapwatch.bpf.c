@@ -2,7 +2,13 @@
 /*
  * reapwatch kernel side: the process lifecycle tracepoints, each program handing
  * its event to the modules that care (events.bpf.h sends records, reaping.bpf.h
- * keeps zombie state).
+ * keeps zombie state, orphans.bpf.h the adopters, teardown.bpf.h the namespace
+ * teardowns, stats.bpf.h the export counters, exit_claim.bpf.h the exit on kernels
+ * without group_dead; core_fixes.bpf.h says where kernels differ).
+ *
+ * Owns the entry programs, the exit's per-CPU scratch `exit_scratch` (the state it builds
+ * for procs and the exit record), the fork, exit, signal and cgroup records, and the test
+ * knob test_miss_frees.
  *
  * BTF-typed raw tracepoints (tp_btf) only: no kprobes, no fentry trampolines, and
  * the kernel's own task_struct pointers, readable with plain loads. No syscall
@@ -13,18 +19,17 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "reapwatch.h"
+#include "core_fixes.bpf.h"
 #include "events.bpf.h"
 #include "task.bpf.h"
 #include "reaping.bpf.h"
 #include "orphans.bpf.h"
 #include "teardown.bpf.h"
+#include "exit_claim.bpf.h"
 #include "stats.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Set by userspace: the kernel has no group_dead (before v6.16): handle_exit_compat or
- * handle_exit_noloop runs, and frees release their exit claims. */
-const volatile bool exit_compat = false;
 /* Set by userspace for tests only (REAPWATCH_TEST_MISS_FREES=1): behave as if the kernel
  * had not run handle_free for processes named rw_nofree*, as it rarely does not. */
 const volatile bool test_miss_frees = false;
@@ -39,12 +44,7 @@ static __always_inline bool test_free_missed(struct task_struct *task)
 	return true;
 }
 
-#define SI_USER	  0
-#define SI_KERNEL 0x80
-#define SIGKILL	  9
-/* kernel/signal.c passes these instead of a siginfo pointer. */
-#define SEND_SIG_NOINFO ((struct kernel_siginfo *)0)
-#define SEND_SIG_PRIV	((struct kernel_siginfo *)1)
+#define SIGKILL 9
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
@@ -84,10 +84,9 @@ struct {
 
 /*
  * The process's last thread is exiting: its exit, its orphans, its zombie-to-be.
- * `walks`: this kernel has bpf_loop() (v5.17, e364a4aea8b0 "bpf: Add bpf_loop helper"),
- * which the walks of a father's children and of a dying namespace's members need; the
- * programs for older kernels are built without them (a constant: no call is emitted,
- * which an older verifier would refuse even where it cannot be reached).
+ * `walks`: this kernel has bpf_loop() (core_fixes.bpf.h), which the walks of a father's
+ * children and of a dying namespace's members need; the programs for older kernels are
+ * built without them (a constant: no call is emitted).
  */
 static __always_inline int on_process_exit(struct task_struct *task, bool walks)
 {
@@ -137,49 +136,9 @@ int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
 	return on_process_exit(task, true);
 }
 
-/*
- * Kernels before v6.16 do not pass group_dead; userspace loads this program instead.
- * do_exit() decrements signal->live before the tracepoint, so the thread that took
- * it to zero sees zero here; but a sibling that decremented it first and reaches the
- * tracepoint later sees zero too. The first thread to claim the process (keyed by its
- * signal_struct, deleted at the leader's free, which comes after every thread's exit)
- * is the one: one exit per process either way, from whichever thread got there first.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH); /* LRU: a claim whose free we missed ages out */
-	__uint(max_entries, 8192);
-	__type(key, __u64);   /* struct signal_struct address */
-	__type(value, __u64); /* the claiming process's leader start_time */
-} exit_claims SEC(".maps");
-
-static __always_inline bool claim_process_exit(struct task_struct *task)
-{
-	__u64 key = (__u64)task->signal, start = task->group_leader->start_time, *claim;
-
-	if (!bpf_map_update_elem(&exit_claims, &key, &start, BPF_NOEXIST))
-		return true;
-	claim = bpf_map_lookup_elem(&exit_claims, &key);
-	if (!claim)
-		return true; /* the map refused it: one exit too many beats one missing */
-	if (*claim == start)
-		return false; /* a sibling thread claimed it */
-	/* A stale claim: this signal_struct's memory held another process before. */
-	*claim = start;
-	return true;
-}
-
-/* At a task's free: the leader goes last, after every thread's exit tracepoint. */
-static __always_inline void release_exit_claim(struct task_struct *task)
-{
-	__u64 key = (__u64)task->signal;
-
-	if (task->pid == task->tgid)
-		bpf_map_delete_elem(&exit_claims, &key);
-}
-
 static __always_inline int on_exit_compat(struct task_struct *task, bool walks)
 {
-	if (!task->signal->live.counter && claim_process_exit(task))
+	if (exit_claimed(task))
 		return on_process_exit(task, walks);
 	/* Not the last thread, or one that lost the claim to a sibling that saw zero first
 	 * (and is walking the process's children, while this thread's own may leave). */
@@ -194,7 +153,7 @@ int BPF_PROG(handle_exit_compat, struct task_struct *task)
 	return on_exit_compat(task, true);
 }
 
-/* Before v5.17: no bpf_loop(), so no orphan or member walks (userspace says so). */
+/* No bpf_loop() (core_fixes.bpf.h), so no orphan or member walks (userspace says so). */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit_noloop, struct task_struct *task)
 {
@@ -216,7 +175,7 @@ static __always_inline bool is_pidns_teardown_kill(int sig, int code, struct tas
 	struct pid_namespace *ns;
 	__u32 tgid;
 
-	if (sig != SIGKILL || code != SI_KERNEL || (__u64)current == (__u64)target)
+	if (sig != SIGKILL || code != RW_SI_KERNEL || (__u64)current == (__u64)target)
 		return false;
 	if (!(BPF_CORE_READ(current, flags) & RW_PF_EXITING))
 		return false;
@@ -253,20 +212,13 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	__u64 now;
 	int code;
 
-	/* As TP_STORE_SIGINFO() decodes it for the plain tracepoint. Newer verifiers know
-	 * the argument may be such a small integer and refuse a plain load: a probe read. */
-	if (info == SEND_SIG_NOINFO)
-		code = SI_USER;
-	else if (info == SEND_SIG_PRIV)
-		code = SI_KERNEL;
-	else if (bpf_probe_read_kernel(&code, sizeof(code), &info->si_code))
-		code = SI_USER;
+	siginfo_code(&code, info); /* (`info` may be no pointer: core_fixes.bpf.h) */
 	now = bpf_ktime_get_ns();
 	if (is_pidns_teardown_kill(sig, code, target))
 		origin = RW_ORIGIN_PIDNS_TEARDOWN;
 	else if (info == SEND_SIG_NOINFO && is_parent_death_signal(sig, target))
 		origin = RW_ORIGIN_PARENT_DEATH;
-	else if (code == SI_KERNEL || code > 0)
+	else if (code == RW_SI_KERNEL || code > 0)
 		origin = RW_ORIGIN_KERNEL;
 	else
 		origin = RW_ORIGIN_USER;
@@ -307,15 +259,12 @@ int BPF_PROG(handle_wait, struct pid *wo_pid)
 /*
  * A context switch, on every CPU all the time: returns at once unless a blocked waiter is
  * remembered (reaping.bpf.h, blocked_waiter_takes()). Only `prev` and `next` are read: ctx[1]
- * and ctx[2] on every kernel (prev_state, the fourth argument, came in v5.18).
+ * and ctx[2] on every kernel (core_fixes.bpf.h).
  */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	if (live_any(&blocked_waiters_live)) {
-		reaping_on_switch_out(prev);
-		reaping_on_switch(next, bpf_ktime_get_ns());
-	}
+	reaping_on_sched_switch(prev, next);
 	return 0;
 }
 
@@ -328,8 +277,6 @@ int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_
 SEC("tp_btf/sched_process_free")
 int BPF_PROG(handle_free, struct task_struct *task)
 {
-	struct rw_reap_record *rec;
-	struct rw_proc_state *st;
 	__u64 now;
 
 	if (test_miss_frees && test_free_missed(task))
@@ -339,48 +286,8 @@ int BPF_PROG(handle_free, struct task_struct *task)
 		release_exit_claim(task);
 	orphans_on_free(task, now);
 	teardown_on_free(task, now);
-	/* Threads, and de_thread()'s old leaders, are not processes being reaped. */
-	if (!track_reaping || task->pid != task->tgid)
-		return 0;
-	st = procs_find((__u64)task, task->tgid);
-	if (st)
-		stats_reap_state(st);
-	if (!wanted(RW_REC_REAP))
-		goto out;
-	rec = reserve(sizeof(*rec), RW_REC_REAP, now);
-	if (!rec)
-		goto out;
-	if (st) {
-		rec->proc = st->proc;
-		rec->exit_ns = st->exit_ns;
-		rec->zombie_ns = st->zombie_ns;
-		rec->reap_ns = st->reap_ns;
-		rec->how = st->how ?: RW_REAP_FREE_ONLY;
-		rec->autoreap = st->autoreap;
-		if (st->how)
-			rec->reaper = st->reaper;
-		else
-			fill_peer(&rec->reaper, task->real_parent);
-	} else {
-		/* Exited before we started: what is left to read of it. */
-		__builtin_memset(&rec->proc, 0, sizeof(rec->proc));
-		rec->proc.pid = task->tgid;
-		rec->proc.start_ns = task->start_boottime;
-		copy_comm(rec->proc.comm, task);
-		fill_peer(&rec->reaper, task->real_parent);
-		rec->exit_ns = 0;
-		rec->zombie_ns = 0;
-		rec->reap_ns = 0;
-		rec->how = RW_REAP_UNTRACKED;
-		rec->autoreap = 0;
-	}
-	rec->late = 0;
-	rec->_pad = 0;
-	rec->_pad2 = 0;
-	submit(rec);
-out:
-	if (st)
-		procs_release(st);
+	if (track_reaping)
+		reaping_on_free(task, now);
 	return 0;
 }
 

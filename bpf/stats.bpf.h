@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * Owns maps `cgroup_stats` and `signal_stats` and the knob `aggregate`: stats_*().
+ *
  * In-kernel aggregation for `export`: forks, exits, signals and reap latencies are
  * counted here per cgroup, so the exporter reads a few map entries per interval
  * instead of a ring-buffer record per event.

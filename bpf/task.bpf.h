@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Reading a task's identity and attribution, on every kernel we support.
+ * Owns no map: fill_proc(), fill_peer(), pid-namespace and exit-signal readers.
  *
  * Two kinds of task pointer reach the programs:
  *   - the tracepoints' own arguments (tp_btf): BTF-typed, so their fields, and the

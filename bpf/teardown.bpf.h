@@ -2,6 +2,10 @@
 /*
  * Pid-namespace teardown: who was SIGKILLed, and who had a SIGTERM first.
  *
+ * Owns maps `termed` (with termed_live), `ns_first_sigterm`, `teardowns` (struct
+ * rw_teardown_state, with teardowns_live) and `teardown_scratch`, the knob task_walk_max,
+ * and the teardown parts of the exit, signal_generate and free programs (teardown_on_*()).
+ *
  * When the last thread of a namespace's init exits, exit_notify() ->
  * find_child_reaper() -> zap_pid_ns_processes() SIGKILLs every process left in the
  * namespace (SEND_SIG_PRIV, from the dying init: see is_pidns_teardown_kill()),
@@ -22,6 +26,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include "events.bpf.h"
+#include "live.bpf.h"
 #include "reapwatch.h"
 #include "task.bpf.h"
 
@@ -161,14 +166,14 @@ static __always_inline void count_teardown_kill(struct task_struct *target, int 
 		return;
 	/* (termed_live gates nothing here: a teardown is rare, the lookup is exact) */
 	warned = first_termination(target);
-	td->sigkilled++;
+	td->td.sigkilled++;
 	if (!warned)
-		td->sigkilled_without_sigterm++;
-	if (td->npids < RW_TEARDOWN_MAX_PIDS) {
-		__u32 i = td->npids++ & (RW_TEARDOWN_MAX_PIDS - 1);
+		td->td.sigkilled_without_sigterm++;
+	if (td->td.npids < RW_TEARDOWN_MAX_PIDS) {
+		__u32 i = td->td.npids++ & (RW_TEARDOWN_MAX_PIDS - 1);
 
-		td->sigkilled_pids[i] = target->tgid;
-		td->sigkilled_warned[i] = warned;
+		td->td.sigkilled_pids[i] = target->tgid;
+		td->td.sigkilled_warned[i] = warned;
 	}
 }
 
@@ -233,14 +238,14 @@ static __always_inline void teardown_on_exit(struct task_struct *task, const str
 	if (!td)
 		return;
 	__builtin_memset(td, 0, sizeof(*td));
-	td->init = *proc;
-	td->init_exit_ns = now;
+	td->td.init = *proc;
+	td->td.init_exit_ns = now;
 	td->init_boot_start_ns = task->group_leader->start_boottime;
 	key = (__u64)ns;
 	first = bpf_map_lookup_elem(&ns_first_sigterm, &key);
 	if (first) {
 		if (first->init_start == task->group_leader->start_time)
-			td->first_sigterm_ns = first->time_ns;
+			td->td.first_sigterm_ns = first->time_ns;
 		bpf_map_delete_elem(&ns_first_sigterm, &key);
 	}
 
@@ -253,9 +258,9 @@ static __always_inline void teardown_on_exit(struct task_struct *task, const str
 		n = bpf_loop(task_walk_max, member_walk_step, &w, 0);
 		if (n >= task_walk_max)
 			count(RW_CTR_TASK_WALK_CUT);
-		td->members = w.members;
+		td->td.members = w.members;
 	} else {
-		td->members = RW_MEMBERS_UNKNOWN;
+		td->td.members = RW_MEMBERS_UNKNOWN;
 	}
 
 	key = (__u64)task->group_leader;
@@ -279,17 +284,7 @@ static __always_inline void teardown_finish(__u64 init_leader, __u64 now)
 	if (wanted(RW_REC_TEARDOWN)) {
 		rec = reserve(sizeof(*rec), RW_REC_TEARDOWN, now);
 		if (rec) {
-			rec->init = td->init;
-			rec->init_exit_ns = td->init_exit_ns;
-			rec->first_sigterm_ns = td->first_sigterm_ns;
-			rec->members = td->members;
-			rec->sigkilled = td->sigkilled;
-			rec->sigkilled_without_sigterm = td->sigkilled_without_sigterm;
-			rec->npids = td->npids;
-			__builtin_memcpy(rec->sigkilled_pids, td->sigkilled_pids,
-					 sizeof(rec->sigkilled_pids));
-			__builtin_memcpy(rec->sigkilled_warned, td->sigkilled_warned,
-					 sizeof(rec->sigkilled_warned));
+			rec->td = td->td;
 			submit(rec);
 		}
 	}

@@ -209,13 +209,9 @@ struct rw_cgroup_record {
 /* `members` of a teardown on a kernel whose programs cannot walk the process list. */
 #define RW_MEMBERS_UNKNOWN 0xffffffffu
 
-/*
- * A pid namespace's init exited and the kernel (zap_pid_ns_processes()) killed what
- * was left; sent once the namespace is empty (hdr.ts_ns), i.e. when the init itself
- * becomes a zombie.
- */
-struct rw_teardown_record {
-	struct rw_header hdr;
+/* What a pid namespace's teardown did: the body of its record, and what the kernel side
+ * keeps while it is under way (struct rw_teardown_state), one layout for both. */
+struct rw_teardown {
 	struct rw_proc init;
 	__u64 init_exit_ns;
 	__u64 first_sigterm_ns;		/* first SIGTERM into the namespace, 0 if none */
@@ -227,6 +223,16 @@ struct rw_teardown_record {
 	__u32 sigkilled_pids[RW_TEARDOWN_MAX_PIDS];
 	/* for each of sigkilled_pids: the first termination signal it was sent, 0 if none */
 	__u8 sigkilled_warned[RW_TEARDOWN_MAX_PIDS];
+};
+
+/*
+ * A pid namespace's init exited and the kernel (zap_pid_ns_processes()) killed what
+ * was left; sent once the namespace is empty (hdr.ts_ns), i.e. when the init itself
+ * becomes a zombie.
+ */
+struct rw_teardown_record {
+	struct rw_header hdr;
+	struct rw_teardown td;
 };
 
 /*
@@ -281,6 +287,29 @@ struct rw_proc_state {
 };
 
 /*
+ * The reap record of a process from its state: the one filler for the kernel side's free
+ * (reaping_on_free()), its report of a state whose free was missed (reap_stale_state()) and
+ * the agent's sweep (src/agent.c). `how_if_none`: the evidence to report when the state has
+ * none (RW_REAP_FREE_ONLY at the free, RW_REAP_SWEPT after it); `late`: sent after the free.
+ * The header is the caller's (the ring buffer's reserve, or the agent's own).
+ */
+static inline __attribute__((always_inline)) void
+rw_reap_record_from_state(struct rw_reap_record *rec, const struct rw_proc_state *st,
+			  __u8 how_if_none, __u8 late)
+{
+	rec->proc = st->proc;
+	rec->reaper = st->reaper;
+	rec->exit_ns = st->exit_ns;
+	rec->zombie_ns = st->zombie_ns;
+	rec->reap_ns = st->reap_ns;
+	rec->how = st->how ? st->how : how_if_none;
+	rec->autoreap = st->autoreap;
+	rec->late = late;
+	rec->_pad = 0;
+	rec->_pad2 = 0;
+}
+
+/*
  * An orphan's predicted adopter (map `orphans`, keyed by the orphan's task_struct address),
  * checked against its real parent at its exit and deleted at its free. A free our program
  * never saw (a few in a thousand) would leave it for good: the agent sweeps entries older
@@ -324,19 +353,11 @@ struct rw_first_sigterm {
 };
 
 /* A teardown under way (map `teardowns`, keyed by the dying init's group leader address),
- * until its namespace is empty; swept by the agent once the init (init.pid,
+ * until its namespace is empty; swept by the agent once the init (td.init.pid,
  * init_boot_start_ns) is gone. */
 struct rw_teardown_state {
-	struct rw_proc init;
-	__u64 init_exit_ns;
-	__u64 first_sigterm_ns;
+	struct rw_teardown td; /* the record's body, sent as it is */
 	__u64 init_boot_start_ns;
-	__u32 members;
-	__u32 sigkilled;
-	__u32 sigkilled_without_sigterm;
-	__u32 npids;
-	__u32 sigkilled_pids[RW_TEARDOWN_MAX_PIDS];
-	__u8 sigkilled_warned[RW_TEARDOWN_MAX_PIDS];
 };
 
 #endif /* REAPWATCH_H */

@@ -451,14 +451,7 @@ static void sweep(struct agent *agent, uint64_t now)
 		rec.hdr.type = RW_REC_REAP;
 		rec.hdr.size = sizeof(rec);
 		rec.hdr.ts_ns = now;
-		rec.proc = st.proc;
-		rec.reaper = st.reaper;
-		rec.exit_ns = st.exit_ns;
-		rec.zombie_ns = st.zombie_ns;
-		rec.reap_ns = st.reap_ns;
-		rec.how = st.how ? st.how : RW_REAP_SWEPT;
-		rec.autoreap = st.autoreap;
-		rec.late = 1;
+		rw_reap_record_from_state(&rec, &st, RW_REAP_SWEPT, 1);
 		agent->swept++;
 		if (wanted_reaps(agent) || agent->late_reaps)
 			agent->on_record(agent->ctx, &rec, sizeof(rec));
@@ -530,8 +523,8 @@ static void first_sigterm_owner(const union teardown_entry *e, struct entry_owne
  * reaped: an init gone means its end was missed. */
 static void teardown_owner(const union teardown_entry *e, struct entry_owner *o)
 {
-	*o = (struct entry_owner){ e->teardown.init.pid, e->teardown.init_boot_start_ns,
-				   e->teardown.init_exit_ns };
+	*o = (struct entry_owner){ e->teardown.td.init.pid, e->teardown.init_boot_start_ns,
+				   e->teardown.td.init_exit_ns };
 }
 
 /*

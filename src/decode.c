@@ -82,19 +82,20 @@ static int decode_reap(struct decoder *dec, const struct rw_reap_record *rec, st
 static void decode_teardown(struct decoder *dec, const struct rw_teardown_record *rec,
 			    struct event *ev)
 {
+	const struct rw_teardown *t = &rec->td;
 	struct ev_teardown *td = &ev->teardown;
 
-	decode_proc(dec, &rec->init, &ev->proc);
-	td->members = rec->members;
-	td->sigkilled = rec->sigkilled;
-	td->sigkilled_without_sigterm = rec->sigkilled_without_sigterm;
-	td->npids = rec->npids < RW_TEARDOWN_MAX_PIDS ? rec->npids : RW_TEARDOWN_MAX_PIDS;
-	memcpy(td->sigkilled_pids, rec->sigkilled_pids, td->npids * sizeof(td->sigkilled_pids[0]));
-	memcpy(td->warned_sig, rec->sigkilled_warned, td->npids * sizeof(td->warned_sig[0]));
-	td->grace_known = rec->first_sigterm_ns && rec->first_sigterm_ns <= rec->init_exit_ns;
+	decode_proc(dec, &t->init, &ev->proc);
+	td->members = t->members;
+	td->sigkilled = t->sigkilled;
+	td->sigkilled_without_sigterm = t->sigkilled_without_sigterm;
+	td->npids = t->npids < RW_TEARDOWN_MAX_PIDS ? t->npids : RW_TEARDOWN_MAX_PIDS;
+	memcpy(td->sigkilled_pids, t->sigkilled_pids, td->npids * sizeof(td->sigkilled_pids[0]));
+	memcpy(td->warned_sig, t->sigkilled_warned, td->npids * sizeof(td->warned_sig[0]));
+	td->grace_known = t->first_sigterm_ns && t->first_sigterm_ns <= t->init_exit_ns;
 	if (td->grace_known)
-		td->grace_ns = rec->init_exit_ns - rec->first_sigterm_ns;
-	td->duration_ns = rec->hdr.ts_ns > rec->init_exit_ns ? rec->hdr.ts_ns - rec->init_exit_ns : 0;
+		td->grace_ns = t->init_exit_ns - t->first_sigterm_ns;
+	td->duration_ns = rec->hdr.ts_ns > t->init_exit_ns ? rec->hdr.ts_ns - t->init_exit_ns : 0;
 }
 
 int decoder_init(struct decoder *dec)

@@ -69,6 +69,7 @@ int kernel_features_probe(struct kernel_features *kf)
 {
 	int loop;
 
+	/* v6.16 passes group_dead, v5.17 has bpf_loop() (bpf/core_fixes.bpf.h) */
 	kf->exit_group_dead = tracepoint_takes("sched_process_exit", 2);
 	/* libbpf loads a tiny program that calls the helper (a tracing program type: ours) */
 	loop = libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL);
