@@ -42,6 +42,7 @@
  *   - io_uring's waitid: v6.7, f31ecf671ddc "io_uring: add IORING_OP_WAITID support": a
  *     wait_opts not on the waiter's stack, its reap seen at the free only
  *     (reaping.bpf.h, on_waiter_stack()).
+ *   - BPF_ATOMIC's compare-and-exchange: v5.12, probed; rw_cmpxchg_u64() below.
  *   - The 512-byte stack limit applied to a whole call chain, bpf_loop() callbacks
  *     included: seen on a 6.18 build (shared/KERNEL.md), commit not found; the build's
  *     384-byte budget (Makefile, `make stack`) keeps every kernel under it.
@@ -86,6 +87,25 @@ static __always_inline bool task_on_cpu(struct task_struct *task)
 	if (!bpf_core_field_exists(struct task_struct, on_cpu))
 		return false;
 	return BPF_CORE_READ(task, on_cpu);
+}
+
+/*
+ * BPF_ATOMIC's compare-and-exchange: v5.12 (5ffa25502b5a "bpf: Add instructions for
+ * atomic_[cmp]xchg"), probed by userspace (src/kernel_features.c). On an older kernel the
+ * instruction is never reached, so its verifier never sees it (the branch is decided by this
+ * read-only constant), and a slot (procs.bpf.h, reaping.bpf.h) is taken by a check and a
+ * store: two CPUs taking one free slot in the same few nanoseconds could both succeed.
+ */
+const volatile bool has_cmpxchg = false;
+
+static __always_inline bool rw_cmpxchg_u64(__u64 *p, __u64 old, __u64 new)
+{
+	if (has_cmpxchg)
+		return __sync_val_compare_and_swap(p, old, new) == old;
+	if (*(volatile __u64 *)p != old)
+		return false;
+	*p = new;
+	return true;
 }
 
 #endif /* REAPWATCH_CORE_FIXES_BPF_H */

@@ -269,7 +269,7 @@ static __always_inline void tell_orphan(struct task_struct *child, const struct 
 	if (exit_state) {
 		/* A zombie handed over: its new holder should say whom it came from. */
 		__u64 key = (__u64)child;
-		struct rw_proc_state *st = bpf_map_lookup_elem(&procs, &key);
+		struct rw_proc_state *st = procs_find(key, BPF_CORE_READ(child, tgid));
 
 		if (st) {
 			st->adopted_from = *father;

@@ -42,6 +42,7 @@
 #include "reapwatch.h"
 #include "children.bpf.h"
 #include "core_fixes.bpf.h"
+#include "procs.bpf.h"
 #include "stats.bpf.h"
 #include "task.bpf.h"
 
@@ -59,15 +60,6 @@ const volatile bool track_reaping = false;
 /* Bound on one wait()'s walk of the waiter's threads and children (userspace lowers it only
  * for tests: REAPWATCH_TEST_MAP_ENTRIES). */
 const volatile __u32 wait_walk_max = 4096;
-
-/* Keyed by the group leader's task_struct address: unique while the task lives, and
- * the entry is deleted when it is freed, so pid reuse and de_thread() cannot alias. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536); /* (REAPWATCH_TEST_MAP_ENTRIES shrinks it, for tests) */
-	__type(key, __u64);
-	__type(value, struct rw_proc_state);
-} procs SEC(".maps");
 
 /*
  * do_notify_parent(): a parent whose SIGCHLD is SIG_IGN, or has SA_NOCLDWAIT, does
@@ -164,42 +156,81 @@ static __always_inline void reap_stale_state(const struct rw_proc_state *old, __
 	submit(rec);
 }
 
+/* A state older than this whose tgid a new process has: the old one was reaped (its pid went
+ * back to the allocator), and its free, an RCU callback milliseconds later, never reached us. */
+#define PROCS_STALE_NS 1000000000ull
+
+/*
+ * A slot for the process whose leader is at `key`: its own (a state left by an earlier
+ * process at the same address, whose free we missed, is reported and replaced), a free one,
+ * or a stale one of the same tgid (see above). NULL: every probe taken.
+ */
+static __always_inline struct rw_proc_state *procs_claim(__u64 key, const struct rw_proc_state *new,
+							  __u64 now)
+{
+	struct rw_proc_state *st;
+	__u64 owner;
+
+	for (__u32 i = 0; i < RW_PROC_PROBES; i++) {
+		st = procs_slot(new->proc.pid, i);
+		if (!st)
+			continue;
+		owner = st->task;
+		if (owner == key) {
+			if (st->exit_ns)
+				reap_stale_state(st, now);
+			return st;
+		}
+		if (!owner) {
+			if (procs_take(st, key))
+				return st;
+			continue;
+		}
+		if (st->proc.pid == new->proc.pid && now > new->proc.start_ns + PROCS_STALE_NS &&
+		    st->exit_ns < new->proc.start_ns) {
+			reap_stale_state(st, now);
+			if (rw_cmpxchg_u64(&st->task, owner, key))
+				return st;
+		}
+	}
+	return NULL;
+}
+
 /*
  * The process's state is built in `st` (the exit's per-CPU scratch, see
  * on_process_exit(): too big for a stack that bpf_loop() callbacks share), whose proc
- * and adopted_from the caller has filled.
+ * and adopted_from the caller has filled, and copied into its slot.
+ *
+ * A child released at its exit (its parent ignores SIGCHLD) is never a zombie, nor waited
+ * for: unless its reap record is wanted (trace), it gets no state at all, only its count.
  */
 static __always_inline void reaping_on_exit(struct task_struct *task, struct rw_proc_state *st,
 					    __u64 now)
 {
 	struct task_struct *leader = task->group_leader;
 	__u64 key = (__u64)leader;
-	struct rw_proc_state *old;
-	long err;
+	struct rw_proc_state *slot;
 
-	st->boot_start_ns = leader->start_boottime;
-	st->exit_ns = now;
 	if (parent_autoreaps(leader)) {
+		if (!wanted(RW_REC_REAP)) {
+			stats_reap(st->proc.cgroup_id, 0);
+			return;
+		}
 		st->how = RW_REAP_AUTOREAP;
 		st->autoreap = 1;
 		st->zombie_ns = now;
 		st->reap_ns = now;
 		fill_peer(&st->reaper, leader->real_parent);
 	}
-	/* One hash operation when the key is new, as it nearly always is. */
-	err = bpf_map_update_elem(&procs, &key, st, BPF_NOEXIST);
-	if (!err)
-		return;
-	if (err != -RW_EEXIST) {
+	st->boot_start_ns = leader->start_boottime;
+	st->exit_ns = now;
+	slot = procs_claim(key, st, now);
+	if (!slot) {
 		count(RW_CTR_PROCS_FULL);
 		return;
 	}
-	old = bpf_map_lookup_elem(&procs, &key);
-	if (old && old->exit_ns)
-		reap_stale_state(old, now);
-	/* (BPF_ANY: userspace's sweep may have deleted the old entry meanwhile) */
-	if (bpf_map_update_elem(&procs, &key, st, BPF_ANY))
-		count(RW_CTR_PROCS_FULL);
+	st->task = key;
+	*slot = *st;
 }
 
 /* task_pid_type(child, wo_type) == wo_pid, as wait_consider_task()'s eligible_pid().
@@ -253,22 +284,48 @@ static __always_inline bool wait_takes(struct wait_opts *wo, struct task_struct 
 
 /*
  * A blocked waiter that cannot run at once: the thread asleep in do_wait() for a zombie,
- * keyed by its task_struct address, until it is switched in (reaping_on_switch()).
+ * until it is switched in (reaping_on_switch()). In a slot chosen by the waiter's
+ * thread id, not a hash map: every context switch looks here while any waiter
+ * is remembered, and a hash map's delete takes its bucket's lock with interrupts off.
+ * A waiter whose slot another waiter holds is not followed (counted: waiters_full).
  */
 struct rw_blocked_waiter {
-	__u64 zombie;	 /* the zombie's procs key */
-	__u64 stamp_ns;	 /* the provisional reap time it was given (its SIGCHLD) */
+	__u64 waiter;	   /* its task_struct address; 0: a free slot */
+	__u64 zombie;	   /* the zombie's leader address, its `procs` owner */
+	__u64 stamp_ns;	   /* the provisional reap time it was given (its SIGCHLD) */
+	__u32 zombie_tgid; /* to find the zombie's slot in `procs` */
+	__u32 _pad;
 };
 
+#define RW_WAITER_SLOTS 1024 /* a power of two */
+
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RW_WAITER_SLOTS);
+	__type(key, __u32);
 	__type(value, struct rw_blocked_waiter);
 } blocked_waiters SEC(".maps");
 
-/* Entries in blocked_waiters (live.bpf.h): while 0, every sched_switch returns. */
+/* Slots in use (live.bpf.h): while 0, every sched_switch returns. */
 __s64 blocked_waiters_live;
+/* The slots' count less one; userspace lowers it only for tests (REAPWATCH_TEST_MAP_ENTRIES). */
+const volatile __u32 waiter_mask = RW_WAITER_SLOTS - 1;
+
+/* A waiter's slot, by its thread id (a BTF pointer's address is not a number the verifier
+ * lets us compute with; a tid is unique while the thread lives, and consecutive ones spread). */
+static __always_inline struct rw_blocked_waiter *waiter_slot(__u32 tid)
+{
+	__u32 idx = tid & waiter_mask;
+
+	return bpf_map_lookup_elem(&blocked_waiters, &idx);
+}
+
+/* Free `bw` if `waiter` holds it. */
+static __always_inline void waiter_forget(struct rw_blocked_waiter *bw, __u64 waiter)
+{
+	if (rw_cmpxchg_u64(&bw->waiter, waiter, 0))
+		__sync_fetch_and_add(&blocked_waiters_live, -1);
+}
 
 /*
  * do_wait()'s wait_opts is on the waiting thread's kernel stack. An io_uring waitid
@@ -291,27 +348,27 @@ static __always_inline bool on_waiter_stack(struct wait_opts *wo, __u64 waiter)
  * its scan takes one of them at that switch, and the next wait() it makes (handle_wait)
  * times the other.
  */
-static __always_inline void remember_blocked_waiter(__u64 waiter, __u64 key, __u64 now)
+static __always_inline void remember_blocked_waiter(__u64 waiter, __u64 key, __u32 tgid,
+						   __u64 now)
 {
-	struct rw_blocked_waiter bw = { .zombie = key, .stamp_ns = now }, *old;
+	struct rw_blocked_waiter *bw = waiter_slot(BPF_CORE_READ(task_at(waiter), pid));
 	struct rw_proc_state *st;
-	long err;
 
-	err = bpf_map_update_elem(&blocked_waiters, &waiter, &bw, BPF_NOEXIST);
-	live_add(&blocked_waiters_live, err);
-	if (!err)
+	if (!bw)
 		return;
-	if (err != -RW_EEXIST) {
+	if (bw->waiter == waiter) {
+		st = procs_find(bw->zombie, bw->zombie_tgid);
+		if (st && st->how == RW_REAP_BLOCKED_WAITER && st->reap_ns == bw->stamp_ns)
+			return; /* still to be taken at this waiter's switch */
+	} else if (!rw_cmpxchg_u64(&bw->waiter, 0, waiter)) {
 		count(RW_CTR_WAITERS_FULL);
 		return;
+	} else {
+		__sync_fetch_and_add(&blocked_waiters_live, 1);
 	}
-	old = bpf_map_lookup_elem(&blocked_waiters, &waiter);
-	if (!old)
-		return;
-	st = bpf_map_lookup_elem(&procs, &old->zombie);
-	if (st && st->how == RW_REAP_BLOCKED_WAITER && st->reap_ns == old->stamp_ns)
-		return; /* still to be taken at this waiter's switch */
-	*old = bw;
+	bw->zombie = key;
+	bw->zombie_tgid = tgid;
+	bw->stamp_ns = now;
 }
 
 /*
@@ -331,7 +388,8 @@ static __always_inline void remember_blocked_waiter(__u64 waiter, __u64 key, __u
  * the verifier walk every combination: 30 times the instructions of the whole program.)
  */
 static __always_inline bool blocked_waiter_takes(struct task_struct *parent,
-						 struct task_struct *leader, __u64 key, __u64 now)
+						 struct task_struct *leader, __u64 key, __u32 tgid,
+						 __u64 now)
 {
 	struct signal_struct *sig = BPF_CORE_READ(parent, signal);
 	__u64 head = (__u64)&sig->wait_chldexit.head;
@@ -353,7 +411,7 @@ static __always_inline bool blocked_waiter_takes(struct task_struct *parent,
 	if (!waiter)
 		return false;
 	if (!task_on_cpu(task_at(waiter)))
-		remember_blocked_waiter(waiter, key, now);
+		remember_blocked_waiter(waiter, key, tgid, now);
 	return true;
 }
 
@@ -363,23 +421,22 @@ static __always_inline bool blocked_waiter_takes(struct task_struct *parent,
  * one zombie stamps it (the others find the stamp moved), and a later wait() that
  * re-stamped it (handle_wait) is left alone. An entry is deleted at its waiter's first
  * switch; a sleeping task is always switched in again before it exits, so none is left
- * behind but by a lost program run, and a zombie freed meanwhile is no longer in procs.
+ * behind but by a lost program run, and a zombie freed meanwhile has left its slot.
  */
 static __always_inline void reaping_on_switch(struct task_struct *next, __u64 now)
 {
 	__u64 key = (__u64)next;
-	struct rw_blocked_waiter *bw;
+	struct rw_blocked_waiter *bw = waiter_slot(next->pid);
 	struct rw_proc_state *st;
 
-	bw = bpf_map_lookup_elem(&blocked_waiters, &key);
-	if (!bw)
+	if (!bw || bw->waiter != key)
 		return;
-	st = bpf_map_lookup_elem(&procs, &bw->zombie);
+	st = procs_find(bw->zombie, bw->zombie_tgid);
 	if (st && st->how == RW_REAP_BLOCKED_WAITER && st->reap_ns == bw->stamp_ns) {
 		st->reap_ns = now;
 		fill_peer(&st->reaper, next);
 	}
-	live_sub(&blocked_waiters_live, bpf_map_delete_elem(&blocked_waiters, &key));
+	waiter_forget(bw, key);
 }
 
 /*
@@ -391,8 +448,10 @@ static __always_inline void reaping_on_switch(struct task_struct *next, __u64 no
 static __always_inline void reaping_on_switch_out(struct task_struct *prev)
 {
 	__u64 key = (__u64)prev;
+	struct rw_blocked_waiter *bw = waiter_slot(prev->pid);
 
-	live_sub(&blocked_waiters_live, bpf_map_delete_elem(&blocked_waiters, &key));
+	if (bw && bw->waiter == key)
+		waiter_forget(bw, key);
 }
 
 /*
@@ -410,6 +469,7 @@ static __always_inline void reaping_on_child_signal(int code, struct kernel_sigi
 	unsigned int level, leader_level;
 	struct pid *pid;
 	__u32 nr;
+	__u32 tgid;
 	__u64 key;
 
 	if (code < RW_CLD_EXITED || code > RW_CLD_DUMPED || (unsigned long)info <= 1)
@@ -418,7 +478,8 @@ static __always_inline void reaping_on_child_signal(int code, struct kernel_sigi
 		return;
 	leader = BPF_CORE_READ(current, group_leader);
 	key = (__u64)leader;
-	st = bpf_map_lookup_elem(&procs, &key);
+	tgid = BPF_CORE_READ(current, tgid);
+	st = procs_find(key, tgid);
 	if (!st || st->zombie_ns)
 		return;
 	level = parent->thread_pid->level;
@@ -436,7 +497,7 @@ static __always_inline void reaping_on_child_signal(int code, struct kernel_sigi
 	st->how = RW_REAP_BLOCKED_WAITER;
 	st->reap_ns = now;
 	fill_peer(&st->reaper, parent);
-	if (!blocked_waiter_takes(parent, leader, key, now)) {
+	if (!blocked_waiter_takes(parent, leader, key, tgid, now)) {
 		st->how = 0;
 		st->reap_ns = 0;
 		__builtin_memset(&st->reaper, 0, sizeof(st->reaper));
@@ -457,7 +518,7 @@ static __always_inline void reaping_on_teardown_kill(struct task_struct *target)
 	if (!target->exit_state)
 		return;
 	key = (__u64)target->group_leader;
-	st = bpf_map_lookup_elem(&procs, &key);
+	st = procs_find(key, target->tgid);
 	if (st)
 		st->autoreap = 1;
 }
@@ -513,8 +574,10 @@ static long wait_walk_step(__u32 i, void *unused)
 	}
 	if (!zombie || (w->first && w->first_clone))
 		return 0;
-	st = bpf_map_lookup_elem(&procs, &key);
-	/* (released at its exit: never waitable; a torn-down zombie is, by the init's loop) */
+	/* (no state: a leader whose threads live on, not waitable yet; or one we did not
+	 * see exit. Released at its exit: never waitable; a torn-down zombie is, by the
+	 * init's loop) */
+	st = procs_find(key, BPF_CORE_READ(child, tgid));
 	if (!st || st->how == RW_REAP_AUTOREAP)
 		return 0;
 	if (w->wo_pid && (__u64)BPF_CORE_READ(child, signal, pids[PIDTYPE_PGID]) != w->wo_pid)
@@ -550,7 +613,7 @@ static __always_inline void reaping_on_wait(struct pid *wo_pid, __u64 now)
 	key = w->exact_seen ? w->exact : (w->first ?: w->first_clone);
 	if (!key)
 		return;
-	st = bpf_map_lookup_elem(&procs, &key);
+	st = procs_find(key, BPF_CORE_READ(task_at(key), tgid));
 	if (!st || st->how == RW_REAP_AUTOREAP)
 		return;
 	st->how = RW_REAP_WAIT_ENTRY;
@@ -603,12 +666,11 @@ static __always_inline void reaping_on_free(struct task_struct *task, __u64 now)
 {
 	struct rw_reap_record *rec;
 	struct rw_proc_state *st;
-	__u64 key = (__u64)task;
 
-	st = bpf_map_lookup_elem(&procs, &key);
 	/* Threads, and de_thread()'s old leaders, are not processes being reaped. */
-	if (!st && task->pid != task->tgid)
+	if (task->pid != task->tgid)
 		return;
+	st = procs_find((__u64)task, task->tgid);
 	if (st)
 		stats_reap_state(st);
 	if (!wanted(RW_REC_REAP))
@@ -627,7 +689,7 @@ static __always_inline void reaping_on_free(struct task_struct *task, __u64 now)
 	submit(rec);
 out:
 	if (st)
-		bpf_map_delete_elem(&procs, &key);
+		procs_release(st);
 }
 
 #endif /* REAPWATCH_REAPING_BPF_H */

@@ -257,11 +257,23 @@ struct rw_reap_record {
 
 /*
  * What the kernel side keeps about an exited process until its task_struct is
- * freed (map `procs`, keyed by the group leader's task_struct address). Pinned
- * under /sys/fs/bpf/reapwatch/<agent pid>-<n>/procs so `reapwatch zombies` can tell
+ * freed (map `procs`, an array of slots: bpf/procs.bpf.h). Pinned under
+ * /sys/fs/bpf/reapwatch/<agent pid>-<n>/procs so `reapwatch zombies` can tell
  * exact zombie ages while any agent runs.
  */
+#define RW_PROC_SLOTS 65536 /* a power of two */
+#define RW_PROC_PROBES 4
+
+/* The slot of a process's `i`th probe: its host tgid's own first, then a stride away (an odd
+ * stride: every probe of a tgid lands on another slot in any power-of-two table). */
+static inline __u32 rw_proc_slot(__u32 tgid, __u32 i, __u32 mask)
+{
+	return (tgid + i * 40503u) & mask;
+}
+
 struct rw_proc_state {
+	__u64 task;		/* the owner: its group leader's task_struct address; 0: a free
+				 * slot. Claimed and released by bpf/procs.bpf.h only */
 	struct rw_proc proc;	/* snapshot at exit: at free its pid is already detached */
 	struct rw_peer reaper;	/* set with the evidence */
 	struct rw_peer adopted_from; /* the father it was orphaned by; pid 0 if never */

@@ -21,6 +21,7 @@
 #include "reapwatch.skel.h"
 #include "pins.h"
 #include "procfs.h"
+#include "procs_table.h"
 #include "zombies.h"
 #include "util.h"
 
@@ -49,6 +50,7 @@ struct key_set {
 struct agent {
 	struct reapwatch_bpf *skel;
 	struct ring_buffer *rb;
+	struct procs_table *procs; /* the kernel side's exited processes, NULL if not kept */
 	agent_record_fn on_record;
 	void *ctx;
 	uint64_t next_sweep_ns;
@@ -171,6 +173,18 @@ static void choose_programs(struct reapwatch_bpf *skel, const struct kernel_feat
 					"members is reported as unknown");
 }
 
+/* An array of slots indexed by a mask (procs, blocked_waiters): at most `n` slots, a power of
+ * two. */
+static int size_table(struct bpf_map *map, volatile const __u32 *mask, unsigned long n)
+{
+	__u32 slots = 1;
+
+	while ((unsigned long)slots * 2 <= n && slots * 2 <= bpf_map__max_entries(map))
+		slots *= 2;
+	*(volatile __u32 *)mask = slots - 1;
+	return bpf_map__set_max_entries(map, slots);
+}
+
 /*
  * REAPWATCH_TEST_MAP_ENTRIES=N, a test knob (docs/reapwatch.md): every hash map holds at
  * most N entries, the ring buffer one page, and each walk stops after N steps, so that a
@@ -216,6 +230,15 @@ static int shrink_for_test(struct reapwatch_bpf *skel)
 				 bpf_map__name(map), strerror(-err));
 			return err;
 		}
+	}
+	/* the slot tables, which stand in for hash maps */
+	err = size_table(skel->maps.procs, &skel->rodata->procs_mask, n);
+	if (!err)
+		err = size_table(skel->maps.blocked_waiters, &skel->rodata->waiter_mask, n);
+	if (err) {
+		rw_error("REAPWATCH_TEST_MAP_ENTRIES: sizing the slot tables failed: %s",
+			 strerror(-err));
+		return err;
 	}
 	if (skel->rodata->orphan_walk_max > n)
 		skel->rodata->orphan_walk_max = (__u32)n;
@@ -290,6 +313,9 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 	agent->skel->rodata->aggregate = config->aggregate;
 	agent->late_reaps = config->late_reaps;
 	agent->skel->rodata->test_miss_frees = env_flag("REAPWATCH_TEST_MISS_FREES");
+	agent->skel->rodata->has_cmpxchg = kf.cmpxchg;
+	if (!config->track_reaping) /* no state kept: one slot, not 10 MiB */
+		size_table(agent->skel->maps.procs, &agent->skel->rodata->procs_mask, 1);
 	choose_programs(agent->skel, &kf, config);
 	err = shrink_for_test(agent->skel);
 	if (err)
@@ -320,6 +346,11 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 	}
 	agent->counters_fd = bpf_map__fd(agent->skel->maps.counters);
 	if (config->track_reaping) {
+		err = procs_table__new(&agent->procs, bpf_map__fd(agent->skel->maps.procs), true);
+		if (err) {
+			rw_error("mapping the exited processes' table failed: %s", strerror(-err));
+			goto fail;
+		}
 		/* share: `reapwatch zombies` reads exact zombie ages from a running agent */
 		err = pins_publish(bpf_map__fd(agent->skel->maps.procs), agent->pin_dir,
 				   sizeof(agent->pin_dir), &agent->pin_lock_fd);
@@ -404,28 +435,26 @@ static void map_keys(int fd, struct key_set *out)
 
 static void sweep(struct agent *agent, uint64_t now)
 {
-	int fd = bpf_map__fd(agent->skel->maps.procs);
-	struct key_set keys = { 0 }, gone = { 0 };
+	struct procs_table *table = agent->procs;
+	size_t slots = procs_table__slots(table);
+	struct key_set gone = { 0 };
 	struct rw_proc_state st, again;
 
-	map_keys(fd, &keys);
-	for (size_t i = 0; i < keys.n; i++) {
+	for (size_t i = 0; i < slots; i++) {
 		struct rw_reap_record rec = { 0 };
-		__u64 key = keys.keys[i];
 
-		if (bpf_map_lookup_elem(fd, &key, &st) || !st.exit_ns || now < st.exit_ns ||
+		if (!procs_table__read(table, i, &st) || !st.exit_ns || now < st.exit_ns ||
 		    now - st.exit_ns < SWEEP_AGE_NS || process_exists(st.proc.pid, st.boot_start_ns))
 			continue;
-		key_set_add(&gone, key);
-		if (!key_set_has(&agent->procs_gone, key))
+		key_set_add(&gone, st.task);
+		if (!key_set_has(&agent->procs_gone, st.task))
 			continue; /* first look: the free may still be on its way */
-		/* The kernel side may have replaced it with a new process's state while we
-		 * read /proc (reaping_on_exit() reports the old one then): look again. The
-		 * window left, between this look and the delete, is a few microseconds. */
-		if (bpf_map_lookup_elem(fd, &key, &again) || again.exit_ns != st.exit_ns)
+		/* The kernel side may have given the slot to a new process while we read /proc
+		 * (procs_claim() reports the old one then): look again, and free it only if its
+		 * owner still holds it. */
+		if (!procs_table__read(table, i, &again) || again.task != st.task ||
+		    again.exit_ns != st.exit_ns || !procs_table__release(table, i, st.task))
 			continue;
-		if (bpf_map_delete_elem(fd, &key))
-			continue; /* freed meanwhile: the kernel side sent it */
 		rec.hdr.type = RW_REC_REAP;
 		rec.hdr.size = sizeof(rec);
 		rec.hdr.ts_ns = now;
@@ -434,7 +463,6 @@ static void sweep(struct agent *agent, uint64_t now)
 		if (wanted_reaps(agent) || agent->late_reaps)
 			agent->on_record(agent->ctx, &rec, sizeof(rec));
 	}
-	free(keys.keys);
 	key_set_take(&agent->procs_gone, &gone);
 }
 
@@ -712,6 +740,7 @@ void agent__free(struct agent *agent)
 		return;
 	pins_withdraw(agent->pin_dir, agent->pin_lock_fd);
 	ring_buffer__free(agent->rb);
+	procs_table__free(agent->procs);
 	reapwatch_bpf__destroy(agent->skel);
 	free(agent->procs_gone.keys);
 	free(agent->orphans_gone.keys);

@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include "cgroups.h"
 #include "pins.h"
+#include "procs_table.h"
 #include "reapwatch.h"
 #include "zombies.h"
 
@@ -159,20 +160,16 @@ static int zombie_cmp_pid(const void *a, const void *b)
 static int add_ages_from_agent(int map_fd, pid_t agent, void *arg)
 {
 	struct zombie_census *c = arg;
-	struct bpf_map_info info = { 0 };
-	__u32 info_len = sizeof(info);
+	struct procs_table *table;
 	struct rw_proc_state st;
-	__u64 key, next, *prev = NULL;
+	size_t slots;
 
 	/* Another version of reapwatch may run (an upgrade): read only our own layout. */
-	if (bpf_obj_get_info_by_fd(map_fd, &info, &info_len) ||
-	    info.key_size != sizeof(key) || info.value_size != sizeof(st))
+	if (procs_table__new(&table, map_fd, false))
 		return 0;
-
-	while (!bpf_map_get_next_key(map_fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(map_fd, &key, &st))
+	slots = procs_table__slots(table);
+	for (size_t i = 0; i < slots; i++) {
+		if (!procs_table__read(table, i, &st))
 			continue;
 		struct zombie probe = { .stat.pid = st.proc.pid };
 		struct zombie *z = c->count ? bsearch(&probe, c->zombies, c->count, sizeof(*z),
@@ -194,6 +191,7 @@ static int add_ages_from_agent(int map_fd, pid_t agent, void *arg)
 			z->adopted_from_comm[n] = '\0';
 		}
 	}
+	procs_table__free(table);
 	return 0;
 }
 

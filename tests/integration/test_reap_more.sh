@@ -388,10 +388,11 @@ SOAK_MAPS=(procs orphans termed teardowns)
 # reaped) is in there too; the soak's own entries must be gone altogether (checked by comm).
 SOAK_SLACK=${REAPWATCH_SOAK_SLACK:-32}
 
-# map_count ID: live entries of map ID.
+# map_count ID: live entries of map ID (of the procs table, its owned slots: a free slot has
+# task 0 and keeps its last owner's data).
 map_count()
 {
-	bpftool map dump id "$1" -j | jq length
+	bpftool map dump id "$1" -j | jq '[.[] | select((.formatted.value.task // 1) != 0)] | length'
 }
 
 # soak_entries NAME ID: entries of map ID that describe a process of the soak (by comm).
@@ -405,7 +406,8 @@ soak_entries()
 	*) echo 0; return ;;
 	esac
 	bpftool map dump id "$2" -j |
-		jq "[.[] | .formatted.value$path // \"\" | select(startswith(\"soak\"))] | length"
+		jq "[.[] | select((.formatted.value.task // 1) != 0) |
+		     .formatted.value$path // \"\" | select(startswith(\"soak\"))] | length"
 }
 
 # sample_maps: one line "procs orphans termed teardowns" counts, from MAP_ID[...].

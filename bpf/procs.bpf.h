@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The state of exited processes until their free (struct rw_proc_state): map `procs`,
+ * which this header owns, and the only code that finds, claims or releases its slots.
+ *
+ * Not a hash map. On the fork/exit path of every process a hash map costs an insert at the
+ * exit and a delete at the free, each under the bucket's lock with interrupts off, and two
+ * or three cache misses per lookup (measured here: 1-1.5 us of a process's BPF time).
+ * Instead, an array of slots indexed by the process's host tgid: a tgid is the process's own
+ * from its fork till its reap (the number goes back to the allocator in release_task() ->
+ * free_pid(), never earlier), and a zombie is what we hold state for, so while pid_max is no
+ * larger than the table, no two states ever want the same first slot. Above that, a tgid
+ * that finds its slot taken tries PROCS_PROBES slots in all. A slot is claimed with a
+ * compare-and-swap of its `task` from 0 (the owner's leader address), released by storing 0:
+ * no lock, and a lookup is one inlined array access.
+ *
+ * Userspace reads the table through mmap() (BPF_F_MMAPABLE): the agent's sweep of states
+ * whose free never came (src/agent.c), and `reapwatch zombies` through the pin.
+ */
+#ifndef REAPWATCH_PROCS_BPF_H
+#define REAPWATCH_PROCS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "reapwatch.h"
+#include "core_fixes.bpf.h"
+
+/* Set by userspace: the table's size less one (a power of two less one). Only the test knob
+ * REAPWATCH_TEST_MAP_ENTRIES, and an agent that keeps no state, make it smaller. */
+const volatile __u32 procs_mask = RW_PROC_SLOTS - 1;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, RW_PROC_SLOTS);
+	__type(key, __u32);
+	__type(value, struct rw_proc_state);
+} procs SEC(".maps");
+
+/* The table's slot for a tgid's probe `i`, or NULL. */
+static __always_inline struct rw_proc_state *procs_slot(__u32 tgid, __u32 i)
+{
+	__u32 idx = rw_proc_slot(tgid, i, procs_mask);
+
+	return bpf_map_lookup_elem(&procs, &idx);
+}
+
+/* The state of the process whose leader is at `task`, or NULL. */
+static __always_inline struct rw_proc_state *procs_find(__u64 task, __u32 tgid)
+{
+	struct rw_proc_state *st;
+
+	for (__u32 i = 0; i < RW_PROC_PROBES; i++) {
+		st = procs_slot(tgid, i);
+		if (st && st->task == task)
+			return st;
+	}
+	return NULL;
+}
+
+/* Take a free slot: another CPU may be claiming it for another tgid at this moment. */
+static __always_inline bool procs_take(struct rw_proc_state *st, __u64 task)
+{
+	return rw_cmpxchg_u64(&st->task, 0, task);
+}
+
+static __always_inline void procs_release(struct rw_proc_state *st)
+{
+	st->task = 0;
+}
+
+#endif /* REAPWATCH_PROCS_BPF_H */
