@@ -42,7 +42,7 @@
  *   - io_uring's waitid: v6.7, f31ecf671ddc "io_uring: add IORING_OP_WAITID support": a
  *     wait_opts not on the waiter's stack, its reap seen at the free only
  *     (reaping.bpf.h, on_waiter_stack()).
- *   - BPF_ATOMIC's compare-and-exchange: v5.12, probed; rw_cmpxchg_u64() below.
+ *   - BPF_ATOMIC's compare-and-exchange: v5.12, not used (rw_slot_swap() below).
  *   - The 512-byte stack limit applied to a whole call chain, bpf_loop() callbacks
  *     included: seen on a 6.18 build (shared/KERNEL.md), commit not found; the build's
  *     384-byte budget (Makefile, `make stack`) keeps every kernel under it.
@@ -90,22 +90,20 @@ static __always_inline bool task_on_cpu(struct task_struct *task)
 }
 
 /*
- * BPF_ATOMIC's compare-and-exchange: v5.12 (5ffa25502b5a "bpf: Add instructions for
- * atomic_[cmp]xchg"), probed by userspace (src/kernel_features.c). On an older kernel the
- * instruction is never reached, so its verifier never sees it (the branch is decided by this
- * read-only constant), and a slot (procs.bpf.h, reaping.bpf.h) is taken by a check and a
- * store: two CPUs taking one free slot in the same few nanoseconds could both succeed.
+ * Taking a slot of a table (procs.bpf.h, the blocked waiters' in reaping.bpf.h) without a
+ * lock. BPF_ATOMIC's compare-and-exchange would make it atomic, but it came in v5.12
+ * (5ffa25502b5a "bpf: Add instructions for atomic_[cmp]xchg"), and 5.10's verifier refuses
+ * the instruction anywhere in a program, reached or not ("BPF_STX uses reserved fields",
+ * replace_map_fd_with_map_ptr()). So a check, a store, and a look again: two CPUs taking one
+ * slot within the same few nanoseconds could both think they did (for `procs`: two tgids a
+ * multiple of the table's size apart, exiting at the same moment), and one state be lost.
  */
-const volatile bool has_cmpxchg = false;
-
-static __always_inline bool rw_cmpxchg_u64(__u64 *p, __u64 old, __u64 new)
+static __always_inline bool rw_slot_swap(__u64 *owner, __u64 old, __u64 new)
 {
-	if (has_cmpxchg)
-		return __sync_val_compare_and_swap(p, old, new) == old;
-	if (*(volatile __u64 *)p != old)
+	if (*(volatile __u64 *)owner != old)
 		return false;
-	*p = new;
-	return true;
+	*(volatile __u64 *)owner = new;
+	return *(volatile __u64 *)owner == new;
 }
 
 #endif /* REAPWATCH_CORE_FIXES_BPF_H */

@@ -10,9 +10,9 @@
  * from its fork till its reap (the number goes back to the allocator in release_task() ->
  * free_pid(), never earlier), and a zombie is what we hold state for, so while pid_max is no
  * larger than the table, no two states ever want the same first slot. Above that, a tgid
- * that finds its slot taken tries PROCS_PROBES slots in all. A slot is claimed with a
- * compare-and-swap of its `task` from 0 (the owner's leader address), released by storing 0:
- * no lock, and a lookup is one inlined array access.
+ * that finds its slot taken tries RW_PROC_PROBES slots in all. A slot is taken by setting
+ * its `task` (the owner's leader address) where it was 0 (core_fixes.bpf.h, rw_slot_swap()),
+ * released by storing 0: no lock, and a lookup is one array access.
  *
  * Userspace reads the table through mmap() (BPF_F_MMAPABLE): the agent's sweep of states
  * whose free never came (src/agent.c), and `reapwatch zombies` through the pin.
@@ -61,7 +61,7 @@ static __always_inline struct rw_proc_state *procs_find(__u64 task, __u32 tgid)
 /* Take a free slot: another CPU may be claiming it for another tgid at this moment. */
 static __always_inline bool procs_take(struct rw_proc_state *st, __u64 task)
 {
-	return rw_cmpxchg_u64(&st->task, 0, task);
+	return rw_slot_swap(&st->task, 0, task);
 }
 
 static __always_inline void procs_release(struct rw_proc_state *st)

@@ -189,7 +189,7 @@ static __always_inline struct rw_proc_state *procs_claim(__u64 key, const struct
 		if (st->proc.pid == new->proc.pid && now > new->proc.start_ns + PROCS_STALE_NS &&
 		    st->exit_ns < new->proc.start_ns) {
 			reap_stale_state(st, now);
-			if (rw_cmpxchg_u64(&st->task, owner, key))
+			if (rw_slot_swap(&st->task, owner, key))
 				return st;
 		}
 	}
@@ -323,7 +323,7 @@ static __always_inline struct rw_blocked_waiter *waiter_slot(__u32 tid)
 /* Free `bw` if `waiter` holds it. */
 static __always_inline void waiter_forget(struct rw_blocked_waiter *bw, __u64 waiter)
 {
-	if (rw_cmpxchg_u64(&bw->waiter, waiter, 0))
+	if (rw_slot_swap(&bw->waiter, waiter, 0))
 		__sync_fetch_and_add(&blocked_waiters_live, -1);
 }
 
@@ -360,7 +360,7 @@ static __always_inline void remember_blocked_waiter(__u64 waiter, __u64 key, __u
 		st = procs_find(bw->zombie, bw->zombie_tgid);
 		if (st && st->how == RW_REAP_BLOCKED_WAITER && st->reap_ns == bw->stamp_ns)
 			return; /* still to be taken at this waiter's switch */
-	} else if (!rw_cmpxchg_u64(&bw->waiter, 0, waiter)) {
+	} else if (!rw_slot_swap(&bw->waiter, 0, waiter)) {
 		count(RW_CTR_WAITERS_FULL);
 		return;
 	} else {

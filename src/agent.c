@@ -313,7 +313,6 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 	agent->skel->rodata->aggregate = config->aggregate;
 	agent->late_reaps = config->late_reaps;
 	agent->skel->rodata->test_miss_frees = env_flag("REAPWATCH_TEST_MISS_FREES");
-	agent->skel->rodata->has_cmpxchg = kf.cmpxchg;
 	if (!config->track_reaping) /* no state kept: one slot, not 10 MiB */
 		size_table(agent->skel->maps.procs, &agent->skel->rodata->procs_mask, 1);
 	choose_programs(agent->skel, &kf, config);

@@ -43,30 +43,6 @@ static bool tracepoint_takes(const char *name, unsigned int args)
 	return link >= 0;
 }
 
-/* Does the verifier take a 64-bit compare-and-exchange (on the stack)? */
-static bool has_cmpxchg(void)
-{
-	struct bpf_insn insns[] = {
-		/* *(u64 *)(r10 - 8) = 0 */
-		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .off = -8, .imm = 0 },
-		/* r0 = 0; r1 = 1 */
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 1 },
-		/* r0 = cmpxchg((u64 *)(r10 - 8), r0, r1) */
-		{ .code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = BPF_REG_10, .src_reg = BPF_REG_1,
-		  .off = -8, .imm = BPF_CMPXCHG },
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	int prog;
-
-	prog = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", insns, 6, NULL);
-	if (prog < 0)
-		return false;
-	close(prog);
-	return true;
-}
-
 int kernel_features__probe(struct kernel_features *kf)
 {
 	int loop;
@@ -78,7 +54,6 @@ int kernel_features__probe(struct kernel_features *kf)
 	if (loop < 0 && loop != -EOPNOTSUPP)
 		return loop;
 	kf->bpf_loop = loop > 0;
-	kf->cmpxchg = has_cmpxchg();
 	return 0;
 }
 

@@ -20,12 +20,9 @@ struct kernel_features {
 	/* the bpf_loop() helper (v5.17, e364a4aea8b0): the walks of a dying father's
 	 * children, of a wait()'s children and of a dying namespace's members. */
 	bool bpf_loop;
-	/* BPF_ATOMIC's compare-and-exchange (v5.12, 5ffa25502b5a "bpf: Add instructions for
-	 * atomic_[cmp]xchg"): the slot tables' claims (bpf/core_fixes.bpf.h). */
-	bool cmpxchg;
 };
 
-/* Probes the kernel with three tiny programs (a millisecond or two). -errno when it cannot. */
+/* Probes the kernel with two tiny programs (a millisecond or two). -errno when it cannot. */
 int kernel_features__probe(struct kernel_features *kf);
 
 /* CAP_BPF with CAP_PERFMON, or CAP_SYS_ADMIN, in our effective set (root has all), in the
