@@ -1,21 +1,47 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Owns maps `cgroup_stats` and `signal_stats` and the knob `aggregate`: stats_*().
+ * Owns maps `stats_owners`, `stats_slots`, `cgroup_stats` and `signal_stats` and the knobs
+ * `aggregate` and `stats_mask`: stats_*().
  *
  * In-kernel aggregation for `export`: forks, exits, signals and reap latencies are
  * counted here per cgroup, so the exporter reads a few map entries per interval
  * instead of a ring-buffer record per event.
+ *
+ * A cgroup's counters are first looked for in a slot chosen by its id (kernfs numbers ids
+ * in order, so the low bits spread): `stats_owners` says which cgroup holds each slot,
+ * `stats_slots` has the counters, per CPU. Both are arrays: a lookup is an index, where the
+ * per-CPU hash map `cgroup_stats`, which takes the cgroups whose slot another holds, costs a
+ * hash and two or three cache misses on every fork, exit and reap (measured here: 0.3 us
+ * each). Userspace sums the two for a cgroup (src/kstats.c) and, once the cgroup is gone
+ * and read a last time, zeroes its slot and gives it up.
  */
 #ifndef REAPWATCH_STATS_BPF_H
 #define REAPWATCH_STATS_BPF_H
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include "core_fixes.bpf.h"
 #include "events.bpf.h"
 #include "reapwatch.h"
 
 /* Set by userspace: keep the per-cgroup counters (export, top). */
 const volatile bool aggregate = false;
+/* The slots' count less one; lowered by userspace only for tests (REAPWATCH_TEST_MAP_ENTRIES). */
+const volatile __u32 stats_mask = RW_STATS_SLOTS - 1;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RW_STATS_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64); /* cgroup v2 id; 0: free */
+} stats_owners SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RW_STATS_SLOTS);
+	__type(key, __u32);
+	__type(value, struct rw_cgroup_stats);
+} stats_slots SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -35,7 +61,11 @@ static __always_inline struct rw_cgroup_stats *stats_of(__u64 cgroup_id)
 {
 	static const struct rw_cgroup_stats zero;
 	struct rw_cgroup_stats *st;
+	__u32 idx = rw_stats_slot(cgroup_id, stats_mask);
+	__u64 *owner = bpf_map_lookup_elem(&stats_owners, &idx);
 
+	if (owner && (*owner == cgroup_id || rw_slot_swap(owner, 0, cgroup_id)))
+		return bpf_map_lookup_elem(&stats_slots, &idx);
 	st = bpf_map_lookup_elem(&cgroup_stats, &cgroup_id);
 	if (st)
 		return st;

@@ -184,6 +184,14 @@ struct rw_cgroup_stats {
 	__u64 reaps_unmeasured; /* reaped, but its time only bounded (its free) or unknown */
 };
 
+/* A cgroup's slot in `stats_owners`/`stats_slots` (bpf/stats.bpf.h); the others go to
+ * `cgroup_stats`. */
+#define RW_STATS_SLOTS 512 /* a power of two */
+static inline __u32 rw_stats_slot(__u64 cgroup_id, __u32 mask)
+{
+	return (__u32)cgroup_id & mask;
+}
+
 /* Signals per (cgroup, signal, origin): map `signal_stats`, per CPU. */
 struct rw_signal_key {
 	__u64 cgroup_id;

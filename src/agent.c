@@ -235,6 +235,11 @@ static int shrink_for_test(struct reapwatch_bpf *skel)
 	err = size_table(skel->maps.procs, &skel->rodata->procs_mask, n);
 	if (!err)
 		err = size_table(skel->maps.blocked_waiters, &skel->rodata->waiter_mask, n);
+	if (!err)
+		err = size_table(skel->maps.stats_owners, &skel->rodata->stats_mask, n);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.stats_slots,
+					       bpf_map__max_entries(skel->maps.stats_owners));
 	if (err) {
 		rw_error("REAPWATCH_TEST_MAP_ENTRIES: sizing the slot tables failed: %s",
 			 strerror(-err));
@@ -315,6 +320,10 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 	agent->skel->rodata->test_miss_frees = env_flag("REAPWATCH_TEST_MISS_FREES");
 	if (!config->track_reaping) /* no state kept: one slot, not 10 MiB */
 		size_table(agent->skel->maps.procs, &agent->skel->rodata->procs_mask, 1);
+	if (!config->aggregate) { /* nothing counted: one slot, not 110 KiB per CPU */
+		size_table(agent->skel->maps.stats_owners, &agent->skel->rodata->stats_mask, 1);
+		bpf_map__set_max_entries(agent->skel->maps.stats_slots, 1);
+	}
 	choose_programs(agent->skel, &kf, config);
 	err = shrink_for_test(agent->skel);
 	if (err)
@@ -698,23 +707,37 @@ void agent__drops(const struct agent *agent, uint64_t drops[AGENT_DROPS])
 	drops[AGENT_DROP_RECURSION] = recursion_misses(agent);
 }
 
+/* The aggregation maps, for src/kstats.c: their fds stay with the agent. */
+static struct kstats_maps stats_maps(const struct agent *agent)
+{
+	return (struct kstats_maps){
+		.cgroup_stats = bpf_map__fd(agent->skel->maps.cgroup_stats),
+		.signal_stats = bpf_map__fd(agent->skel->maps.signal_stats),
+		.stats_owners = bpf_map__fd(agent->skel->maps.stats_owners),
+		.stats_slots = bpf_map__fd(agent->skel->maps.stats_slots),
+		.slots = bpf_map__max_entries(agent->skel->maps.stats_owners),
+		.ncpus = agent->ncpus,
+	};
+}
+
 int agent__read_stats(struct agent *agent, const struct kstats **stats)
 {
+	struct kstats_maps maps = stats_maps(agent);
 	int err;
 
 	if (!agent->kstats && !(agent->kstats = kstats__new()))
 		return -ENOMEM;
-	err = kstats__read(agent->kstats, bpf_map__fd(agent->skel->maps.cgroup_stats),
-			   bpf_map__fd(agent->skel->maps.signal_stats), agent->ncpus);
+	err = kstats__read(agent->kstats, &maps);
 	*stats = agent->kstats;
 	return err;
 }
 
 void agent__forget_stats(struct agent *agent, const uint64_t *cgroup_ids, size_t n)
 {
+	struct kstats_maps maps = stats_maps(agent);
+
 	if (agent->kstats)
-		kstats__delete(agent->kstats, bpf_map__fd(agent->skel->maps.cgroup_stats),
-			       bpf_map__fd(agent->skel->maps.signal_stats), cgroup_ids, n);
+		kstats__delete(agent->kstats, &maps, cgroup_ids, n);
 }
 
 uint64_t agent__counter(const struct agent *agent, unsigned int counter)

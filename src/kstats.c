@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Reading and deleting the kernel side's aggregation maps: bpf_map_get_next_key over each
- * map, one per-CPU lookup per key, the CPUs' values summed. See kstats.h.
+ * Reading and deleting the kernel side's aggregation maps: the slot maps by index,
+ * bpf_map_get_next_key over the hash maps, one per-CPU lookup per key, the CPUs' values
+ * summed. See kstats.h.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -48,6 +49,64 @@ static void sum_percpu(const __u64 *vals, int ncpus, size_t n, __u64 *out)
 	for (int cpu = 0; cpu < ncpus; cpu++)
 		for (size_t i = 0; i < n; i++)
 			out[i] += vals[(size_t)cpu * n + i];
+}
+
+/* The cgroups that hold a slot (bpf/stats.bpf.h), each slot's counters summed over CPUs. */
+static int read_stats_slots(struct kstats *ks, const struct kstats_maps *maps)
+{
+	size_t n = sizeof(struct rw_cgroup_stats) / sizeof(__u64);
+	__u64 *vals = calloc((size_t)maps->ncpus * n, sizeof(__u64));
+	int err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 idx = 0; idx < maps->slots; idx++) {
+		struct kstats_cgroup *c;
+		__u64 owner = 0;
+
+		if (bpf_map_lookup_elem(maps->stats_owners, &idx, &owner) || !owner ||
+		    bpf_map_lookup_elem(maps->stats_slots, &idx, vals))
+			continue;
+		err = grow((void **)&ks->cgroups, ks->ncgroups, &ks->cgroups_cap, sizeof(*c));
+		if (err)
+			break;
+		c = &ks->cgroups[ks->ncgroups++];
+		c->cgroup_id = owner;
+		sum_percpu(vals, maps->ncpus, n, (__u64 *)&c->stats);
+	}
+	free(vals);
+	return err;
+}
+
+static int cmp_cgroup(const void *a, const void *b)
+{
+	uint64_t x = ((const struct kstats_cgroup *)a)->cgroup_id;
+	uint64_t y = ((const struct kstats_cgroup *)b)->cgroup_id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* One entry per cgroup: a cgroup with a slot may have a cgroup_stats entry too (made while
+ * another held its slot). */
+static void merge_cgroups(struct kstats *ks)
+{
+	size_t n = sizeof(struct rw_cgroup_stats) / sizeof(__u64), out = 0;
+
+	if (ks->ncgroups < 2)
+		return;
+	qsort(ks->cgroups, ks->ncgroups, sizeof(*ks->cgroups), cmp_cgroup);
+	for (size_t i = 0; i < ks->ncgroups; i++) {
+		if (out && ks->cgroups[out - 1].cgroup_id == ks->cgroups[i].cgroup_id) {
+			__u64 *to = (__u64 *)&ks->cgroups[out - 1].stats;
+			const __u64 *from = (const __u64 *)&ks->cgroups[i].stats;
+
+			for (size_t k = 0; k < n; k++)
+				to[k] += from[k];
+			continue;
+		}
+		ks->cgroups[out++] = ks->cgroups[i];
+	}
+	ks->ncgroups = out;
 }
 
 static int read_cgroup_stats(struct kstats *ks, int fd, int ncpus)
@@ -107,14 +166,33 @@ static int read_signal_stats(struct kstats *ks, int fd, int ncpus)
 	return err;
 }
 
-int kstats__read(struct kstats *ks, int cgroup_stats_fd, int signal_stats_fd, int ncpus)
+int kstats__read(struct kstats *ks, const struct kstats_maps *maps)
 {
 	int err;
 
 	ks->ncgroups = 0;
 	ks->nsignals = 0;
-	err = read_cgroup_stats(ks, cgroup_stats_fd, ncpus);
-	return err ? err : read_signal_stats(ks, signal_stats_fd, ncpus);
+	err = read_stats_slots(ks, maps);
+	if (!err)
+		err = read_cgroup_stats(ks, maps->cgroup_stats, maps->ncpus);
+	merge_cgroups(ks);
+	return err ? err : read_signal_stats(ks, maps->signal_stats, maps->ncpus);
+}
+
+/* Zero the slot a gone cgroup holds, then give it up: the next cgroup to take it starts
+ * from nothing. (A count a program is adding at this very moment may land after the
+ * zeroing: the cgroup is gone, so only a late reap of one of its processes could.) */
+static void release_slot(const struct kstats_maps *maps, __u64 cgroup_id, const __u64 *zeros)
+{
+	__u32 idx = rw_stats_slot(cgroup_id, maps->slots - 1);
+	__u64 owner = 0, none = 0;
+
+	if (!maps->slots || bpf_map_lookup_elem(maps->stats_owners, &idx, &owner) ||
+	    owner != cgroup_id)
+		return;
+	if (bpf_map_update_elem(maps->stats_slots, &idx, zeros, BPF_ANY))
+		return; /* kept: counted on, rather than counted twice */
+	bpf_map_update_elem(maps->stats_owners, &idx, &none, BPF_ANY);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -132,18 +210,24 @@ static bool lfind_u64(uint64_t x, const uint64_t *v, size_t n)
 	return false;
 }
 
-void kstats__delete(const struct kstats *ks, int cgroup_stats_fd, int signal_stats_fd,
+void kstats__delete(const struct kstats *ks, const struct kstats_maps *maps,
 		    const uint64_t *cgroup_ids, size_t n)
 {
+	int cgroup_stats_fd = maps->cgroup_stats, signal_stats_fd = maps->signal_stats;
+	__u64 *zeros;
 	uint64_t *sorted;
 
 	if (!n)
 		return;
+	zeros = calloc((size_t)maps->ncpus, sizeof(struct rw_cgroup_stats));
 	for (size_t i = 0; i < n; i++) {
 		__u64 key = cgroup_ids[i];
 
 		bpf_map_delete_elem(cgroup_stats_fd, &key);
+		if (zeros)
+			release_slot(maps, key, zeros);
 	}
+	free(zeros);
 	/* Out of memory, the ids are searched as they are: slower, but a signal entry left
 	 * behind would be read again as new and counted twice. */
 	sorted = malloc(n * sizeof(*sorted));

@@ -26,7 +26,18 @@ struct kstats_signal {
 	uint64_t count;
 };
 
-/* What the maps held at one read, in the maps' order. */
+/* The maps, as the agent holds them. */
+struct kstats_maps {
+	int cgroup_stats; /* u64 cgroup id -> per-CPU struct rw_cgroup_stats */
+	int signal_stats; /* struct rw_signal_key -> per-CPU u64 */
+	int stats_owners; /* slot -> u64 cgroup id holding it, 0 if none */
+	int stats_slots;  /* slot -> per-CPU struct rw_cgroup_stats */
+	uint32_t slots;	  /* entries of the two slot maps (a power of two) */
+	int ncpus;	  /* values per key in the per-CPU maps */
+};
+
+/* What the maps held at one read: one entry per cgroup (its slot's and its cgroup_stats
+ * entry's counters summed), sorted by id; signals in the map's order. */
 struct kstats {
 	struct kstats_cgroup *cgroups;
 	size_t ncgroups;
@@ -37,13 +48,14 @@ struct kstats {
 
 struct kstats *kstats__new(void);
 void kstats__free(struct kstats *ks);
-/* Read both maps anew into ks. 0 or -errno (then ks holds what was read so far). */
-int kstats__read(struct kstats *ks, int cgroup_stats_fd, int signal_stats_fd, int ncpus);
+/* Read the maps anew into ks. 0 or -errno (then ks holds what was read so far). */
+int kstats__read(struct kstats *ks, const struct kstats_maps *maps);
 /*
- * Delete the cgroup_stats entry of each of these cgroups, and every signal_stats entry of
- * theirs that the last read found: they are gone, and what their entries said is counted.
+ * Delete the cgroup_stats entry of each of these cgroups, zero and give up the slot each
+ * holds, and delete every signal_stats entry of theirs that the last read found: they are
+ * gone, and what their entries said is counted.
  */
-void kstats__delete(const struct kstats *ks, int cgroup_stats_fd, int signal_stats_fd,
+void kstats__delete(const struct kstats *ks, const struct kstats_maps *maps,
 		    const uint64_t *cgroup_ids, size_t n);
 
 #endif /* REAPWATCH_KSTATS_H */
