@@ -223,16 +223,20 @@ static long member_walk_step(__u32 i, struct member_walk *w)
 static __always_inline void teardown_on_exit(struct task_struct *task, const struct rw_proc *proc,
 					     __u64 now, bool walks)
 {
-	struct pid_namespace *ns = task_pidns(task);
 	struct member_walk w = {};
 	struct rw_teardown_state *td;
 	struct rw_first_sigterm *first;
+	struct pid_namespace *ns;
 	__u32 zero = 0;
 	__u64 key;
 	long n, err;
 
-	w.level = BPF_CORE_READ(ns, level);
-	if (!w.level || pidns_init_tgid(ns) != task->tgid)
+	/* A host process (its pid's level, read by fill_proc()) is no namespace's init. */
+	if (!proc->pidns_level)
+		return;
+	ns = task_pidns(task);
+	w.level = proc->pidns_level;
+	if (pidns_init_tgid(ns) != task->tgid)
 		return;
 	td = bpf_map_lookup_elem(&teardown_scratch, &zero);
 	if (!td)
