@@ -51,26 +51,6 @@ static void tell(int fact, int value)
 		_exit(101);
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-/* This process's pid as the host sees it: /proc is still the host's proc mount. */
-static int host_pid(void)
-{
-	char buf[32];
-	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
-
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return atoi(buf);
-}
-
 /* The orphan: names itself, waits until it has been adopted, says by whom, lingers, exits 0. */
 static void run_orphan(pid_t father_here, int watch_ppid, int named_fd)
 {

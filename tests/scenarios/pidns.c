@@ -37,18 +37,6 @@ struct member {
 	int ns_pid;
 };
 
-/* This process's pid as the host sees it: /proc is still the host's proc mount. */
-static int host_pid(void)
-{
-	char buf[32];
-	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
-
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return atoi(buf);
-}
-
 static void run_sleeper(int index, int ignore_sigterm, int report_fd)
 {
 	struct member m = {.index = index, .host_pid = host_pid(), .ns_pid = getpid()};

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifndef SCENARIO_NAME
 #error "define SCENARIO_NAME before including scenario.h"
@@ -39,6 +40,31 @@ static inline long long wall_us(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/* Sleep ms milliseconds, all of them: a signal that interrupts the sleep does not cut it short. */
+static inline void sleep_ms(long ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * This process's pid as the host sees it: /proc is the host's mount, also when the scenario
+ * runs in a pid namespace of its own (getpid() there is the namespace's pid). Exits 106
+ * (the whole process) if /proc/self cannot be read: no caller can go on without it.
+ */
+static inline int host_pid(void)
+{
+	char buf[32];
+	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		_exit(106);
+	buf[n] = '\0';
+	return atoi(buf);
 }
 
 /* One "key=value" line on stdout, flushed: the test reads them with kv. */
