@@ -51,11 +51,8 @@ int main(int argc, char **argv)
 	if (pipe2(tid_pipe, O_CLOEXEC) < 0)
 		die("pipe");
 	report("parent", getpid());
-	child = fork();
-	if (child < 0)
-		die("fork");
+	child = fork_named("eft_child");
 	if (child == 0) {
-		prctl(PR_SET_NAME, "eft_child");
 		if (pthread_create(&thread, NULL, worker, NULL) != 0)
 			syscall(SYS_exit_group, 103);
 		/* The leader waits here until de_thread() kills it. */

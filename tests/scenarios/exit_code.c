@@ -55,13 +55,10 @@ int main(int argc, char **argv)
 		die("pipe");
 
 	report("parent", getpid());
-	child = fork();
-	if (child < 0)
-		die("fork");
+	child = fork_named("ec_child");
 	if (child == 0) {
 		long long now;
 
-		prctl(PR_SET_NAME, "ec_child");
 		/* Give a blocked parent time to be inside wait4() before we exit. */
 		sleep_ms(100);
 		now = mono_ns();

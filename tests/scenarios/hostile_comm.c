@@ -52,13 +52,10 @@ int main(int argc, char **argv)
 	if (pipe(ready) < 0 || pipe(go) < 0)
 		die("pipe");
 	report("parent", getpid());
-	child = fork();
-	if (child < 0)
-		die("fork");
+	child = fork_named(name);
 	if (child == 0) {
 		char byte;
 
-		prctl(PR_SET_NAME, name);
 		if (write(ready[1], "r", 1) != 1)
 			_exit(101);
 		/* Stay until the parent has read our name back. */

@@ -99,11 +99,8 @@ int main(int argc, char **argv)
 		die("read ready");
 	report("worker", worker);
 
-	sender = fork();
-	if (sender < 0)
-		die("fork");
+	sender = fork_named("kb_sender");
 	if (sender == 0) {
-		prctl(PR_SET_NAME, "kb_sender");
 		_exit(send_signal(how, target, worker, signo) == 0 ? 0 : 102);
 	}
 	report("sender", sender);

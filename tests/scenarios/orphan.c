@@ -185,11 +185,8 @@ int main(int argc, char **argv)
 			die("PR_SET_CHILD_SUBREAPER");
 		if (unshare(CLONE_NEWPID) < 0)
 			die("unshare(CLONE_NEWPID)");
-		init = fork();
-		if (init < 0)
-			die("fork");
+		init = fork_named("orph_init");
 		if (init == 0) {
-			prctl(PR_SET_NAME, "orph_init");
 			for (;;)
 				pause();
 		}

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +41,21 @@ static inline long long wall_us(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/*
+ * fork(), or die; the child is named comm (PR_SET_NAME: the comm the agent reports for it)
+ * before fork_named() returns in it, so that every event of the child carries the name.
+ */
+static inline pid_t fork_named(const char *comm)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0)
+		prctl(PR_SET_NAME, comm);
+	return pid;
 }
 
 /* Sleep ms milliseconds, all of them: a signal that interrupts the sleep does not cut it short. */
