@@ -355,10 +355,6 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 	x.log = NULL;
 	if (!werr)
 		werr = x.log_err;
-	if (werr == -ETIMEDOUT) {
-		rw_error("the reader took no output for 2 s after the end: the rest was not written");
-		goto out;
-	}
 	if (werr && werr != -EPIPE) {
 		status = rw_output_failed(werr);
 		goto out;
