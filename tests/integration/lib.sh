@@ -10,8 +10,13 @@
 # starts (agents, scenarios, gated commands) is killed when the case ends, pass or fail.
 #
 # Agent:      start_agent [--name N] [--ready TEXT] ARGS...   stop_agent   stop_named_agent N [SIG]
+#             wait_printed WHAT PID FILE TEXT  (an agent started some other way: until ready)
 # Scenarios:  scenario NAME ARGS...  (runs build/tests/scenarios/NAME, output in $SCEN_OUT)
 #             kv KEY [FILE]          (a key=value the scenario printed)
+#             start_scenario NAME ARGS...  (in the background, until it prints ready=1)
+#             start_reaped NAME ARGS...    (the same in a pid namespace, under reaper_run)
+#             wait_scenario_ready WHAT PID [SECONDS] [ERRFILE]  (one started some other way)
+# Cgroups:    new_container_id, fake_container_cgroup, in_cgroup DIR CMD..., rmdir_retry DIR
 # Events:     events FILTER, count_events FILTER, expect_one DESC FILTER,
 #             assert_fields EVENT DESC EXPR JSON [EXPR JSON...], assert_count DESC N FILTER
 #             (all within the case's time window, see window_begin), assert_none DESC FILTER
@@ -204,6 +209,50 @@ cgroup2_mount()
 	awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts
 }
 
+# new_container_id: 64 hex digits, like a containerd/Docker container id.
+new_container_id()
+{
+	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'
+}
+
+# fake_container_cgroup: a cgroup v2 directory that looks like a container's (systemd
+# driver: reapwatch-test-PID/docker-ID.scope), so that export keeps series of its own for
+# what runs in it; removed when the case ends. Sets FAKE_CTR_ID (ID) and FAKE_CTR_CG (the
+# directory). Skips the case without a cgroup v2 hierarchy, or where it cannot be made.
+fake_container_cgroup()
+{
+	local root
+	root=$(cgroup2_mount)
+	[[ -n $root ]] || skip "no cgroup v2 hierarchy"
+	FAKE_CTR_ID=$(new_container_id)
+	FAKE_CTR_CG=$root/reapwatch-test-$$/docker-$FAKE_CTR_ID.scope
+	mkdir -p "$FAKE_CTR_CG" || skip "cannot create a cgroup under $root"
+	at_case_exit rmdir "$FAKE_CTR_CG" "$root/reapwatch-test-$$"
+}
+
+# in_cgroup DIR CMD...: run CMD inside cgroup DIR. The bash that moves itself there was
+# forked outside it; from its exec of CMD on, every fork and exit counts for DIR.
+# In the background use `bash -c "$IN_CGROUP" DIR CMD... &` instead: $! is then CMD's pid
+# (not a subshell's), and a CMD the case kills does not fail it.
+# shellcheck disable=SC2016 # for the inner bash
+IN_CGROUP='echo $$ >"$0/cgroup.procs" && exec "$@"'
+in_cgroup()
+{
+	bash -c "$IN_CGROUP" "$@"
+}
+
+# rmdir_retry DIR: remove cgroup DIR, trying for 5 s while its last processes leave it
+# (until they are gone, rmdir fails with EBUSY).
+rmdir_retry()
+{
+	local i
+	for i in $(seq 50); do
+		[[ -d $1 ]] || return 0
+		rmdir "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+}
+
 # agent_bpf_ids PID map|prog: "name id" for each BPF map or program that process PID
 # holds open (its fdinfo), sorted.
 agent_bpf_ids()
@@ -324,6 +373,33 @@ ns_pid_of()
 	awk '/^NSpid:/ { print $NF }' "/proc/$1/status"
 }
 
+# _wait_ready WHAT PID SECONDS SHOW READY GREP_ARGS...: until `grep -q GREP_ARGS...` finds
+# the line PID writes once it is ready; fails the case if PID ends first (showing the first
+# lines of the file SHOW) or SECONDS pass. READY says what was awaited ("printed 'X'").
+_wait_ready()
+{
+	local what=$1 pid=$2 secs=$3 show=$4 ready=$5 deadline rc=0
+	shift 5
+	deadline=$((SECONDS + secs))
+	until grep -q "$@" 2>/dev/null; do
+		if ! running "$pid"; then
+			wait "$pid" 2>/dev/null || rc=$?
+			fail "$what exited with status $rc before it $ready:" \
+				"$(head -n3 "$show" 2>/dev/null | tr '\n' ' ')"
+		fi
+		[[ $SECONDS -lt $deadline ]] || fail "$what had not $ready after $secs s"
+		sleep 0.05
+	done
+}
+
+# wait_printed WHAT PID FILE TEXT: until FILE (PID's stderr, where an agent says it is
+# ready) has TEXT, at most AGENT_READY_TIMEOUT s; for an agent that start_agent cannot start
+# (stdout elsewhere, under strace, in a container). WHAT names it in a failure.
+wait_printed()
+{
+	_wait_ready "$1" "$2" "$AGENT_READY_TIMEOUT" "$3" "printed '$4'" -F -- "$4" "$3"
+}
+
 # --- kernel features -------------------------------------------------------------
 
 # Kernels before 5.17 have no bpf_loop(); REAPWATCH_NO_BPF_LOOP=1 makes the agent take that
@@ -421,6 +497,44 @@ nested_pidns_teardown()
 
 # --- scenarios -------------------------------------------------------------------
 
+# wait_scenario_ready WHAT PID [SECONDS] [ERRFILE]: until the scenario PID, run in the
+# background with its output in $SCEN_OUT, has printed ready=1 (at most SECONDS, 20 by
+# default); a failure shows ERRFILE (its stderr) if given.
+wait_scenario_ready()
+{
+	_wait_ready "$1" "$2" "${3:-20}" "${4:-/dev/null}" "printed ready=1" -xF ready=1 "$SCEN_OUT"
+}
+
+# start_reaped NAME ARG...: scenario NAME in a pid namespace of its own under reaper_run, so
+# that nothing it orphans is left to the host's init; output in SCEN_OUT, its pid in
+# REAPED_PID, once it has printed ready=1 (60 s at most).
+start_reaped()
+{
+	local name=$1
+	shift
+	SCEN_OUT=$CASE_DIR/$name.out
+	unshare --pid --fork --kill-child "$SCENARIOS/reaper_run" \
+		"$SCENARIOS/$name" "$@" >"$SCEN_OUT" 2>"$SCEN_OUT.err" &
+	REAPED_PID=$!
+	track_pid "$REAPED_PID"
+	wait_scenario_ready "scenario $name" "$REAPED_PID" 60 "$SCEN_OUT.err"
+}
+
+# start_scenario NAME ARGS...: run a scenario program in the background, killed when the case
+# ends, until it prints ready=1 (20 s at most); its pid in SCEN_PID, its key=value output in
+# $SCEN_OUT (kv reads it), its stderr in $CASE_DIR/NAME.err.
+start_scenario()
+{
+	local name=$1
+	shift
+	[[ -x $SCENARIOS/$name ]] || fail "scenario $SCENARIOS/$name is not built (make scenarios)"
+	SCEN_OUT=$CASE_DIR/$name.out
+	"$SCENARIOS/$name" "$@" >"$SCEN_OUT" 2>"$CASE_DIR/$name.err" &
+	SCEN_PID=$!
+	track_pid "$SCEN_PID"
+	wait_scenario_ready "scenario $name" "$SCEN_PID" 20 "$CASE_DIR/$name.err"
+}
+
 # scenario NAME ARGS...: run a scenario program to completion (at most 30 s); its
 # key=value output is in $SCEN_OUT (and kv reads it). Fails the case if it fails.
 scenario()
@@ -475,7 +589,7 @@ gate_open()
 # NAME defaults to "agent".
 start_agent()
 {
-	local name=agent ready=$AGENT_READY deadline pid rc=0
+	local name=agent ready=$AGENT_READY pid
 	while [[ ${1:-} == --name || ${1:-} == --ready ]]; do
 		if [[ $1 == --name ]]; then name=$2; else ready=$2; fi
 		shift 2
@@ -490,18 +604,7 @@ start_agent()
 	AGENT_PID[$name]=$pid
 	echo "$*" >"$CASE_DIR/$name.args"
 	track_pid "$pid"
-	deadline=$((SECONDS + AGENT_READY_TIMEOUT))
-	until grep -qF -- "$ready" "$CASE_DIR/$name.err"; do
-		if ! running "$pid"; then
-			wait "$pid" || rc=$?
-			fail "reapwatch $* exited with status $rc before it printed '$ready':" \
-				"$(head -n3 "$CASE_DIR/$name.err" | tr '\n' ' ')"
-		fi
-		if [[ $SECONDS -ge $deadline ]]; then
-			fail "reapwatch $* did not print '$ready' within $AGENT_READY_TIMEOUT s"
-		fi
-		sleep 0.05
-	done
+	wait_printed "reapwatch $*" "$pid" "$CASE_DIR/$name.err" "$ready"
 }
 
 # stop_agent: let the last events arrive, SIGINT the agent, and check that it exits 0, with

@@ -353,18 +353,13 @@ case_hostile_label_values()
 # With a reader that goes away (`| head -1`) it ends with status 0 and its closing line.
 case_log_events_unwritable()
 {
-	local dir pid rc=0 deadline
+	local dir pid rc=0
 	dir=$CASE_DIR/textfile
 	mkdir "$dir"
 	"$AGENT" export --textfile-dir "$dir" -i 3600 --log-events >/dev/full 2>"$CASE_DIR/full.err" &
 	pid=$!
 	track_pid "$pid"
-	deadline=$((SECONDS + AGENT_READY_TIMEOUT))
-	until grep -qF "$EXPORT_READY" "$CASE_DIR/full.err"; do
-		running "$pid" || fail "export exited before it was ready: $(cat "$CASE_DIR/full.err")"
-		[[ $SECONDS -lt $deadline ]] || fail "export not ready within $AGENT_READY_TIMEOUT s"
-		sleep 0.05
-	done
+	wait_printed "export >/dev/full" "$pid" "$CASE_DIR/full.err" "$EXPORT_READY"
 	rm -f "$dir/reapwatch.prom"
 	scenario orphan subreaper
 	wait_child "$pid" 15 || rc=$?
@@ -379,12 +374,7 @@ case_log_events_unwritable()
 		head -n1 >"$CASE_DIR/head.out"; echo "${PIPESTATUS[0]}" >"$CASE_DIR/head.rc"; } &
 	pid=$!
 	track_pid "$pid"
-	deadline=$((SECONDS + AGENT_READY_TIMEOUT))
-	until grep -qF "$EXPORT_READY" "$CASE_DIR/head.err"; do
-		running "$pid" || fail "export | head exited before it was ready: $(cat "$CASE_DIR/head.err")"
-		[[ $SECONDS -lt $deadline ]] || fail "export | head not ready within $AGENT_READY_TIMEOUT s"
-		sleep 0.05
-	done
+	wait_printed "export | head" "$pid" "$CASE_DIR/head.err" "$EXPORT_READY"
 	scenario orphan subreaper
 	scenario orphan subreaper
 	wait_child "$pid" 15 || true
@@ -402,7 +392,7 @@ case_log_events_unwritable()
 # rename is in the directory, and without it a crash can bring back the old file, or none.
 case_directory_synced()
 {
-	local dir st pid agent deadline renames synced
+	local dir st pid agent renames synced
 	command -v strace >/dev/null || skip "no strace (Debian package strace)"
 	dir=$CASE_DIR/textfile
 	mkdir "$dir"
@@ -411,12 +401,7 @@ case_directory_synced()
 		"$AGENT" export --textfile-dir "$dir" -i 0.3 2>"$CASE_DIR/export.err" &
 	pid=$!
 	track_pid "$pid"
-	deadline=$((SECONDS + AGENT_READY_TIMEOUT))
-	until grep -qF "$EXPORT_READY" "$CASE_DIR/export.err"; do
-		running "$pid" || fail "export under strace exited: $(cat "$CASE_DIR/export.err")"
-		[[ $SECONDS -lt $deadline ]] || fail "export under strace not ready"
-		sleep 0.05
-	done
+	wait_printed "export under strace" "$pid" "$CASE_DIR/export.err" "$EXPORT_READY"
 	sleep 1
 	agent=$(children_of "$pid")
 	kill -TERM "$agent"

@@ -98,25 +98,6 @@ sum()
 	jq -s --arg n "$1" 'map(select(.n == $n) | .v) | add // 0' "$2"
 }
 
-# in_cgroup DIR CMD...: run CMD in cgroup DIR (from its exec on, its forks and exits count there).
-in_cgroup()
-{
-	local d=$1
-	shift
-	# shellcheck disable=SC2016 # for the inner bash
-	bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$d" "$@"
-}
-
-_rmdir_retry()
-{
-	local i
-	for i in $(seq 50); do
-		[[ -d $1 ]] || return 0
-		rmdir "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-}
-
 # The default set (no --container-detail) and folding. A bare cgroup container runs a bash
 # with 3 children (3 forks, 4 exits): it has exactly the series of the budget (at most 14:
 # 12 here, plus the pids gauges when its pids cgroup is readable) and no histogram or signal
@@ -133,7 +114,7 @@ case_budget_and_fold()
 	id=$(new_container_id)
 	d=$CGROUP2/$id
 	mkdir "$d"
-	at_case_exit _rmdir_retry "$d"
+	at_case_exit rmdir_retry "$d"
 	lab="{\"container_id\":\"$id\"}"
 	REAPWATCH_GONE_KEEP_SECONDS=1 start_agent --name export --ready "$EXPORT_READY" \
 		export --textfile-dir "$dir" -i 0.2
@@ -246,7 +227,7 @@ case_host_cgroups_churn()
 	for i in $(seq 200); do
 		h=$CGROUP2/rw-host-$$-$i
 		mkdir "$h"
-		at_case_exit _rmdir_retry "$h"
+		at_case_exit rmdir_retry "$h"
 		# shellcheck disable=SC2016 # for the inner sh
 		sh -c 'echo $$ >"$0/cgroup.procs" && exec /bin/true' "$h"
 	done

@@ -399,27 +399,7 @@ fake_ctr()
 {
 	[[ -n $CGROUP2 ]] || skip "no cgroup2 mount"
 	mkdir "$CGROUP2/$1"
-	at_case_exit _rmdir_retry "$CGROUP2/$1"
-}
-
-_rmdir_retry()
-{
-	local i
-	for i in $(seq 50); do
-		[[ -d $1 ]] || return 0
-		rmdir "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-}
-
-# in_cgroup ID CMD...: run CMD inside cgroup /ID. The bash that moves itself there was
-# forked outside it; from its exec of CMD on, every fork and exit counts for ID.
-in_cgroup()
-{
-	local id=$1
-	shift
-	# shellcheck disable=SC2016 # for the inner bash
-	bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CGROUP2/$id" "$@"
+	at_case_exit rmdir_retry "$CGROUP2/$1"
 }
 
 # --- the shared agents -------------------------------------------------------------------
@@ -556,9 +536,9 @@ case_file_and_final_write()
 
 	# 5 children of a bash inside the cgroup, then the bash itself: 5 forks, 6 exits, and a
 	# SIGCHLD to the bash per child. SIGTERM right after.
-	in_cgroup "$short" bash -c 'for i in 1 2 3; do /bin/true; done; exit 0'
+	in_cgroup "$CGROUP2/$short" bash -c 'for i in 1 2 3; do /bin/true; done; exit 0'
 	rmdir "$CGROUP2/$short"
-	in_cgroup "$id" bash -c 'for i in 1 2 3 4 5; do /bin/true; done; exit 0'
+	in_cgroup "$CGROUP2/$id" bash -c 'for i in 1 2 3 4 5; do /bin/true; done; exit 0'
 	stop_exporter export TERM
 	expect_val "last write (SIGTERM right after the work)" 6 reapwatch_exits_total "$(clab "$id")"
 	expect_val "last write" 5 reapwatch_forks_total "$(clab "$id")"
@@ -590,7 +570,7 @@ case_atomic_reader()
 	id=$(new_container_id)
 	fake_ctr "$id"
 	# shellcheck disable=SC2016 # for the inner bash
-	in_cgroup "$id" bash -c 'while :; do /bin/true; done' &
+	in_cgroup "$CGROUP2/$id" bash -c 'while :; do /bin/true; done' &
 	churn=$!
 	track_pid "$churn"
 	# At least 3 s, and on until 6 rewrites were seen (a loaded machine writes less often).
@@ -1021,9 +1001,9 @@ case_hostile_names()
 	fake_ctr "$v"
 	[[ -x $SCENARIOS/hostile_comm ]] || fail "scenario hostile_comm is not built (make scenarios)"
 	for mode in quote utf8 ctrl invalid; do
-		in_cgroup "$h" "$SCENARIOS/hostile_comm" "$mode" >"$CASE_DIR/hostile_comm.$mode.out"
+		in_cgroup "$CGROUP2/$h" "$SCENARIOS/hostile_comm" "$mode" >"$CASE_DIR/hostile_comm.$mode.out"
 	done
-	in_cgroup "$v" /bin/true
+	in_cgroup "$CGROUP2/$v" /bin/true
 	fresh_snap "$dir"
 	iconv -f UTF-8 -t UTF-8 "$SNAP_PROM" >/dev/null 2>&1 || fail "$PROM is not valid UTF-8"
 	lab=$(clab "$h")
@@ -1197,11 +1177,11 @@ case_max_containers()
 	wait_exporter limited
 	wait_exporter all
 	# shellcheck disable=SC2016 # for the inner bash
-	in_cgroup "$a" bash -c 'for i in {1..30}; do /bin/true; done; echo >"$0"; exec sleep 1000' \
+	in_cgroup "$CGROUP2/$a" bash -c 'for i in {1..30}; do /bin/true; done; echo >"$0"; exec sleep 1000' \
 		"$CASE_DIR/a.done" &
 	track_pid $!
 	# shellcheck disable=SC2016 # for the inner bash
-	in_cgroup "$b" bash -c '/bin/true; echo >"$0"; exec sleep 1000' "$CASE_DIR/b.done" &
+	in_cgroup "$CGROUP2/$b" bash -c '/bin/true; echo >"$0"; exec sleep 1000' "$CASE_DIR/b.done" &
 	track_pid $!
 	wait_for "container A's 30 children" 10 test -e "$CASE_DIR/a.done"
 	wait_for "container B's child" 10 test -e "$CASE_DIR/b.done"

@@ -6,7 +6,6 @@
 #   make_bundle DIR ROOTFS ARGS_JSON [CGROUPS_PATH] [HOST_DIR]
 #                                                   runc bundle running ARGS_JSON; HOST_DIR
 #                                                   (if given) is bind-mounted at /gate
-#   new_container_id                               64 hex digits, like a containerd/Docker id
 #   run_container CGROUPS_PATH                     (in a case of tests/integration/lib.sh)
 #                                                   run the test container to completion
 
@@ -46,11 +45,6 @@ test_rootfs()
 	rm -rf "$TEST_ROOTFS"
 	mv "$tmp" "$TEST_ROOTFS"
 	echo "$TEST_ROOTFS"
-}
-
-new_container_id()
-{
-	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'
 }
 
 # make_bundle DIR ROOTFS ARGS_JSON [CGROUPS_PATH] [HOST_DIR]
