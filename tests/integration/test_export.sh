@@ -318,6 +318,53 @@ case_log_events()
 		'.type == "fork" or .type == "exit" or .type == "reap" or .type == "signal"'
 }
 
+# --log-events with a reader that takes nothing for a while: 300 orphans at once, about
+# 100 KiB of reparent lines (more than a pipe holds), wait in export's output backlog while
+# export goes on rewriting reapwatch.prom; once the reader reads, it gets one line for each
+# orphan, none dropped, and export ends as usual.
+case_log_events_stalled_reader()
+{
+	local dir hold fifo reader pid kids n rc=0 deadline
+	dir=$CASE_DIR/textfile
+	hold=$CASE_DIR/hold.fifo
+	fifo=$CASE_DIR/out.fifo
+	mkdir "$dir"
+	mkfifo "$hold" "$fifo"
+	# the reader opens the pipe at once, then reads nothing until released
+	{ read -r _ <"$hold"; cat >"$CASE_DIR/stalled.out"; } <"$fifo" &
+	reader=$!
+	track_pid "$reader"
+	"$AGENT" export --textfile-dir "$dir" -i 0.2 --log-events >"$fifo" 2>"$CASE_DIR/stalled.err" &
+	pid=$!
+	track_pid "$pid"
+	wait_printed "export --log-events" "$pid" "$CASE_DIR/stalled.err" "$EXPORT_READY"
+	start_reaped adopters many 300 "$CASE_DIR/adopters.gate"
+	kids=$(kv children)
+	touch "$CASE_DIR/adopters.gate"
+	wait_child "$REAPED_PID" 60 || fail "adopters exited with status $?"
+	# The pipe is full by now: an export that wrote its lines itself would be stuck in write().
+	sleep 1
+	rm -f "$dir/reapwatch.prom"
+	deadline=$((SECONDS + 5))
+	until [[ -s $dir/reapwatch.prom ]]; do
+		running "$pid" || fail "export exited: $(head -n3 "$CASE_DIR/stalled.err")"
+		[[ $SECONDS -lt $deadline ]] ||
+			fail "export wrote no reapwatch.prom in 5 s (-i 0.2) while its reader stalled"
+		sleep 0.05
+	done
+	echo go >"$hold"
+	kill -TERM "$pid"
+	wait_child "$pid" 15 || rc=$?
+	detail "export --log-events, stalled reader: stderr:" "$(cat "$CASE_DIR/stalled.err")"
+	assert_eq "export --log-events after a stalled reader: exit status" 0 "$rc"
+	wait "$reader" || fail "the reader (cat) failed"
+	check_json_lines "$CASE_DIR/stalled.out"
+	n=$(jq -c "select(.type == \"reparent\" and (.pid | IN($kids)))" "$CASE_DIR/stalled.out" |
+		wc -l)
+	assert_eq "reparent lines of the 300 orphans, read after the stall" 300 "$n"
+	assert_eq "lines export said it dropped" 0 "$(grep -c 'dropped' "$CASE_DIR/stalled.err" || true)"
+}
+
 # A pod name with a quote and a backslash (a kubelet log link may be named anything): the
 # file stays valid, and a pod label, if written, decodes to exactly the name.
 case_hostile_label_values()
@@ -425,5 +472,6 @@ run_case export_directory_synced case_directory_synced
 run_case export_closing_line case_closing_line
 run_case export_log_events case_log_events
 run_case export_log_events_unwritable case_log_events_unwritable
+run_case export_log_events_stalled_reader case_log_events_stalled_reader
 run_case export_hostile_label_values case_hostile_label_values
 finish
