@@ -17,6 +17,8 @@
 #             start_reaped NAME ARGS...    (the same in a pid namespace, under reaper_run)
 #             wait_scenario_ready WHAT PID [SECONDS] [ERRFILE]  (one started some other way)
 # Cgroups:    new_container_id, fake_container_cgroup, in_cgroup DIR CMD..., rmdir_retry DIR
+# Prom file:  snap DIR, fresh_snap DIR (export's reapwatch.prom as samples in $SNAP),
+#             val NAME LABELS_JSON [JSONL], prom_check FILE, file_id DIR
 # Events:     events FILTER, count_events FILTER, expect_one DESC FILTER,
 #             assert_fields EVENT DESC EXPR JSON [EXPR JSON...], assert_count DESC N FILTER
 #             (all within the case's time window, see window_begin), assert_none DESC FILTER
@@ -803,6 +805,100 @@ assert_contains()
 	if ! grep -qF -- "$3" "$2"; then
 		detail "$(basename "$2"):" "$(head -n 10 "$2")"
 		fail "$1: expected to contain '$3'"
+	fi
+}
+
+# --- reapwatch.prom ------------------------------------------------------------------
+# export's file, read as JSON lines of samples: snap (or fresh_snap) a copy that promtool
+# accepts, then val picks a sample out of it.
+
+PROM=reapwatch.prom
+
+# One line of the text format -> {n: name, l: {labels, unescaped}, v: value}; comments and
+# blank lines dropped; anything else is an error.
+# shellcheck disable=SC2016 # jq program
+PROM_JQ='
+def unesc: [scan("\\\\.|[^\\\\]+")]
+	| map(if . == "\\n" then "\n" elif startswith("\\") then .[1:] else . end) | join("");
+if test("^#") or . == "" then empty
+else
+	(capture("^(?<n>[a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(?<l>.*)\\})? (?<v>[^ ]+)$")
+	 // error("not a sample line: \(.)"))
+	| {n, v: (.v | tonumber? // .),
+	   l: ([(.l // "") | scan("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"")]
+	       | map({key: .[0], value: (.[1] | unesc)}) | from_entries)}
+end'
+
+# file_id DIR: what changes at every rewrite of DIR/reapwatch.prom (a rename brings a new
+# inode; the modification time tells apart a reused inode number).
+file_id()
+{
+	stat -c '%i %.9Y %.9Z' "$1/$PROM" 2>/dev/null || echo none
+}
+
+# snap DIR: copy DIR/reapwatch.prom; it must pass `promtool check metrics`. Sets SNAP (the
+# samples as JSON lines, see PROM_JQ), SNAP_PROM (the copy) and SNAP_MTIME (when it was
+# written, seconds since the epoch).
+SNAP_SEQ=0
+snap()
+{
+	local dir=$1 out
+	SNAP_SEQ=$((SNAP_SEQ + 1))
+	SNAP_PROM=$CASE_DIR/snap$SNAP_SEQ.prom
+	SNAP=$CASE_DIR/snap$SNAP_SEQ.jsonl
+	# cp reads whichever complete file the name points at: a rename never truncates it.
+	# shellcheck disable=SC2034 # for the scripts
+	SNAP_MTIME=$(stat -c %.9Y "$dir/$PROM")
+	cp "$dir/$PROM" "$SNAP_PROM"
+	prom_check "$SNAP_PROM"
+	jq -R -c "$PROM_JQ" "$SNAP_PROM" >"$SNAP" 2>"$SNAP.err" || {
+		detail "$(cat "$SNAP.err")"
+		fail "$SNAP_PROM: a line the test cannot parse as a sample"
+	}
+}
+
+# prom_check FILE: `promtool check metrics` finds no problem (lint warnings included).
+prom_check()
+{
+	local out
+	if ! out=$(promtool check metrics <"$1" 2>&1) || [[ -n $out ]]; then
+		detail "promtool check metrics:" "$(sed -n 1,10p <<<"$out")" \
+			"file (first lines):" "$(sed -n 1,12p "$1" | cat -v)"
+		fail "promtool check metrics rejects $(basename "$1"): $(sed -n 1p <<<"$out")"
+	fi
+}
+
+# fresh_snap DIR: snap a file written entirely after this call began (two rewrites later:
+# the first may have collected its numbers before the call), 10 s at most for each.
+fresh_snap()
+{
+	local dir=$1 id0 i deadline
+	for i in 1 2; do
+		id0=$(file_id "$dir")
+		deadline=$((SECONDS + 10))
+		while [[ $(file_id "$dir") == "$id0" ]]; do
+			((SECONDS < deadline)) || fail "no rewrite of $dir/$PROM within 10 s"
+			sleep 0.05
+		done
+	done
+	snap "$dir"
+}
+
+# val NAME LABELS_JSON [JSONL]: the value of the one sample NAME whose labels include
+# LABELS_JSON (exact values); "absent" if none; fails if several match.
+val()
+{
+	local name=$1 labels=$2 file=${3:-$SNAP} found n
+	found=$(jq -r --arg n "$name" --argjson w "$labels" \
+		'select(.n == $n and (.l as $l | $w | to_entries | all(.value == $l[.key]))) | .v' \
+		"$file")
+	n=$(grep -c . <<<"$found" || true)
+	if [[ $n -eq 0 ]]; then
+		echo absent
+	elif [[ $n -eq 1 ]]; then
+		echo "$found"
+	else
+		fail "$name $labels: $n samples in $(basename "$file") (expected one)"
 	fi
 }
 

@@ -35,25 +35,9 @@ source "$(dirname "$0")/lib.sh"
 source "$REPO/tests/lib/runc.sh"
 
 EXPORT_READY='reapwatch: exporting to'
-PROM=reapwatch.prom
 # The cgroup v2 mount (/sys/fs/cgroup/unified on a hybrid host, /sys/fs/cgroup on a pure v2 one).
 CGROUP2=$(cgroup2_mount)
 VERSION_WANT=$(cat "$REPO/VERSION" 2>/dev/null || echo 0.0.0)
-
-# One line of the text format -> {n: name, l: {labels, unescaped}, v: value}; comments and
-# blank lines dropped; anything else is an error.
-# shellcheck disable=SC2016 # jq program
-PROM_JQ='
-def unesc: [scan("\\\\.|[^\\\\]+")]
-	| map(if . == "\\n" then "\n" elif startswith("\\") then .[1:] else . end) | join("");
-if test("^#") or . == "" then empty
-else
-	(capture("^(?<n>[a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(?<l>.*)\\})? (?<v>[^ ]+)$")
-	 // error("not a sample line: \(.)"))
-	| {n, v: (.v | tonumber? // .),
-	   l: ([(.l // "") | scan("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"")]
-	       | map({key: .[0], value: (.[1] | unesc)}) | from_entries)}
-end'
 
 # Every metric family of SPEC.md (and the two extras) with its type.
 SPEC_TYPES='reapwatch_zombies gauge
@@ -200,79 +184,6 @@ stop_exporter()
 	[[ $(file_id "$dir") != "$before" ]] ||
 		fail "reapwatch $args did not rewrite $dir/$PROM at SIG$sig"
 	snap "$dir"
-}
-
-# file_id DIR: what changes at every rewrite of DIR/reapwatch.prom (a rename brings a new
-# inode; the modification time tells apart a reused inode number).
-file_id()
-{
-	stat -c '%i %.9Y %.9Z' "$1/$PROM" 2>/dev/null || echo none
-}
-
-# snap DIR: copy DIR/reapwatch.prom; it must pass `promtool check metrics`. Sets SNAP (the
-# samples as JSON lines, see PROM_JQ), SNAP_PROM (the copy) and SNAP_MTIME (when it was
-# written, seconds since the epoch).
-SNAP_SEQ=0
-snap()
-{
-	local dir=$1 out
-	SNAP_SEQ=$((SNAP_SEQ + 1))
-	SNAP_PROM=$CASE_DIR/snap$SNAP_SEQ.prom
-	SNAP=$CASE_DIR/snap$SNAP_SEQ.jsonl
-	# cp reads whichever complete file the name points at: a rename never truncates it.
-	SNAP_MTIME=$(stat -c %.9Y "$dir/$PROM")
-	cp "$dir/$PROM" "$SNAP_PROM"
-	promtool_ok "$SNAP_PROM"
-	jq -R -c "$PROM_JQ" "$SNAP_PROM" >"$SNAP" 2>"$SNAP.err" || {
-		detail "$(cat "$SNAP.err")"
-		fail "$SNAP_PROM: a line the test cannot parse as a sample"
-	}
-}
-
-# promtool_ok FILE: `promtool check metrics` finds no problem (lint warnings included).
-promtool_ok()
-{
-	local out
-	if ! out=$(promtool check metrics <"$1" 2>&1) || [[ -n $out ]]; then
-		detail "promtool check metrics:" "$(sed -n 1,10p <<<"$out")" \
-			"file (first lines):" "$(sed -n 1,12p "$1" | cat -v)"
-		fail "promtool check metrics rejects $(basename "$1"): $(sed -n 1p <<<"$out")"
-	fi
-}
-
-# fresh_snap DIR: snap a file written entirely after this call began (two rewrites later:
-# the first may have collected its numbers before the call).
-fresh_snap()
-{
-	local dir=$1 id0 id1
-	id0=$(file_id "$dir")
-	wait_for "a rewrite of $dir/$PROM" 10 _changed "$dir" "$id0"
-	id1=$(file_id "$dir")
-	wait_for "a second rewrite of $dir/$PROM" 10 _changed "$dir" "$id1"
-	snap "$dir"
-}
-
-_changed()
-{
-	[[ $(file_id "$1") != "$2" ]]
-}
-
-# val NAME LABELS_JSON [JSONL]: the value of the one sample NAME whose labels include
-# LABELS_JSON (exact values); "absent" if none; fails if several match.
-val()
-{
-	local name=$1 labels=$2 file=${3:-$SNAP} found n
-	found=$(jq -r --arg n "$name" --argjson w "$labels" \
-		'select(.n == $n and (.l as $l | $w | to_entries | all(.value == $l[.key]))) | .v' \
-		"$file")
-	n=$(grep -c . <<<"$found" || true)
-	if [[ $n -eq 0 ]]; then
-		echo absent
-	elif [[ $n -eq 1 ]]; then
-		echo "$found"
-	else
-		fail "$name $labels: $n samples in $(basename "$file") (expected one)"
-	fi
 }
 
 # Labels of container ID, with optional extra labels: clab ID [KEY VALUE]...
@@ -607,7 +518,7 @@ case_atomic_reader()
 			fail "a read of $PROM does not end with a newline: $(basename "$f")"
 		[[ $(tail -n1 "$f") == "reapwatch_build_info{version=\"$VERSION_WANT\"} 1" ]] ||
 			fail "a read of $PROM does not end with the build_info line: $(tail -n1 "$f" | cat -v)"
-		promtool_ok "$f"
+		prom_check "$f"
 		jq -R -c "$PROM_JQ" "$f" >"${f%.prom}.jsonl"
 	done
 	prev=""
@@ -1069,7 +980,7 @@ case_gone_series()
 	done
 	: >"$CASE_DIR/judged"
 	while read -r m f; do
-		promtool_ok "$f"
+		prom_check "$f"
 		jq -R -c "$PROM_JQ" "$f" >"${f%.prom}.jsonl"
 		present=0
 		if ids_in "${f%.prom}.jsonl" | grep -qxF "$CID"; then
