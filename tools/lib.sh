@@ -1,7 +1,18 @@
 # shellcheck shell=bash
 # tools/lib.sh — shared by the tools that start an agent and measure it (bench.sh,
-# soak.sh, startup-time.sh). Source it after defining die() (which prints its argument,
-# prefixed by the tool's name, and exits 1).
+# soak.sh, startup-time.sh). Source it from the repository's root, after defining die()
+# (which prints its argument, prefixed by the tool's name, and exits 1).
+
+# no_arguments "$@": the tool's --help (its opening comment, up to `set -euo`) and exit 0,
+# or die unless there are no arguments: the tools are configured by environment variables.
+no_arguments()
+{
+	if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+		sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
+		exit 0
+	fi
+	[[ $# -eq 0 ]] || die "no arguments expected (configure with environment variables; see --help)"
+}
 
 # wait_agent_ready PID LOG READY WHAT TIMEOUT POLL: wait until LOG, the agent PID's stderr,
 # has a line matching READY (a grep pattern), looking every POLL seconds. Dies, after the

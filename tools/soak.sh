@@ -33,14 +33,11 @@ die() {
 }
 note() { echo "soak: $*" >&2; }
 
-if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-	sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
-	exit 0
-fi
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 # shellcheck source=tools/lib.sh
 . tools/lib.sh
+no_arguments "$@"
 
 HOSTS=${SOAK_HOST_CGROUPS:-10000}
 CTRS=${SOAK_CONTAINERS:-2000}

@@ -26,16 +26,11 @@ die()
 	exit 1
 }
 
-if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-	sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
-	exit 0
-fi
-[[ $# -eq 0 ]] || die "no arguments expected (configure with environment variables; see --help)"
-
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 # shellcheck source=tools/lib.sh
 . tools/lib.sh
+no_arguments "$@"
 
 STARTS=${STARTS:-5}
 REAPWATCH=${REAPWATCH:-./reapwatch}
