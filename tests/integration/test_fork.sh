@@ -38,7 +38,9 @@ case_thread_is_not_a_fork()
 	child=$(kv child)
 	worker=$(kv worker)
 	focus "$child" "$worker"
-	assert_true "the worker $worker is a thread of $child, not the process" "$worker" \
+	# The premise, from the worker itself: a thread of the child (its tgid), not its leader.
+	assert_eq "tgid of the worker $worker" "$child" "$(kv worker_tgid)"
+	assert_true "the worker $worker is another task than the child's leader" "$worker" \
 		". != $child"
 	assert_count "fork events naming $child or its thread $worker" 1 \
 		".type == \"fork\" and ([.pid, .ppid, .tid] | any(. == $child or . == $worker))"
