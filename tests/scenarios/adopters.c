@@ -215,7 +215,7 @@ static void run_middle(void)
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "", *gate = argv[argc - 1];
-	int n = argc > 3 ? atoi(argv[2]) : 1, bad = 0, status;
+	int n = argc > 3 ? atoi(argv[2]) : 1, bad = 0;
 	struct child_report *reports;
 	pid_t self = getpid(), pid, father = 0;
 	int ids[NR_ROLES] = {0};
@@ -268,8 +268,7 @@ int main(int argc, char **argv)
 		struct id_report r;
 
 		father = pid;
-		if (waitpid(father, &status, 0) != father)
-			die("waitpid father");
+		waitpid_or_die(father, "waitpid father");
 		xread(id_pipe[0], &r, sizeof(r));
 		ids[FATHER] = r.host_pid;
 	}

@@ -63,9 +63,8 @@ int main(int argc, char **argv)
 	report("child", child);
 	if (read(tid_pipe[0], &worker_tid, sizeof(worker_tid)) != sizeof(worker_tid))
 		die("read worker tid");
-	if (waitpid(child, &status, 0) != child)
-		die("waitpid");
+	status = waitpid_or_die(child, "waitpid");
 	report("worker", worker_tid);
-	report("wait_exit_code", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	report("wait_exit_code", exit_code_of(status));
 	return 0;
 }

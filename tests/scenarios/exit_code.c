@@ -74,8 +74,7 @@ int main(int argc, char **argv)
 		if (waitpid(child, &status, 0) >= 0 || errno != ECHILD)
 			die("waitpid did not fail with ECHILD");
 	} else if (strcmp(mode, "blocked") == 0) {
-		if (waitpid(child, &status, 0) != child)
-			die("waitpid");
+		status = waitpid_or_die(child, "waitpid");
 		reap_before = zombie_before = mono_ns();
 	} else if (strcmp(mode, "late") == 0) {
 		siginfo_t si;
@@ -86,8 +85,7 @@ int main(int argc, char **argv)
 		zombie_before = mono_ns();
 		sleep_ms(300);
 		reap_after = mono_ns();
-		if (waitpid(child, &status, 0) != child)
-			die("waitpid");
+		status = waitpid_or_die(child, "waitpid");
 		reap_before = mono_ns();
 	} else {
 		long long call;
@@ -115,7 +113,7 @@ int main(int argc, char **argv)
 	if (!autoreap) {
 		long long lo = reap_after - zombie_before;
 
-		report("wait_exit_code", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		report("wait_exit_code", exit_code_of(status));
 		report("latency_lo", lo > 0 ? lo : 0);
 		report("latency_hi", reap_before - zombie_after);
 	}

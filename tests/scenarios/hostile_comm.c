@@ -86,8 +86,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (write(go[1], "g", 1) != 1)
 		die("write go");
-	if (waitpid(child, &status, 0) != child)
-		die("waitpid");
-	report("wait_exit_code", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	status = waitpid_or_die(child, "waitpid");
+	report("wait_exit_code", exit_code_of(status));
 	return 0;
 }

@@ -86,12 +86,11 @@ int main(void)
 			die("read stamps");
 		got[st.kind] = st.value;
 	}
-	if (waitpid(child, &status, 0) != child)
-		die("waitpid");
+	status = waitpid_or_die(child, "waitpid");
 	report("worker", got[WORKER_TID]);
 	report("worker_tgid", got[WORKER_TGID]);
 	report("leader_exit_us", got[LEADER_EXIT_US]);
 	report("worker_exit_us", got[WORKER_EXIT_US]);
-	report("wait_exit_code", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	report("wait_exit_code", exit_code_of(status));
 	return 0;
 }

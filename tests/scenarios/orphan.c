@@ -147,8 +147,7 @@ int main(int argc, char **argv)
 			die("fork");
 		if (pid == 0)
 			run_father(1);
-		if (waitpid(pid, &status, 0) != pid)
-			die("waitpid father");
+		status = waitpid_or_die(pid, "waitpid father");
 		read_facts(facts, 4);
 		if (strcmp(mode, "subreaper") == 0) {
 			adopted = waitpid(facts[ORPHAN], &status, 0) == facts[ORPHAN];
@@ -170,10 +169,9 @@ int main(int argc, char **argv)
 		/* The orphan saw its new parent by its namespace pid: 1, the init. */
 		if (facts[NEW_PPID] == 1)
 			facts[NEW_PPID] = pid;
-		if (waitpid(pid, &status, 0) != pid)
-			die("waitpid init");
+		status = waitpid_or_die(pid, "waitpid init");
 		report("init", pid);
-		report("init_exit_code", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		report("init_exit_code", exit_code_of(status));
 	} else if (strcmp(mode, "setns") == 0) {
 		int host_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC), init_ns;
 		char path[64];
@@ -207,8 +205,7 @@ int main(int argc, char **argv)
 				_exit(104);
 			run_father(0);
 		}
-		if (waitpid(pid, &status, 0) != pid)
-			die("waitpid father");
+		status = waitpid_or_die(pid, "waitpid father");
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			fprintf(stderr, "orphan: father failed (status %#x)\n", status);
 			return 1;

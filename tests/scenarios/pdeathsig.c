@@ -77,9 +77,8 @@ int main(void)
 	if (waitpid(parent, NULL, 0) != parent)
 		die("waitpid parent");
 	/* adopted by us when the parent died */
-	if (waitpid(child, &status, 0) != child)
-		die("waitpid child");
+	status = waitpid_or_die(child, "waitpid child");
 	printf("parent=%d\nchild=%d\nchild_status=%d\n", (int)parent, (int)child,
-	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	       exit_code_of(status));
 	return 0;
 }

@@ -208,8 +208,7 @@ int main(int argc, char **argv)
 		die("fork");
 	if (init == 0)
 		run_init(generations);
-	if (waitpid(init, &status, 0) != init)
-		die("waitpid init");
+	status = waitpid_or_die(init, "waitpid init");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		fprintf(stderr, "pid_reuse: init failed (status %#x)\n", status);
 		return 1;

@@ -148,9 +148,8 @@ int main(int argc, char **argv)
 	if (write(go_pipe[1], "g", 1) != 1)
 		die("write go");
 	/* Returns once the namespace is empty: the dying init waits for every member. */
-	if (waitpid(init, &status, 0) != init)
-		die("waitpid init");
-	report("init_exit_code", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	status = waitpid_or_die(init, "waitpid init");
+	report("init_exit_code", exit_code_of(status));
 	for (int i = 1; i <= nr_members; i++)
 		if (kill(members[i].host_pid, 0) == 0 || errno != ESRCH)
 			gone = 0;

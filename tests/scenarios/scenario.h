@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,6 +57,22 @@ static inline pid_t fork_named(const char *comm)
 	if (pid == 0)
 		prctl(PR_SET_NAME, comm);
 	return pid;
+}
+
+/* waitpid() for pid, or die(what); its wait status. */
+static inline int waitpid_or_die(pid_t pid, const char *what)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		die(what);
+	return status;
+}
+
+/* The exit code in a wait status; -1 if the process was killed by a signal. */
+static inline int exit_code_of(int status)
+{
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 /* Sleep ms milliseconds, all of them: a signal that interrupts the sleep does not cut it short. */

@@ -56,8 +56,7 @@ int main(void)
 	report("sender", sender);
 	if (waitpid(sender, &status, 0) != sender || !WIFEXITED(status) || WEXITSTATUS(status))
 		die("sender failed");
-	if (waitpid(target, &status, 0) != target)
-		die("waitpid target");
+	status = waitpid_or_die(target, "waitpid target");
 	report("target_signal", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 	return 0;
 }

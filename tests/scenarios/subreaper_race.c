@@ -180,8 +180,7 @@ static int run_trial(int t, int n)
 	}
 	/* Every kid has its name: let the subreaper and the father go. */
 	close(go_pipe[1]);
-	if (waitpid(sub, &status, 0) != sub)
-		die("waitpid subreaper");
+	waitpid_or_die(sub, "waitpid subreaper");
 	/* The subreaper handed its children over before it became a zombie: the father is
 	 * ours now, exiting or a zombie already. */
 	if (waitpid(father, &status, 0) != father) {
