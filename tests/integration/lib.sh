@@ -12,6 +12,7 @@
 # Agent:      start_agent [--name N] [--ready TEXT] ARGS...   stop_agent   stop_named_agent N [SIG]
 #             wait_printed WHAT PID FILE TEXT  (an agent started some other way: until ready)
 # Scenarios:  scenario NAME ARGS...  (runs build/tests/scenarios/NAME, output in $SCEN_OUT)
+#             trace_scenario [TRACE_ARGS...] -- NAME ARGS...  (the same under trace --json)
 #             kv KEY [FILE]          (a key=value the scenario printed)
 #             start_scenario NAME ARGS...  (in the background, until it prints ready=1)
 #             start_reaped NAME ARGS...    (the same in a pid namespace, under reaper_run)
@@ -607,6 +608,23 @@ start_agent()
 	echo "$*" >"$CASE_DIR/$name.args"
 	track_pid "$pid"
 	wait_printed "reapwatch $*" "$pid" "$CASE_DIR/$name.err" "$ready"
+}
+
+# trace_scenario [TRACE_ARGS...] -- NAME ARGS...: one run of scenario NAME under
+# `reapwatch trace --json TRACE_ARGS...` (start_agent, scenario, stop_agent): its events in
+# $EVENTS, its key=value output for kv.
+trace_scenario()
+{
+	local args=()
+	while [[ $# -gt 0 && $1 != -- ]]; do
+		args+=("$1")
+		shift
+	done
+	[[ ${1:-} == -- ]] || fail "trace_scenario: no -- before the scenario's name"
+	shift
+	start_agent trace --json "${args[@]}"
+	scenario "$@"
+	stop_agent
 }
 
 # stop_agent: let the last events arrive, SIGINT the agent, and check that it exits 0, with

@@ -32,9 +32,7 @@ now_us()
 reap_timing_case()
 {
 	local mode=$1 child reaper real_us span_ns ev exit_ev
-	start_agent trace --json -e exit,reap,reparent
-	scenario reap_timing "$mode"
-	stop_agent
+	trace_scenario -e exit,reap,reparent -- reap_timing "$mode"
 	child=$(kv child)
 	reaper=$(kv reaper)
 	real_us=$(($(kv reaped_real_ns) / 1000))

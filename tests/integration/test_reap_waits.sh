@@ -14,9 +14,7 @@ source "$(dirname "$0")/lib.sh"
 # waits MODE: run `wait_kinds MODE` under the agent (skip where the scenario says so).
 waits()
 {
-	start_agent trace --json -e exit,reap
-	scenario wait_kinds "$1"
-	stop_agent
+	trace_scenario -e exit,reap -- wait_kinds "$1"
 	if grep -q '^skip=' "$SCEN_OUT"; then
 		skip "$(kv skip)"
 	fi
