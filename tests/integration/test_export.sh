@@ -365,6 +365,40 @@ case_log_events_stalled_reader()
 	assert_eq "lines export said it dropped" 0 "$(grep -c 'dropped' "$CASE_DIR/stalled.err" || true)"
 }
 
+# --log-events with a reader that never reads: at SIGTERM export still writes its last
+# reapwatch.prom, gives the reader 2 s for the lines that wait, then ends with status 1 and
+# one line saying the rest was not written.
+case_log_events_reader_never_reads()
+{
+	local dir fifo pid rc=0 t0
+	dir=$CASE_DIR/textfile
+	fifo=$CASE_DIR/out.fifo
+	mkdir "$dir"
+	mkfifo "$fifo"
+	# shellcheck disable=SC2217 # it holds the pipe open and reads nothing
+	sleep 1000 <"$fifo" &
+	track_pid "$!"
+	"$AGENT" export --textfile-dir "$dir" -i 3600 --log-events >"$fifo" 2>"$CASE_DIR/never.err" &
+	pid=$!
+	track_pid "$pid"
+	wait_printed "export --log-events" "$pid" "$CASE_DIR/never.err" "$EXPORT_READY"
+	start_reaped adopters many 300 "$CASE_DIR/adopters.gate"
+	touch "$CASE_DIR/adopters.gate"
+	wait_child "$REAPED_PID" 60 || fail "adopters exited with status $?"
+	sleep 1
+	rm -f "$dir/reapwatch.prom"
+	t0=$SECONDS
+	kill -TERM "$pid"
+	wait_child "$pid" 15 || rc=$?
+	detail "export --log-events, a reader that never reads: stderr:" "$(cat "$CASE_DIR/never.err")"
+	assert_eq "export --log-events, a reader that never reads: exit status" 1 "$rc"
+	assert_eq "its last line" \
+		"reapwatch: the reader took no output for 2 s after the end: the rest was not written" \
+		"$(tail -n1 "$CASE_DIR/never.err")"
+	[[ -s $dir/reapwatch.prom ]] || fail "export ended without its last write of reapwatch.prom"
+	((SECONDS - t0 >= 1)) || fail "export ended at once: it did not wait for the reader"
+}
+
 # A pod name with a quote and a backslash (a kubelet log link may be named anything): the
 # file stays valid, and a pod label, if written, decodes to exactly the name.
 case_hostile_label_values()
@@ -473,5 +507,6 @@ run_case export_closing_line case_closing_line
 run_case export_log_events case_log_events
 run_case export_log_events_unwritable case_log_events_unwritable
 run_case export_log_events_stalled_reader case_log_events_stalled_reader
+run_case export_log_events_reader_never_reads case_log_events_reader_never_reads
 run_case export_hostile_label_values case_hostile_label_values
 finish
