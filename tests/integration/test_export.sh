@@ -318,13 +318,35 @@ case_log_events()
 		'.type == "fork" or .type == "exit" or .type == "reap" or .type == "signal"'
 }
 
+# start_fifo_exporter DIR INTERVAL FIFO ERR: export --log-events into DIR every INTERVAL,
+# its stdout the FIFO (a reader must have it open), its stderr ERR; its pid in FIFO_EXPORTER
+# once it is exporting.
+start_fifo_exporter()
+{
+	"$AGENT" export --textfile-dir "$1" -i "$2" --log-events >"$3" 2>"$4" &
+	FIFO_EXPORTER=$!
+	track_pid "$FIFO_EXPORTER"
+	wait_printed "export --log-events" "$FIFO_EXPORTER" "$4" "$EXPORT_READY"
+}
+
+# reparent_burst: 300 orphans at once (adopters many, in a pid namespace of its own), all
+# adopted and reaped when it returns: 300 reparent lines for --log-events, about 100 KiB,
+# more than a pipe holds. Sets BURST_KIDS to their pids (comma list).
+reparent_burst()
+{
+	start_reaped adopters many 300 "$CASE_DIR/adopters.gate"
+	BURST_KIDS=$(kv children)
+	touch "$CASE_DIR/adopters.gate"
+	wait_child "$REAPED_PID" 60 || fail "adopters exited with status $?"
+}
+
 # --log-events with a reader that takes nothing for a while: 300 orphans at once, about
 # 100 KiB of reparent lines (more than a pipe holds), wait in export's output backlog while
 # export goes on rewriting reapwatch.prom; once the reader reads, it gets one line for each
 # orphan, none dropped, and export ends as usual.
 case_log_events_stalled_reader()
 {
-	local dir hold fifo reader pid kids n rc=0 deadline
+	local dir hold fifo reader pid n rc=0 deadline
 	dir=$CASE_DIR/textfile
 	hold=$CASE_DIR/hold.fifo
 	fifo=$CASE_DIR/out.fifo
@@ -334,14 +356,9 @@ case_log_events_stalled_reader()
 	{ read -r _ <"$hold"; cat >"$CASE_DIR/stalled.out"; } <"$fifo" &
 	reader=$!
 	track_pid "$reader"
-	"$AGENT" export --textfile-dir "$dir" -i 0.2 --log-events >"$fifo" 2>"$CASE_DIR/stalled.err" &
-	pid=$!
-	track_pid "$pid"
-	wait_printed "export --log-events" "$pid" "$CASE_DIR/stalled.err" "$EXPORT_READY"
-	start_reaped adopters many 300 "$CASE_DIR/adopters.gate"
-	kids=$(kv children)
-	touch "$CASE_DIR/adopters.gate"
-	wait_child "$REAPED_PID" 60 || fail "adopters exited with status $?"
+	start_fifo_exporter "$dir" 0.2 "$fifo" "$CASE_DIR/stalled.err"
+	pid=$FIFO_EXPORTER
+	reparent_burst
 	# The pipe is full by now: an export that wrote its lines itself would be stuck in write().
 	sleep 1
 	rm -f "$dir/reapwatch.prom"
@@ -359,7 +376,7 @@ case_log_events_stalled_reader()
 	assert_eq "export --log-events after a stalled reader: exit status" 0 "$rc"
 	wait "$reader" || fail "the reader (cat) failed"
 	check_json_lines "$CASE_DIR/stalled.out"
-	n=$(jq -c "select(.type == \"reparent\" and (.pid | IN($kids)))" "$CASE_DIR/stalled.out" |
+	n=$(jq -c "select(.type == \"reparent\" and (.pid | IN($BURST_KIDS)))" "$CASE_DIR/stalled.out" |
 		wc -l)
 	assert_eq "reparent lines of the 300 orphans, read after the stall" 300 "$n"
 	assert_eq "lines export said it dropped" 0 "$(grep -c 'dropped' "$CASE_DIR/stalled.err" || true)"
@@ -378,13 +395,9 @@ case_log_events_reader_never_reads()
 	# shellcheck disable=SC2217 # it holds the pipe open and reads nothing
 	sleep 1000 <"$fifo" &
 	track_pid "$!"
-	"$AGENT" export --textfile-dir "$dir" -i 3600 --log-events >"$fifo" 2>"$CASE_DIR/never.err" &
-	pid=$!
-	track_pid "$pid"
-	wait_printed "export --log-events" "$pid" "$CASE_DIR/never.err" "$EXPORT_READY"
-	start_reaped adopters many 300 "$CASE_DIR/adopters.gate"
-	touch "$CASE_DIR/adopters.gate"
-	wait_child "$REAPED_PID" 60 || fail "adopters exited with status $?"
+	start_fifo_exporter "$dir" 3600 "$fifo" "$CASE_DIR/never.err"
+	pid=$FIFO_EXPORTER
+	reparent_burst
 	sleep 1
 	rm -f "$dir/reapwatch.prom"
 	t0=$SECONDS
