@@ -395,6 +395,27 @@ _wait_ready()
 	done
 }
 
+# wait_files WHAT PID SHOW SECONDS FILE...: until every FILE has something in it (the gate
+# files a container's steps write), while PID (runc run, runc exec; none if empty) runs;
+# fails the case, showing the first lines of SHOW (PID's stderr), if PID ends first or
+# SECONDS pass. WHAT names what was awaited.
+wait_files()
+{
+	local what=$1 pid=$2 show=$3 secs=$4 deadline f
+	shift 4
+	deadline=$((SECONDS + secs))
+	for f in "$@"; do
+		until [[ -s $f ]]; do
+			if [[ -n $pid ]] && ! running "$pid"; then
+				fail "$what: process $pid exited before $(basename "$f") was written:" \
+					"$(head -n3 "$show" 2>/dev/null | tr '\n' ' ')"
+			fi
+			[[ $SECONDS -lt $deadline ]] || fail "$what: no $(basename "$f") within $secs s"
+			sleep 0.05
+		done
+	done
+}
+
 # wait_printed WHAT PID FILE TEXT: until FILE (PID's stderr, where an agent says it is
 # ready) has TEXT, at most AGENT_READY_TIMEOUT s; for an agent that start_agent cannot start
 # (stdout elsewhere, under strace, in a container). WHAT names it in a failure.

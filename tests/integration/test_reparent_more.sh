@@ -416,22 +416,14 @@ case_runc_exec()
 	runc run --bundle "$bundle" "$ID" >"$CASE_DIR/runc.out" 2>"$CASE_DIR/runc.err" &
 	runc_pid=$!
 	track_pid "$runc_pid"
-	deadline=$((SECONDS + 30))
-	until [[ -s $gate/ready ]]; do
-		running "$runc_pid" || fail "runc run exited early: $(head -n3 "$CASE_DIR/runc.err")"
-		[[ $SECONDS -lt $deadline ]] || fail "the container did not start within 30 s"
-		sleep 0.05
-	done
+	wait_files "the container's start" "$runc_pid" "$CASE_DIR/runc.err" 30 "$gate/ready"
 	INIT=$(runc state "$ID" | jq -r .pid)
 	NS=$(pidns_of "$INIT")
 	runc exec "$ID" sh -c "$RUNC_EXEC_CMD" >"$CASE_DIR/exec.out" 2>"$CASE_DIR/exec.err" &
 	exec_pid=$!
 	track_pid "$exec_pid"
-	until [[ -s $gate/father_ns && -s $gate/orphan_ns ]]; do
-		running "$exec_pid" || fail "runc exec exited early: $(head -n3 "$CASE_DIR/exec.err")"
-		[[ $SECONDS -lt $deadline ]] || fail "the exec'd shell did not start within 30 s"
-		sleep 0.05
-	done
+	wait_files "the exec'd shell's start" "$exec_pid" "$CASE_DIR/exec.err" 30 \
+		"$gate/father_ns" "$gate/orphan_ns"
 	orphan_ns=$(cat "$gate/orphan_ns")
 	father=$(in_ns_pid "$NS" "$(cat "$gate/father_ns")") || fail "no process with pid $(cat "$gate/father_ns") in pidns $NS"
 	orphan=$(in_ns_pid "$NS" "$orphan_ns") || fail "no process with pid $orphan_ns in pidns $NS"

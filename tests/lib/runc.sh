@@ -111,12 +111,7 @@ run_container()
 	runc run --bundle "$bundle" "$ID" >"$CASE_DIR/runc.out" 2>"$CASE_DIR/runc.err" &
 	runc_pid=$!
 	track_pid "$runc_pid"
-	deadline=$((SECONDS + 30))
-	until [[ -s $gate/child ]]; do
-		running "$runc_pid" || fail "runc run exited early: $(head -n3 "$CASE_DIR/runc.err")"
-		[[ $SECONDS -lt $deadline ]] || fail "the container did not start within 30 s"
-		sleep 0.05
-	done
+	wait_files "the container's start" "$runc_pid" "$CASE_DIR/runc.err" 30 "$gate/child"
 	INIT=$(runc state "$ID" | jq -r .pid)
 	MEMBER_NS=$(cat "$gate/child")
 	NS=$(pidns_of "$INIT")
@@ -125,6 +120,7 @@ run_container()
 		"$(sed 's/^/  /' "/proc/$INIT/cgroup")"
 	# The member is the init's child with that namespace pid, once it has exec'd sleep.
 	MEMBER=""
+	deadline=$((SECONDS + 30))
 	until [[ -n $MEMBER ]]; do
 		for pid in $(children_of "$INIT"); do
 			if [[ $(cat "/proc/$pid/comm" 2>/dev/null) == sleep &&
