@@ -61,7 +61,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 	      $(CLANG_BPF_SYS_INCLUDES)
 
 # Pure modules: no BPF, no /proc. Unit tests link against exactly these.
-PURE      := json escape signames cgroup_path timefmt event args filter kube procfs load_log
+PURE      := json escape signames cgroup_path timefmt event args filter kube procfs load_log outq
 PURE_OBJS := $(patsubst %,$(OUT)/src/%.o,$(PURE))
 SRCS      := $(wildcard src/*.c)
 OBJS      := $(patsubst src/%.c,$(OUT)/src/%.o,$(SRCS))
