@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "decode.h"
 #include "metrics.h"
+#include "outq.h"
 #include "prom.h"
 #include "render.h"
 #include "util.h"
@@ -27,6 +28,9 @@
 #define DRAIN_INTERVAL_MS 100
 /* --log-events reports a zombie once it is this old. */
 #define ZOMBIE_LOG_AGE_NS (60ull * 1000000000ull)
+/* --log-events lines waiting for a reader that does not take them, before lines are dropped:
+ * hours of a busy node's notable events. */
+#define LOG_BACKLOG_BYTES (16u << 20)
 
 struct logged_zombie {
 	uint32_t pid;
@@ -44,6 +48,12 @@ struct exporter {
 	uint64_t writes;	      /* files written */
 	struct logged_zombie *logged; /* zombies --log-events has reported */
 	size_t nlogged;
+	struct outq *log;	      /* --log-events: stdout, written by its own thread (outq.h) */
+	FILE *log_out;		      /* outq__file(): where the log lines are rendered */
+	uint64_t log_pending;	      /* lines rendered, not yet handed on */
+	uint64_t log_dropped;	      /* lines dropped: the backlog was full */
+	uint64_t log_dropped_told;
+	int log_err;		      /* the log's first write failure, -errno */
 	bool write_failed;	      /* the last write failed: say so once */
 };
 
@@ -55,8 +65,10 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (decoder__decode(&x->dec, data, size, &ev))
 		return 0;
 	metrics__count_event(x->metrics, &ev);
-	if (x->opts.log_events && (ev.type == RW_REC_REPARENT || ev.type == RW_REC_TEARDOWN))
-		render_json_event(stdout, &ev);
+	if (x->log && !x->log_err && (ev.type == RW_REC_REPARENT || ev.type == RW_REC_TEARDOWN)) {
+		render_json_event(x->log_out, &ev);
+		x->log_pending++;
+	}
 	return 0;
 }
 
@@ -129,9 +141,11 @@ static void log_old_zombies(struct exporter *x, uint64_t now)
 		/* zombie_age_ns() is 0 for one the census found dying after `now`. */
 		if (!z->age_known || zombie_age_ns(z, now) < ZOMBIE_LOG_AGE_NS)
 			continue;
-		if (!was_logged(x, z))
-			render_zombie_log_json(stdout, z, now,
+		if (!was_logged(x, z) && !x->log_err) {
+			render_zombie_log_json(x->log_out, z, now,
 					       now + (uint64_t)x->dec.mono_to_unix_ns);
+			x->log_pending++;
+		}
 		next[n].pid = z->stat.pid;
 		next[n].start_ticks = z->stat.start_ticks;
 		n++;
@@ -139,6 +153,34 @@ static void log_old_zombies(struct exporter *x, uint64_t now)
 	free(x->logged);
 	x->logged = next;
 	x->nlogged = n;
+}
+
+/*
+ * --log-events: hand the lines rendered since the last call to the writer. 0, or the first
+ * write failure as -errno (-EPIPE: the reader went away), after which nothing more is
+ * written. Lines that did not fit the backlog are counted and said on stderr.
+ */
+static int flush_log(struct exporter *x)
+{
+	int ret;
+
+	if (!x->log || x->log_err)
+		return x->log_err;
+	ret = outq__flush(x->log);
+	x->log_out = outq__file(x->log);
+	if (ret < 0)
+		return x->log_err = ret;
+	if (ret == 1)
+		x->log_dropped += x->log_pending;
+	x->log_pending = 0;
+	if (x->log_dropped > x->log_dropped_told) {
+		fprintf(stderr, "reapwatch: --log-events: dropped %llu lines (output stalled: the "
+				"reader took nothing while %u MiB waited)\n",
+			(unsigned long long)(x->log_dropped - x->log_dropped_told),
+			LOG_BACKLOG_BYTES >> 20);
+		x->log_dropped_told = x->log_dropped;
+	}
+	return 0;
 }
 
 static void collect_kernel_drops(struct exporter *x)
@@ -180,9 +222,9 @@ static void export_once(struct exporter *x)
 		rw_error("writing %s/%s works again", x->opts.textfile_dir, PROM_FILE);
 	x->write_failed = err != 0;
 	x->writes += !err;
-	if (x->opts.log_events)
+	if (x->log)
 		log_old_zombies(x, now);
-	rw_output_error(stdout); /* a failure is kept for the loop to see */
+	flush_log(x); /* a failure is kept for the loop to see */
 }
 
 static const char *plural(uint64_t n)
@@ -269,6 +311,16 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 	}
 	x.metrics->container_detail = x.opts.container_detail;
 	x.metrics->max_containers = x.opts.max_containers;
+	if (x.opts.log_events) {
+		/* (stdout's FILE is not used from here on: what help and errors wrote is out) */
+		fflush(stdout);
+		ret = outq__new(&x.log, STDOUT_FILENO, LOG_BACKLOG_BYTES);
+		if (ret) {
+			rw_error("cannot start the output's writer: %s", strerror(-ret));
+			goto out;
+		}
+		x.log_out = outq__file(x.log);
+	}
 	if (agent__open(&x.agent, &config, on_record, &x))
 		goto out;
 	fprintf(stderr, "reapwatch: exporting to %s/%s every %gs\n", x.opts.textfile_dir,
@@ -283,7 +335,7 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 			goto out;
 		}
 		/* --log-events: a stdout that cannot be written ends the run, as for trace */
-		werr = rw_output_error(stdout);
+		werr = flush_log(&x);
 		if (werr)
 			break;
 		if (mono_now_ns() >= next_write) {
@@ -296,8 +348,11 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 	/* Last word: what happened since the last write is not lost. */
 	agent__poll(x.agent, 0);
 	export_once(&x);
+	/* --log-events: what is queued is written first; a reader that takes nothing gets 2 s */
+	werr = outq__free(x.log);
+	x.log = NULL;
 	if (!werr)
-		werr = rw_output_error(stdout);
+		werr = x.log_err;
 	if (werr && werr != -EPIPE) {
 		status = rw_output_failed(werr);
 		goto out;
@@ -307,6 +362,7 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 		print_exported(&x);
 	status = x.write_failed ? EXIT_RUNTIME : EXIT_OK;
 out:
+	outq__free(x.log);
 	agent__free(x.agent);
 	decoder__fini(&x.dec);
 	metrics__free(x.metrics);

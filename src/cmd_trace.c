@@ -233,10 +233,6 @@ done:
 	t.outq = NULL;
 	if (!werr)
 		werr = t.werr;
-	if (werr == -ETIMEDOUT) {
-		rw_error("the reader took no output for 2 s after the end: the rest was not written");
-		goto out;
-	}
 	if (werr && werr != -EPIPE) {
 		status = rw_output_failed(werr);
 		goto out;

@@ -164,6 +164,10 @@ int outq__flush(struct outq *q)
 	q->mem = NULL;
 	if (q->mem_len == 0) {
 		free(q->mem_buf);
+		/* nothing new, but a write of what was queued before may have failed since */
+		pthread_mutex_lock(&q->lock);
+		ret = q->err;
+		pthread_mutex_unlock(&q->lock);
 	} else {
 		c = malloc(sizeof(*c));
 		pthread_mutex_lock(&q->lock);

@@ -8,7 +8,11 @@
 #include "metrics.h"
 #include "zombies.h"
 
+struct json_writer;
+
 void render_json_event(FILE *out, const struct event *ev);
+/* The first two keys of every JSON Lines record: "type", then "time" (RFC 3339, in µs). */
+void render_json_record_type(struct json_writer *w, const char *type, uint64_t unix_ns);
 void render_text_header(FILE *out);
 void render_text_event(FILE *out, const struct event *ev);
 /* What could not be seen since the last such line (`reason`: docs/reapwatch.md), in-band. */

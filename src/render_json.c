@@ -24,14 +24,20 @@ static void json_kv_name_or_null(struct json_writer *w, const char *key, const c
 		json_null(w);
 }
 
+void render_json_record_type(struct json_writer *w, const char *type, uint64_t unix_ns)
+{
+	char time[RFC3339_US_LEN];
+
+	format_rfc3339_us(time, sizeof(time), unix_ns);
+	json_kv_string(w, "type", type);
+	json_kv_string(w, "time", time);
+}
+
 static void render_subject(struct json_writer *w, const struct event *ev)
 {
 	const struct cgroup_info *cg = ev->proc.cgroup;
-	char time[RFC3339_US_LEN];
 
-	format_rfc3339_us(time, sizeof(time), ev->unix_ns);
-	json_kv_string(w, "type", event_type_name(ev->type));
-	json_kv_string(w, "time", time);
+	render_json_record_type(w, event_type_name(ev->type), ev->unix_ns);
 	json_kv_uint(w, "pid", ev->proc.pid);
 	json_kv_string(w, "comm", ev->proc.comm);
 	json_kv_uint(w, "ns_pid", ev->proc.ns_pid);
@@ -153,14 +159,11 @@ void render_json_event(FILE *out, const struct event *ev)
 void render_json_lost(FILE *out, uint64_t unix_ns, const char *reason, uint64_t count,
 		      uint64_t total)
 {
-	char time[RFC3339_US_LEN];
 	struct json_writer w;
 
-	format_rfc3339_us(time, sizeof(time), unix_ns);
 	json_init(&w, out);
 	json_begin_object(&w);
-	json_kv_string(&w, "type", "lost");
-	json_kv_string(&w, "time", time);
+	render_json_record_type(&w, "lost", unix_ns);
 	json_kv_string(&w, "reason", reason);
 	json_kv_uint(&w, "count", count);
 	json_kv_uint(&w, "total", total);

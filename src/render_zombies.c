@@ -5,7 +5,6 @@
 #include "escape.h"
 #include "json.h"
 #include "render.h"
-#include "timefmt.h"
 
 #define COMM_TEXT (RW_COMM_LEN * 4 + 1)
 #define CONTAINER_SHORT 12
@@ -55,14 +54,11 @@ void render_zombie_json(FILE *out, const struct zombie *z, uint64_t now_mono)
 void render_zombie_log_json(FILE *out, const struct zombie *z, uint64_t now_mono,
 			    uint64_t now_unix_ns)
 {
-	char time[RFC3339_US_LEN];
 	struct json_writer w;
 
-	format_rfc3339_us(time, sizeof(time), now_unix_ns);
 	json_init(&w, out);
 	json_begin_object(&w);
-	json_kv_string(&w, "type", "zombie");
-	json_kv_string(&w, "time", time);
+	render_json_record_type(&w, "zombie", now_unix_ns);
 	zombie_fields(&w, z, now_mono);
 	json_end_object(&w);
 	putc_unlocked('\n', out);

@@ -57,7 +57,10 @@ int rw_output_error(FILE *out)
 
 int rw_output_failed(int err)
 {
-	rw_error("cannot write output: %s", strerror(-err));
+	if (err == -ETIMEDOUT)
+		rw_error("the reader took no output for 2 s after the end: the rest was not written");
+	else
+		rw_error("cannot write output: %s", strerror(-err));
 	return EXIT_RUNTIME;
 }
 

@@ -22,7 +22,8 @@ void rw_install_stop_signals(void);
 /* Flushes out: 0 when all written to it has reached it, -EPIPE when its reader has gone
  * away (not a failure), else the write's -errno. */
 int rw_output_error(FILE *out);
-/* A command's output that could not be written: one line on stderr, EXIT_RUNTIME. */
+/* A command's output that could not be written: one line on stderr, EXIT_RUNTIME. -ETIMEDOUT
+ * is outq__free()'s: a reader that took nothing in the 2 s it waited at the end. */
 int rw_output_failed(int err);
 
 /* One line on stderr: "reapwatch: <message>". */

@@ -39,14 +39,11 @@ die() {
 }
 note() { echo "bench: $*" >&2; }
 
-if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-	sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
-	exit 0
-fi
-[[ $# -eq 0 ]] || die "no arguments expected (configure with environment variables; see --help)"
-
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+# shellcheck source=tools/lib.sh
+. tools/lib.sh
+no_arguments "$@"
 
 ROUNDS=${ROUNDS:-5}
 FORK_N=${FORK_N:-10000}
@@ -205,22 +202,7 @@ run_one() {
 			"${agent_argv[@]}" >"$out" 2>"$err" </dev/null &
 		fi
 		agent_pid=$!
-		local waited=0
-		while ! grep -q -- "$ready_re" "$err"; do
-			if ! kill -0 "$agent_pid" 2>/dev/null; then
-				local st=0
-				wait "$agent_pid" || st=$?
-				agent_pid=
-				tail -n 20 "$err" >&2
-				die "$cfg exited (status $st) before printing '$ready_re' (log: $err)"
-			fi
-			if ((waited >= READY_TIMEOUT * 20)); then
-				tail -n 20 "$err" >&2
-				die "$cfg did not print '$ready_re' within ${READY_TIMEOUT}s (log: $err)"
-			fi
-			sleep 0.05
-			waited=$((waited + 1))
-		done
+		wait_agent_ready "$agent_pid" "$err" "$ready_re" "$cfg" "$READY_TIMEOUT" 0.05
 	fi
 	sleep "$SETTLE"
 

@@ -33,12 +33,11 @@ die() {
 }
 note() { echo "soak: $*" >&2; }
 
-if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-	sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
-	exit 0
-fi
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+# shellcheck source=tools/lib.sh
+. tools/lib.sh
+no_arguments "$@"
 
 HOSTS=${SOAK_HOST_CGROUPS:-10000}
 CTRS=${SOAK_CONTAINERS:-2000}
@@ -160,12 +159,7 @@ measure() { # measure LABEL
 REAPWATCH_GONE_KEEP_SECONDS=$KEEP "$REAPWATCH" export --textfile-dir "$OUT/textfile" \
 	-i "$INTERVAL" >/dev/null 2>"$OUT/export.err" </dev/null &
 agent=$!
-for _ in $(seq 300); do
-	grep -q 'reapwatch: exporting' "$OUT/export.err" && break
-	kill -0 "$agent" 2>/dev/null || die "export exited: $(head -n3 "$OUT/export.err")"
-	sleep 0.1
-done
-grep -q 'reapwatch: exporting' "$OUT/export.err" || die "export did not start"
+wait_agent_ready "$agent" "$OUT/export.err" 'reapwatch: exporting' export 30 0.1
 note "export pid $agent, -i $INTERVAL, gone keep $KEEP s; warming up"
 # Warm-up: one host cgroup and one container come and go, so that the series of what
 # folded containers counted (container_id="(gone)", 11 series made at the first fold,

@@ -26,14 +26,11 @@ die()
 	exit 1
 }
 
-if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-	sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
-	exit 0
-fi
-[[ $# -eq 0 ]] || die "no arguments expected (configure with environment variables; see --help)"
-
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+# shellcheck source=tools/lib.sh
+. tools/lib.sh
+no_arguments "$@"
 
 STARTS=${STARTS:-5}
 REAPWATCH=${REAPWATCH:-./reapwatch}
@@ -82,26 +79,13 @@ stamp()
 	done
 }
 
-# wait_ready LOG WHAT: wait for the ready line in LOG (stamped stderr of agent_pid); prints
-# its time. Dies if the agent exits first or takes longer than READY_TIMEOUT.
+# wait_ready LOG WHAT: wait for the ready line in LOG (stamped stderr of agent_pid), then
+# print the time it is stamped with. Dies if the agent exits first or takes longer than
+# READY_TIMEOUT.
 wait_ready()
 {
-	local log=$1 what=$2 waited=0 st=0
-	while ! grep -q -- "$READY" "$log" 2>/dev/null; do
-		if ! kill -0 "$agent_pid" 2>/dev/null; then
-			wait "$agent_pid" || st=$?
-			agent_pid=
-			tail -n 20 "$log" >&2
-			die "$what exited (status $st) before printing '$READY' (log: $log)"
-		fi
-		if ((waited >= READY_TIMEOUT * 100)); then
-			tail -n 20 "$log" >&2
-			die "$what did not print '$READY' within ${READY_TIMEOUT}s (log: $log)"
-		fi
-		sleep 0.01
-		waited=$((waited + 1))
-	done
-	grep -m1 -- "$READY" "$log" | cut -d' ' -f1
+	wait_agent_ready "$agent_pid" "$1" "$READY" "$2" "$READY_TIMEOUT" 0.01
+	grep -m1 -- "$READY" "$1" | cut -d' ' -f1
 }
 
 # finish_agent WHAT: wait for agent_pid (it stops after -d 1); dies unless it exits 0.

@@ -10,8 +10,16 @@
 # starts (agents, scenarios, gated commands) is killed when the case ends, pass or fail.
 #
 # Agent:      start_agent [--name N] [--ready TEXT] ARGS...   stop_agent   stop_named_agent N [SIG]
+#             wait_printed WHAT PID FILE TEXT  (an agent started some other way: until ready)
 # Scenarios:  scenario NAME ARGS...  (runs build/tests/scenarios/NAME, output in $SCEN_OUT)
+#             trace_scenario [TRACE_ARGS...] -- NAME ARGS...  (the same under trace --json)
 #             kv KEY [FILE]          (a key=value the scenario printed)
+#             start_scenario NAME ARGS...  (in the background, until it prints ready=1)
+#             start_reaped NAME ARGS...    (the same in a pid namespace, under reaper_run)
+#             wait_scenario_ready WHAT PID [SECONDS] [ERRFILE]  (one started some other way)
+# Cgroups:    new_container_id, fake_container_cgroup, in_cgroup DIR CMD..., rmdir_retry DIR
+# Prom file:  snap DIR, fresh_snap DIR (export's reapwatch.prom as samples in $SNAP),
+#             val NAME LABELS_JSON [JSONL], prom_check FILE, file_id DIR
 # Events:     events FILTER, count_events FILTER, expect_one DESC FILTER,
 #             assert_fields EVENT DESC EXPR JSON [EXPR JSON...], assert_count DESC N FILTER
 #             (all within the case's time window, see window_begin), assert_none DESC FILTER
@@ -204,6 +212,50 @@ cgroup2_mount()
 	awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts
 }
 
+# new_container_id: 64 hex digits, like a containerd/Docker container id.
+new_container_id()
+{
+	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'
+}
+
+# fake_container_cgroup: a cgroup v2 directory that looks like a container's (systemd
+# driver: reapwatch-test-PID/docker-ID.scope), so that export keeps series of its own for
+# what runs in it; removed when the case ends. Sets FAKE_CTR_ID (ID) and FAKE_CTR_CG (the
+# directory). Skips the case without a cgroup v2 hierarchy, or where it cannot be made.
+fake_container_cgroup()
+{
+	local root
+	root=$(cgroup2_mount)
+	[[ -n $root ]] || skip "no cgroup v2 hierarchy"
+	FAKE_CTR_ID=$(new_container_id)
+	FAKE_CTR_CG=$root/reapwatch-test-$$/docker-$FAKE_CTR_ID.scope
+	mkdir -p "$FAKE_CTR_CG" || skip "cannot create a cgroup under $root"
+	at_case_exit rmdir "$FAKE_CTR_CG" "$root/reapwatch-test-$$"
+}
+
+# in_cgroup DIR CMD...: run CMD inside cgroup DIR. The bash that moves itself there was
+# forked outside it; from its exec of CMD on, every fork and exit counts for DIR.
+# In the background use `bash -c "$IN_CGROUP" DIR CMD... &` instead: $! is then CMD's pid
+# (not a subshell's), and a CMD the case kills does not fail it.
+# shellcheck disable=SC2016 # for the inner bash
+IN_CGROUP='echo $$ >"$0/cgroup.procs" && exec "$@"'
+in_cgroup()
+{
+	bash -c "$IN_CGROUP" "$@"
+}
+
+# rmdir_retry DIR: remove cgroup DIR, trying for 5 s while its last processes leave it
+# (until they are gone, rmdir fails with EBUSY).
+rmdir_retry()
+{
+	local i
+	for i in $(seq 50); do
+		[[ -d $1 ]] || return 0
+		rmdir "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+}
+
 # agent_bpf_ids PID map|prog: "name id" for each BPF map or program that process PID
 # holds open (its fdinfo), sorted.
 agent_bpf_ids()
@@ -324,6 +376,54 @@ ns_pid_of()
 	awk '/^NSpid:/ { print $NF }' "/proc/$1/status"
 }
 
+# _wait_ready WHAT PID SECONDS SHOW READY GREP_ARGS...: until `grep -q GREP_ARGS...` finds
+# the line PID writes once it is ready; fails the case if PID ends first (showing the first
+# lines of the file SHOW) or SECONDS pass. READY says what was awaited ("printed 'X'").
+_wait_ready()
+{
+	local what=$1 pid=$2 secs=$3 show=$4 ready=$5 deadline rc=0
+	shift 5
+	deadline=$((SECONDS + secs))
+	until grep -q "$@" 2>/dev/null; do
+		if ! running "$pid"; then
+			wait "$pid" 2>/dev/null || rc=$?
+			fail "$what exited with status $rc before it $ready:" \
+				"$(head -n3 "$show" 2>/dev/null | tr '\n' ' ')"
+		fi
+		[[ $SECONDS -lt $deadline ]] || fail "$what had not $ready after $secs s"
+		sleep 0.05
+	done
+}
+
+# wait_files WHAT PID SHOW SECONDS FILE...: until every FILE has something in it (the gate
+# files a container's steps write), while PID (runc run, runc exec; none if empty) runs;
+# fails the case, showing the first lines of SHOW (PID's stderr), if PID ends first or
+# SECONDS pass. WHAT names what was awaited.
+wait_files()
+{
+	local what=$1 pid=$2 show=$3 secs=$4 deadline f
+	shift 4
+	deadline=$((SECONDS + secs))
+	for f in "$@"; do
+		until [[ -s $f ]]; do
+			if [[ -n $pid ]] && ! running "$pid"; then
+				fail "$what: process $pid exited before $(basename "$f") was written:" \
+					"$(head -n3 "$show" 2>/dev/null | tr '\n' ' ')"
+			fi
+			[[ $SECONDS -lt $deadline ]] || fail "$what: no $(basename "$f") within $secs s"
+			sleep 0.05
+		done
+	done
+}
+
+# wait_printed WHAT PID FILE TEXT: until FILE (PID's stderr, where an agent says it is
+# ready) has TEXT, at most AGENT_READY_TIMEOUT s; for an agent that start_agent cannot start
+# (stdout elsewhere, under strace, in a container). WHAT names it in a failure.
+wait_printed()
+{
+	_wait_ready "$1" "$2" "$AGENT_READY_TIMEOUT" "$3" "printed '$4'" -F -- "$4" "$3"
+}
+
 # --- kernel features -------------------------------------------------------------
 
 # Kernels before 5.17 have no bpf_loop(); REAPWATCH_NO_BPF_LOOP=1 makes the agent take that
@@ -421,6 +521,44 @@ nested_pidns_teardown()
 
 # --- scenarios -------------------------------------------------------------------
 
+# wait_scenario_ready WHAT PID [SECONDS] [ERRFILE]: until the scenario PID, run in the
+# background with its output in $SCEN_OUT, has printed ready=1 (at most SECONDS, 20 by
+# default); a failure shows ERRFILE (its stderr) if given.
+wait_scenario_ready()
+{
+	_wait_ready "$1" "$2" "${3:-20}" "${4:-/dev/null}" "printed ready=1" -xF ready=1 "$SCEN_OUT"
+}
+
+# start_reaped NAME ARG...: scenario NAME in a pid namespace of its own under reaper_run, so
+# that nothing it orphans is left to the host's init; output in SCEN_OUT, its pid in
+# REAPED_PID, once it has printed ready=1 (60 s at most).
+start_reaped()
+{
+	local name=$1
+	shift
+	SCEN_OUT=$CASE_DIR/$name.out
+	unshare --pid --fork --kill-child "$SCENARIOS/reaper_run" \
+		"$SCENARIOS/$name" "$@" >"$SCEN_OUT" 2>"$SCEN_OUT.err" &
+	REAPED_PID=$!
+	track_pid "$REAPED_PID"
+	wait_scenario_ready "scenario $name" "$REAPED_PID" 60 "$SCEN_OUT.err"
+}
+
+# start_scenario NAME ARGS...: run a scenario program in the background, killed when the case
+# ends, until it prints ready=1 (20 s at most); its pid in SCEN_PID, its key=value output in
+# $SCEN_OUT (kv reads it), its stderr in $CASE_DIR/NAME.err.
+start_scenario()
+{
+	local name=$1
+	shift
+	[[ -x $SCENARIOS/$name ]] || fail "scenario $SCENARIOS/$name is not built (make scenarios)"
+	SCEN_OUT=$CASE_DIR/$name.out
+	"$SCENARIOS/$name" "$@" >"$SCEN_OUT" 2>"$CASE_DIR/$name.err" &
+	SCEN_PID=$!
+	track_pid "$SCEN_PID"
+	wait_scenario_ready "scenario $name" "$SCEN_PID" 20 "$CASE_DIR/$name.err"
+}
+
 # scenario NAME ARGS...: run a scenario program to completion (at most 30 s); its
 # key=value output is in $SCEN_OUT (and kv reads it). Fails the case if it fails.
 scenario()
@@ -475,7 +613,7 @@ gate_open()
 # NAME defaults to "agent".
 start_agent()
 {
-	local name=agent ready=$AGENT_READY deadline pid rc=0
+	local name=agent ready=$AGENT_READY pid
 	while [[ ${1:-} == --name || ${1:-} == --ready ]]; do
 		if [[ $1 == --name ]]; then name=$2; else ready=$2; fi
 		shift 2
@@ -490,18 +628,24 @@ start_agent()
 	AGENT_PID[$name]=$pid
 	echo "$*" >"$CASE_DIR/$name.args"
 	track_pid "$pid"
-	deadline=$((SECONDS + AGENT_READY_TIMEOUT))
-	until grep -qF -- "$ready" "$CASE_DIR/$name.err"; do
-		if ! running "$pid"; then
-			wait "$pid" || rc=$?
-			fail "reapwatch $* exited with status $rc before it printed '$ready':" \
-				"$(head -n3 "$CASE_DIR/$name.err" | tr '\n' ' ')"
-		fi
-		if [[ $SECONDS -ge $deadline ]]; then
-			fail "reapwatch $* did not print '$ready' within $AGENT_READY_TIMEOUT s"
-		fi
-		sleep 0.05
+	wait_printed "reapwatch $*" "$pid" "$CASE_DIR/$name.err" "$ready"
+}
+
+# trace_scenario [TRACE_ARGS...] -- NAME ARGS...: one run of scenario NAME under
+# `reapwatch trace --json TRACE_ARGS...` (start_agent, scenario, stop_agent): its events in
+# $EVENTS, its key=value output for kv.
+trace_scenario()
+{
+	local args=()
+	while [[ $# -gt 0 && $1 != -- ]]; do
+		args+=("$1")
+		shift
 	done
+	[[ ${1:-} == -- ]] || fail "trace_scenario: no -- before the scenario's name"
+	shift
+	start_agent trace --json "${args[@]}"
+	scenario "$@"
+	stop_agent
 }
 
 # stop_agent: let the last events arrive, SIGINT the agent, and check that it exits 0, with
@@ -700,6 +844,100 @@ assert_contains()
 	if ! grep -qF -- "$3" "$2"; then
 		detail "$(basename "$2"):" "$(head -n 10 "$2")"
 		fail "$1: expected to contain '$3'"
+	fi
+}
+
+# --- reapwatch.prom ------------------------------------------------------------------
+# export's file, read as JSON lines of samples: snap (or fresh_snap) a copy that promtool
+# accepts, then val picks a sample out of it.
+
+PROM=reapwatch.prom
+
+# One line of the text format -> {n: name, l: {labels, unescaped}, v: value}; comments and
+# blank lines dropped; anything else is an error.
+# shellcheck disable=SC2016 # jq program
+PROM_JQ='
+def unesc: [scan("\\\\.|[^\\\\]+")]
+	| map(if . == "\\n" then "\n" elif startswith("\\") then .[1:] else . end) | join("");
+if test("^#") or . == "" then empty
+else
+	(capture("^(?<n>[a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(?<l>.*)\\})? (?<v>[^ ]+)$")
+	 // error("not a sample line: \(.)"))
+	| {n, v: (.v | tonumber? // .),
+	   l: ([(.l // "") | scan("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"")]
+	       | map({key: .[0], value: (.[1] | unesc)}) | from_entries)}
+end'
+
+# file_id DIR: what changes at every rewrite of DIR/reapwatch.prom (a rename brings a new
+# inode; the modification time tells apart a reused inode number).
+file_id()
+{
+	stat -c '%i %.9Y %.9Z' "$1/$PROM" 2>/dev/null || echo none
+}
+
+# snap DIR: copy DIR/reapwatch.prom; it must pass `promtool check metrics`. Sets SNAP (the
+# samples as JSON lines, see PROM_JQ), SNAP_PROM (the copy) and SNAP_MTIME (when it was
+# written, seconds since the epoch).
+SNAP_SEQ=0
+snap()
+{
+	local dir=$1 out
+	SNAP_SEQ=$((SNAP_SEQ + 1))
+	SNAP_PROM=$CASE_DIR/snap$SNAP_SEQ.prom
+	SNAP=$CASE_DIR/snap$SNAP_SEQ.jsonl
+	# cp reads whichever complete file the name points at: a rename never truncates it.
+	# shellcheck disable=SC2034 # for the scripts
+	SNAP_MTIME=$(stat -c %.9Y "$dir/$PROM")
+	cp "$dir/$PROM" "$SNAP_PROM"
+	prom_check "$SNAP_PROM"
+	jq -R -c "$PROM_JQ" "$SNAP_PROM" >"$SNAP" 2>"$SNAP.err" || {
+		detail "$(cat "$SNAP.err")"
+		fail "$SNAP_PROM: a line the test cannot parse as a sample"
+	}
+}
+
+# prom_check FILE: `promtool check metrics` finds no problem (lint warnings included).
+prom_check()
+{
+	local out
+	if ! out=$(promtool check metrics <"$1" 2>&1) || [[ -n $out ]]; then
+		detail "promtool check metrics:" "$(sed -n 1,10p <<<"$out")" \
+			"file (first lines):" "$(sed -n 1,12p "$1" | cat -v)"
+		fail "promtool check metrics rejects $(basename "$1"): $(sed -n 1p <<<"$out")"
+	fi
+}
+
+# fresh_snap DIR: snap a file written entirely after this call began (two rewrites later:
+# the first may have collected its numbers before the call), 10 s at most for each.
+fresh_snap()
+{
+	local dir=$1 id0 i deadline
+	for i in 1 2; do
+		id0=$(file_id "$dir")
+		deadline=$((SECONDS + 10))
+		while [[ $(file_id "$dir") == "$id0" ]]; do
+			((SECONDS < deadline)) || fail "no rewrite of $dir/$PROM within 10 s"
+			sleep 0.05
+		done
+	done
+	snap "$dir"
+}
+
+# val NAME LABELS_JSON [JSONL]: the value of the one sample NAME whose labels include
+# LABELS_JSON (exact values); "absent" if none; fails if several match.
+val()
+{
+	local name=$1 labels=$2 file=${3:-$SNAP} found n
+	found=$(jq -r --arg n "$name" --argjson w "$labels" \
+		'select(.n == $n and (.l as $l | $w | to_entries | all(.value == $l[.key]))) | .v' \
+		"$file")
+	n=$(grep -c . <<<"$found" || true)
+	if [[ $n -eq 0 ]]; then
+		echo absent
+	elif [[ $n -eq 1 ]]; then
+		echo "$found"
+	else
+		fail "$name $labels: $n samples in $(basename "$file") (expected one)"
 	fi
 }
 

@@ -55,9 +55,7 @@ case_control_characters()
 case_invalid_utf8()
 {
 	local child ev
-	start_agent trace --json -e exit
-	scenario hostile_comm invalid
-	stop_agent
+	trace_scenario -e exit -- hostile_comm invalid
 	child=$(kv child)
 	focus "$child"
 	ev=$(expect_one "exit of $child (comm not UTF-8)" ".type == \"exit\" and .pid == $child")

@@ -97,22 +97,13 @@ agent_bundle()
 # $CASE_DIR/agent-ctr.{out,err}.
 run_agent_container()
 {
-	local bundle=$1 deadline
+	local bundle=$1
 	AGENT_CTR=rw-deploy-$$-$CASE_SEQ
 	at_case_exit runc delete --force "$AGENT_CTR"
 	runc run --bundle "$bundle" "$AGENT_CTR" >"$CASE_DIR/agent-ctr.out" 2>"$CASE_DIR/agent-ctr.err" &
 	AGENT_RUNC=$!
 	track_pid "$AGENT_RUNC"
-	deadline=$((SECONDS + AGENT_READY_TIMEOUT))
-	until grep -qF "$EXPORT_READY" "$CASE_DIR/agent-ctr.err"; do
-		if ! running "$AGENT_RUNC"; then
-			fail "the agent's container exited before '$EXPORT_READY':" \
-				"$(head -n 3 "$CASE_DIR/agent-ctr.err" | tr '\n' ' ')"
-		fi
-		[[ $SECONDS -lt $deadline ]] ||
-			fail "the agent's container did not print '$EXPORT_READY' in $AGENT_READY_TIMEOUT s"
-		sleep 0.05
-	done
+	wait_printed "the agent's container" "$AGENT_RUNC" "$CASE_DIR/agent-ctr.err" "$EXPORT_READY"
 }
 
 # stop_agent_container: SIGTERM, as the kubelet stops a pod; the agent exits 0.

@@ -102,16 +102,19 @@ doc_part_from_text()
 		on'
 }
 
-# render_json.c's keys: KIND KEY lines, KIND "common" for render_subject, "parent" for
+# render_json.c's keys: KIND KEY lines, KIND "common" for render_subject and
+# render_json_record_type (type and time, which lost records have too), "parent" for
 # render_parent and the event type inside render_json_event's cases.
 json_keys_by_type()
 {
 	awk '
+		/^void render_json_record_type\(/ { fn = "common" }
 		/^static void render_subject\(/ { fn = "common" }
 		/^static void render_parent\(/ { fn = "parent" }
 		/^void render_json_event\(/ { fn = "event" }
 		/^void render_json_lost\(/ { fn = "lost" }
 		/^}/ { fn = "" }
+		fn == "lost" && /render_json_record_type\(/ { print "lost", "type"; print "lost", "time"; next }
 		fn == "event" && match($0, /case RW_REC_[A-Z]+:/) {
 			kind = tolower(substr($0, RSTART + 12, RLENGTH - 13))
 		}

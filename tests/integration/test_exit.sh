@@ -13,9 +13,7 @@ MY_CGROUP=$(sed -n 's/^0:://p' /proc/self/cgroup)
 case_exit_code()
 {
 	local parent child ev
-	start_agent trace --json -e all
-	scenario exit_code blocked 7
-	stop_agent
+	trace_scenario -e all -- exit_code blocked 7
 	parent=$(kv parent)
 	child=$(kv child)
 	focus "$parent" "$child"
@@ -39,9 +37,7 @@ case_exit_code()
 case_killed_by_signal()
 {
 	local target ev
-	start_agent trace --json
-	scenario killed_by 15
-	stop_agent
+	trace_scenario -- killed_by 15
 	target=$(kv target)
 	focus "$target" "$(kv sender)" "$(kv parent)"
 	assert_eq "wait() in the scenario saw the target die of signal" 15 "$(kv target_signal)"
@@ -75,9 +71,7 @@ case_exit_code_range()
 case_multithreaded_sigkill()
 {
 	local target worker ev
-	start_agent trace --json -e all
-	scenario killed_by 9 tgkill_thread
-	stop_agent
+	trace_scenario -e all -- killed_by 9 tgkill_thread
 	target=$(kv target)
 	worker=$(kv worker)
 	focus "$target" "$worker"
@@ -114,9 +108,7 @@ case_core_dump()
 case_leader_exits_first()
 {
 	local child worker ev
-	start_agent trace --json -e all
-	scenario leader_exits_first
-	stop_agent
+	trace_scenario -e all -- leader_exits_first
 	child=$(kv child)
 	worker=$(kv worker)
 	focus "$child" "$worker"
@@ -139,9 +131,7 @@ case_leader_exits_first()
 case_exec_from_thread()
 {
 	local child worker ev
-	start_agent trace --json -e all
-	scenario exec_from_thread
-	stop_agent
+	trace_scenario -e all -- exec_from_thread
 	child=$(kv child)
 	worker=$(kv worker)
 	focus "$child" "$worker"
@@ -181,9 +171,7 @@ case_sigkill_from_shell()
 case_threads_exit_together()
 {
 	local procs n bad
-	start_agent trace --json -e exit,reap
-	scenario thread_exits 60 8
-	stop_agent
+	trace_scenario -e exit,reap -- thread_exits 60 8
 	[[ $(kv finished) == 1 ]] || fail "thread_exits did not finish"
 	procs=$(sed -n 's/^proc=//p' "$SCEN_OUT" | paste -sd, -)
 	n=$(tr ',' '\n' <<<"$procs" | grep -c .)

@@ -318,6 +318,100 @@ case_log_events()
 		'.type == "fork" or .type == "exit" or .type == "reap" or .type == "signal"'
 }
 
+# start_fifo_exporter DIR INTERVAL FIFO ERR: export --log-events into DIR every INTERVAL,
+# its stdout the FIFO (a reader must have it open), its stderr ERR; its pid in FIFO_EXPORTER
+# once it is exporting.
+start_fifo_exporter()
+{
+	"$AGENT" export --textfile-dir "$1" -i "$2" --log-events >"$3" 2>"$4" &
+	FIFO_EXPORTER=$!
+	track_pid "$FIFO_EXPORTER"
+	wait_printed "export --log-events" "$FIFO_EXPORTER" "$4" "$EXPORT_READY"
+}
+
+# reparent_burst: 300 orphans at once (adopters many, in a pid namespace of its own), all
+# adopted and reaped when it returns: 300 reparent lines for --log-events, about 100 KiB,
+# more than a pipe holds. Sets BURST_KIDS to their pids (comma list).
+reparent_burst()
+{
+	start_reaped adopters many 300 "$CASE_DIR/adopters.gate"
+	BURST_KIDS=$(kv children)
+	touch "$CASE_DIR/adopters.gate"
+	wait_child "$REAPED_PID" 60 || fail "adopters exited with status $?"
+}
+
+# --log-events with a reader that takes nothing for a while: 300 orphans at once, about
+# 100 KiB of reparent lines (more than a pipe holds), wait in export's output backlog while
+# export goes on rewriting reapwatch.prom; once the reader reads, it gets one line for each
+# orphan, none dropped, and export ends as usual.
+case_log_events_stalled_reader()
+{
+	local dir hold fifo reader pid n rc=0 deadline
+	dir=$CASE_DIR/textfile
+	hold=$CASE_DIR/hold.fifo
+	fifo=$CASE_DIR/out.fifo
+	mkdir "$dir"
+	mkfifo "$hold" "$fifo"
+	# the reader opens the pipe at once, then reads nothing until released
+	{ read -r _ <"$hold"; cat >"$CASE_DIR/stalled.out"; } <"$fifo" &
+	reader=$!
+	track_pid "$reader"
+	start_fifo_exporter "$dir" 0.2 "$fifo" "$CASE_DIR/stalled.err"
+	pid=$FIFO_EXPORTER
+	reparent_burst
+	# The pipe is full by now: an export that wrote its lines itself would be stuck in write().
+	sleep 1
+	rm -f "$dir/reapwatch.prom"
+	deadline=$((SECONDS + 5))
+	until [[ -s $dir/reapwatch.prom ]]; do
+		running "$pid" || fail "export exited: $(head -n3 "$CASE_DIR/stalled.err")"
+		[[ $SECONDS -lt $deadline ]] ||
+			fail "export wrote no reapwatch.prom in 5 s (-i 0.2) while its reader stalled"
+		sleep 0.05
+	done
+	echo go >"$hold"
+	kill -TERM "$pid"
+	wait_child "$pid" 15 || rc=$?
+	detail "export --log-events, stalled reader: stderr:" "$(cat "$CASE_DIR/stalled.err")"
+	assert_eq "export --log-events after a stalled reader: exit status" 0 "$rc"
+	wait "$reader" || fail "the reader (cat) failed"
+	check_json_lines "$CASE_DIR/stalled.out"
+	n=$(jq -c "select(.type == \"reparent\" and (.pid | IN($BURST_KIDS)))" "$CASE_DIR/stalled.out" |
+		wc -l)
+	assert_eq "reparent lines of the 300 orphans, read after the stall" 300 "$n"
+	assert_eq "lines export said it dropped" 0 "$(grep -c 'dropped' "$CASE_DIR/stalled.err" || true)"
+}
+
+# --log-events with a reader that never reads: at SIGTERM export still writes its last
+# reapwatch.prom, gives the reader 2 s for the lines that wait, then ends with status 1 and
+# one line saying the rest was not written.
+case_log_events_reader_never_reads()
+{
+	local dir fifo pid rc=0 t0
+	dir=$CASE_DIR/textfile
+	fifo=$CASE_DIR/out.fifo
+	mkdir "$dir"
+	mkfifo "$fifo"
+	# shellcheck disable=SC2217 # it holds the pipe open and reads nothing
+	sleep 1000 <"$fifo" &
+	track_pid "$!"
+	start_fifo_exporter "$dir" 3600 "$fifo" "$CASE_DIR/never.err"
+	pid=$FIFO_EXPORTER
+	reparent_burst
+	sleep 1
+	rm -f "$dir/reapwatch.prom"
+	t0=$SECONDS
+	kill -TERM "$pid"
+	wait_child "$pid" 15 || rc=$?
+	detail "export --log-events, a reader that never reads: stderr:" "$(cat "$CASE_DIR/never.err")"
+	assert_eq "export --log-events, a reader that never reads: exit status" 1 "$rc"
+	assert_eq "its last line" \
+		"reapwatch: the reader took no output for 2 s after the end: the rest was not written" \
+		"$(tail -n1 "$CASE_DIR/never.err")"
+	[[ -s $dir/reapwatch.prom ]] || fail "export ended without its last write of reapwatch.prom"
+	((SECONDS - t0 >= 1)) || fail "export ended at once: it did not wait for the reader"
+}
+
 # A pod name with a quote and a backslash (a kubelet log link may be named anything): the
 # file stays valid, and a pod label, if written, decodes to exactly the name.
 case_hostile_label_values()
@@ -353,18 +447,13 @@ case_hostile_label_values()
 # With a reader that goes away (`| head -1`) it ends with status 0 and its closing line.
 case_log_events_unwritable()
 {
-	local dir pid rc=0 deadline
+	local dir pid rc=0
 	dir=$CASE_DIR/textfile
 	mkdir "$dir"
 	"$AGENT" export --textfile-dir "$dir" -i 3600 --log-events >/dev/full 2>"$CASE_DIR/full.err" &
 	pid=$!
 	track_pid "$pid"
-	deadline=$((SECONDS + AGENT_READY_TIMEOUT))
-	until grep -qF "$EXPORT_READY" "$CASE_DIR/full.err"; do
-		running "$pid" || fail "export exited before it was ready: $(cat "$CASE_DIR/full.err")"
-		[[ $SECONDS -lt $deadline ]] || fail "export not ready within $AGENT_READY_TIMEOUT s"
-		sleep 0.05
-	done
+	wait_printed "export >/dev/full" "$pid" "$CASE_DIR/full.err" "$EXPORT_READY"
 	rm -f "$dir/reapwatch.prom"
 	scenario orphan subreaper
 	wait_child "$pid" 15 || rc=$?
@@ -379,12 +468,7 @@ case_log_events_unwritable()
 		head -n1 >"$CASE_DIR/head.out"; echo "${PIPESTATUS[0]}" >"$CASE_DIR/head.rc"; } &
 	pid=$!
 	track_pid "$pid"
-	deadline=$((SECONDS + AGENT_READY_TIMEOUT))
-	until grep -qF "$EXPORT_READY" "$CASE_DIR/head.err"; do
-		running "$pid" || fail "export | head exited before it was ready: $(cat "$CASE_DIR/head.err")"
-		[[ $SECONDS -lt $deadline ]] || fail "export | head not ready within $AGENT_READY_TIMEOUT s"
-		sleep 0.05
-	done
+	wait_printed "export | head" "$pid" "$CASE_DIR/head.err" "$EXPORT_READY"
 	scenario orphan subreaper
 	scenario orphan subreaper
 	wait_child "$pid" 15 || true
@@ -402,7 +486,7 @@ case_log_events_unwritable()
 # rename is in the directory, and without it a crash can bring back the old file, or none.
 case_directory_synced()
 {
-	local dir st pid agent deadline renames synced
+	local dir st pid agent renames synced
 	command -v strace >/dev/null || skip "no strace (Debian package strace)"
 	dir=$CASE_DIR/textfile
 	mkdir "$dir"
@@ -411,12 +495,7 @@ case_directory_synced()
 		"$AGENT" export --textfile-dir "$dir" -i 0.3 2>"$CASE_DIR/export.err" &
 	pid=$!
 	track_pid "$pid"
-	deadline=$((SECONDS + AGENT_READY_TIMEOUT))
-	until grep -qF "$EXPORT_READY" "$CASE_DIR/export.err"; do
-		running "$pid" || fail "export under strace exited: $(cat "$CASE_DIR/export.err")"
-		[[ $SECONDS -lt $deadline ]] || fail "export under strace not ready"
-		sleep 0.05
-	done
+	wait_printed "export under strace" "$pid" "$CASE_DIR/export.err" "$EXPORT_READY"
 	sleep 1
 	agent=$(children_of "$pid")
 	kill -TERM "$agent"
@@ -440,5 +519,7 @@ run_case export_directory_synced case_directory_synced
 run_case export_closing_line case_closing_line
 run_case export_log_events case_log_events
 run_case export_log_events_unwritable case_log_events_unwritable
+run_case export_log_events_stalled_reader case_log_events_stalled_reader
+run_case export_log_events_reader_never_reads case_log_events_reader_never_reads
 run_case export_hostile_label_values case_hostile_label_values
 finish

@@ -13,74 +13,21 @@ source "$(dirname "$0")/lib.sh"
 source "$REPO/tests/lib/runc.sh"
 
 EXPORT_READY='reapwatch: exporting to'
-PROM=reapwatch.prom
 CGROUP2=$(cgroup2_mount)
 HOST='{"container_id":"","pod":"","namespace":"","container":""}'
-
-# One line of the text format -> {n: name, l: {labels}, v: value}; comments dropped.
-# shellcheck disable=SC2016 # jq program
-PROM_JQ='if test("^#") or . == "" then empty
-else
-	(capture("^(?<n>[a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(?<l>.*)\\})? (?<v>[^ ]+)$")
-	 // error("not a sample line: \(.)"))
-	| {n, v: (.v | tonumber? // .),
-	   l: ([(.l // "") | scan("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"")]
-	       | map({key: .[0], value: .[1]}) | from_entries)}
-end'
 
 now_s()
 {
 	date +%s.%N
 }
 
-file_id()
-{
-	stat -c '%i %.9Y %.9Z' "$1/$PROM" 2>/dev/null || echo none
-}
-
 # to_jsonl FILE: FILE (a copy of reapwatch.prom) must pass promtool; its samples go to
 # FILE.jsonl, whose name is printed.
 to_jsonl()
 {
-	local out
-	if ! out=$(promtool check metrics <"$1" 2>&1) || [[ -n $out ]]; then
-		fail "promtool check metrics rejects $(basename "$1"): $(sed -n 1p <<<"$out")"
-	fi
+	prom_check "$1"
 	jq -R -c "$PROM_JQ" "$1" >"$1.jsonl" || fail "$(basename "$1"): a line is not a sample"
 	echo "$1.jsonl"
-}
-
-# fresh DIR: a copy of DIR/reapwatch.prom written entirely after this call began (two
-# rewrites later), as JSON lines in $SNAP.
-SEQ=0
-fresh()
-{
-	local id0 i deadline=$((SECONDS + 10))
-	for i in 1 2; do
-		id0=$(file_id "$1")
-		while [[ $(file_id "$1") == "$id0" ]]; do
-			((SECONDS < deadline)) || fail "no rewrite of $1/$PROM within 10 s"
-			sleep 0.05
-		done
-	done
-	SEQ=$((SEQ + 1))
-	cp "$1/$PROM" "$CASE_DIR/snap$SEQ.prom"
-	SNAP=$(to_jsonl "$CASE_DIR/snap$SEQ.prom")
-}
-
-# val NAME LABELS_JSON [JSONL]: the value of the one sample NAME with those labels (exact
-# values for the labels given), "absent" if none.
-val()
-{
-	local found
-	found=$(jq -r --arg n "$1" --argjson w "$2" \
-		'select(.n == $n and (.l as $l | $w | to_entries | all(.value == $l[.key]))) | .v' \
-		"${3:-$SNAP}")
-	case $(grep -c . <<<"$found" || true) in
-	0) echo absent ;;
-	1) echo "$found" ;;
-	*) fail "$1 $2: several samples" ;;
-	esac
 }
 
 # count PREFIX LABELS_JSON [JSONL]: samples whose name starts with PREFIX and whose labels
@@ -96,25 +43,6 @@ count()
 sum()
 {
 	jq -s --arg n "$1" 'map(select(.n == $n) | .v) | add // 0' "$2"
-}
-
-# in_cgroup DIR CMD...: run CMD in cgroup DIR (from its exec on, its forks and exits count there).
-in_cgroup()
-{
-	local d=$1
-	shift
-	# shellcheck disable=SC2016 # for the inner bash
-	bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$d" "$@"
-}
-
-_rmdir_retry()
-{
-	local i
-	for i in $(seq 50); do
-		[[ -d $1 ]] || return 0
-		rmdir "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
 }
 
 # The default set (no --container-detail) and folding. A bare cgroup container runs a bash
@@ -133,13 +61,13 @@ case_budget_and_fold()
 	id=$(new_container_id)
 	d=$CGROUP2/$id
 	mkdir "$d"
-	at_case_exit _rmdir_retry "$d"
+	at_case_exit rmdir_retry "$d"
 	lab="{\"container_id\":\"$id\"}"
 	REAPWATCH_GONE_KEEP_SECONDS=1 start_agent --name export --ready "$EXPORT_READY" \
 		export --textfile-dir "$dir" -i 0.2
 	in_cgroup "$d" bash -c 'for i in 1 2 3; do /bin/true; done; exit 0'
-	fresh "$dir"
-	detail "series of container $id:" "$(grep -F "\"$id\"" "$CASE_DIR/snap$SEQ.prom" |
+	fresh_snap "$dir"
+	detail "series of container $id:" "$(grep -F "\"$id\"" "$SNAP_PROM" |
 		sed 's/{.*container="",*/{/')"
 	assert_eq "exits_total of the container (its bash and 3 children)" 4 \
 		"$(val reapwatch_exits_total "$lab")"
@@ -239,18 +167,18 @@ case_host_cgroups_churn()
 	[[ -n $CGROUP2 ]] || skip "no cgroup2 mount"
 	mkdir "$dir"
 	start_agent --name export --ready "$EXPORT_READY" export --textfile-dir "$dir" -i 0.2
-	fresh "$dir"
+	fresh_snap "$dir"
 	base=$(val reapwatch_cgroups_tracked '{}')
 	assert_eq "host series but signals before the churn (12 + a 25-series histogram)" 37 \
 		"$(host_series)"
 	for i in $(seq 200); do
 		h=$CGROUP2/rw-host-$$-$i
 		mkdir "$h"
-		at_case_exit _rmdir_retry "$h"
+		at_case_exit rmdir_retry "$h"
 		# shellcheck disable=SC2016 # for the inner sh
 		sh -c 'echo $$ >"$0/cgroup.procs" && exec /bin/true' "$h"
 	done
-	fresh "$dir"
+	fresh_snap "$dir"
 	peak=$(val reapwatch_cgroups_tracked '{}')
 	detail "tracked cgroups: $base before, $peak with the 200"
 	((peak >= base + 200)) || fail "tracked cgroups $peak with 200 new ones, $base before"
@@ -261,7 +189,7 @@ case_host_cgroups_churn()
 	done
 	deadline=$((SECONDS + 10))
 	while :; do
-		fresh "$dir"
+		fresh_snap "$dir"
 		after=$(val reapwatch_cgroups_tracked '{}')
 		((after <= base || SECONDS >= deadline)) && break
 	done

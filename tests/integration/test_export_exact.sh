@@ -35,25 +35,9 @@ source "$(dirname "$0")/lib.sh"
 source "$REPO/tests/lib/runc.sh"
 
 EXPORT_READY='reapwatch: exporting to'
-PROM=reapwatch.prom
 # The cgroup v2 mount (/sys/fs/cgroup/unified on a hybrid host, /sys/fs/cgroup on a pure v2 one).
 CGROUP2=$(cgroup2_mount)
 VERSION_WANT=$(cat "$REPO/VERSION" 2>/dev/null || echo 0.0.0)
-
-# One line of the text format -> {n: name, l: {labels, unescaped}, v: value}; comments and
-# blank lines dropped; anything else is an error.
-# shellcheck disable=SC2016 # jq program
-PROM_JQ='
-def unesc: [scan("\\\\.|[^\\\\]+")]
-	| map(if . == "\\n" then "\n" elif startswith("\\") then .[1:] else . end) | join("");
-if test("^#") or . == "" then empty
-else
-	(capture("^(?<n>[a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(?<l>.*)\\})? (?<v>[^ ]+)$")
-	 // error("not a sample line: \(.)"))
-	| {n, v: (.v | tonumber? // .),
-	   l: ([(.l // "") | scan("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"")]
-	       | map({key: .[0], value: (.[1] | unesc)}) | from_entries)}
-end'
 
 # Every metric family of SPEC.md (and the two extras) with its type.
 SPEC_TYPES='reapwatch_zombies gauge
@@ -202,79 +186,6 @@ stop_exporter()
 	snap "$dir"
 }
 
-# file_id DIR: what changes at every rewrite of DIR/reapwatch.prom (a rename brings a new
-# inode; the modification time tells apart a reused inode number).
-file_id()
-{
-	stat -c '%i %.9Y %.9Z' "$1/$PROM" 2>/dev/null || echo none
-}
-
-# snap DIR: copy DIR/reapwatch.prom; it must pass `promtool check metrics`. Sets SNAP (the
-# samples as JSON lines, see PROM_JQ), SNAP_PROM (the copy) and SNAP_MTIME (when it was
-# written, seconds since the epoch).
-SNAP_SEQ=0
-snap()
-{
-	local dir=$1 out
-	SNAP_SEQ=$((SNAP_SEQ + 1))
-	SNAP_PROM=$CASE_DIR/snap$SNAP_SEQ.prom
-	SNAP=$CASE_DIR/snap$SNAP_SEQ.jsonl
-	# cp reads whichever complete file the name points at: a rename never truncates it.
-	SNAP_MTIME=$(stat -c %.9Y "$dir/$PROM")
-	cp "$dir/$PROM" "$SNAP_PROM"
-	promtool_ok "$SNAP_PROM"
-	jq -R -c "$PROM_JQ" "$SNAP_PROM" >"$SNAP" 2>"$SNAP.err" || {
-		detail "$(cat "$SNAP.err")"
-		fail "$SNAP_PROM: a line the test cannot parse as a sample"
-	}
-}
-
-# promtool_ok FILE: `promtool check metrics` finds no problem (lint warnings included).
-promtool_ok()
-{
-	local out
-	if ! out=$(promtool check metrics <"$1" 2>&1) || [[ -n $out ]]; then
-		detail "promtool check metrics:" "$(sed -n 1,10p <<<"$out")" \
-			"file (first lines):" "$(sed -n 1,12p "$1" | cat -v)"
-		fail "promtool check metrics rejects $(basename "$1"): $(sed -n 1p <<<"$out")"
-	fi
-}
-
-# fresh_snap DIR: snap a file written entirely after this call began (two rewrites later:
-# the first may have collected its numbers before the call).
-fresh_snap()
-{
-	local dir=$1 id0 id1
-	id0=$(file_id "$dir")
-	wait_for "a rewrite of $dir/$PROM" 10 _changed "$dir" "$id0"
-	id1=$(file_id "$dir")
-	wait_for "a second rewrite of $dir/$PROM" 10 _changed "$dir" "$id1"
-	snap "$dir"
-}
-
-_changed()
-{
-	[[ $(file_id "$1") != "$2" ]]
-}
-
-# val NAME LABELS_JSON [JSONL]: the value of the one sample NAME whose labels include
-# LABELS_JSON (exact values); "absent" if none; fails if several match.
-val()
-{
-	local name=$1 labels=$2 file=${3:-$SNAP} found n
-	found=$(jq -r --arg n "$name" --argjson w "$labels" \
-		'select(.n == $n and (.l as $l | $w | to_entries | all(.value == $l[.key]))) | .v' \
-		"$file")
-	n=$(grep -c . <<<"$found" || true)
-	if [[ $n -eq 0 ]]; then
-		echo absent
-	elif [[ $n -eq 1 ]]; then
-		echo "$found"
-	else
-		fail "$name $labels: $n samples in $(basename "$file") (expected one)"
-	fi
-}
-
 # Labels of container ID, with optional extra labels: clab ID [KEY VALUE]...
 clab()
 {
@@ -399,27 +310,7 @@ fake_ctr()
 {
 	[[ -n $CGROUP2 ]] || skip "no cgroup2 mount"
 	mkdir "$CGROUP2/$1"
-	at_case_exit _rmdir_retry "$CGROUP2/$1"
-}
-
-_rmdir_retry()
-{
-	local i
-	for i in $(seq 50); do
-		[[ -d $1 ]] || return 0
-		rmdir "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-}
-
-# in_cgroup ID CMD...: run CMD inside cgroup /ID. The bash that moves itself there was
-# forked outside it; from its exec of CMD on, every fork and exit counts for ID.
-in_cgroup()
-{
-	local id=$1
-	shift
-	# shellcheck disable=SC2016 # for the inner bash
-	bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CGROUP2/$id" "$@"
+	at_case_exit rmdir_retry "$CGROUP2/$1"
 }
 
 # --- the shared agents -------------------------------------------------------------------
@@ -556,9 +447,9 @@ case_file_and_final_write()
 
 	# 5 children of a bash inside the cgroup, then the bash itself: 5 forks, 6 exits, and a
 	# SIGCHLD to the bash per child. SIGTERM right after.
-	in_cgroup "$short" bash -c 'for i in 1 2 3; do /bin/true; done; exit 0'
+	in_cgroup "$CGROUP2/$short" bash -c 'for i in 1 2 3; do /bin/true; done; exit 0'
 	rmdir "$CGROUP2/$short"
-	in_cgroup "$id" bash -c 'for i in 1 2 3 4 5; do /bin/true; done; exit 0'
+	in_cgroup "$CGROUP2/$id" bash -c 'for i in 1 2 3 4 5; do /bin/true; done; exit 0'
 	stop_exporter export TERM
 	expect_val "last write (SIGTERM right after the work)" 6 reapwatch_exits_total "$(clab "$id")"
 	expect_val "last write" 5 reapwatch_forks_total "$(clab "$id")"
@@ -590,7 +481,7 @@ case_atomic_reader()
 	id=$(new_container_id)
 	fake_ctr "$id"
 	# shellcheck disable=SC2016 # for the inner bash
-	in_cgroup "$id" bash -c 'while :; do /bin/true; done' &
+	in_cgroup "$CGROUP2/$id" bash -c 'while :; do /bin/true; done' &
 	churn=$!
 	track_pid "$churn"
 	# At least 3 s, and on until 6 rewrites were seen (a loaded machine writes less often).
@@ -627,7 +518,7 @@ case_atomic_reader()
 			fail "a read of $PROM does not end with a newline: $(basename "$f")"
 		[[ $(tail -n1 "$f") == "reapwatch_build_info{version=\"$VERSION_WANT\"} 1" ]] ||
 			fail "a read of $PROM does not end with the build_info line: $(tail -n1 "$f" | cat -v)"
-		promtool_ok "$f"
+		prom_check "$f"
 		jq -R -c "$PROM_JQ" "$f" >"${f%.prom}.jsonl"
 	done
 	prev=""
@@ -1021,9 +912,9 @@ case_hostile_names()
 	fake_ctr "$v"
 	[[ -x $SCENARIOS/hostile_comm ]] || fail "scenario hostile_comm is not built (make scenarios)"
 	for mode in quote utf8 ctrl invalid; do
-		in_cgroup "$h" "$SCENARIOS/hostile_comm" "$mode" >"$CASE_DIR/hostile_comm.$mode.out"
+		in_cgroup "$CGROUP2/$h" "$SCENARIOS/hostile_comm" "$mode" >"$CASE_DIR/hostile_comm.$mode.out"
 	done
-	in_cgroup "$v" /bin/true
+	in_cgroup "$CGROUP2/$v" /bin/true
 	fresh_snap "$dir"
 	iconv -f UTF-8 -t UTF-8 "$SNAP_PROM" >/dev/null 2>&1 || fail "$PROM is not valid UTF-8"
 	lab=$(clab "$h")
@@ -1089,7 +980,7 @@ case_gone_series()
 	done
 	: >"$CASE_DIR/judged"
 	while read -r m f; do
-		promtool_ok "$f"
+		prom_check "$f"
 		jq -R -c "$PROM_JQ" "$f" >"${f%.prom}.jsonl"
 		present=0
 		if ids_in "${f%.prom}.jsonl" | grep -qxF "$CID"; then
@@ -1197,11 +1088,11 @@ case_max_containers()
 	wait_exporter limited
 	wait_exporter all
 	# shellcheck disable=SC2016 # for the inner bash
-	in_cgroup "$a" bash -c 'for i in {1..30}; do /bin/true; done; echo >"$0"; exec sleep 1000' \
+	in_cgroup "$CGROUP2/$a" bash -c 'for i in {1..30}; do /bin/true; done; echo >"$0"; exec sleep 1000' \
 		"$CASE_DIR/a.done" &
 	track_pid $!
 	# shellcheck disable=SC2016 # for the inner bash
-	in_cgroup "$b" bash -c '/bin/true; echo >"$0"; exec sleep 1000' "$CASE_DIR/b.done" &
+	in_cgroup "$CGROUP2/$b" bash -c '/bin/true; echo >"$0"; exec sleep 1000' "$CASE_DIR/b.done" &
 	track_pid $!
 	wait_for "container A's 30 children" 10 test -e "$CASE_DIR/a.done"
 	wait_for "container B's child" 10 test -e "$CASE_DIR/b.done"

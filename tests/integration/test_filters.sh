@@ -108,9 +108,7 @@ case_comm_filter()
 case_event_filter_exit()
 {
 	local target
-	start_agent trace --json -e exit
-	scenario killed_by 15
-	stop_agent
+	trace_scenario -e exit -- killed_by 15
 	target=$(kv target)
 	focus "$target"
 	assert_none "events other than exit with -e exit" '.type != "exit"'
@@ -120,9 +118,7 @@ case_event_filter_exit()
 case_event_filter_list()
 {
 	local target
-	start_agent trace --json -e exit,signal
-	scenario killed_by 15
-	stop_agent
+	trace_scenario -e exit,signal -- killed_by 15
 	target=$(kv target)
 	focus "$target"
 	assert_none "events other than exit and signal with -e exit,signal" \

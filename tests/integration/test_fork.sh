@@ -11,9 +11,7 @@ HOST_PIDNS=$(pidns_of $$)
 case_fork()
 {
 	local parent child ev
-	start_agent trace --json -e all
-	scenario exit_code blocked 7
-	stop_agent
+	trace_scenario -e all -- exit_code blocked 7
 	parent=$(kv parent)
 	child=$(kv child)
 	focus "$parent" "$child"
@@ -32,13 +30,13 @@ case_fork()
 case_thread_is_not_a_fork()
 {
 	local child worker
-	start_agent trace --json -e fork
-	scenario leader_exits_first
-	stop_agent
+	trace_scenario -e fork -- leader_exits_first
 	child=$(kv child)
 	worker=$(kv worker)
 	focus "$child" "$worker"
-	assert_true "the worker $worker is a thread of $child, not the process" "$worker" \
+	# The premise, from the worker itself: a thread of the child (its tgid), not its leader.
+	assert_eq "tgid of the worker $worker" "$child" "$(kv worker_tgid)"
+	assert_true "the worker $worker is another task than the child's leader" "$worker" \
 		". != $child"
 	assert_count "fork events naming $child or its thread $worker" 1 \
 		".type == \"fork\" and ([.pid, .ppid, .tid] | any(. == $child or . == $worker))"
@@ -50,9 +48,7 @@ case_thread_is_not_a_fork()
 case_fork_into_pidns()
 {
 	local ev
-	start_agent trace --json -e fork
-	scenario pidns plain
-	stop_agent
+	trace_scenario -e fork -- pidns plain
 	focus "$(kv init)" "$(kv sleeper1)" "$(kv sleeper2)"
 	ev=$(expect_one "fork of init $(kv init)" ".type == \"fork\" and .pid == $(kv init)")
 	assert_fields "$ev" "fork of init $(kv init) into a new pid namespace" \

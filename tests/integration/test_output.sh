@@ -158,11 +158,7 @@ case_stalled_reader()
 	REAPWATCH_TEST_MAP_ENTRIES=64 "$AGENT" trace --json -e fork >"$CASE_DIR/out.fifo" 2>"$err" &
 	agent=$!
 	track_pid "$agent"
-	n=0
-	until grep -q '^reapwatch: tracing' "$err"; do
-		running "$agent" && ((n++ < 300)) || fail "the agent did not start: $(cat "$err")"
-		sleep 0.1
-	done
+	wait_printed "the agent" "$agent" "$err" "$AGENT_READY"
 	# 400 processes over ~5 s (the delay is bash's own read timeout, no process): about
 	# 120 KiB of JSON, twice what a pipe holds; at most a few hundred bytes of ring a drain.
 	# shellcheck disable=SC2016 # for the inner bash

@@ -49,9 +49,7 @@ check_teardown_sigkills()
 case_teardown()
 {
 	local ev
-	start_agent trace --json -e all
-	scenario pidns plain
-	stop_agent
+	trace_scenario -e all -- pidns plain
 	check_teardown_sigkills 2
 	ev=$(expect_one "teardown of the namespace of init $INIT" \
 		".type == \"teardown\" and .pid == $INIT")
@@ -67,9 +65,7 @@ case_teardown()
 case_teardown_after_sigterm()
 {
 	local ev
-	start_agent trace --json -e all
-	scenario pidns sigterm
-	stop_agent
+	trace_scenario -e all -- pidns sigterm
 	check_teardown_sigkills 2
 	ev=$(expect_one "SIGTERM from init $INIT to sleeper $S1" \
 		".type == \"signal\" and .pid == $S1 and .sig == 15")
@@ -92,9 +88,7 @@ case_teardown_after_sigterm()
 case_teardown_with_zombie()
 {
 	local zombie ev
-	start_agent trace --json -e all
-	scenario pidns zombie
-	stop_agent
+	trace_scenario -e all -- pidns zombie
 	check_teardown_sigkills 3
 	zombie=$(kv zombie)
 	focus "$INIT" "$S1" "$S2" "$zombie"
@@ -120,9 +114,7 @@ case_teardown_with_zombie()
 case_teardown_reaps()
 {
 	local s ev
-	start_agent trace --json -e reap
-	scenario pidns plain
-	stop_agent
+	trace_scenario -e reap -- pidns plain
 	INIT=$(kv init)
 	focus "$INIT" "$(kv sleeper1)" "$(kv sleeper2)"
 	for s in "$(kv sleeper1)" "$(kv sleeper2)"; do

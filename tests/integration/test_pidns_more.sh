@@ -56,21 +56,14 @@ case_nested_teardown_from_outside_warned()
 # not at that SIGIO (the scenario gets both, poll_in=1 and cld_killed=1: the kernel's word).
 case_sigio_init()
 {
-	local init members ev scen
+	local init members ev
 	start_agent trace --json -e all
-	SCEN_OUT=$CASE_DIR/sigio_init.out
 	window_begin
-	"$SCENARIOS/sigio_init" >"$SCEN_OUT" 2>"$CASE_DIR/sigio_init.err" &
-	scen=$!
-	track_pid "$scen"
-	until grep -q '^ready=1$' "$SCEN_OUT"; do
-		running "$scen" || fail "sigio_init exited early: $(cat "$CASE_DIR/sigio_init.err")"
-		sleep 0.05
-	done
+	start_scenario sigio_init
 	init=$(kv init)
 	members=$(children_of "$init" | sort -n | paste -sd,)
 	kill -KILL "$init"
-	wait "$scen" || fail "sigio_init exited with status $?: $(cat "$CASE_DIR/sigio_init.err")"
+	wait "$SCEN_PID" || fail "sigio_init exited with status $?: $(cat "$CASE_DIR/sigio_init.err")"
 	window_end
 	stop_agent
 	# shellcheck disable=SC2086 # one pid a word
@@ -100,16 +93,13 @@ case_live_leader_member()
 	unshare -pf sh -c "\"\$0\" >$d/ll.out & read -r go <$d/gate; exit 0" "$SCENARIOS/live_leader" &
 	u=$!
 	track_pid "$u"
-	deadline=$((SECONDS + 20))
-	until grep -q '^ready=1$' "$d/ll.out" 2>/dev/null; do
-		running "$u" || fail "the namespace did not start"
-		[[ $SECONDS -lt $deadline ]] || fail "live_leader not ready within 20 s"
-		sleep 0.05
-	done
+	SCEN_OUT=$d/ll.out
+	wait_scenario_ready "the namespace's live_leader" "$u" 20
 	init=$(children_of "$u")
 	proc=$(children_of "$init")
 	[[ $init =~ ^[0-9]+$ && $proc =~ ^[0-9]+$ ]] || fail "init '$init', its child '$proc'"
 	zombie=$(children_of "$proc")
+	deadline=$((SECONDS + 20))
 	until [[ $(proc_state "$proc") == Z ]]; do
 		[[ $SECONDS -lt $deadline ]] || fail "the leader of $proc did not leave"
 		sleep 0.05

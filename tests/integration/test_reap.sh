@@ -13,9 +13,7 @@ source "$(dirname "$0")/lib.sh"
 reaped_by_parent()
 {
 	local mode=$1 parent child lo hi ev
-	start_agent trace --json -e reap,exit
-	scenario exit_code "$mode" 7
-	stop_agent
+	trace_scenario -e reap,exit -- exit_code "$mode" 7
 	parent=$(kv parent)
 	child=$(kv child)
 	lo=$(kv latency_lo)
@@ -52,9 +50,7 @@ case_polling_waiter()
 autoreaped()
 {
 	local mode=$1 parent child ev
-	start_agent trace --json -e reap,exit
-	scenario exit_code "$mode" 7
-	stop_agent
+	trace_scenario -e reap,exit -- exit_code "$mode" 7
 	parent=$(kv parent)
 	child=$(kv child)
 	focus "$parent" "$child"
@@ -82,9 +78,7 @@ case_sa_nocldwait()
 handed_over_autoreaped()
 {
 	local mode=$1 reaper child lo hi ev
-	start_agent trace --json -e reap,exit,reparent
-	scenario handover_autoreap "$mode"
-	stop_agent
+	trace_scenario -e reap,exit,reparent -- handover_autoreap "$mode"
 	reaper=$(kv reaper)
 	child=$(kv child)
 	lo=$(kv latency_lo)

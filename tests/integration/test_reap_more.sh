@@ -32,9 +32,7 @@ now_us()
 reap_timing_case()
 {
 	local mode=$1 child reaper real_us span_ns ev exit_ev
-	start_agent trace --json -e exit,reap,reparent
-	scenario reap_timing "$mode"
-	stop_agent
+	trace_scenario -e exit,reap,reparent -- reap_timing "$mode"
 	child=$(kv child)
 	reaper=$(kv reaper)
 	real_us=$(($(kv reaped_real_ns) / 1000))
@@ -106,7 +104,7 @@ kill_container()
 # are never waited for; pids.max 1002 = 2 threads + 1000 zombies, so its next fork fails.
 case_seed()
 {
-	local gate bundle runc_pid deadline t_start t_result before after lo hi zs n rc=0
+	local gate bundle runc_pid t_start t_result before after lo hi zs n rc=0
 	command -v runc >/dev/null || skip "runc is not installed"
 	ROOTFS=$(test_rootfs) || fail "cannot build the busybox rootfs"
 	gate=$CASE_DIR/gate
@@ -130,12 +128,7 @@ case_seed()
 	# Not track_pid: killing a tree of 1000 zombies one /proc scan at a time takes minutes.
 	# The container's own teardown reaps them at once.
 	at_case_exit kill_container "$ID" "$runc_pid"
-	deadline=$((SECONDS + 30))
-	until [[ -s $gate/result ]]; do
-		running "$runc_pid" || fail "runc run exited early: $(head -n3 "$CASE_DIR/runc.err")"
-		[[ $SECONDS -lt $deadline ]] || fail "seed_init wrote no result within 30 s"
-		sleep 0.05
-	done
+	wait_files "seed_init's result" "$runc_pid" "$CASE_DIR/runc.err" 30 "$gate/result"
 	t_result=$(now_us)
 	INIT=$(runc state "$ID" | jq -r .pid)
 	NS=$(pidns_of "$INIT")

@@ -14,9 +14,7 @@ source "$(dirname "$0")/lib.sh"
 notified()
 {
 	local mode=$1 state=$2 autoreap=$3 parent child ev
-	start_agent trace --json -e reap,exit
-	scenario exit_notify "$mode"
-	stop_agent
+	trace_scenario -e reap,exit -- exit_notify "$mode"
 	parent=$(kv parent)
 	child=$(kv child)
 	focus "$parent" "$child"

@@ -14,9 +14,7 @@ source "$(dirname "$0")/lib.sh"
 # waits MODE: run `wait_kinds MODE` under the agent (skip where the scenario says so).
 waits()
 {
-	start_agent trace --json -e exit,reap
-	scenario wait_kinds "$1"
-	stop_agent
+	trace_scenario -e exit,reap -- wait_kinds "$1"
 	if grep -q '^skip=' "$SCEN_OUT"; then
 		skip "$(kv skip)"
 	fi
@@ -85,15 +83,14 @@ case_export_unmeasured()
 	local cg deadline rc=0
 	cg=$(cgroup2_mount)
 	[[ -n $cg ]] || skip "no cgroup2 mount"
-	ID=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	ID=$(new_container_id)
 	mkdir "$cg/$ID"
 	at_case_exit rmdir "$cg/$ID"
 	PROM_DIR=$CASE_DIR/prom
 	mkdir "$PROM_DIR"
 	start_agent --ready "reapwatch: exporting" export --textfile-dir "$PROM_DIR" --interval 0.2 \
 		--container-detail
-	# shellcheck disable=SC2016 # for the inner bash
-	bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg/$ID" "$SCENARIOS/wait_kinds" \
+	in_cgroup "$cg/$ID" "$SCENARIOS/wait_kinds" \
 		ptrace_other >"$CASE_DIR/wait_kinds.out" 2>&1 || rc=$?
 	[[ $rc -eq 0 ]] || fail "wait_kinds ptrace_other: status $rc: $(head -n3 "$CASE_DIR/wait_kinds.out")"
 	# Reaps are counted at the task's free (an RCU callback): until all 3 are in, 8 s at most.

@@ -12,9 +12,7 @@ source "$(dirname "$0")/lib.sh"
 reparent_event()
 {
 	local mode=$1 father orphan
-	start_agent trace --json -e all
-	scenario orphan "$mode"
-	stop_agent
+	trace_scenario -e all -- orphan "$mode"
 	father=$(kv father)
 	orphan=$(kv orphan)
 	focus "$(kv parent)" "$father" "$orphan" "$(kv new_ppid)"

@@ -23,33 +23,23 @@ reparents_total()
 
 case_subreaper_gone()
 {
-	local root cg id dir scen init sub father kid ev deadline got
+	local id dir scen init sub father kid ev got
 	[[ -c /dev/fuse ]] || skip "no /dev/fuse"
 	grep -qw fuse /proc/filesystems || skip "no fuse file system in this kernel"
-	root=$(cgroup2_mount)
-	[[ -n $root ]] || skip "no cgroup v2 hierarchy"
-	# A cgroup that looks like a container's (systemd driver), so export has a series of its own.
-	id=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-	cg=$root/reapwatch-test-$$/docker-$id.scope
-	mkdir -p "$cg" || skip "cannot create a cgroup under $root"
-	at_case_exit rmdir "$cg" "$root/reapwatch-test-$$"
+	# A cgroup that looks like a container's, so export has a series of its own.
+	fake_container_cgroup
+	id=$FAKE_CTR_ID
 	dir=$CASE_DIR/prom
 	mkdir -p "$dir"
 	start_agent trace --json -e reparent,exit
 	start_agent --name export --ready "$EXPORT_READY" export --textfile-dir "$dir" -i 1
 	SCEN_OUT=$CASE_DIR/subreaper_gone.out
 	window_begin
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	bash -c 'echo $$ >"$0/cgroup.procs" && exec unshare -pfm "$1"' "$cg" \
-		"$SCENARIOS/subreaper_gone" >"$SCEN_OUT" 2>"$CASE_DIR/subreaper_gone.err" &
+	bash -c "$IN_CGROUP" "$FAKE_CTR_CG" unshare -pfm "$SCENARIOS/subreaper_gone" >"$SCEN_OUT" \
+		2>"$CASE_DIR/subreaper_gone.err" &
 	scen=$!
 	track_pid "$scen"
-	deadline=$((SECONDS + 30))
-	until grep -q '^ready=1$' "$SCEN_OUT"; do
-		running "$scen" || fail "subreaper_gone exited early: $(cat "$CASE_DIR/subreaper_gone.err")"
-		[[ $SECONDS -lt $deadline ]] || fail "subreaper_gone not ready within 30 s"
-		sleep 0.05
-	done
+	wait_scenario_ready subreaper_gone "$scen" 30 "$CASE_DIR/subreaper_gone.err"
 	init=$(kv init)
 	sub=$(kv sub)
 	father=$(kv father)

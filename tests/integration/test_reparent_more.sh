@@ -33,19 +33,6 @@ comm_json()
 	jq -Rn --arg c "$(cat "/proc/$1/comm")" '$c'
 }
 
-# wait_for TEXT FILE SECONDS [PID]: until FILE has a line TEXT (while PID runs).
-wait_for()
-{
-	local text=$1 file=$2 deadline=$((SECONDS + $3)) pid=${4:-}
-	until grep -qxF -- "$text" "$file" 2>/dev/null; do
-		if [[ -n $pid ]] && ! running "$pid"; then
-			fail "process $pid exited before '$text' appeared in $(basename "$file"): $(tail -n3 "$file.err" 2>/dev/null)"
-		fi
-		[[ $SECONDS -lt $deadline ]] || fail "'$text' did not appear in $(basename "$file") within $3 s"
-		sleep 0.05
-	done
-}
-
 # adopters_start MODE [N]: start `adopters MODE [N] GATE` in the background; returns once
 # every orphan has been adopted (ready=1). SCEN_OUT is its output, GATE_FILE lets it finish.
 # It runs in a pid namespace of its own, under reaper_run as the namespace's init (adp_sub,
@@ -57,21 +44,6 @@ adopters_start()
 	GATE_FILE=$CASE_DIR/adopters.gate
 	start_reaped adopters "$@" "$GATE_FILE"
 	ADOPTERS_PID=$REAPED_PID
-}
-
-# start_reaped NAME ARG...: scenario NAME in a pid namespace of its own under reaper_run, so
-# that nothing it orphans is left to the host's init; output in SCEN_OUT, its pid in
-# REAPED_PID, once it has printed ready=1.
-start_reaped()
-{
-	local name=$1
-	shift
-	SCEN_OUT=$CASE_DIR/$name.out
-	unshare --pid --fork --kill-child "$SCENARIOS/reaper_run" \
-		"$SCENARIOS/$name" "$@" >"$SCEN_OUT" 2>"$SCEN_OUT.err" &
-	REAPED_PID=$!
-	track_pid "$REAPED_PID"
-	wait_for ready=1 "$SCEN_OUT" 60 "$REAPED_PID"
 }
 
 # adopters_finish: let the orphans exit; the scenario reaps them and must exit 0.
@@ -444,22 +416,14 @@ case_runc_exec()
 	runc run --bundle "$bundle" "$ID" >"$CASE_DIR/runc.out" 2>"$CASE_DIR/runc.err" &
 	runc_pid=$!
 	track_pid "$runc_pid"
-	deadline=$((SECONDS + 30))
-	until [[ -s $gate/ready ]]; do
-		running "$runc_pid" || fail "runc run exited early: $(head -n3 "$CASE_DIR/runc.err")"
-		[[ $SECONDS -lt $deadline ]] || fail "the container did not start within 30 s"
-		sleep 0.05
-	done
+	wait_files "the container's start" "$runc_pid" "$CASE_DIR/runc.err" 30 "$gate/ready"
 	INIT=$(runc state "$ID" | jq -r .pid)
 	NS=$(pidns_of "$INIT")
 	runc exec "$ID" sh -c "$RUNC_EXEC_CMD" >"$CASE_DIR/exec.out" 2>"$CASE_DIR/exec.err" &
 	exec_pid=$!
 	track_pid "$exec_pid"
-	until [[ -s $gate/father_ns && -s $gate/orphan_ns ]]; do
-		running "$exec_pid" || fail "runc exec exited early: $(head -n3 "$CASE_DIR/exec.err")"
-		[[ $SECONDS -lt $deadline ]] || fail "the exec'd shell did not start within 30 s"
-		sleep 0.05
-	done
+	wait_files "the exec'd shell's start" "$exec_pid" "$CASE_DIR/exec.err" 30 \
+		"$gate/father_ns" "$gate/orphan_ns"
 	orphan_ns=$(cat "$gate/orphan_ns")
 	father=$(in_ns_pid "$NS" "$(cat "$gate/father_ns")") || fail "no process with pid $(cat "$gate/father_ns") in pidns $NS"
 	orphan=$(in_ns_pid "$NS" "$orphan_ns") || fail "no process with pid $orphan_ns in pidns $NS"

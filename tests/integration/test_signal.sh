@@ -12,9 +12,7 @@ HOST_PIDNS=$(pidns_of $$)
 signal_from_process()
 {
 	local how=$1 code=$2 target sender ev
-	start_agent trace --json -e signal,exit
-	scenario killed_by 15 "$how"
-	stop_agent
+	trace_scenario -e signal,exit -- killed_by 15 "$how"
 	target=$(kv target)
 	sender=$(kv sender)
 	focus "$target" "$sender"
@@ -46,9 +44,7 @@ case_sigqueue()
 case_tgkill_thread()
 {
 	local target worker ev
-	start_agent trace --json -e signal,exit
-	scenario killed_by 15 tgkill_thread
-	stop_agent
+	trace_scenario -e signal,exit -- killed_by 15 tgkill_thread
 	target=$(kv target)
 	worker=$(kv worker)
 	focus "$target" "$worker" "$(kv sender)"
@@ -65,9 +61,7 @@ case_tgkill_thread()
 case_results()
 {
 	local target sender got
-	start_agent trace --json -e signal
-	scenario signal_result
-	stop_agent
+	trace_scenario -e signal -- signal_result
 	target=$(kv target)
 	sender=$(kv sender)
 	focus "$target" "$sender"
@@ -130,9 +124,7 @@ case_sigchld()
 case_parent_death()
 {
 	local parent child ev
-	start_agent trace --json -e signal
-	scenario pdeathsig
-	stop_agent
+	trace_scenario -e signal -- pdeathsig
 	parent=$(kv parent)
 	child=$(kv child)
 	focus "$parent" "$child"

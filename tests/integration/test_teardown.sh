@@ -59,15 +59,7 @@ host_pid()
 # wait_file FILE [SECONDS]: wait until FILE exists (while the container's runc runs).
 wait_file()
 {
-	local file=$1 deadline=$((SECONDS + ${2:-30}))
-	until [[ -s $file ]]; do
-		if [[ -n ${RUNC_PID:-} ]] && ! running "$RUNC_PID"; then
-			fail "runc run exited before $(basename "$file") appeared:" \
-				"$(head -n3 "$CASE_DIR/runc.err" | tr '\n' ' ')"
-		fi
-		[[ $SECONDS -lt $deadline ]] || fail "$file did not appear within ${2:-30} s"
-		sleep 0.02
-	done
+	wait_files "the container" "${RUNC_PID:-}" "$CASE_DIR/runc.err" "${2:-30}" "$1"
 }
 
 # gate_pid NAME: the namespace pid the container wrote into /gate/NAME.

@@ -13,17 +13,8 @@ ZOMBIE_KEYS='["adopted_from_comm","adopted_from_pid","age_seconds","comm","conta
 # Start the zombies scenario in the background; sets PARENT, CHILDREN, SCEN_OUT.
 start_zombie_parent()
 {
-	local deadline
-	SCEN_OUT=$CASE_DIR/zombies.out
-	"$SCENARIOS/zombies" >"$SCEN_OUT" 2>"$CASE_DIR/zombies.err" &
-	PARENT=$!
-	track_pid "$PARENT"
-	deadline=$((SECONDS + 20))
-	until grep -q '^ready=1$' "$SCEN_OUT"; do
-		running "$PARENT" || fail "scenario zombies exited early"
-		[[ $SECONDS -lt $deadline ]] || fail "scenario zombies not ready within 20 s"
-		sleep 0.05
-	done
+	start_scenario zombies
+	PARENT=$SCEN_PID
 	CHILDREN=("$(kv child1)" "$(kv child2)" "$(kv child3)")
 	focus "$PARENT" "${CHILDREN[@]}"
 }
@@ -162,16 +153,12 @@ pinned_dir_of()
 # container without hostPID); sets NS_AGENT[NAME] to its host pid once it traces.
 start_pidns_agent()
 {
-	local name=$1 u deadline=$((SECONDS + AGENT_READY_TIMEOUT))
+	local name=$1 u
 	unshare -pf --mount-proc --kill-child "$AGENT" trace >"$CASE_DIR/$name.out" \
 		2>"$CASE_DIR/$name.err" &
 	u=$!
 	track_pid "$u"
-	until grep -qF -- "$AGENT_READY" "$CASE_DIR/$name.err"; do
-		running "$u" || fail "unshare -pf reapwatch trace ($name) exited: $(head -n3 "$CASE_DIR/$name.err")"
-		[[ $SECONDS -lt $deadline ]] || fail "unshare -pf reapwatch trace ($name) not tracing"
-		sleep 0.05
-	done
+	wait_printed "unshare -pf reapwatch trace ($name)" "$u" "$CASE_DIR/$name.err" "$AGENT_READY"
 	NS_AGENT[$name]=$(children_of "$u")
 	assert_eq "$name: the agent's pid in its own namespace" 1 "$(ns_pid_of "${NS_AGENT[$name]}")"
 }
@@ -291,14 +278,10 @@ case_live_leader()
 # reported as the agents' uptime (over 3 s, and climbing).
 case_live_leader_export_top()
 {
-	local root cg id dir scen pid zombie t0 pane row oldest
-	root=$(cgroup2_mount)
-	[[ -n $root ]] || skip "no cgroup v2 hierarchy"
+	local id dir scen pid zombie t0 pane row oldest
 	command -v tmux >/dev/null || skip "tmux not installed"
-	id=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-	cg=$root/reapwatch-test-$$/docker-$id.scope
-	mkdir -p "$cg" || skip "cannot create a cgroup under $root"
-	at_case_exit rmdir "$cg" "$root/reapwatch-test-$$"
+	fake_container_cgroup
+	id=$FAKE_CTR_ID
 	dir=$CASE_DIR/prom
 	mkdir -p "$dir"
 	start_agent --name export --ready 'reapwatch: exporting' export --textfile-dir "$dir" -i 1
@@ -307,9 +290,8 @@ case_live_leader_export_top()
 	sleep 3
 	SCEN_OUT=$CASE_DIR/live_leader.out
 	t0=$SECONDS
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	bash -c 'echo $$ >"$0/cgroup.procs" && exec "$1"' "$cg" "$SCENARIOS/live_leader" \
-		>"$SCEN_OUT" 2>"$CASE_DIR/live_leader.err" &
+	bash -c "$IN_CGROUP" "$FAKE_CTR_CG" "$SCENARIOS/live_leader" >"$SCEN_OUT" \
+		2>"$CASE_DIR/live_leader.err" &
 	scen=$!
 	track_pid "$scen"
 	live_leader_ready "$scen"

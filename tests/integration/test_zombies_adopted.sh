@@ -9,17 +9,8 @@ source "$(dirname "$0")/lib.sh"
 # start_adopted_zombie: the scenario runs in the background until its child is a zombie.
 start_adopted_zombie()
 {
-	local deadline
-	SCEN_OUT=$CASE_DIR/adopted_zombie.out
-	"$SCENARIOS/adopted_zombie" >"$SCEN_OUT" 2>"$CASE_DIR/adopted_zombie.err" &
-	REAPER=$!
-	track_pid "$REAPER"
-	deadline=$((SECONDS + 20))
-	until grep -q '^ready=1$' "$SCEN_OUT"; do
-		running "$REAPER" || fail "scenario adopted_zombie exited early: $(cat "$CASE_DIR/adopted_zombie.err")"
-		[[ $SECONDS -lt $deadline ]] || fail "scenario adopted_zombie not ready within 20 s"
-		sleep 0.05
-	done
+	start_scenario adopted_zombie
+	REAPER=$SCEN_PID
 	FATHER=$(kv father)
 	CHILD=$(kv child)
 }

@@ -79,13 +79,13 @@ detail()
 	printf '%s\n' "$@" >>"$CASE_TMP/details"
 }
 
-# feature_off NAME: skip the case if the agent said NAME is off on this kernel.
 # is_off NAME: the agent said that feature NAME is off on this kernel.
 is_off()
 {
 	grep -qF "$FEATURE_OFF$1: " "$OUT/trace.err" 2>/dev/null
 }
 
+# feature_off NAME: skip the case if the agent said NAME is off on this kernel.
 feature_off()
 {
 	local line

@@ -6,7 +6,6 @@
 #   make_bundle DIR ROOTFS ARGS_JSON [CGROUPS_PATH] [HOST_DIR]
 #                                                   runc bundle running ARGS_JSON; HOST_DIR
 #                                                   (if given) is bind-mounted at /gate
-#   new_container_id                               64 hex digits, like a containerd/Docker id
 #   run_container CGROUPS_PATH                     (in a case of tests/integration/lib.sh)
 #                                                   run the test container to completion
 
@@ -46,11 +45,6 @@ test_rootfs()
 	rm -rf "$TEST_ROOTFS"
 	mv "$tmp" "$TEST_ROOTFS"
 	echo "$TEST_ROOTFS"
-}
-
-new_container_id()
-{
-	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'
 }
 
 # make_bundle DIR ROOTFS ARGS_JSON [CGROUPS_PATH] [HOST_DIR]
@@ -117,12 +111,7 @@ run_container()
 	runc run --bundle "$bundle" "$ID" >"$CASE_DIR/runc.out" 2>"$CASE_DIR/runc.err" &
 	runc_pid=$!
 	track_pid "$runc_pid"
-	deadline=$((SECONDS + 30))
-	until [[ -s $gate/child ]]; do
-		running "$runc_pid" || fail "runc run exited early: $(head -n3 "$CASE_DIR/runc.err")"
-		[[ $SECONDS -lt $deadline ]] || fail "the container did not start within 30 s"
-		sleep 0.05
-	done
+	wait_files "the container's start" "$runc_pid" "$CASE_DIR/runc.err" 30 "$gate/child"
 	INIT=$(runc state "$ID" | jq -r .pid)
 	MEMBER_NS=$(cat "$gate/child")
 	NS=$(pidns_of "$INIT")
@@ -131,6 +120,7 @@ run_container()
 		"$(sed 's/^/  /' "/proc/$INIT/cgroup")"
 	# The member is the init's child with that namespace pid, once it has exec'd sleep.
 	MEMBER=""
+	deadline=$((SECONDS + 30))
 	until [[ -n $MEMBER ]]; do
 		for pid in $(children_of "$INIT"); do
 			if [[ $(cat "/proc/$pid/comm" 2>/dev/null) == sleep &&

@@ -56,31 +56,10 @@ static int hold_pipe[2];   /* main holds the write end; EOF lets everyone go */
 static int stamp_pipe[2];  /* father's threads -> main: exit timestamps */
 static int id_pipe[2];	   /* father, middle, uncle -> main: their host pids */
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static void xwrite(int fd, const void *buf, size_t len)
 {
 	if (write(fd, buf, len) != (ssize_t)len)
 		syscall(SYS_exit_group, 101);
-}
-
-/* This process's pid as the host sees it (/proc is the host's mount), also when the test
- * runs the scenario in a pid namespace of its own. */
-static int host_pid(void)
-{
-	char buf[32];
-	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
-
-	if (n <= 0)
-		syscall(SYS_exit_group, 106);
-	buf[n] = '\0';
-	return atoi(buf);
 }
 
 static void send_id(int role)
@@ -236,7 +215,7 @@ static void run_middle(void)
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "", *gate = argv[argc - 1];
-	int n = argc > 3 ? atoi(argv[2]) : 1, bad = 0, status;
+	int n = argc > 3 ? atoi(argv[2]) : 1, bad = 0;
 	struct child_report *reports;
 	pid_t self = getpid(), pid, father = 0;
 	int ids[NR_ROLES] = {0};
@@ -289,8 +268,7 @@ int main(int argc, char **argv)
 		struct id_report r;
 
 		father = pid;
-		if (waitpid(father, &status, 0) != father)
-			die("waitpid father");
+		waitpid_or_die(father, "waitpid father");
 		xread(id_pipe[0], &r, sizeof(r));
 		ids[FATHER] = r.host_pid;
 	}

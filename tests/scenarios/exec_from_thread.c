@@ -51,11 +51,8 @@ int main(int argc, char **argv)
 	if (pipe2(tid_pipe, O_CLOEXEC) < 0)
 		die("pipe");
 	report("parent", getpid());
-	child = fork();
-	if (child < 0)
-		die("fork");
+	child = fork_named("eft_child");
 	if (child == 0) {
-		prctl(PR_SET_NAME, "eft_child");
 		if (pthread_create(&thread, NULL, worker, NULL) != 0)
 			syscall(SYS_exit_group, 103);
 		/* The leader waits here until de_thread() kills it. */
@@ -66,9 +63,8 @@ int main(int argc, char **argv)
 	report("child", child);
 	if (read(tid_pipe[0], &worker_tid, sizeof(worker_tid)) != sizeof(worker_tid))
 		die("read worker tid");
-	if (waitpid(child, &status, 0) != child)
-		die("waitpid");
+	status = waitpid_or_die(child, "waitpid");
 	report("worker", worker_tid);
-	report("wait_exit_code", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	report("wait_exit_code", exit_code_of(status));
 	return 0;
 }

@@ -28,14 +28,6 @@
 #define SCENARIO_NAME "exit_code"
 #include "scenario.h"
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "blocked";
@@ -63,13 +55,10 @@ int main(int argc, char **argv)
 		die("pipe");
 
 	report("parent", getpid());
-	child = fork();
-	if (child < 0)
-		die("fork");
+	child = fork_named("ec_child");
 	if (child == 0) {
 		long long now;
 
-		prctl(PR_SET_NAME, "ec_child");
 		/* Give a blocked parent time to be inside wait4() before we exit. */
 		sleep_ms(100);
 		now = mono_ns();
@@ -85,8 +74,7 @@ int main(int argc, char **argv)
 		if (waitpid(child, &status, 0) >= 0 || errno != ECHILD)
 			die("waitpid did not fail with ECHILD");
 	} else if (strcmp(mode, "blocked") == 0) {
-		if (waitpid(child, &status, 0) != child)
-			die("waitpid");
+		status = waitpid_or_die(child, "waitpid");
 		reap_before = zombie_before = mono_ns();
 	} else if (strcmp(mode, "late") == 0) {
 		siginfo_t si;
@@ -97,8 +85,7 @@ int main(int argc, char **argv)
 		zombie_before = mono_ns();
 		sleep_ms(300);
 		reap_after = mono_ns();
-		if (waitpid(child, &status, 0) != child)
-			die("waitpid");
+		status = waitpid_or_die(child, "waitpid");
 		reap_before = mono_ns();
 	} else {
 		long long call;
@@ -126,7 +113,7 @@ int main(int argc, char **argv)
 	if (!autoreap) {
 		long long lo = reap_after - zombie_before;
 
-		report("wait_exit_code", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		report("wait_exit_code", exit_code_of(status));
 		report("latency_lo", lo > 0 ? lo : 0);
 		report("latency_hi", reap_before - zombie_after);
 	}

@@ -43,6 +43,23 @@ static void run_child(int rfd)
 	_exit(0);
 }
 
+/*
+ * Right after the fork (how: "fork" or "clone"): the child runs run_child() on the pipe's
+ * read end; the parent keeps the write end and prints parent= and child=.
+ */
+static void start_child(pid_t child, const char *how, int pfd[2])
+{
+	if (child < 0)
+		die(how);
+	if (child == 0) {
+		close(pfd[1]);
+		run_child(pfd[0]);
+	}
+	close(pfd[0]);
+	printf("parent=%d\nchild=%d\n", getpid(), child);
+	fflush(stdout);
+}
+
 static void print_state(pid_t child)
 {
 	char state = proc_state(child);
@@ -115,15 +132,7 @@ int main(int argc, char **argv)
 		char byte;
 
 		child = fork();
-		if (child < 0)
-			die("fork");
-		if (child == 0) {
-			close(pfd[1]);
-			run_child(pfd[0]);
-		}
-		close(pfd[0]);
-		printf("parent=%d\nchild=%d\n", getpid(), child);
-		fflush(stdout);
+		start_child(child, "fork", pfd);
 		/* The tracer holds the child's pipe; the parent lets go of it once traced. */
 		if (pipe(tpipe))
 			die("pipe");
@@ -145,15 +154,7 @@ int main(int argc, char **argv)
 	}
 	/* fork() with exit signal SIGUSR1: clone(2) with no flags but the signal. */
 	child = syscall(SYS_clone, SIGUSR1, 0, 0, 0, 0);
-	if (child < 0)
-		die("clone");
-	if (child == 0) {
-		close(pfd[1]);
-		run_child(pfd[0]);
-	}
-	close(pfd[0]);
-	printf("parent=%d\nchild=%d\n", getpid(), child);
-	fflush(stdout);
+	start_child(child, "clone", pfd);
 	if (!strcmp(argv[1], "noexec"))
 		return hold(child, pfd[1], true);
 	/* SIG_IGN stays ignored across exec (flush_signal_handlers()). */

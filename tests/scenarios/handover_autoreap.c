@@ -50,20 +50,14 @@ int main(int argc, char **argv)
 	sa.sa_flags = nocldwait ? SA_NOCLDWAIT : 0;
 	if (sigaction(SIGCHLD, &sa, NULL))
 		die("sigaction");
-	father = fork();
-	if (father < 0)
-		die("fork");
+	father = fork_named("hoa_father");
 	if (father == 0) {
 		pid_t child;
 
-		prctl(PR_SET_NAME, "hoa_father");
 		/* The father keeps the default SIGCHLD: its child stays its zombie. */
 		signal(SIGCHLD, SIG_DFL);
-		child = fork();
-		if (child < 0)
-			die("fork");
+		child = fork_named("hoa_child");
 		if (child == 0) {
-			prctl(PR_SET_NAME, "hoa_child");
 			t->child_last = mono_ns();
 			_exit(3);
 		}

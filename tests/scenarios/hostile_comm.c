@@ -52,13 +52,10 @@ int main(int argc, char **argv)
 	if (pipe(ready) < 0 || pipe(go) < 0)
 		die("pipe");
 	report("parent", getpid());
-	child = fork();
-	if (child < 0)
-		die("fork");
+	child = fork_named(name);
 	if (child == 0) {
 		char byte;
 
-		prctl(PR_SET_NAME, name);
 		if (write(ready[1], "r", 1) != 1)
 			_exit(101);
 		/* Stay until the parent has read our name back. */
@@ -89,8 +86,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (write(go[1], "g", 1) != 1)
 		die("write go");
-	if (waitpid(child, &status, 0) != child)
-		die("waitpid");
-	report("wait_exit_code", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	status = waitpid_or_die(child, "waitpid");
+	report("wait_exit_code", exit_code_of(status));
 	return 0;
 }

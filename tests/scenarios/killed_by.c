@@ -99,23 +99,18 @@ int main(int argc, char **argv)
 		die("read ready");
 	report("worker", worker);
 
-	sender = fork();
-	if (sender < 0)
-		die("fork");
+	sender = fork_named("kb_sender");
 	if (sender == 0) {
-		prctl(PR_SET_NAME, "kb_sender");
 		_exit(send_signal(how, target, worker, signo) == 0 ? 0 : 102);
 	}
 	report("sender", sender);
 
-	if (waitpid(sender, &status, 0) != sender)
-		die("waitpid sender");
+	status = waitpid_or_die(sender, "waitpid sender");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		fprintf(stderr, "killed_by: sender failed (status %#x)\n", status);
 		return 1;
 	}
-	if (waitpid(target, &status, 0) != target)
-		die("waitpid target");
+	status = waitpid_or_die(target, "waitpid target");
 	report("target_signal", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 	report("target_core", WIFSIGNALED(status) && WCOREDUMP(status) ? 1 : 0);
 	return 0;

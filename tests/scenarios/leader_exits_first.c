@@ -5,7 +5,8 @@
  * The kernel keeps the leader as a "delayed" zombie; the process dies, and becomes waitable,
  * only when the worker exits. The parent ("leader_exits_first") reaps it.
  *
- * Prints parent=, child= (the process), worker= (the worker's tid), leader_exit_us= and
+ * Prints parent=, child= (the process), worker= (the worker's tid), worker_tgid= (its
+ * process, as the worker itself sees it: child's pid), leader_exit_us= and
  * worker_exit_us= (CLOCK_REALTIME in microseconds just before each exit) and wait_exit_code=.
  */
 #include <errno.h>
@@ -23,7 +24,7 @@
 #include "scenario.h"
 
 /* What the child's threads tell the parent, one tagged record per write. */
-enum stamp_kind { WORKER_TID, LEADER_EXIT_US, WORKER_EXIT_US, NR_STAMPS };
+enum stamp_kind { WORKER_TID, WORKER_TGID, LEADER_EXIT_US, WORKER_EXIT_US, NR_STAMPS };
 
 struct stamp {
 	int kind;
@@ -45,6 +46,7 @@ static void *worker(void *arg)
 	struct timespec ts = {.tv_sec = 0, .tv_nsec = 200 * 1000000L};
 
 	send_stamp(WORKER_TID, syscall(SYS_gettid));
+	send_stamp(WORKER_TGID, getpid());
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 	send_stamp(WORKER_EXIT_US, wall_us());
@@ -84,11 +86,11 @@ int main(void)
 			die("read stamps");
 		got[st.kind] = st.value;
 	}
-	if (waitpid(child, &status, 0) != child)
-		die("waitpid");
+	status = waitpid_or_die(child, "waitpid");
 	report("worker", got[WORKER_TID]);
+	report("worker_tgid", got[WORKER_TGID]);
 	report("leader_exit_us", got[LEADER_EXIT_US]);
 	report("worker_exit_us", got[WORKER_EXIT_US]);
-	report("wait_exit_code", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	report("wait_exit_code", exit_code_of(status));
 	return 0;
 }

@@ -34,11 +34,8 @@ int main(void)
 
 	prctl(PR_SET_NAME, "ll_proc");
 	alarm(120);
-	child = fork();
-	if (child < 0)
-		die("fork");
+	child = fork_named("ll_zombie");
 	if (child == 0) {
-		prctl(PR_SET_NAME, "ll_zombie");
 		_exit(0);
 	}
 	/* A zombie once this returns (WNOWAIT leaves it one; no /proc, which may be another

@@ -51,26 +51,6 @@ static void tell(int fact, int value)
 		_exit(101);
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-/* This process's pid as the host sees it: /proc is still the host's proc mount. */
-static int host_pid(void)
-{
-	char buf[32];
-	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
-
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return atoi(buf);
-}
-
 /* The orphan: names itself, waits until it has been adopted, says by whom, lingers, exits 0. */
 static void run_orphan(pid_t father_here, int watch_ppid, int named_fd)
 {
@@ -167,8 +147,7 @@ int main(int argc, char **argv)
 			die("fork");
 		if (pid == 0)
 			run_father(1);
-		if (waitpid(pid, &status, 0) != pid)
-			die("waitpid father");
+		status = waitpid_or_die(pid, "waitpid father");
 		read_facts(facts, 4);
 		if (strcmp(mode, "subreaper") == 0) {
 			adopted = waitpid(facts[ORPHAN], &status, 0) == facts[ORPHAN];
@@ -190,10 +169,9 @@ int main(int argc, char **argv)
 		/* The orphan saw its new parent by its namespace pid: 1, the init. */
 		if (facts[NEW_PPID] == 1)
 			facts[NEW_PPID] = pid;
-		if (waitpid(pid, &status, 0) != pid)
-			die("waitpid init");
+		status = waitpid_or_die(pid, "waitpid init");
 		report("init", pid);
-		report("init_exit_code", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		report("init_exit_code", exit_code_of(status));
 	} else if (strcmp(mode, "setns") == 0) {
 		int host_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC), init_ns;
 		char path[64];
@@ -205,11 +183,8 @@ int main(int argc, char **argv)
 			die("PR_SET_CHILD_SUBREAPER");
 		if (unshare(CLONE_NEWPID) < 0)
 			die("unshare(CLONE_NEWPID)");
-		init = fork();
-		if (init < 0)
-			die("fork");
+		init = fork_named("orph_init");
 		if (init == 0) {
-			prctl(PR_SET_NAME, "orph_init");
 			for (;;)
 				pause();
 		}
@@ -230,8 +205,7 @@ int main(int argc, char **argv)
 				_exit(104);
 			run_father(0);
 		}
-		if (waitpid(pid, &status, 0) != pid)
-			die("waitpid father");
+		status = waitpid_or_die(pid, "waitpid father");
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			fprintf(stderr, "orphan: father failed (status %#x)\n", status);
 			return 1;

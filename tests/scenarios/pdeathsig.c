@@ -43,19 +43,13 @@ int main(void)
 		die("pipe");
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
 		die("PR_SET_CHILD_SUBREAPER");
-	parent = fork();
-	if (parent < 0)
-		die("fork");
+	parent = fork_named("pd_parent");
 	if (parent == 0) {
-		prctl(PR_SET_NAME, "pd_parent");
-		child = fork();
-		if (child < 0)
-			die("fork");
+		child = fork_named("pd_child");
 		if (child == 0) {
 			struct sigaction sa = {0};
 			sigset_t none;
 
-			prctl(PR_SET_NAME, "pd_child");
 			sa.sa_handler = on_usr1;
 			sigaction(SIGUSR1, &sa, NULL);
 			sa.sa_handler = on_usr2;
@@ -83,9 +77,8 @@ int main(void)
 	if (waitpid(parent, NULL, 0) != parent)
 		die("waitpid parent");
 	/* adopted by us when the parent died */
-	if (waitpid(child, &status, 0) != child)
-		die("waitpid child");
+	status = waitpid_or_die(child, "waitpid child");
 	printf("parent=%d\nchild=%d\nchild_status=%d\n", (int)parent, (int)child,
-	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	       exit_code_of(status));
 	return 0;
 }

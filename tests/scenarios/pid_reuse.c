@@ -61,18 +61,6 @@ static void sleep_us(long us)
 		;
 }
 
-/* Host pid: /proc is the host's mount. */
-static int host_pid(void)
-{
-	char buf[32];
-	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
-
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return atoi(buf);
-}
-
 static void xwrite(int fd, const void *buf, size_t len)
 {
 	if (write(fd, buf, len) != (ssize_t)len)
@@ -220,8 +208,7 @@ int main(int argc, char **argv)
 		die("fork");
 	if (init == 0)
 		run_init(generations);
-	if (waitpid(init, &status, 0) != init)
-		die("waitpid init");
+	status = waitpid_or_die(init, "waitpid init");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		fprintf(stderr, "pid_reuse: init failed (status %#x)\n", status);
 		return 1;

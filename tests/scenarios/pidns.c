@@ -37,18 +37,6 @@ struct member {
 	int ns_pid;
 };
 
-/* This process's pid as the host sees it: /proc is still the host's proc mount. */
-static int host_pid(void)
-{
-	char buf[32];
-	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
-
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return atoi(buf);
-}
-
 static void run_sleeper(int index, int ignore_sigterm, int report_fd)
 {
 	struct member m = {.index = index, .host_pid = host_pid(), .ns_pid = getpid()};
@@ -160,9 +148,8 @@ int main(int argc, char **argv)
 	if (write(go_pipe[1], "g", 1) != 1)
 		die("write go");
 	/* Returns once the namespace is empty: the dying init waits for every member. */
-	if (waitpid(init, &status, 0) != init)
-		die("waitpid init");
-	report("init_exit_code", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	status = waitpid_or_die(init, "waitpid init");
+	report("init_exit_code", exit_code_of(status));
 	for (int i = 1; i <= nr_members; i++)
 		if (kill(members[i].host_pid, 0) == 0 || errno != ESRCH)
 			gone = 0;

@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifndef SCENARIO_NAME
 #error "define SCENARIO_NAME before including scenario.h"
@@ -39,6 +42,62 @@ static inline long long wall_us(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/*
+ * fork(), or die; the child is named comm (PR_SET_NAME: the comm the agent reports for it)
+ * before fork_named() returns in it, so that every event of the child carries the name.
+ */
+static inline pid_t fork_named(const char *comm)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0)
+		prctl(PR_SET_NAME, comm);
+	return pid;
+}
+
+/* waitpid() for pid, or die(what); its wait status. */
+static inline int waitpid_or_die(pid_t pid, const char *what)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		die(what);
+	return status;
+}
+
+/* The exit code in a wait status; -1 if the process was killed by a signal. */
+static inline int exit_code_of(int status)
+{
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Sleep ms milliseconds, all of them: a signal that interrupts the sleep does not cut it short. */
+static inline void sleep_ms(long ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * This process's pid as the host sees it: /proc is the host's mount, also when the scenario
+ * runs in a pid namespace of its own (getpid() there is the namespace's pid). Exits 106
+ * (the whole process) if /proc/self cannot be read: no caller can go on without it.
+ */
+static inline int host_pid(void)
+{
+	char buf[32];
+	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		_exit(106);
+	buf[n] = '\0';
+	return atoi(buf);
 }
 
 /* One "key=value" line on stdout, flushed: the test reads them with kv. */

@@ -29,13 +29,10 @@ int main(void)
 	if (pipe(ready) < 0)
 		die("pipe");
 	report("parent", getpid());
-	target = fork();
-	if (target < 0)
-		die("fork");
+	target = fork_named("sr_target");
 	if (target == 0) {
 		sigset_t usr1;
 
-		prctl(PR_SET_NAME, "sr_target");
 		sigemptyset(&usr1);
 		sigaddset(&usr1, SIGUSR1);
 		if (sigprocmask(SIG_BLOCK, &usr1, NULL) < 0 || signal(SIGUSR2, SIG_IGN) == SIG_ERR)
@@ -49,11 +46,8 @@ int main(void)
 	if (read(ready[0], &byte, 1) != 1)
 		die("read ready");
 
-	sender = fork();
-	if (sender < 0)
-		die("fork");
+	sender = fork_named("sr_sender");
 	if (sender == 0) {
-		prctl(PR_SET_NAME, "sr_sender");
 		for (size_t i = 0; i < sizeof(sequence) / sizeof(sequence[0]); i++)
 			if (kill(target, sequence[i]) < 0)
 				_exit(103);
@@ -62,8 +56,7 @@ int main(void)
 	report("sender", sender);
 	if (waitpid(sender, &status, 0) != sender || !WIFEXITED(status) || WEXITSTATUS(status))
 		die("sender failed");
-	if (waitpid(target, &status, 0) != target)
-		die("waitpid target");
+	status = waitpid_or_die(target, "waitpid target");
 	report("target_signal", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 	return 0;
 }

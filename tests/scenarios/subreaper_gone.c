@@ -42,18 +42,6 @@
 static int pid_pipe[2]; /* sub, father, kid -> init: host pids */
 static int go_sub[2]; /* init -> sub: exit now */
 
-/* This process's pid as the host sees it (/proc is the host's mount). */
-static int host_pid(void)
-{
-	char buf[32];
-	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
-
-	if (n <= 0)
-		_exit(106);
-	buf[n] = '\0';
-	return atoi(buf);
-}
-
 static void send_pid(void)
 {
 	int pid = host_pid();

@@ -62,18 +62,6 @@ static struct meeting *meeting;
 static int report_pipe[2]; /* subreaper, father, kids -> main: who they are */
 static int go_pipe[2];	   /* main holds the write end; EOF releases subreaper and father */
 
-/* This process's pid as the host sees it (/proc is the host's mount). */
-static int host_pid(void)
-{
-	char buf[32];
-	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
-
-	if (n <= 0)
-		_exit(106);
-	buf[n] = '\0';
-	return atoi(buf);
-}
-
 static void send_report(int role)
 {
 	struct report r = {.role = role, .host_pid = host_pid(), .ns_pid = getpid()};
@@ -192,8 +180,7 @@ static int run_trial(int t, int n)
 	}
 	/* Every kid has its name: let the subreaper and the father go. */
 	close(go_pipe[1]);
-	if (waitpid(sub, &status, 0) != sub)
-		die("waitpid subreaper");
+	waitpid_or_die(sub, "waitpid subreaper");
 	/* The subreaper handed its children over before it became a zombie: the father is
 	 * ours now, exiting or a zombie already. */
 	if (waitpid(father, &status, 0) != father) {

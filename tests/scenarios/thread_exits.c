@@ -62,8 +62,7 @@ int main(int argc, char **argv)
 			die("fork");
 		if (pid == 0)
 			run_process(threads);
-		if (waitpid(pid, &status, 0) != pid)
-			die("waitpid");
+		status = waitpid_or_die(pid, "waitpid");
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			fprintf(stderr, "thread_exits: process %d: wait status %#x\n", pid, status);
 			return 1;

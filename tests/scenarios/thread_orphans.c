@@ -114,8 +114,7 @@ int main(int argc, char **argv)
 			if (read(kid_pipe[0], &kids[trial][i], sizeof(pid_t)) != sizeof(pid_t))
 				die("read the children's pids");
 		close(kid_pipe[0]);
-		if (waitpid(father, &status, 0) != father)
-			die("waitpid father");
+		waitpid_or_die(father, "waitpid father");
 		printf("trial=%d father=%d kids=", trial, father);
 		for (int i = 0; i < threads; i++)
 			printf("%s%d", i ? "," : "", kids[trial][i]);

@@ -32,13 +32,9 @@ int main(void)
 	report("parent", getpid());
 	before = wall_us();
 	for (int i = 0; i < NR_CHILDREN; i++) {
-		child[i] = fork();
-		if (child[i] < 0)
-			die("fork");
-		if (child[i] == 0) {
-			prctl(PR_SET_NAME, "zmb_child");
+		child[i] = fork_named("zmb_child");
+		if (child[i] == 0)
 			_exit(0);
-		}
 		snprintf(key, sizeof(key), "child%d", i + 1);
 		report(key, child[i]);
 	}
