@@ -381,11 +381,15 @@ SOAK_MAPS=(procs orphans termed teardowns)
 # reaped) is in there too; the soak's own entries must be gone altogether (checked by comm).
 SOAK_SLACK=${REAPWATCH_SOAK_SLACK:-32}
 
-# map_count ID: live entries of map ID (of the procs table, its owned slots: a free slot has
-# task 0 and keeps its last owner's data).
+# map_count NAME ID: live entries of map ID (of the procs table, its owned slots, read by
+# procs_slots through mmap: bpftool's dump of 65536 slots takes seconds).
 map_count()
 {
-	bpftool map dump id "$1" -j | jq '[.[] | select((.formatted.value.task // 1) != 0)] | length'
+	if [[ $1 == procs ]]; then
+		"$SCENARIOS/procs_slots" "$2" | sed -n 's/^owned=\([0-9]*\) .*/\1/p'
+		return
+	fi
+	bpftool map dump id "$2" -j | jq length
 }
 
 # soak_entries NAME ID: entries of map ID that describe a process of the soak (by comm).
@@ -393,14 +397,16 @@ soak_entries()
 {
 	local path
 	case $1 in
-	procs) path=.proc.comm ;;
+	procs)
+		"$SCENARIOS/procs_slots" "$2" soak | sed -n 's/.* matching=\([0-9]*\)$/\1/p'
+		return
+		;;
 	orphans) path=.old_parent.comm ;;
 	teardowns) path=.init.comm ;;
 	*) echo 0; return ;;
 	esac
 	bpftool map dump id "$2" -j |
-		jq "[.[] | select((.formatted.value.task // 1) != 0) |
-		     .formatted.value$path // \"\" | select(startswith(\"soak\"))] | length"
+		jq "[.[] | .formatted.value$path // \"\" | select(startswith(\"soak\"))] | length"
 }
 
 # sample_maps: one line "procs orphans termed teardowns" counts, from MAP_ID[...].
@@ -408,7 +414,7 @@ sample_maps()
 {
 	local m out=()
 	for m in "${SOAK_MAPS[@]}"; do
-		out+=("$(map_count "${MAP_ID[$m]}")")
+		out+=("$(map_count "$m" "${MAP_ID[$m]}")")
 	done
 	echo "${out[*]}"
 }
