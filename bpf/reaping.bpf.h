@@ -423,7 +423,7 @@ static __always_inline bool blocked_waiter_takes(struct task_struct *parent,
  * switch; a sleeping task is always switched in again before it exits, so none is left
  * behind but by a lost program run, and a zombie freed meanwhile has left its slot.
  */
-static __always_inline void reaping_on_switch(struct task_struct *next, __u64 now)
+static __always_inline void reaping_on_switch(struct task_struct *next)
 {
 	__u64 key = (__u64)next;
 	struct rw_blocked_waiter *bw = waiter_slot(next->pid);
@@ -433,7 +433,7 @@ static __always_inline void reaping_on_switch(struct task_struct *next, __u64 no
 		return;
 	st = procs_find(bw->zombie, bw->zombie_tgid);
 	if (st && st->how == RW_REAP_BLOCKED_WAITER && st->reap_ns == bw->stamp_ns) {
-		st->reap_ns = now;
+		st->reap_ns = bpf_ktime_get_ns(); /* (only now: most switches are no waiter's) */
 		fill_peer(&st->reaper, next);
 	}
 	waiter_forget(bw, key);
@@ -635,7 +635,7 @@ static __always_inline void reaping_on_sched_switch(struct task_struct *prev,
 {
 	if (live_any(&blocked_waiters_live)) {
 		reaping_on_switch_out(prev);
-		reaping_on_switch(next, bpf_ktime_get_ns());
+		reaping_on_switch(next);
 	}
 }
 
