@@ -276,7 +276,7 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 	struct exporter x = { 0 };
 	struct agent_config config = agent_config_counting();
 	char err[ARGS_ERR_LEN];
-	uint64_t next_write, started;
+	uint64_t next_write;
 	struct stat st;
 	int ret, werr = 0, status = EXIT_RUNTIME;
 
@@ -298,17 +298,8 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 
-	rw_install_stop_signals();
-	started = mono_now_ns(); /* before the cgroup scan: zombies of unknown age are older */
-	if (decoder__init(&x.dec)) {
-		rw_error("out of memory");
+	if (collect_begin(&x.dec, &x.metrics))
 		return EXIT_RUNTIME;
-	}
-	x.metrics = collect_metrics_new(x.dec.cgroups, started);
-	if (!x.metrics) {
-		rw_error("out of memory");
-		goto out;
-	}
 	x.metrics->container_detail = x.opts.container_detail;
 	x.metrics->max_containers = x.opts.max_containers;
 	if (x.opts.log_events) {

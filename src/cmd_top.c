@@ -120,7 +120,7 @@ int cmd_top(const struct command *cmd, int argc, char **argv)
 	struct agent *agent = NULL;
 	struct agent_config config = agent_config_counting();
 	char err[ARGS_ERR_LEN];
-	uint64_t next_draw, started;
+	uint64_t next_draw;
 	int ret, status = EXIT_RUNTIME;
 
 	ret = parse_top_args(argc, argv, &opts, err, sizeof(err));
@@ -131,17 +131,8 @@ int cmd_top(const struct command *cmd, int argc, char **argv)
 	if (ret)
 		return usage_error(cmd, err);
 
-	rw_install_stop_signals();
-	started = mono_now_ns(); /* before the cgroup scan: zombies of unknown age are older */
-	if (decoder__init(&t.dec)) {
-		rw_error("out of memory");
+	if (collect_begin(&t.dec, &t.metrics))
 		return EXIT_RUNTIME;
-	}
-	t.metrics = collect_metrics_new(t.dec.cgroups, started);
-	if (!t.metrics) {
-		rw_error("out of memory");
-		goto out;
-	}
 	if (agent__open(&agent, &config, on_record, &t))
 		goto out;
 	take_terminal();

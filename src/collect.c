@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* One interval's reading for the exporter's model (collect.h). It keeps no state: the
  * model, the agent and the census belong to the command. */
+#include <errno.h>
 #include <stdlib.h>
 #include "collect.h"
+#include "util.h"
 
 static const struct cgroup_info *cache_lookup(void *ctx, uint64_t id)
 {
@@ -73,5 +75,25 @@ int collect_interval(struct metrics *m, struct agent *agent, struct zombie_censu
 	for (size_t i = 0; i < m->ncontainers; i++)
 		read_pids(&m->containers[i]);
 	m->events_lost = agent__lost(agent);
+	return 0;
+}
+
+int collect_begin(struct decoder *dec, struct metrics **metrics)
+{
+	uint64_t started;
+
+	rw_install_stop_signals();
+	started = mono_now_ns();
+	*metrics = NULL;
+	if (decoder__init(dec)) {
+		rw_error("out of memory");
+		return -ENOMEM;
+	}
+	*metrics = collect_metrics_new(dec->cgroups, started);
+	if (!*metrics) {
+		decoder__fini(dec);
+		rw_error("out of memory");
+		return -ENOMEM;
+	}
 	return 0;
 }

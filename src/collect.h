@@ -11,11 +11,19 @@
 #include <stdint.h>
 #include "agent.h"
 #include "cgroups.h"
+#include "decode.h"
 #include "metrics.h"
 #include "zombies.h"
 
 /* A model whose cgroups are those of cache. NULL if out of memory. */
 struct metrics *collect_metrics_new(struct cgroup_cache *cache, uint64_t now_ns);
+
+/*
+ * What export and top set up before their agent: the stop signals, the decoder (whose
+ * cgroup cache the model shares) and the model, its clock started now (before the cgroup
+ * scan: zombies of unknown age are older). 0; -ENOMEM after one line, nothing left set up.
+ */
+int collect_begin(struct decoder *dec, struct metrics **metrics);
 
 /*
  * One interval: judge the cgroups, read the kernel side's counters, take the census of
