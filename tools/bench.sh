@@ -33,12 +33,7 @@
 #     and 2 000 containers, ~6-10 min; its own SOAK_* knobs shorten it]
 set -euo pipefail
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
-note() { echo "bench: $*" >&2; }
-
+TOOL=bench # (the prefix of die() and note(), tools/lib.sh)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 # shellcheck source=tools/lib.sh

@@ -1,7 +1,15 @@
 # shellcheck shell=bash
 # tools/lib.sh — shared by the tools that start an agent and measure it (bench.sh,
-# soak.sh, startup-time.sh). Source it from the repository's root, after defining die()
-# (which prints its argument, prefixed by the tool's name, and exits 1).
+# soak.sh, startup-time.sh). Source it from the repository's root, after setting TOOL to the
+# tool's name (the prefix of its messages).
+
+# die MESSAGE: one line on stderr, exit 1. note MESSAGE: the line only.
+die()
+{
+	echo "$TOOL: $*" >&2
+	exit 1
+}
+note() { echo "$TOOL: $*" >&2; }
 
 # no_arguments "$@": the tool's --help (its opening comment, up to `set -euo`) and exit 0,
 # or die unless there are no arguments: the tools are configured by environment variables.

@@ -27,12 +27,7 @@
 # About 6-10 minutes with the defaults on a 2-vCPU machine.
 set -euo pipefail
 
-die() {
-	echo "soak: $*" >&2
-	exit 1
-}
-note() { echo "soak: $*" >&2; }
-
+TOOL=soak # (the prefix of die() and note(), tools/lib.sh)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 # shellcheck source=tools/lib.sh

@@ -20,12 +20,7 @@
 set -euo pipefail
 export LC_ALL=C
 
-die()
-{
-	echo "startup-time: $*" >&2
-	exit 1
-}
-
+TOOL=startup-time # (the prefix of die(), tools/lib.sh)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 # shellcheck source=tools/lib.sh
