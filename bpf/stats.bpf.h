@@ -23,6 +23,7 @@
 #include "core_fixes.bpf.h"
 #include "events.bpf.h"
 #include "reapwatch.h"
+#include "task.bpf.h"
 
 /* Set by userspace: keep the per-cgroup counters (export, top). */
 const volatile bool aggregate = false;
@@ -40,7 +41,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, RW_STATS_SLOTS);
 	__type(key, __u32);
-	__type(value, struct rw_cgroup_stats);
+	__type(value, struct rw_cgroup_slot);
 } stats_slots SEC(".maps");
 
 struct {
@@ -57,15 +58,25 @@ struct {
 	__type(value, __u64);
 } signal_stats SEC(".maps");
 
-static __always_inline struct rw_cgroup_stats *stats_of(__u64 cgroup_id)
+/* The cgroup's slot, taken if free; NULL if another cgroup holds it. */
+static __always_inline struct rw_cgroup_slot *stats_slot(__u64 cgroup_id)
 {
-	static const struct rw_cgroup_stats zero;
-	struct rw_cgroup_stats *st;
 	__u32 idx = rw_stats_slot(cgroup_id, stats_mask);
 	__u64 *owner = bpf_map_lookup_elem(&stats_owners, &idx);
 
 	if (owner && (*owner == cgroup_id || rw_slot_swap(owner, 0, cgroup_id)))
 		return bpf_map_lookup_elem(&stats_slots, &idx);
+	return NULL;
+}
+
+static __always_inline struct rw_cgroup_stats *stats_of(__u64 cgroup_id)
+{
+	static const struct rw_cgroup_stats zero;
+	struct rw_cgroup_stats *st;
+	struct rw_cgroup_slot *slot = stats_slot(cgroup_id);
+
+	if (slot)
+		return &slot->stats;
 	st = bpf_map_lookup_elem(&cgroup_stats, &cgroup_id);
 	if (st)
 		return st;
@@ -124,6 +135,15 @@ static __always_inline void stats_signal(__u64 cgroup_id, int sig, __u8 origin)
 
 	if (!aggregate)
 		return;
+	/* A child's exit notification, once per exit: in the cgroup's slot, if it has one. */
+	if (sig == RW_SIGCHLD && origin == RW_ORIGIN_KERNEL) {
+		struct rw_cgroup_slot *slot = stats_slot(cgroup_id);
+
+		if (slot) {
+			slot->sigchld_kernel++;
+			return;
+		}
+	}
 	n = bpf_map_lookup_elem(&signal_stats, &key);
 	if (!n) {
 		bpf_map_update_elem(&signal_stats, &key, &zero, BPF_NOEXIST);

@@ -185,7 +185,14 @@ struct rw_cgroup_stats {
 };
 
 /* A cgroup's slot in `stats_owners`/`stats_slots` (bpf/stats.bpf.h); the others go to
- * `cgroup_stats`. */
+ * `cgroup_stats`. A slot also counts the SIGCHLDs its cgroup's processes are sent by the
+ * kernel (one per exit: a child's exit notification), which `signal_stats` counts for the
+ * others. */
+struct rw_cgroup_slot {
+	struct rw_cgroup_stats stats;
+	__u64 sigchld_kernel; /* signal 17, origin RW_ORIGIN_KERNEL */
+};
+
 #define RW_STATS_SLOTS 512 /* a power of two */
 static inline __u32 rw_stats_slot(__u64 cgroup_id, __u32 mask)
 {

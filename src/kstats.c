@@ -5,6 +5,7 @@
  * summed. See kstats.h.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,11 +52,30 @@ static void sum_percpu(const __u64 *vals, int ncpus, size_t n, __u64 *out)
 			out[i] += vals[(size_t)cpu * n + i];
 }
 
-/* The cgroups that hold a slot (bpf/stats.bpf.h), each slot's counters summed over CPUs. */
+/* One more signal entry. */
+static int add_signal(struct kstats *ks, uint64_t cgroup_id, uint8_t sig, uint8_t origin,
+		      uint64_t count)
+{
+	struct kstats_signal *s;
+	int err = grow((void **)&ks->signals, ks->nsignals, &ks->signals_cap, sizeof(*s));
+
+	if (err)
+		return err;
+	s = &ks->signals[ks->nsignals++];
+	s->cgroup_id = cgroup_id;
+	s->sig = sig;
+	s->origin = origin;
+	s->count = count;
+	return 0;
+}
+
+/* The cgroups that hold a slot (bpf/stats.bpf.h), each slot's counters summed over CPUs,
+ * and the kernel's SIGCHLDs it counted as a signal entry. */
 static int read_stats_slots(struct kstats *ks, const struct kstats_maps *maps)
 {
-	size_t n = sizeof(struct rw_cgroup_stats) / sizeof(__u64);
+	size_t n = sizeof(struct rw_cgroup_slot) / sizeof(__u64);
 	__u64 *vals = calloc((size_t)maps->ncpus * n, sizeof(__u64));
+	struct rw_cgroup_slot sum;
 	int err = 0;
 
 	if (!vals)
@@ -70,9 +90,16 @@ static int read_stats_slots(struct kstats *ks, const struct kstats_maps *maps)
 		err = grow((void **)&ks->cgroups, ks->ncgroups, &ks->cgroups_cap, sizeof(*c));
 		if (err)
 			break;
+		sum_percpu(vals, maps->ncpus, n, (__u64 *)&sum);
 		c = &ks->cgroups[ks->ncgroups++];
 		c->cgroup_id = owner;
-		sum_percpu(vals, maps->ncpus, n, (__u64 *)&c->stats);
+		c->stats = sum.stats;
+		if (sum.sigchld_kernel) {
+			err = add_signal(ks, owner, SIGCHLD, RW_ORIGIN_KERNEL,
+					 sum.sigchld_kernel);
+			if (err)
+				break;
+		}
 	}
 	free(vals);
 	return err;
@@ -136,6 +163,36 @@ static int read_cgroup_stats(struct kstats *ks, int fd, int ncpus)
 	return err;
 }
 
+static int cmp_signal(const void *a, const void *b)
+{
+	const struct kstats_signal *x = a, *y = b;
+
+	if (x->cgroup_id != y->cgroup_id)
+		return x->cgroup_id < y->cgroup_id ? -1 : 1;
+	if (x->sig != y->sig)
+		return x->sig < y->sig ? -1 : 1;
+	return (x->origin > y->origin) - (x->origin < y->origin);
+}
+
+/* One entry per (cgroup, signal, origin): a cgroup's slot counts its kernel SIGCHLDs, and
+ * signal_stats may hold some too (made while another cgroup held the slot). */
+static void merge_signals(struct kstats *ks)
+{
+	size_t out = 0;
+
+	if (ks->nsignals < 2)
+		return;
+	qsort(ks->signals, ks->nsignals, sizeof(*ks->signals), cmp_signal);
+	for (size_t i = 0; i < ks->nsignals; i++) {
+		if (out && !cmp_signal(&ks->signals[out - 1], &ks->signals[i])) {
+			ks->signals[out - 1].count += ks->signals[i].count;
+			continue;
+		}
+		ks->signals[out++] = ks->signals[i];
+	}
+	ks->nsignals = out;
+}
+
 static int read_signal_stats(struct kstats *ks, int fd, int ncpus)
 {
 	__u64 *vals = calloc((size_t)ncpus, sizeof(__u64));
@@ -145,22 +202,16 @@ static int read_signal_stats(struct kstats *ks, int fd, int ncpus)
 	if (!vals)
 		return -ENOMEM;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		struct kstats_signal *s;
 		__u64 sum;
 
 		key = next;
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, vals))
 			continue;
-		err = grow((void **)&ks->signals, ks->nsignals, &ks->signals_cap, sizeof(*s));
+		sum_percpu(vals, ncpus, 1, &sum);
+		err = add_signal(ks, key.cgroup_id, key.sig, key.origin, sum);
 		if (err)
 			break;
-		sum_percpu(vals, ncpus, 1, &sum);
-		s = &ks->signals[ks->nsignals++];
-		s->cgroup_id = key.cgroup_id;
-		s->sig = key.sig;
-		s->origin = key.origin;
-		s->count = sum;
 	}
 	free(vals);
 	return err;
@@ -176,7 +227,10 @@ int kstats__read(struct kstats *ks, const struct kstats_maps *maps)
 	if (!err)
 		err = read_cgroup_stats(ks, maps->cgroup_stats, maps->ncpus);
 	merge_cgroups(ks);
-	return err ? err : read_signal_stats(ks, maps->signal_stats, maps->ncpus);
+	if (!err)
+		err = read_signal_stats(ks, maps->signal_stats, maps->ncpus);
+	merge_signals(ks);
+	return err;
 }
 
 /* Zero the slot a gone cgroup holds, then give it up: the next cgroup to take it starts
@@ -219,7 +273,7 @@ void kstats__delete(const struct kstats *ks, const struct kstats_maps *maps,
 
 	if (!n)
 		return;
-	zeros = calloc((size_t)maps->ncpus, sizeof(struct rw_cgroup_stats));
+	zeros = calloc((size_t)maps->ncpus, sizeof(struct rw_cgroup_slot));
 	for (size_t i = 0; i < n; i++) {
 		__u64 key = cgroup_ids[i];
 

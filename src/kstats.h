@@ -31,13 +31,14 @@ struct kstats_maps {
 	int cgroup_stats; /* u64 cgroup id -> per-CPU struct rw_cgroup_stats */
 	int signal_stats; /* struct rw_signal_key -> per-CPU u64 */
 	int stats_owners; /* slot -> u64 cgroup id holding it, 0 if none */
-	int stats_slots;  /* slot -> per-CPU struct rw_cgroup_stats */
+	int stats_slots;  /* slot -> per-CPU struct rw_cgroup_slot */
 	uint32_t slots;	  /* entries of the two slot maps (a power of two) */
 	int ncpus;	  /* values per key in the per-CPU maps */
 };
 
 /* What the maps held at one read: one entry per cgroup (its slot's and its cgroup_stats
- * entry's counters summed), sorted by id; signals in the map's order. */
+ * entry's counters summed), sorted by id; signals likewise, one per (cgroup, signal,
+ * origin). */
 struct kstats {
 	struct kstats_cgroup *cgroups;
 	size_t ncgroups;
