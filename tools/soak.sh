@@ -13,7 +13,8 @@
 #     SOAK_RUNC real runc containers (tests/lib/runc.sh), when runc is installed.
 # It prints, at the start, right after the churn, and after the gone keep: the agent's RSS,
 # its CPU seconds (and those of an idle SOAK_IDLE-second window at the start and at the
-# end), the entries of its kernel maps cgroup_stats and signal_stats (bpftool map dump),
+# end), the entries of its kernel maps cgroup_stats (with the slots of stats_owners) and
+# signal_stats (bpftool map dump),
 # reapwatch_cgroups_tracked, and the series in reapwatch.prom: all of them, and those that
 # are not some other live container's (own_series: the measure of the target on a machine
 # that runs other containers meanwhile).
@@ -86,14 +87,16 @@ cpu_s() {
 	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
 		"/proc/${1:-$agent}/stat"
 }
-# map_entries NAME: entries of the agent's map NAME (found through its fds).
+# map_entries NAME: entries of the agent's map NAME (found through its fds); of the slot
+# table stats_owners, the slots a cgroup holds.
 map_entries() {
 	local f id
 	for f in /proc/"$agent"/fdinfo/*; do
 		id=$(sed -n 's/^map_id:[[:space:]]*\([0-9][0-9]*\)$/\1/p' "$f" 2>/dev/null) || continue
 		[[ -n $id ]] || continue
 		if [[ $(bpftool map show id "$id" 2>/dev/null) == *" name $1 "* ]]; then
-			bpftool map dump id "$id" -j 2>/dev/null | jq length
+			bpftool map dump id "$id" -j 2>/dev/null |
+				jq '[.[] | select((.formatted.value // 1) != 0)] | length'
 			return
 		fi
 	done
@@ -142,7 +145,11 @@ measure() { # measure LABEL
 	R[$1.own_series]=$(own_series)
 	R[$1.tracked]=$(metric reapwatch_cgroups_tracked)
 	R[$1.folded]=$(metric reapwatch_containers_folded_total)
-	R[$1.cgroup_stats]=$(map_entries cgroup_stats)
+	local hashed slotted
+	hashed=$(map_entries cgroup_stats)
+	slotted=$(map_entries stats_owners)
+	[[ $hashed$slotted =~ ^[0-9]+$ ]] && R[$1.cgroup_stats]=$((hashed + slotted)) ||
+		R[$1.cgroup_stats]=NA
 	R[$1.signal_stats]=$(map_entries signal_stats)
 	R[$1.containers]=$(grep -o 'container_id="[^"]*"' "$PROM" | sort -u | grep -vc 'container_id=""' || true)
 	note "$1: rss ${R[$1.rss]} KiB, cpu ${R[$1.cpu]} s, ${R[$1.series]} series," \
