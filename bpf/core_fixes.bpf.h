@@ -94,16 +94,17 @@ static __always_inline bool task_on_cpu(struct task_struct *task)
  * lock. BPF_ATOMIC's compare-and-exchange would make it atomic, but it came in v5.12
  * (5ffa25502b5a "bpf: Add instructions for atomic_[cmp]xchg"), and 5.10's verifier refuses
  * the instruction anywhere in a program, reached or not ("BPF_STX uses reserved fields",
- * replace_map_fd_with_map_ptr()). So a check, a store, and a look again: two CPUs taking one
- * slot within the same few nanoseconds could both think they did (for `procs`: two tgids a
- * multiple of the table's size apart, exiting at the same moment), and one state be lost.
+ * replace_map_fd_with_map_ptr()). So a check and a store: two CPUs taking one free slot
+ * within the same few nanoseconds both think they did. For `procs` (two tgids a multiple of
+ * the table's size apart, exiting at the same moment) the slot then holds a mix of the two
+ * states; for a counters' slot, one count goes to the other cgroup.
  */
 static __always_inline bool rw_slot_swap(__u64 *owner, __u64 old, __u64 new)
 {
 	if (*(volatile __u64 *)owner != old)
 		return false;
 	*(volatile __u64 *)owner = new;
-	return *(volatile __u64 *)owner == new;
+	return true;
 }
 
 #endif /* REAPWATCH_CORE_FIXES_BPF_H */

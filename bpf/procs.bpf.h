@@ -9,8 +9,10 @@
  * Instead, an array of slots indexed by the process's host tgid: a tgid is the process's own
  * from its fork till its reap (the number goes back to the allocator in release_task() ->
  * free_pid(), never earlier), and a zombie is what we hold state for, so while pid_max is no
- * larger than the table, no two states ever want the same first slot. Above that, a tgid
- * that finds its slot taken tries RW_PROC_PROBES slots in all. A slot is taken by setting
+ * larger than the table (the kernel's default on up to 32 CPUs is 32768), no two states
+ * ever want the same first slot. Above that (systemd raises pid_max to 4194304), a tgid that
+ * finds its slot taken tries RW_PROC_PROBES slots in all: states live for the milliseconds
+ * from exit to free, or a zombie's life, so few are held at once. A slot is taken by setting
  * its `task` (the owner's leader address) where it was 0 (core_fixes.bpf.h, rw_slot_swap()),
  * released by storing 0: no lock, and a lookup is one array access.
  *
@@ -64,9 +66,11 @@ static __always_inline bool procs_take(struct rw_proc_state *st, __u64 task)
 	return rw_slot_swap(&st->task, 0, task);
 }
 
-static __always_inline void procs_release(struct rw_proc_state *st)
+/* Give up the slot if `task` still owns it (the agent's sweep may have freed it for
+ * another meanwhile). */
+static __always_inline void procs_release(struct rw_proc_state *st, __u64 task)
 {
-	st->task = 0;
+	rw_slot_swap(&st->task, task, 0);
 }
 
 #endif /* REAPWATCH_PROCS_BPF_H */

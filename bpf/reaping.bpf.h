@@ -53,7 +53,6 @@
 #define RW_WNOWAIT 0x01000000
 #define RW_CLD_EXITED 1
 #define RW_CLD_DUMPED 3
-#define RW_EEXIST 17
 
 /* Set by userspace: keep per-process state (reap events, zombie ages). */
 const volatile bool track_reaping = false;
@@ -135,10 +134,11 @@ static __always_inline void stats_reap_state(const struct rw_proc_state *st)
 
 /*
  * The kernel does not run our sched_process_free program for a few frees in a
- * thousand (measured here, no recursion_misses). The state of such a process stays
- * until its task_struct's memory holds a new process that exits: that state is the
- * old one's, reaped long ago. Report it (late, with whatever evidence it has) before
- * it is overwritten; userspace sweeps the ones whose memory is not reused.
+ * thousand (measured here, no recursion_misses). The state of such a process stays in
+ * its slot until a new process wants the slot: one at the same task_struct address, or
+ * one with the same tgid over a second old (procs_claim()). That state is the old one's,
+ * reaped long ago. Report it (late, with whatever evidence it has) before it is
+ * overwritten; userspace sweeps the others within seconds.
  */
 static __always_inline void reap_stale_state(const struct rw_proc_state *old, __u64 now)
 {
@@ -186,11 +186,12 @@ static __always_inline struct rw_proc_state *procs_claim(__u64 key, const struct
 				return st;
 			continue;
 		}
+		/* (taken first: the sweep may give it up meanwhile, and report it then; the
+		 * state is not overwritten till the caller copies the new one in) */
 		if (st->proc.pid == new->proc.pid && now > new->proc.start_ns + PROCS_STALE_NS &&
-		    st->exit_ns < new->proc.start_ns) {
+		    st->exit_ns < new->proc.start_ns && rw_slot_swap(&st->task, owner, key)) {
 			reap_stale_state(st, now);
-			if (rw_slot_swap(&st->task, owner, key))
-				return st;
+			return st;
 		}
 	}
 	return NULL;
@@ -360,15 +361,16 @@ static __always_inline void remember_blocked_waiter(__u64 waiter, __u64 key, __u
 		st = procs_find(bw->zombie, bw->zombie_tgid);
 		if (st && st->how == RW_REAP_BLOCKED_WAITER && st->reap_ns == bw->stamp_ns)
 			return; /* still to be taken at this waiter's switch */
-	} else if (!rw_slot_swap(&bw->waiter, 0, waiter)) {
+	} else if (bw->waiter) {
 		count(RW_CTR_WAITERS_FULL);
 		return;
-	} else {
-		__sync_fetch_and_add(&blocked_waiters_live, 1);
 	}
+	/* (filled before it is published: a switch on another CPU reads it at once) */
 	bw->zombie = key;
 	bw->zombie_tgid = tgid;
 	bw->stamp_ns = now;
+	if (bw->waiter != waiter && rw_slot_swap(&bw->waiter, 0, waiter))
+		__sync_fetch_and_add(&blocked_waiters_live, 1);
 }
 
 /*
@@ -689,7 +691,7 @@ static __always_inline void reaping_on_free(struct task_struct *task, __u64 now)
 	submit(rec);
 out:
 	if (st)
-		procs_release(st);
+		procs_release(st, (__u64)task);
 }
 
 #endif /* REAPWATCH_REAPING_BPF_H */

@@ -62,8 +62,11 @@ struct {
 static __always_inline struct rw_cgroup_slot *stats_slot(__u64 cgroup_id)
 {
 	__u32 idx = rw_stats_slot(cgroup_id, stats_mask);
-	__u64 *owner = bpf_map_lookup_elem(&stats_owners, &idx);
+	__u64 *owner;
 
+	if (!cgroup_id) /* unknown: 0 marks a free slot */
+		return NULL;
+	owner = bpf_map_lookup_elem(&stats_owners, &idx);
 	if (owner && (*owner == cgroup_id || rw_slot_swap(owner, 0, cgroup_id)))
 		return bpf_map_lookup_elem(&stats_slots, &idx);
 	return NULL;

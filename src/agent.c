@@ -633,7 +633,7 @@ uint64_t agent__lost(const struct agent *agent)
 /* docs/reapwatch.md ("Kernel drops") says what each costs; keep the two together. */
 const struct agent_drop_reason agent_drop_reasons[AGENT_DROPS] = {
 	[AGENT_DROP_PROCS_FULL] = { "procs_full", RW_CTR_PROCS_FULL,
-				    "exited processes not tracked (procs map full): their reaps "
+				    "exited processes not tracked (all of their procs slots taken): their reaps "
 				    "have no latency, their zombies no age" },
 	[AGENT_DROP_ORPHANS_FULL] = { "orphans_full", RW_CTR_ORPHANS_FULL,
 				      "adopters not remembered (orphans map full): a wrong "
@@ -660,11 +660,12 @@ const struct agent_drop_reason agent_drop_reasons[AGENT_DROPS] = {
 				       "a dying namespace's member count cut short: members "
 				       "undercounted" },
 	[AGENT_DROP_STATS_FULL] = { "stats_full", RW_CTR_STATS_FULL,
-				    "per-cgroup counts not kept (cgroup_stats or signal_stats map "
-				    "full): exported counters undercount" },
+				    "per-cgroup counts not kept (no stats slot, and the cgroup_stats "
+				    "or signal_stats map full): exported counters undercount" },
 	[AGENT_DROP_WAITERS_FULL] = { "waiters_full", RW_CTR_WAITERS_FULL,
-				      "waiters asleep in wait() not followed (blocked_waiters map "
-				      "full): their reaps timed at the SIGCHLD, maybe early" },
+				      "waiters asleep in wait() not followed (their blocked_waiters "
+				      "slot held by another): their reaps timed at the SIGCHLD, maybe "
+				      "early" },
 	[AGENT_DROP_FREE_MISSED] = { "free_missed", RW_CTR_FREE_MISSED,
 				     "process frees our program never saw: their reaps reported "
 				     "late",

@@ -23,6 +23,7 @@ void kstats__free(struct kstats *ks)
 		return;
 	free(ks->cgroups);
 	free(ks->signals);
+	free(ks->zeros);
 	free(ks);
 }
 
@@ -223,6 +224,9 @@ int kstats__read(struct kstats *ks, const struct kstats_maps *maps)
 
 	ks->ncgroups = 0;
 	ks->nsignals = 0;
+	/* (here, not at the delete: a delete that cannot release a slot would count it twice) */
+	if (!ks->zeros && !(ks->zeros = calloc((size_t)maps->ncpus, sizeof(struct rw_cgroup_slot))))
+		return -ENOMEM;
 	err = read_stats_slots(ks, maps);
 	if (!err)
 		err = read_cgroup_stats(ks, maps->cgroup_stats, maps->ncpus);
@@ -234,9 +238,11 @@ int kstats__read(struct kstats *ks, const struct kstats_maps *maps)
 }
 
 /* Zero the slot a gone cgroup holds, then give it up: the next cgroup to take it starts
- * from nothing. (A count a program is adding at this very moment may land after the
+ * from nothing. Given up whatever the zeroing did (an update of an array's element in range
+ * does not fail): kept, it would be read again after the model forgot the cgroup, and
+ * counted twice. (A count a program is adding at this very moment may land after the
  * zeroing: the cgroup is gone, so only a late reap of one of its processes could.) */
-static void release_slot(const struct kstats_maps *maps, __u64 cgroup_id, const __u64 *zeros)
+static void release_slot(const struct kstats_maps *maps, __u64 cgroup_id, const void *zeros)
 {
 	__u32 idx = rw_stats_slot(cgroup_id, maps->slots - 1);
 	__u64 owner = 0, none = 0;
@@ -244,8 +250,7 @@ static void release_slot(const struct kstats_maps *maps, __u64 cgroup_id, const 
 	if (!maps->slots || bpf_map_lookup_elem(maps->stats_owners, &idx, &owner) ||
 	    owner != cgroup_id)
 		return;
-	if (bpf_map_update_elem(maps->stats_slots, &idx, zeros, BPF_ANY))
-		return; /* kept: counted on, rather than counted twice */
+	bpf_map_update_elem(maps->stats_slots, &idx, zeros, BPF_ANY);
 	bpf_map_update_elem(maps->stats_owners, &idx, &none, BPF_ANY);
 }
 
@@ -268,20 +273,17 @@ void kstats__delete(const struct kstats *ks, const struct kstats_maps *maps,
 		    const uint64_t *cgroup_ids, size_t n)
 {
 	int cgroup_stats_fd = maps->cgroup_stats, signal_stats_fd = maps->signal_stats;
-	__u64 *zeros;
 	uint64_t *sorted;
 
 	if (!n)
 		return;
-	zeros = calloc((size_t)maps->ncpus, sizeof(struct rw_cgroup_slot));
 	for (size_t i = 0; i < n; i++) {
 		__u64 key = cgroup_ids[i];
 
 		bpf_map_delete_elem(cgroup_stats_fd, &key);
-		if (zeros)
-			release_slot(maps, key, zeros);
+		if (ks->zeros)
+			release_slot(maps, key, ks->zeros);
 	}
-	free(zeros);
 	/* Out of memory, the ids are searched as they are: slower, but a signal entry left
 	 * behind would be read again as new and counted twice. */
 	sorted = malloc(n * sizeof(*sorted));

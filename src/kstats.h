@@ -45,6 +45,7 @@ struct kstats {
 	struct kstats_signal *signals;
 	size_t nsignals;
 	size_t cgroups_cap, signals_cap;
+	void *zeros; /* a slot's value on every CPU, zero: what a released slot is reset to */
 };
 
 struct kstats *kstats__new(void);

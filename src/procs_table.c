@@ -57,11 +57,14 @@ bool procs_table__read(const struct procs_table *table, size_t i, struct rw_proc
 {
 	const struct rw_proc_state *slot = &table->slots[i];
 
-	/* Most slots are free: one load before the copy. */
-	if (!__atomic_load_n(&slot->task, __ATOMIC_ACQUIRE))
+	__u64 owner = __atomic_load_n(&slot->task, __ATOMIC_ACQUIRE);
+
+	/* Most slots are free: one load before the copy. A slot given to another process
+	 * while it was copied is not this one's: its owner is looked at again. */
+	if (!owner)
 		return false;
 	memcpy(st, slot, sizeof(*st));
-	return st->task != 0;
+	return st->task == owner && __atomic_load_n(&slot->task, __ATOMIC_ACQUIRE) == owner;
 }
 
 bool procs_table__release(struct procs_table *table, size_t i, __u64 owner)
