@@ -50,7 +50,7 @@ struct key_set {
 struct agent {
 	struct reapwatch_bpf *skel;
 	struct ring_buffer *rb;
-	struct procs_table *procs; /* the kernel side's exited processes, NULL if not kept */
+	bool keeps_procs; /* the kernel side keeps exited processes' state (map procs) */
 	agent_record_fn on_record;
 	void *ctx;
 	uint64_t next_sweep_ns;
@@ -354,11 +354,16 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 	}
 	agent->counters_fd = bpf_map__fd(agent->skel->maps.counters);
 	if (config->track_reaping) {
-		err = procs_table__new(&agent->procs, bpf_map__fd(agent->skel->maps.procs), true);
+		struct procs_table *table;
+
+		/* (mapped again at each sweep and let go after: 10 MiB in our RSS otherwise) */
+		err = procs_table__new(&table, bpf_map__fd(agent->skel->maps.procs), false);
 		if (err) {
 			rw_error("mapping the exited processes' table failed: %s", strerror(-err));
 			goto fail;
 		}
+		procs_table__free(table);
+		agent->keeps_procs = true;
 		/* share: `reapwatch zombies` reads exact zombie ages from a running agent */
 		err = pins_publish(bpf_map__fd(agent->skel->maps.procs), agent->pin_dir,
 				   sizeof(agent->pin_dir), &agent->pin_lock_fd);
@@ -443,10 +448,15 @@ static void map_keys(int fd, struct key_set *out)
 
 static void sweep(struct agent *agent, uint64_t now)
 {
-	struct procs_table *table = agent->procs;
-	size_t slots = procs_table__slots(table);
+	struct procs_table *table;
 	struct key_set gone = { 0 };
 	struct rw_proc_state st, again;
+	size_t slots;
+
+	if (!agent->keeps_procs ||
+	    procs_table__new(&table, bpf_map__fd(agent->skel->maps.procs), true))
+		return;
+	slots = procs_table__slots(table);
 
 	for (size_t i = 0; i < slots; i++) {
 		struct rw_reap_record rec = { 0 };
@@ -471,6 +481,7 @@ static void sweep(struct agent *agent, uint64_t now)
 		if (wanted_reaps(agent) || agent->late_reaps)
 			agent->on_record(agent->ctx, &rec, sizeof(rec));
 	}
+	procs_table__free(table);
 	key_set_take(&agent->procs_gone, &gone);
 }
 
@@ -763,7 +774,6 @@ void agent__free(struct agent *agent)
 		return;
 	pins_withdraw(agent->pin_dir, agent->pin_lock_fd);
 	ring_buffer__free(agent->rb);
-	procs_table__free(agent->procs);
 	reapwatch_bpf__destroy(agent->skel);
 	free(agent->procs_gone.keys);
 	free(agent->orphans_gone.keys);
