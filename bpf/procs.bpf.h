@@ -60,10 +60,11 @@ static __always_inline struct rw_proc_state *procs_find(__u64 task, __u32 tgid)
 	return NULL;
 }
 
-/* Take a free slot: another CPU may be claiming it for another tgid at this moment. */
-static __always_inline bool procs_take(struct rw_proc_state *st, __u64 task)
+/* Take the slot from `owner` (0: a free slot; else a stale state's): another CPU may be
+ * taking it at this moment, or the agent's sweep giving it up. */
+static __always_inline bool procs_take(struct rw_proc_state *st, __u64 owner, __u64 task)
 {
-	return rw_slot_swap(&st->task, 0, task);
+	return rw_slot_swap(&st->task, owner, task);
 }
 
 /* Give up the slot if `task` still owns it (the agent's sweep may have freed it for

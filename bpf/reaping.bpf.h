@@ -182,14 +182,14 @@ static __always_inline struct rw_proc_state *procs_claim(__u64 key, const struct
 			return st;
 		}
 		if (!owner) {
-			if (procs_take(st, key))
+			if (procs_take(st, 0, key))
 				return st;
 			continue;
 		}
 		/* (taken first: the sweep may give it up meanwhile, and report it then; the
 		 * state is not overwritten till the caller copies the new one in) */
 		if (st->proc.pid == new->proc.pid && now > new->proc.start_ns + PROCS_STALE_NS &&
-		    st->exit_ns < new->proc.start_ns && rw_slot_swap(&st->task, owner, key)) {
+		    st->exit_ns < new->proc.start_ns && procs_take(st, owner, key)) {
 			reap_stale_state(st, now);
 			return st;
 		}

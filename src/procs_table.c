@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The kernel side's table of exited processes, mapped and read here (see procs_table.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,6 @@ size_t procs_table__slots(const struct procs_table *table)
 bool procs_table__read(const struct procs_table *table, size_t i, struct rw_proc_state *st)
 {
 	const struct rw_proc_state *slot = &table->slots[i];
-
 	__u64 owner = __atomic_load_n(&slot->task, __ATOMIC_ACQUIRE);
 
 	/* Most slots are free: one load before the copy. A slot given to another process
