@@ -86,8 +86,10 @@ DEPS_IMAGE := $(OUT)/.deps-image
 DEPS_TEST  := $(OUT)/.deps-test
 
 .DELETE_ON_ERROR:
-# Generated BPF objects and skeletons are kept, not treated as intermediates.
-.SECONDARY:
+# The BPF objects are kept, not treated as intermediates. (Only them: a bare `.SECONDARY:`
+# makes every target secondary, and make then skips remaking a deleted object whose
+# binary is newer than its sources, linking whatever stale object is left next to it.)
+.SECONDARY: $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 .PHONY: all run test unit integration bench soak vmlinux clean deps scenarios scenarios-static format
 .PHONY: static image test-kernels stack startup man install uninstall test-fresh sanitize
 
@@ -227,10 +229,10 @@ SAN_OBJS   := $(patsubst src/%.c,$(SAN_OUT)/src/%.o,$(SRCS))
 SAN_PURE   := $(patsubst %,$(SAN_OUT)/src/%.o,$(PURE))
 SAN_UNIT   := $(patsubst tests/unit/%.c,$(SAN_OUT)/tests/unit/%,$(UNIT_SRCS))
 
-$(SAN_OUT)/src/%.o: src/%.c $(HDRS) $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS)) | $(DEPS_STAMP)
+$(SAN_OUT)/src/%.o: src/%.c | $(SKELS) $(DEPS_STAMP)
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(SAN_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(SAN_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(SAN_OUT)/reapwatch: $(SAN_OBJS)
 	$(call msg,LINK-SAN,$@)

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "agent.h"
@@ -446,12 +448,18 @@ static void map_keys(int fd, struct key_set *out)
 	}
 }
 
-static void sweep(struct agent *agent, uint64_t now)
+/*
+ * `last`: the programs are detached and none is still running (agent__stop()), so no free
+ * is on its way any more: a state whose process is gone was reaped, whatever its age, and
+ * is reported now, without a second look.
+ */
+static void sweep(struct agent *agent, uint64_t now, bool last)
 {
 	struct procs_table *table;
 	struct key_set gone = { 0 };
 	struct rw_proc_state st, again;
 	size_t slots;
+	bool missed;
 
 	if (!agent->keeps_procs ||
 	    procs_table__new(&table, bpf_map__fd(agent->skel->maps.procs), true))
@@ -461,11 +469,12 @@ static void sweep(struct agent *agent, uint64_t now)
 	for (size_t i = 0; i < slots; i++) {
 		struct rw_reap_record rec = { 0 };
 
-		if (!procs_table__read(table, i, &st) || !st.exit_ns || now < st.exit_ns ||
-		    now - st.exit_ns < SWEEP_AGE_NS || process_exists(st.proc.pid, st.boot_start_ns))
+		if (!procs_table__read(table, i, &st) || !st.exit_ns ||
+		    (!last && (now < st.exit_ns || now - st.exit_ns < SWEEP_AGE_NS)) ||
+		    process_exists(st.proc.pid, st.boot_start_ns))
 			continue;
 		key_set_add(&gone, st.task);
-		if (!key_set_has(&agent->procs_gone, st.task))
+		if (!last && !key_set_has(&agent->procs_gone, st.task))
 			continue; /* first look: the free may still be on its way */
 		/* The kernel side may have given the slot to a new process while we read /proc
 		 * (procs_claim() reports the old one then): look again, and free it only if its
@@ -476,8 +485,11 @@ static void sweep(struct agent *agent, uint64_t now)
 		rec.hdr.type = RW_REC_REAP;
 		rec.hdr.size = sizeof(rec);
 		rec.hdr.ts_ns = now;
-		rw_reap_record_from_state(&rec, &st, RW_REAP_SWEPT, 1);
-		agent->swept++;
+		/* At the last sweep, a young state's free was most likely still to come (an RCU
+		 * callback): not counted as one our program missed. */
+		missed = !last || now < st.exit_ns || now - st.exit_ns >= SWEEP_AGE_NS;
+		rw_reap_record_from_state(&rec, &st, RW_REAP_SWEPT, missed);
+		agent->swept += missed;
 		if (wanted_reaps(agent) || agent->late_reaps)
 			agent->on_record(agent->ctx, &rec, sizeof(rec));
 	}
@@ -609,7 +621,7 @@ int agent__poll(struct agent *agent, int timeout_ms)
 	int n, m;
 
 	if (now >= agent->next_sweep_ns) {
-		sweep(agent, now);
+		sweep(agent, now, false);
 		sweep_orphans(agent, now);
 		sweep_teardown_maps(agent);
 		/* candidates are looked at again soon, the rest at the next interval */
@@ -629,6 +641,25 @@ int agent__poll(struct agent *agent, int timeout_ms)
 	if (m < 0 && m != -EINTR)
 		return m;
 	return (n > 0 ? n : 0) + (m > 0 ? m : 0);
+}
+
+/*
+ * The end of a run: detach the programs, wait out any still running (a tracepoint calls
+ * its probes with preemption off, so one RCU grace period, synchronize_rcu(), is enough:
+ * membarrier(MEMBARRIER_CMD_GLOBAL) is one), take what they queued, and report the reaps
+ * of processes whose free our program missed (see SWEEP_*) that are gone by now, which the
+ * periodic sweep would only have found seconds later: a short trace loses none.
+ */
+int agent__stop(struct agent *agent)
+{
+	int n;
+
+	reapwatch_bpf__detach(agent->skel);
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+		usleep(50 * 1000); /* (nohz_full, or a seccomp filter: long enough in practice) */
+	n = ring_buffer__consume(agent->rb);
+	sweep(agent, mono_now_ns(), true);
+	return n < 0 && n != -EINTR ? n : 0;
 }
 
 uint64_t agent__swept(const struct agent *agent)

@@ -48,6 +48,9 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 		void *ctx);
 /* Wait up to timeout_ms for the kernel to ask for a drain, then drain. Records or -errno. */
 int agent__poll(struct agent *agent, int timeout_ms);
+/* Stop tracing: no record comes after, and every reap of a process gone is reported (the
+ * last records go to the callback). 0 or -errno. */
+int agent__stop(struct agent *agent);
 /* Records the kernel side could not queue (ring buffer full). */
 uint64_t agent__lost(const struct agent *agent);
 /* Processes whose free the kernel side missed, found gone and reported late. */

@@ -336,8 +336,8 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 				next_write = mono_now_ns() + (uint64_t)(x.opts.interval_s * 1e9);
 		}
 	}
-	/* Last word: what happened since the last write is not lost. */
-	agent__poll(x.agent, 0);
+	/* Last word: what happened since the last write is not lost (agent__stop()). */
+	agent__stop(x.agent);
 	export_once(&x);
 	/* --log-events: what is queued is written first; a reader that takes nothing gets 2 s */
 	werr = outq__free(x.log);

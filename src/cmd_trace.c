@@ -223,8 +223,9 @@ int cmd_trace(const struct command *cmd, int argc, char **argv)
 		if (!flush_output(&t))
 			goto done;
 	}
-	/* What the kernel queued before we stopped is still shown. */
-	agent__poll(agent, 0);
+	/* What the kernel queued before we stopped is still shown, and the reaps only a
+	 * sweep would find. */
+	agent__stop(agent);
 	report_loss(&t, agent);
 	flush_output(&t);
 done:
