@@ -190,6 +190,27 @@ static int size_table(struct bpf_map *map, volatile const __u32 *mask, unsigned 
 }
 
 /*
+ * The per-CPU stats slots: each is a value for every possible CPU, so their count comes down
+ * as CPUs go up, to keep them within STATS_SLOTS_BYTES (512 slots up to 35 possible CPUs,
+ * 128 on a 128-CPU node, never fewer than 16). A cgroup without a slot is counted in
+ * cgroup_stats, at an allocation the first time.
+ */
+#define STATS_SLOTS_BYTES (4ul << 20)
+#define STATS_SLOTS_MIN 16
+
+static void size_stats_slots(struct reapwatch_bpf *skel)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	unsigned long fit = STATS_SLOTS_BYTES / sizeof(struct rw_cgroup_slot) /
+			    (unsigned long)(ncpus > 0 ? ncpus : 1);
+
+	size_table(skel->maps.stats_owners, &skel->rodata->stats_mask,
+		   fit < STATS_SLOTS_MIN ? STATS_SLOTS_MIN : fit);
+	bpf_map__set_max_entries(skel->maps.stats_slots,
+				 bpf_map__max_entries(skel->maps.stats_owners));
+}
+
+/*
  * REAPWATCH_TEST_MAP_ENTRIES=N, a test knob (docs/reapwatch.md): every hash map holds at
  * most N entries, the ring buffer one page, and each walk stops after N steps, so that a
  * test can fill them all with a few processes and see each drop counted.
@@ -324,9 +345,13 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 	agent->skel->rodata->test_miss_frees = env_flag("REAPWATCH_TEST_MISS_FREES");
 	if (!config->track_reaping) /* no state kept: one slot, not 10 MiB */
 		size_table(agent->skel->maps.procs, &agent->skel->rodata->procs_mask, 1);
-	if (!config->aggregate) { /* nothing counted: one slot, not 110 KiB per CPU */
+	if (!config->aggregate) { /* nothing counted: one slot and one entry */
 		size_table(agent->skel->maps.stats_owners, &agent->skel->rodata->stats_mask, 1);
 		bpf_map__set_max_entries(agent->skel->maps.stats_slots, 1);
+		bpf_map__set_max_entries(agent->skel->maps.cgroup_stats, 1);
+		bpf_map__set_max_entries(agent->skel->maps.signal_stats, 1);
+	} else {
+		size_stats_slots(agent->skel);
 	}
 	choose_programs(agent->skel, &kf, config);
 	err = shrink_for_test(agent->skel);

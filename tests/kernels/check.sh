@@ -263,6 +263,32 @@ case_agent_export()
 	eq "reapwatch export's exit status after SIGTERM" 0 "$(cat "$OUT/export.rc")"
 }
 
+# The two agents' per-CPU kernel memory: a per-CPU map holds a value for every possible CPU,
+# so what was preallocated per cgroup grew with the node (226 MiB for export on 128 CPUs,
+# before). Now export's per-CPU stats slots are kept within 4 MiB whatever the CPUs, the
+# per-cgroup and per-signal maps allocate only the entries used, and trace counts nothing.
+# Allowed: 4 MiB of slots, 64 KiB per possible CPU for the small per-CPU maps of both
+# agents (counters, scratch), and 2 MiB of allocator slack.
+case_agent_percpu_memory()
+{
+	local possible ncpus before after used limit
+	possible=$(sed -n 's/^possible=//p' "$OUT/percpu")
+	before=$(sed -n 's/^before_kb=//p' "$OUT/percpu")
+	after=$(sed -n 's/^agents_kb=//p' "$OUT/percpu")
+	[[ -n $possible && -n $before && -n $after ]] ||
+		fail "no Percpu figures from /proc/meminfo ($(tr '\n' ' ' <"$OUT/percpu"))"
+	[[ $(cat "$OUT/export.state") == ready && $(cat "$OUT/trace.state") == ready ]] ||
+		fail "the agents did not both start"
+	# "0-63", "0-1,4-7", "0": the ranges' lengths summed
+	ncpus=$(tr ',' '\n' <<<"$possible" |
+		awk -F- '{ n += (NF == 2 ? $2 - $1 + 1 : 1) } END { print n }')
+	used=$((after - before))
+	limit=$((4096 + 64 * ncpus + 2048))
+	detail "possible CPUs $possible ($ncpus); Percpu ${before} kB before the agents, ${after} kB with both"
+	((used <= limit)) ||
+		fail "the agents took $used kB of per-CPU memory on $ncpus possible CPUs (allowed: $limit kB)"
+}
+
 # --- exits and signals ---------------------------------------------------------------------
 
 # A child that exits 7 and its parent that exits 0.
@@ -674,6 +700,7 @@ case_export_counts()
 run_case agent_trace_loads case_agent_trace
 run_case agent_export_loads case_agent_export
 run_case agent_features case_agent_features
+run_case agent_percpu_memory case_agent_percpu_memory
 run_case exit_code case_exit_code
 run_case exit_signal case_exit_signal
 run_case signal_user case_signal_user

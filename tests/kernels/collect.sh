@@ -88,9 +88,20 @@ nspid()
 	sed -n 's/^NSpid:.*[[:space:]]\([0-9]*\)$/\1/p' "/proc/$1/status" 2>/dev/null || true
 }
 
+# percpu_kb: the kernel's per-CPU allocations (/proc/meminfo's Percpu), where the agents'
+# per-CPU maps go: a value for every possible CPU (the VMs have 64, see tools/vm-run.sh).
+percpu_kb()
+{
+	sed -n 's/^Percpu:[[:space:]]*\([0-9]*\) kB$/\1/p' /proc/meminfo
+}
+
 # --- agents -------------------------------------------------------------------------
 # Both start at once: their verifier passes overlap (the slow part under TCG).
 log "starting agents"
+{
+	echo "possible=$(cat /sys/devices/system/cpu/possible)"
+	echo "before_kb=$(percpu_kb)"
+} >"$OUT/percpu"
 "$AGENT" trace --json -e all >"$OUT/trace.json" 2>"$OUT/trace.err" &
 TRACE=$!
 "$AGENT" export --textfile-dir "$OUT/prom" -i 1 >"$OUT/export.out" 2>"$OUT/export.err" &
@@ -111,6 +122,7 @@ else
 	echo failed >"$OUT/export.state"
 fi
 log "trace $(cat "$OUT/trace.state"), export $(cat "$OUT/export.state")"
+echo "agents_kb=$(percpu_kb)" >>"$OUT/percpu"
 
 # --- exits, signals, reaps ---------------------------------------------------------
 run exit_blocked exit_code blocked 7
