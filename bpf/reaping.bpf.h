@@ -221,8 +221,10 @@ static __always_inline void reaping_on_exit(struct task_struct *task, struct rw_
 		st->autoreap = 1;
 		st->zombie_ns = now;
 		st->reap_ns = now;
-		fill_peer(&st->reaper, leader->real_parent);
 	}
+	/* The reaper with the evidence; without, its parent now, whom reaping_on_free()
+	 * prefers only if that one's parent is no newer task than the exit. */
+	fill_peer(&st->reaper, leader->real_parent);
 	st->boot_start_ns = leader->start_boottime;
 	st->exit_ns = now;
 	slot = procs_claim(key, st, now);
@@ -500,9 +502,8 @@ static __always_inline void reaping_on_child_signal(int code, struct kernel_sigi
 	st->reap_ns = now;
 	fill_peer(&st->reaper, parent);
 	if (!blocked_waiter_takes(parent, leader, key, tgid, now)) {
-		st->how = 0;
+		st->how = 0; /* (the parent stays the reaper till evidence comes) */
 		st->reap_ns = 0;
-		__builtin_memset(&st->reaper, 0, sizeof(st->reaper));
 	}
 }
 
@@ -682,8 +683,11 @@ static __always_inline void reaping_on_free(struct task_struct *task, __u64 now)
 		goto out;
 	if (st) {
 		rw_reap_record_from_state(rec, st, RW_REAP_FREE_ONLY, 0);
-		/* No evidence: who would have reaped it is its parent now. */
-		if (!st->how)
+		/* No evidence: who reaped it is its parent now (an adopter, if the first parent
+		 * died first), unless that task_struct holds a task born after the exit: the
+		 * reaper reaped and was freed before this RCU callback ran, its memory reused.
+		 * Then the parent at the exit is the best guess. */
+		if (!st->how && (!st->reaper.pid || task->real_parent->start_time <= st->exit_ns))
 			fill_peer(&rec->reaper, task->real_parent);
 	} else {
 		reap_record_untracked(rec, task);

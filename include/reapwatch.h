@@ -290,7 +290,7 @@ struct rw_proc_state {
 	__u64 task;		/* the owner: its group leader's task_struct address; 0: a free
 				 * slot. Claimed and released by bpf/procs.bpf.h only */
 	struct rw_proc proc;	/* snapshot at exit: at free its pid is already detached */
-	struct rw_peer reaper;	/* set with the evidence */
+	struct rw_peer reaper;	/* set with the evidence; before any, the parent at exit */
 	struct rw_peer adopted_from; /* the father it was orphaned by; pid 0 if never */
 	__u64 boot_start_ns;	/* leader's start_boottime: /proc/PID/stat's starttime */
 	__u64 exit_ns;
