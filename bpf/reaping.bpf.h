@@ -596,24 +596,51 @@ static long wait_walk_step(__u32 i, void *unused)
 	return !w->wo_pid;
 }
 
+/*
+ * waitpid(Y) for a child Y, the commonest wait (a shell's for its foreground job, system()):
+ * the walk's rule for it (only Y is taken, and only if a zombie) applied to Y found from the
+ * pid itself, without the walk. `*is_child`: Y is a process that a thread of the waiter's
+ * process is the real parent of. Its key if a zombie, else 0.
+ */
+static __always_inline __u64 wait_exact_child(struct pid *wo_pid, struct task_struct *waiter,
+					       bool *is_child)
+{
+	/* the task whose pid it is: pid->tasks[PIDTYPE_PID] holds its task->pid_links[PIDTYPE_PID] */
+	__u64 node = (__u64)BPF_CORE_READ(wo_pid, tasks[PIDTYPE_PID].first);
+	__u64 key = node - bpf_core_field_offset(struct task_struct, pid_links);
+	struct task_struct *child = task_at(key);
+
+	if (!node || BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid) ||
+	    BPF_CORE_READ(child, real_parent, tgid) != BPF_CORE_READ(waiter, tgid))
+		return 0;
+	*is_child = true;
+	return BPF_CORE_READ(child, exit_state) == RW_EXIT_ZOMBIE ? key : 0;
+}
+
 static __always_inline void reaping_on_wait(struct pid *wo_pid, __u64 now)
 {
 	__u32 zero = 0;
-	struct wait_walk *w = bpf_map_lookup_elem(&wait_scratch, &zero);
+	struct wait_walk *w;
 	struct task_struct *waiter = current_task();
 	struct rw_proc_state *st;
-	__u64 key;
+	bool is_child = false;
+	__u64 key = 0;
 	long n;
 
-	if (!w)
-		return;
-	__builtin_memset(w, 0, sizeof(*w));
-	w->wo_pid = (__u64)wo_pid;
-	children_walk_start(&w->kids, waiter);
-	n = bpf_loop(wait_walk_max, wait_walk_step, NULL, 0);
-	if (n >= wait_walk_max)
-		count(RW_CTR_WAIT_WALK_CUT);
-	key = w->exact_seen ? w->exact : (w->first ?: w->first_clone);
+	if (wo_pid)
+		key = wait_exact_child(wo_pid, waiter, &is_child);
+	if (!is_child) {
+		w = bpf_map_lookup_elem(&wait_scratch, &zero);
+		if (!w)
+			return;
+		__builtin_memset(w, 0, sizeof(*w));
+		w->wo_pid = (__u64)wo_pid;
+		children_walk_start(&w->kids, waiter);
+		n = bpf_loop(wait_walk_max, wait_walk_step, NULL, 0);
+		if (n >= wait_walk_max)
+			count(RW_CTR_WAIT_WALK_CUT);
+		key = w->exact_seen ? w->exact : (w->first ?: w->first_clone);
+	}
 	if (!key)
 		return;
 	st = procs_find(key, BPF_CORE_READ(task_at(key), tgid));
