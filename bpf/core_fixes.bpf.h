@@ -18,7 +18,7 @@
  * In the programs:
  *   - sched_switch's arguments: prev_state came as the fourth in v5.18 (fa2c3254d7cf
  *     "sched/tracing: Don't re-read p->state when emitting sched_switch event"); only
- *     ctx[1] (prev) and ctx[2] (next) are read, the same on every kernel.
+ *     ctx[2] (next) is read, the same on every kernel.
  *   - signal_generate's `info`: kernel/signal.c passes SEND_SIG_NOINFO (0) or SEND_SIG_PRIV
  *     (1) instead of a siginfo pointer. Newer verifiers type such an argument as a scalar
  *     ("marking pointer arg1 as scalar as it may encode error": the mechanism is 838a10bd2ebf

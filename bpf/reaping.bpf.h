@@ -296,6 +296,7 @@ struct rw_blocked_waiter {
 	__u64 waiter;	   /* its task_struct address; 0: a free slot */
 	__u64 zombie;	   /* the zombie's leader address, its `procs` owner */
 	__u64 stamp_ns;	   /* the provisional reap time it was given (its SIGCHLD) */
+	__u64 switches;	   /* the waiter's nvcsw + nivcsw then: its switches out so far */
 	__u32 zombie_tgid; /* to find the zombie's slot in `procs` */
 	__u32 _pad;
 };
@@ -371,6 +372,7 @@ static __always_inline void remember_blocked_waiter(__u64 waiter, __u64 key, __u
 	bw->zombie = key;
 	bw->zombie_tgid = tgid;
 	bw->stamp_ns = now;
+	bw->switches = task_switches(task_at(waiter));
 	if (bw->waiter != waiter && rw_slot_swap(&bw->waiter, 0, waiter))
 		__sync_fetch_and_add(&blocked_waiters_live, 1);
 }
@@ -435,27 +437,20 @@ static __always_inline void reaping_on_switch(struct task_struct *next)
 
 	if (!bw || bw->waiter != key)
 		return;
+	/* Switched out since it was remembered: it was on its way onto a CPU then (past
+	 * sched_switch, before on_cpu is set: context_switch()), took its zombie at once, and
+	 * this switch-in, perhaps in a later wait(), is not this reap's. (__schedule() counts a
+	 * switch out in nvcsw or nivcsw before its sched_switch.) */
+	if (task_switches(next) != bw->switches) {
+		waiter_forget(bw, key);
+		return;
+	}
 	st = procs_find(bw->zombie, bw->zombie_tgid);
 	if (st && st->how == RW_REAP_BLOCKED_WAITER && st->reap_ns == bw->stamp_ns) {
 		st->reap_ns = bpf_ktime_get_ns(); /* (only now: most switches are no waiter's) */
 		fill_peer(&st->reaper, next);
 	}
 	waiter_forget(bw, key);
-}
-
-/*
- * sched_switch away from `prev`: a remembered waiter switched out without having been seen
- * switched in was already on its way onto a CPU when it was remembered (past sched_switch,
- * before on_cpu is set: context_switch()), took its zombie then, and is forgotten here; its
- * next switch-in, perhaps in a later wait(), is not this reap's.
- */
-static __always_inline void reaping_on_switch_out(struct task_struct *prev)
-{
-	__u64 key = (__u64)prev;
-	struct rw_blocked_waiter *bw = waiter_slot(prev->pid);
-
-	if (bw && bw->waiter == key)
-		waiter_forget(bw, key);
 }
 
 /*
@@ -660,13 +655,10 @@ static __always_inline void reaping_on_wait(struct pid *wo_pid, __u64 now)
  * sched_switch, on every CPU all the time: nothing unless a blocked waiter is remembered
  * (blocked_waiter_takes()).
  */
-static __always_inline void reaping_on_sched_switch(struct task_struct *prev,
-						    struct task_struct *next)
+static __always_inline void reaping_on_sched_switch(struct task_struct *next)
 {
-	if (live_any(&blocked_waiters_live)) {
-		reaping_on_switch_out(prev);
+	if (live_any(&blocked_waiters_live))
 		reaping_on_switch(next);
-	}
 }
 
 /* The reap record of a process that exited before we started: what is left to read of it. */

@@ -258,13 +258,13 @@ int BPF_PROG(handle_wait, struct pid *wo_pid)
 
 /*
  * A context switch, on every CPU all the time: returns at once unless a blocked waiter is
- * remembered (reaping.bpf.h, blocked_waiter_takes()). Only `prev` and `next` are read: ctx[1]
- * and ctx[2] on every kernel (core_fixes.bpf.h).
+ * remembered (reaping.bpf.h, blocked_waiter_takes()). Only `next` is read: ctx[2] on every
+ * kernel (core_fixes.bpf.h).
  */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	reaping_on_sched_switch(prev, next);
+	reaping_on_sched_switch(next);
 	return 0;
 }
 

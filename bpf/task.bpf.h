@@ -159,6 +159,12 @@ static __always_inline void fill_peer_at(struct rw_peer *peer, struct task_struc
  * when the whole group was told to exit (exit_group(), a fatal signal), else the
  * leader's own exit_code.
  */
+/* How many times the task was switched out (voluntarily or not): only ever grows. */
+static __always_inline __u64 task_switches(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, nvcsw) + BPF_CORE_READ(task, nivcsw);
+}
+
 static __always_inline __u32 task_exit_status(struct task_struct *task)
 {
 	struct signal_struct *sig = task->signal;
