@@ -612,7 +612,9 @@ static __always_inline __u64 wait_exact_child(struct pid *wo_pid, struct task_st
 	return BPF_CORE_READ(child, exit_state) == RW_EXIT_ZOMBIE ? key : 0;
 }
 
-static __always_inline void reaping_on_wait(struct pid *wo_pid, __u64 now)
+/* `walks`: this kernel has bpf_loop(); without, only a wait for one child by its pid is seen
+ * (wait_exact_child()), the others are timed at the free. */
+static __always_inline void reaping_on_wait(struct pid *wo_pid, __u64 now, bool walks)
 {
 	__u32 zero = 0;
 	struct wait_walk *w;
@@ -624,6 +626,8 @@ static __always_inline void reaping_on_wait(struct pid *wo_pid, __u64 now)
 
 	if (wo_pid)
 		key = wait_exact_child(wo_pid, waiter, &is_child);
+	if (!is_child && !walks)
+		return;
 	if (!is_child) {
 		w = bpf_map_lookup_elem(&wait_scratch, &zero);
 		if (!w)

@@ -252,7 +252,16 @@ SEC("tp_btf/sched_process_wait")
 int BPF_PROG(handle_wait, struct pid *wo_pid)
 {
 	if (track_reaping)
-		reaping_on_wait(wo_pid, bpf_ktime_get_ns());
+		reaping_on_wait(wo_pid, bpf_ktime_get_ns(), true);
+	return 0;
+}
+
+/* No bpf_loop() (core_fixes.bpf.h): only waits for one child by its pid. */
+SEC("tp_btf/sched_process_wait")
+int BPF_PROG(handle_wait_noloop, struct pid *wo_pid)
+{
+	if (track_reaping)
+		reaping_on_wait(wo_pid, bpf_ktime_get_ns(), false);
 	return 0;
 }
 

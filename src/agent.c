@@ -163,15 +163,18 @@ static void choose_programs(struct reapwatch_bpf *skel, const struct kernel_feat
 	if (group_dead)
 		bpf_map__set_max_entries(skel->maps.exit_claims, 1);
 	bpf_program__set_autoload(skel->progs.handle_wait, loops && config->track_reaping);
+	bpf_program__set_autoload(skel->progs.handle_wait_noloop, !loops && config->track_reaping);
 	bpf_program__set_autoload(skel->progs.handle_switch, config->track_reaping);
 	if (loops)
 		return;
 	feature_off("reparent", "orphans' adopters are found by walking the dying parent's "
 				"children, which needs bpf_loop() (Linux 5.17)");
 	if (config->track_reaping)
-		feature_off("reap-wait", "a reaper that waits after the exit is found by walking "
-					 "its children, which needs bpf_loop() (Linux 5.17); "
-					 "such reaps are timed at the task's free (an upper bound)");
+		feature_off("reap-wait", "a reaper that waits after the exit for any child or a "
+					 "process group is found by walking its children, which "
+					 "needs bpf_loop() (Linux 5.17); such reaps are timed at "
+					 "the task's free (an upper bound); a wait for one child by "
+					 "its pid is timed exactly");
 	feature_off("teardown-members", "counting a dying pid namespace's members walks "
 					"every process, which needs bpf_loop() (Linux 5.17); "
 					"members is reported as unknown");

@@ -42,11 +42,10 @@ declare -A WHAT=(
 
 # A case that passes where its feature is off checks what the agent must still say, not that
 # the feature works: the table says that instead.
-declare -A FEATURE_OF=([teardown_members]=teardown-members [reap_latency]=reap-wait [reap_waits]=reap-wait)
+declare -A FEATURE_OF=([teardown_members]=teardown-members [reap_waits]=reap-wait)
 declare -A WHAT_OFF=(
 	[teardown_members]="teardown members as null"
-	[reap_latency]="reap latency to 1 ms for blocked waiters (late ones: an upper bound, said so)"
-	[reap_waits]="waits behind a CPU hog and beside clone children (late ones: an upper bound, said so)"
+	[reap_waits]="waits behind a CPU hog, for clone children, by pid (a late waitpid(-1): an upper bound, said so)"
 )
 
 # join SEP WORD...: the words, each once, in order, joined by SEP.
