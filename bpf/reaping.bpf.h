@@ -656,6 +656,23 @@ static __always_inline void reaping_on_wait(struct pid *wo_pid, __u64 now, bool 
 }
 
 /*
+ * A thread exits (sched_process_exit, every thread): a waiter slot it still holds is given up.
+ * It was on its way onto a CPU when remembered, took its zombie then, and dies without being
+ * switched in again (reaping_on_switch() would have let the slot go): kept, the slot would
+ * hold blocked_waiters_live above 0, and every sched_switch would look, for ever.
+ */
+static __always_inline void reaping_on_thread_exit(struct task_struct *task)
+{
+	struct rw_blocked_waiter *bw;
+
+	if (!live_any(&blocked_waiters_live))
+		return;
+	bw = waiter_slot(task->pid);
+	if (bw && bw->waiter == (__u64)task)
+		waiter_forget(bw, (__u64)task);
+}
+
+/*
  * sched_switch, on every CPU all the time: nothing unless a blocked waiter is remembered
  * (blocked_waiter_takes()).
  */

@@ -129,6 +129,8 @@ static __always_inline int on_process_exit(struct task_struct *task, bool walks)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
 {
+	if (track_reaping)
+		reaping_on_thread_exit(task);
 	if (!group_dead) {
 		orphans_on_thread_exit(task, bpf_ktime_get_ns());
 		return 0;
@@ -138,6 +140,8 @@ int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
 
 static __always_inline int on_exit_compat(struct task_struct *task, bool walks)
 {
+	if (track_reaping)
+		reaping_on_thread_exit(task);
 	if (exit_claimed(task))
 		return on_process_exit(task, walks);
 	/* Not the last thread, or one that lost the claim to a sibling that saw zero first

@@ -10,7 +10,7 @@
  * A cgroup's counters are first looked for in a slot chosen by its id (kernfs numbers ids
  * in order, so the low bits spread): `stats_owners` says which cgroup holds each slot,
  * `stats_slots` has the counters, per CPU. Both are arrays: a lookup is an index, where the
- * per-CPU hash map `cgroup_stats`, which takes the cgroups whose slot another holds, costs a
+ * hash map `cgroup_stats`, which takes the cgroups whose slot another holds, costs a
  * hash and two or three cache misses on every fork, exit and reap (measured here: 0.3 us
  * each). Userspace sums the two for a cgroup (src/kstats.c) and, once the cgroup is gone
  * and read a last time, zeroes its slot and gives it up.
@@ -45,22 +45,22 @@ struct {
 } stats_slots SEC(".maps");
 
 /*
- * The cgroups without a slot, and every signal but a child's exit notification. Not
- * preallocated: a per-CPU value is allocated for every possible CPU, and 8192 of them
- * preallocated came to 226 MiB of kernel memory on a 128-CPU node (charged to the agent's
- * cgroup); allocated, an entry costs only when a cgroup or signal is seen, once.
+ * The cgroups without a slot, and every signal but a child's exit notification: maps shared
+ * by all CPUs, added to atomically (stat_add()). Not per-CPU: a per-CPU value is one for
+ * every possible CPU, and 8192 of them preallocated came to 226 MiB of kernel memory on a
+ * 128-CPU node (charged to the agent's cgroup); nor per-CPU and allocated on demand, whose
+ * allocator (6.1-6.7) keeps dozens of spare values per CPU, each again one per CPU. These
+ * take 2.2 and 1.3 MiB whatever the CPUs.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);
 	__type(key, __u64); /* cgroup v2 id */
 	__type(value, struct rw_cgroup_stats);
 } cgroup_stats SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct rw_signal_key);
 	__type(value, __u64);
@@ -80,12 +80,28 @@ static __always_inline struct rw_cgroup_slot *stats_slot(__u64 cgroup_id)
 	return NULL;
 }
 
-static __always_inline struct rw_cgroup_stats *stats_of(__u64 cgroup_id)
+/* Add to a counter: this CPU's own in a slot, a shared one (`shared`) atomically. (The add's
+ * result is not used: BPF_XADD, which 5.10 has, not the fetching atomics of 5.12. And `n` is
+ * opaque to the compiler: LLVM turns an atomic add of a known 0 into an atomic or, which
+ * 5.10 refuses, "BPF_STX uses reserved fields".) */
+static __always_inline void stat_add(__u64 *counter, __u64 n, bool shared)
+{
+	if (shared) {
+		barrier_var(n);
+		__sync_fetch_and_add(counter, n);
+	} else {
+		*counter += n;
+	}
+}
+
+/* The cgroup's counters: its slot's, or (`*shared`) its entry in cgroup_stats. */
+static __always_inline struct rw_cgroup_stats *stats_of(__u64 cgroup_id, bool *shared)
 {
 	static const struct rw_cgroup_stats zero;
 	struct rw_cgroup_stats *st;
 	struct rw_cgroup_slot *slot = stats_slot(cgroup_id);
 
+	*shared = !slot;
 	if (slot)
 		return &slot->stats;
 	st = bpf_map_lookup_elem(&cgroup_stats, &cgroup_id);
@@ -102,40 +118,44 @@ static __always_inline struct rw_cgroup_stats *stats_of(__u64 cgroup_id)
 static __always_inline void stats_fork(__u64 cgroup_id)
 {
 	struct rw_cgroup_stats *st;
+	bool shared;
 
-	if (aggregate && (st = stats_of(cgroup_id)))
-		st->forks++;
+	if (aggregate && (st = stats_of(cgroup_id, &shared)))
+		stat_add(&st->forks, 1, shared);
 }
 
 static __always_inline void stats_exit(__u64 cgroup_id)
 {
 	struct rw_cgroup_stats *st;
+	bool shared;
 
-	if (aggregate && (st = stats_of(cgroup_id)))
-		st->exits++;
+	if (aggregate && (st = stats_of(cgroup_id, &shared)))
+		stat_add(&st->exits, 1, shared);
 }
 
 static __always_inline void stats_reap(__u64 cgroup_id, __u64 latency_ns)
 {
 	struct rw_cgroup_stats *st;
+	bool shared;
 	__u32 b;
 
-	if (!aggregate || !(st = stats_of(cgroup_id)))
+	if (!aggregate || !(st = stats_of(cgroup_id, &shared)))
 		return;
 	b = rw_latency_bucket(latency_ns);
-	st->reaps++;
-	st->reap_latency_sum_ns += latency_ns;
+	stat_add(&st->reaps, 1, shared);
+	stat_add(&st->reap_latency_sum_ns, latency_ns, shared);
 	if (b <= RW_LATENCY_BUCKETS)
-		st->reap_latency_buckets[b]++;
+		stat_add(&st->reap_latency_buckets[b], 1, shared);
 }
 
 /* A reap whose time is only bounded: kept out of the latency histogram. */
 static __always_inline void stats_reap_unmeasured(__u64 cgroup_id)
 {
 	struct rw_cgroup_stats *st;
+	bool shared;
 
-	if (aggregate && (st = stats_of(cgroup_id)))
-		st->reaps_unmeasured++;
+	if (aggregate && (st = stats_of(cgroup_id, &shared)))
+		stat_add(&st->reaps_unmeasured, 1, shared);
 }
 
 static __always_inline void stats_signal(__u64 cgroup_id, int sig, __u8 origin)
@@ -164,7 +184,7 @@ static __always_inline void stats_signal(__u64 cgroup_id, int sig, __u8 origin)
 			return;
 		}
 	}
-	*n += 1;
+	stat_add(n, 1, true);
 }
 
 #endif /* REAPWATCH_STATS_BPF_H */

@@ -159,12 +159,6 @@ static __always_inline void fill_peer_at(struct rw_peer *peer, struct task_struc
  * when the whole group was told to exit (exit_group(), a fatal signal), else the
  * leader's own exit_code.
  */
-/* How many times the task was switched out (voluntarily or not): only ever grows. */
-static __always_inline __u64 task_switches(struct task_struct *task)
-{
-	return BPF_CORE_READ(task, nvcsw) + BPF_CORE_READ(task, nivcsw);
-}
-
 static __always_inline __u32 task_exit_status(struct task_struct *task)
 {
 	struct signal_struct *sig = task->signal;
@@ -204,6 +198,12 @@ static __always_inline int exit_notify_signal_at(struct task_struct *leader)
 	    BPF_CORE_READ(leader, parent_exec_id) != BPF_CORE_READ(parent, self_exec_id))
 		return RW_SIGCHLD;
 	return sig;
+}
+
+/* How many times the task was switched out (voluntarily or not): only ever grows. */
+static __always_inline __u64 task_switches(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, nvcsw) + BPF_CORE_READ(task, nivcsw);
 }
 
 #endif /* REAPWATCH_TASK_BPF_H */

@@ -479,9 +479,9 @@ static void map_keys(int fd, struct key_set *out)
 }
 
 /*
- * `last`: the programs are detached and none is still running (agent__stop()), so no free
- * is on its way any more: a state whose process is gone was reaped, whatever its age, and
- * is reported now, without a second look.
+ * `last`: the programs are detached and none is still running (agent__stop()): a free yet to
+ * come would not be seen any more, so a state whose process is gone was reaped, whatever its
+ * age, and is reported now, without a second look.
  */
 static void sweep(struct agent *agent, uint64_t now, bool last)
 {
@@ -515,9 +515,9 @@ static void sweep(struct agent *agent, uint64_t now, bool last)
 		rec.hdr.type = RW_REC_REAP;
 		rec.hdr.size = sizeof(rec);
 		rec.hdr.ts_ns = now;
-		/* At the last sweep, a young state's free was most likely still to come (an RCU
-		 * callback): not counted as one our program missed. */
-		missed = !last || now < st.exit_ns || now - st.exit_ns >= SWEEP_AGE_NS;
+		/* At the last sweep, a state no earlier sweep found gone was most likely reaped
+		 * moments ago, its free (an RCU callback) still to come: not counted as missed. */
+		missed = !last || key_set_has(&agent->procs_gone, st.task);
 		rw_reap_record_from_state(&rec, &st, RW_REAP_SWEPT, missed);
 		agent->swept += missed;
 		if (wanted_reaps(agent) || agent->late_reaps)

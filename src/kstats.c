@@ -228,11 +228,12 @@ int kstats__read(struct kstats *ks, const struct kstats_maps *maps)
 	if (!ks->zeros && !(ks->zeros = calloc((size_t)maps->ncpus, sizeof(struct rw_cgroup_slot))))
 		return -ENOMEM;
 	err = read_stats_slots(ks, maps);
+	/* (the two maps are shared by the CPUs: one value an entry, read as one CPU's) */
 	if (!err)
-		err = read_cgroup_stats(ks, maps->cgroup_stats, maps->ncpus);
+		err = read_cgroup_stats(ks, maps->cgroup_stats, 1);
 	merge_cgroups(ks);
 	if (!err)
-		err = read_signal_stats(ks, maps->signal_stats, maps->ncpus);
+		err = read_signal_stats(ks, maps->signal_stats, 1);
 	merge_signals(ks);
 	return err;
 }

@@ -29,7 +29,7 @@ rows=()
 # What each case shows works, in the table's words.
 declare -A WHAT=(
 	[agent_trace_loads]="loads" [agent_export_loads]="loads" [agent_features]="loads"
-	[agent_percpu_memory]="per-CPU memory bounded (64 possible CPUs)"
+	[agent_percpu_memory]="per-CPU memory bounded"
 	[exit_code]="exit codes" [exit_signal]="terminating signals"
 	[signal_user]="kill/kill -9 as user signals" [signal_shell_kill9]="kill/kill -9 as user signals"
 	[teardown_signals]="pidns teardown SIGKILLs" [teardown_event]="teardown events"
