@@ -1026,8 +1026,13 @@ case_gone_series_stay_gone()
 	use_shared
 	id=$(new_container_id)
 	fake_ctr "$id"
+	# The child exits only once its parent is sleep, which never reaps: before the exec, bash's
+	# own SIGCHLD handler could reap it first. (Builtins only: a process forked in the cgroup
+	# would be another exit there.)
 	# shellcheck disable=SC2016 # for the inner bash
-	bash -c '(echo $BASHPID >"$0/cgroup.procs"; exit 0) & exec sleep 1000' "$CGROUP2/$id" &
+	bash -c '(echo $BASHPID >"$0/cgroup.procs"
+		until read -r c </proc/$$/comm && [[ $c == sleep ]]; do :; done
+		exit 0) & exec sleep 1000' "$CGROUP2/$id" &
 	parent=$!
 	track_pid "$parent"
 	wait_for "a zombie child of $parent" 10 _zombies_are "$parent" 1
