@@ -196,7 +196,7 @@ static int size_table(struct bpf_map *map, volatile const __u32 *mask, unsigned 
  * The per-CPU stats slots: each is a value for every possible CPU, so their count comes down
  * as CPUs go up, to keep them within STATS_SLOTS_BYTES (512 slots up to 35 possible CPUs,
  * 128 on a 128-CPU node, never fewer than 16). A cgroup without a slot is counted in
- * cgroup_stats, at an allocation the first time.
+ * cgroup_stats, shared by the CPUs (bpf/stats.bpf.h).
  */
 #define STATS_SLOTS_BYTES (4ul << 20)
 #define STATS_SLOTS_MIN 16
