@@ -16,6 +16,12 @@
  * its `task` (the owner's leader address) where it was 0 (core_fixes.bpf.h, rw_slot_swap()),
  * released by storing 0: no lock, and a lookup is one array access.
  *
+ * A lookup that misses (a process with no state: its parent autoreaps, or it exited before we
+ * started) would take all RW_PROC_PROBES slots, each in another page, cold: 1.8 us per free
+ * measured here. So a state in a later probe is counted in its tgid's first slot (`spill`,
+ * atomic adds only: every CPU and the agent's sweep change it), and a lookup whose first slot
+ * holds neither it nor a spill stops there (0.7 us). A count left too high costs only probes.
+ *
  * Userspace reads the table through mmap() (BPF_F_MMAPABLE): the agent's sweep of states
  * whose free never came (src/agent.c), and `reapwatch zombies` through the pin.
  */
@@ -54,10 +60,45 @@ static __always_inline struct rw_proc_state *procs_find(__u64 task, __u32 tgid)
 
 	for (__u32 i = 0; i < RW_PROC_PROBES; i++) {
 		st = procs_slot(tgid, i);
-		if (st && st->task == task)
+		if (!st)
+			return NULL;
+		if (st->task == task)
 			return st;
+		if (!i && !*(volatile __u32 *)&st->spill)
+			return NULL; /* no state of this first slot's is in a later probe */
 	}
 	return NULL;
+}
+
+/* Count a state of `tgid` taken (1) or given up (-1) in its probe `probe`: only later ones. */
+static __always_inline void procs_spill(__u32 tgid, __u32 probe, __s32 delta)
+{
+	struct rw_proc_state *first;
+
+	if (!probe || !(first = procs_slot(tgid, 0)))
+		return;
+	__sync_fetch_and_add(&first->spill, delta);
+}
+
+/*
+ * Fill the slot `st`, taken as probe `probe` of the state `new` (built elsewhere), with it:
+ * all but the slot's own `spill`. `displaced`: the slot held a state till now (the same
+ * task_struct's, whose free we missed, or a stale one of the same tgid), given up in the
+ * counts first; a free slot's content is a released state's, already given up.
+ */
+static __always_inline void procs_fill(struct rw_proc_state *st, const struct rw_proc_state *new,
+				       __u64 task, __u32 probe, bool displaced)
+{
+	if (displaced)
+		procs_spill(st->proc.pid, st->probe, -1);
+	procs_spill(new->proc.pid, probe, 1);
+	st->how = new->how;
+	st->autoreap = new->autoreap;
+	st->probe = probe;
+	st->_pad = 0;
+	__builtin_memcpy(&st->proc, &new->proc,
+			 sizeof(*st) - __builtin_offsetof(struct rw_proc_state, proc));
+	st->task = task;
 }
 
 /* Take the slot from `owner` (0: a free slot; else a stale state's): another CPU may be
@@ -71,7 +112,10 @@ static __always_inline bool procs_take(struct rw_proc_state *st, __u64 owner, __
  * another meanwhile). */
 static __always_inline void procs_release(struct rw_proc_state *st, __u64 task)
 {
-	rw_slot_swap(&st->task, task, 0);
+	__u32 tgid = st->proc.pid, probe = st->probe; /* (before: the slot may be taken at once) */
+
+	if (rw_slot_swap(&st->task, task, 0))
+		procs_spill(tgid, probe, -1);
 }
 
 #endif /* REAPWATCH_PROCS_BPF_H */

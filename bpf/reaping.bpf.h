@@ -161,12 +161,11 @@ static __always_inline void reap_stale_state(const struct rw_proc_state *old, __
 #define PROCS_STALE_NS 1000000000ull
 
 /*
- * A slot for the process whose leader is at `key`: its own (a state left by an earlier
- * process at the same address, whose free we missed, is reported and replaced), a free one,
- * or a stale one of the same tgid (see above). NULL: every probe taken.
+ * Put the state `new` of the process whose leader is at `key` in a slot: its own (a state
+ * left by an earlier process at the same address, whose free we missed, is reported and
+ * replaced), a free one, or a stale one of the same tgid (see above). False: every probe taken.
  */
-static __always_inline struct rw_proc_state *procs_claim(__u64 key, const struct rw_proc_state *new,
-							  __u64 now)
+static __always_inline bool procs_claim(__u64 key, const struct rw_proc_state *new, __u64 now)
 {
 	struct rw_proc_state *st;
 	__u64 owner;
@@ -179,28 +178,31 @@ static __always_inline struct rw_proc_state *procs_claim(__u64 key, const struct
 		if (owner == key) {
 			if (st->exit_ns)
 				reap_stale_state(st, now);
-			return st;
+			procs_fill(st, new, key, i, st->exit_ns != 0);
+			return true;
 		}
 		if (!owner) {
-			if (procs_take(st, 0, key))
-				return st;
-			continue;
+			if (!procs_take(st, 0, key))
+				continue;
+			procs_fill(st, new, key, i, false);
+			return true;
 		}
 		/* (taken first: the sweep may give it up meanwhile, and report it then; the
-		 * state is not overwritten till the caller copies the new one in) */
+		 * state is not overwritten till it is reported) */
 		if (st->proc.pid == new->proc.pid && now > new->proc.start_ns + PROCS_STALE_NS &&
 		    st->exit_ns < new->proc.start_ns && procs_take(st, owner, key)) {
 			reap_stale_state(st, now);
-			return st;
+			procs_fill(st, new, key, i, true);
+			return true;
 		}
 	}
-	return NULL;
+	return false;
 }
 
 /*
  * The process's state is built in `st` (the exit's per-CPU scratch, see
  * on_process_exit(): too big for a stack that bpf_loop() callbacks share), whose proc
- * and adopted_from the caller has filled, and copied into its slot.
+ * and adopted_from the caller has filled, and copied into its slot (procs_fill()).
  *
  * A child released at its exit (its parent ignores SIGCHLD) is never a zombie, nor waited
  * for: unless its reap record is wanted (trace), it gets no state at all, only its count.
@@ -210,7 +212,6 @@ static __always_inline void reaping_on_exit(struct task_struct *task, struct rw_
 {
 	struct task_struct *leader = task->group_leader;
 	__u64 key = (__u64)leader;
-	struct rw_proc_state *slot;
 
 	if (parent_autoreaps(leader)) {
 		if (!wanted(RW_REC_REAP)) {
@@ -227,13 +228,8 @@ static __always_inline void reaping_on_exit(struct task_struct *task, struct rw_
 	fill_peer(&st->reaper, leader->real_parent);
 	st->boot_start_ns = leader->start_boottime;
 	st->exit_ns = now;
-	slot = procs_claim(key, st, now);
-	if (!slot) {
+	if (!procs_claim(key, st, now))
 		count(RW_CTR_PROCS_FULL);
-		return;
-	}
-	st->task = key;
-	*slot = *st;
 }
 
 /* task_pid_type(child, wo_type) == wo_pid, as wait_consider_task()'s eligible_pid().

@@ -280,7 +280,10 @@ struct rw_reap_record {
 #define RW_PROC_PROBES 4
 
 /* The slot of a process's `i`th probe: its host tgid's own first, then a stride away (an odd
- * stride: every probe of a tgid lands on another slot in any power-of-two table). */
+ * stride: every probe of a tgid lands on another slot in any power-of-two table, and a run of
+ * consecutive tgids that fills its first slots, such as a container's thousand zombies, does
+ * not fill its later ones). A state in a later probe is counted in the `spill` of its
+ * first slot. */
 static inline __u32 rw_proc_slot(__u32 tgid, __u32 i, __u32 mask)
 {
 	return (tgid + i * 40503u) & mask;
@@ -289,6 +292,14 @@ static inline __u32 rw_proc_slot(__u32 tgid, __u32 i, __u32 mask)
 struct rw_proc_state {
 	__u64 task;		/* the owner: its group leader's task_struct address; 0: a free
 				 * slot. Claimed and released by bpf/procs.bpf.h only */
+	__u32 spill;		/* the slot's own, not its owner's: how many states whose first
+				 * probe this slot is are held in a later probe (a lookup that
+				 * finds neither its owner here nor a spill stops). In the cache
+				 * line of `task`; only ever added to atomically, never copied */
+	__u8 how;		/* enum rw_reap_evidence */
+	__u8 autoreap;
+	__u8 probe;		/* which of its tgid's probes holds it: 0 its first slot */
+	__u8 _pad;
 	struct rw_proc proc;	/* snapshot at exit: at free its pid is already detached */
 	struct rw_peer reaper;	/* set with the evidence; before any, the parent at exit */
 	struct rw_peer adopted_from; /* the father it was orphaned by; pid 0 if never */
@@ -296,9 +307,6 @@ struct rw_proc_state {
 	__u64 exit_ns;
 	__u64 zombie_ns;
 	__u64 reap_ns;
-	__u8 how;		/* enum rw_reap_evidence */
-	__u8 autoreap;
-	__u8 _pad[6];
 };
 
 /*

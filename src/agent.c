@@ -510,7 +510,7 @@ static void sweep(struct agent *agent, uint64_t now, bool last)
 		 * (procs_claim() reports the old one then): look again, and free it only if its
 		 * owner still holds it. */
 		if (!procs_table__read(table, i, &again) || again.task != st.task ||
-		    again.exit_ns != st.exit_ns || !procs_table__release(table, i, st.task))
+		    again.exit_ns != st.exit_ns || !procs_table__release(table, i, &st))
 			continue;
 		rec.hdr.type = RW_REC_REAP;
 		rec.hdr.size = sizeof(rec);

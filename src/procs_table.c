@@ -67,10 +67,18 @@ bool procs_table__read(const struct procs_table *table, size_t i, struct rw_proc
 	return st->task == owner && __atomic_load_n(&slot->task, __ATOMIC_ACQUIRE) == owner;
 }
 
-bool procs_table__release(struct procs_table *table, size_t i, __u64 owner)
+bool procs_table__release(struct procs_table *table, size_t i, const struct rw_proc_state *st)
 {
-	return __atomic_compare_exchange_n(&table->slots[i].task, &owner, 0, false,
-					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	__u64 owner = st->task;
+
+	if (!__atomic_compare_exchange_n(&table->slots[i].task, &owner, 0, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return false;
+	/* A state in a later probe was counted in its first slot (bpf/procs.bpf.h). */
+	if (st->probe)
+		__atomic_fetch_sub(&table->slots[rw_proc_slot(st->proc.pid, 0, (__u32)table->n - 1)].spill,
+				   1, __ATOMIC_RELAXED);
+	return true;
 }
 
 void procs_table__free(struct procs_table *table)

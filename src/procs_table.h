@@ -19,9 +19,9 @@ int procs_table__new(struct procs_table **out, int map_fd, bool writable);
 size_t procs_table__slots(const struct procs_table *table);
 /* Copy slot `i`: false if it is free. */
 bool procs_table__read(const struct procs_table *table, size_t i, struct rw_proc_state *st);
-/* Free slot `i` if `owner` still holds it (the kernel side may have given it to another
- * process meanwhile): true if it did. */
-bool procs_table__release(struct procs_table *table, size_t i, __u64 owner);
+/* Free slot `i` if the owner of `st` (its copy) still holds it (the kernel side may have given
+ * it to another process meanwhile): true if it did. The table's size is a power of two. */
+bool procs_table__release(struct procs_table *table, size_t i, const struct rw_proc_state *st);
 void procs_table__free(struct procs_table *table);
 
 #endif /* REAPWATCH_PROCS_TABLE_H */
