@@ -270,6 +270,77 @@ case_pid_reuse()
 	fi
 }
 
+# --- a state in a later probe of the procs table ---------------------------------------------
+
+# With REAPWATCH_TEST_MAP_ENTRIES=64 the procs table has 64 slots. Two zombies whose pids are
+# equal modulo 64 want the same first slot: one of them at least is held in a later probe,
+# counted in its first slot's spill (bpf/procs.bpf.h), where a lookup that misses stops if
+# the count is 0. Both reaps must be found through their states (latency_exact, at least the
+# time they were held), and the spill counts must equal the states in later probes, while they
+# are held and after (read until a pass sees no state change under way: the host's own
+# processes come and go).
+spill_line()
+{
+	local i line
+	for i in 1 2 3 4 5; do
+		line=$("$SCENARIOS/procs_slots" "$1" spl_)
+		[[ $line =~ spilled=([0-9]+)\ spill=([0-9]+)$ && ${BASH_REMATCH[1]} == "${BASH_REMATCH[2]}" ]] &&
+			break
+		sleep 0.2
+	done
+	echo "$line"
+}
+
+case_spilled_state()
+{
+	local agent_pid map fifo go scen a b held line pid
+	command -v bpftool >/dev/null || skip "bpftool is not installed"
+	REAPWATCH_TEST_MAP_ENTRIES=64 start_agent trace --json -e reap
+	agent_pid=${AGENT_PID[agent]}
+	map=$(agent_bpf_ids "$agent_pid" map | sed -n 's/^procs //p')
+	[[ -n $map ]] || fail "agent $agent_pid holds no map named procs"
+	fifo=$CASE_DIR/go
+	mkfifo "$fifo"
+	SCEN_OUT=$CASE_DIR/slot_collide.out
+	window_begin
+	"$SCENARIOS/slot_collide" 64 <"$fifo" >"$SCEN_OUT" 2>"$CASE_DIR/slot_collide.err" &
+	scen=$!
+	track_pid "$scen"
+	exec {go}>"$fifo"
+	wait_scenario_ready "scenario slot_collide" "$scen" 20 "$CASE_DIR/slot_collide.err"
+	a=$(kv a)
+	b=$(kv b)
+	line=$(spill_line "$map")
+	detail "zombies $a and $b (equal modulo 64) held: $line"
+	[[ $line =~ matching=2\ spilled=([0-9]+)\ spill=([0-9]+)$ ]] ||
+		fail "the procs table does not hold both zombies: $line"
+	[[ ${BASH_REMATCH[1]} -ge 1 ]] || fail "neither zombie is held in a later probe: $line"
+	assert_eq "spill count while they are held (states in later probes)" "${BASH_REMATCH[1]}" \
+		"${BASH_REMATCH[2]}"
+	echo go >&"$go"
+	exec {go}>&-
+	wait "$scen" || fail "scenario slot_collide failed: $(cat "$CASE_DIR/slot_collide.err")"
+	window_end
+	held=$(kv held_ns)
+	sleep 1 # (their frees, RCU callbacks, come milliseconds after the reaps)
+	line=$(spill_line "$map")
+	detail "after the reaps: $line"
+	[[ $line =~ matching=0\ spilled=([0-9]+)\ spill=([0-9]+)$ ]] ||
+		fail "the zombies' states are still held after their reaps: $line"
+	assert_eq "spill count after the reaps (states in later probes)" "${BASH_REMATCH[1]}" \
+		"${BASH_REMATCH[2]}"
+	stop_agent
+	for pid in "$a" "$b"; do
+		assert_eq "reap events of $pid" 1 "$(count_events ".type == \"reap\" and .pid == $pid")"
+		events ".type == \"reap\" and .pid == $pid" |
+			jq -e --argjson held "$held" --argjson parent "$scen" \
+				'.latency_exact == true and .latency_ns >= $held and .reaper_pid == $parent' \
+				>/dev/null ||
+			fail "reap of $pid not timed by its parent's wait (held $held ns):" \
+				"$(events ".type == \"reap\" and .pid == $pid")"
+	done
+}
+
 # sweep_wait: the kernel does not run the agent's sched_process_free program for a few
 # frees in a thousand on these hosts; the agent finds such processes gone and reports their
 # reap from its state within SWEEP_INTERVAL + SWEEP_AGE + SWEEP_CONFIRM (5 s + 2 s + 1 s,
@@ -504,6 +575,7 @@ run_case reap_handler case_handler
 run_case reap_pidns_init case_pidns_init
 run_case reap_seed_container case_seed
 run_case reap_pid_reuse case_pid_reuse
+run_case reap_spilled_state case_spilled_state
 run_case reap_missed_free case_missed_free
 run_case reap_late_reaps_shown case_late_reaps_shown
 run_case reap_soak case_soak

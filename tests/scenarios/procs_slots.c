@@ -2,10 +2,13 @@
 /*
  * procs_slots MAP_ID [COMM_PREFIX]: how many slots of an agent's `procs` table (an array of
  * struct rw_proc_state, bpf/procs.bpf.h) are owned, and how many of those hold a process
- * whose comm starts with COMM_PREFIX. Prints "owned=N matching=M". Through mmap(), as the
+ * whose comm starts with COMM_PREFIX; of those, how many are held in a later probe than their
+ * first (`spilled`), and the sum of every slot's `spill` count (which, at rest, equals it).
+ * Prints "owned=N matching=M spilled=S spill=C". Through mmap(), as the
  * agent reads it: bpftool's dump of 65536 slots takes seconds.
  */
 #define SCENARIO_NAME "procs_slots"
+#include <inttypes.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -24,7 +27,8 @@ int main(int argc, char **argv)
 	struct bpf_map_info info = { 0 };
 	union bpf_attr attr;
 	const struct rw_proc_state *slots;
-	size_t owned = 0, matching = 0, bytes;
+	size_t owned = 0, matching = 0, spilled = 0, bytes;
+	uint64_t spill = 0;
 	int fd;
 
 	if (argc < 2 || argc > 3) {
@@ -52,12 +56,15 @@ int main(int argc, char **argv)
 	if (slots == MAP_FAILED)
 		die("mmap");
 	for (uint32_t i = 0; i < info.max_entries; i++) {
+		spill += slots[i].spill;
 		if (!slots[i].task)
 			continue;
 		owned++;
+		spilled += slots[i].probe != 0;
 		if (prefix && !strncmp(slots[i].proc.comm, prefix, strlen(prefix)))
 			matching++;
 	}
-	printf("owned=%zu matching=%zu\n", owned, matching);
+	printf("owned=%zu matching=%zu spilled=%zu spill=%" PRIu64 "\n", owned, matching, spilled,
+	       spill);
 	return 0;
 }
