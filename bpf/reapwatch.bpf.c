@@ -304,6 +304,14 @@ int BPF_PROG(handle_free, struct task_struct *task)
 	return 0;
 }
 
+/* Never attached: run once by the agent before it attaches the others (procs_prefault()). */
+SEC("raw_tp")
+int prefault_procs(void *ctx)
+{
+	procs_prefault();
+	return 0;
+}
+
 /*
  * A cgroup directory is made. The kernel computes `path` for the tracepoint only
  * while someone listens (TRACE_CGROUP_PATH() in kernel/cgroup/cgroup.c). Only the

@@ -193,6 +193,26 @@ static int size_table(struct bpf_map *map, volatile const __u32 *mask, unsigned 
 }
 
 /*
+ * The procs table's slots, indexed by host tgid (bpf/procs.bpf.h): as many as pids can be
+ * (kernel.pid_max, rounded up to a power of two), at most RW_PROC_SLOTS. The default pid_max,
+ * 32768 up to 32 CPUs, needs half the table: 4.7 MiB of kernel memory less, and half the pages
+ * for prefault_procs to touch. A pid_max raised later only makes tgids share slots more.
+ */
+static unsigned long procs_slots_wanted(void)
+{
+	unsigned long pid_max = 0, slots = 1024;
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
+
+	if (!f || fscanf(f, "%lu", &pid_max) != 1)
+		pid_max = RW_PROC_SLOTS;
+	if (f)
+		fclose(f);
+	while (slots < pid_max && slots < RW_PROC_SLOTS)
+		slots *= 2;
+	return slots;
+}
+
+/*
  * The per-CPU stats slots: each is a value for every possible CPU, so their count comes down
  * as CPUs go up, to keep them within STATS_SLOTS_BYTES (512 slots up to 35 possible CPUs,
  * 128 on a 128-CPU node, never fewer than 16). A cgroup without a slot is counted in
@@ -346,8 +366,9 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 	agent->skel->rodata->aggregate = config->aggregate;
 	agent->late_reaps = config->late_reaps;
 	agent->skel->rodata->test_miss_frees = env_flag("REAPWATCH_TEST_MISS_FREES");
-	if (!config->track_reaping) /* no state kept: one slot, not 10 MiB */
-		size_table(agent->skel->maps.procs, &agent->skel->rodata->procs_mask, 1);
+	/* (no state kept: one slot) */
+	size_table(agent->skel->maps.procs, &agent->skel->rodata->procs_mask,
+		   config->track_reaping ? procs_slots_wanted() : 1);
 	if (!config->aggregate) { /* nothing counted: one slot and one entry */
 		size_table(agent->skel->maps.stats_owners, &agent->skel->rodata->stats_mask, 1);
 		bpf_map__set_max_entries(agent->skel->maps.stats_slots, 1);
@@ -366,6 +387,13 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 	if (err) {
 		load_failed(err, "loading BPF programs");
 		goto fail;
+	}
+
+	/* Touch the procs table's pages from the kernel side (bpf/procs.bpf.h): an optimization,
+	 * so a kernel that cannot run it (BPF_PROG_TEST_RUN of a raw_tp is 5.10's) just skips it. */
+	if (config->track_reaping) {
+		LIBBPF_OPTS(bpf_test_run_opts, run);
+		bpf_prog_test_run_opts(bpf_program__fd(agent->skel->progs.prefault_procs), &run);
 	}
 
 	/* attach: raw tracepoints, no tracefs needed */

@@ -13,7 +13,8 @@
 #               and teardowns: the agent tracking zombies and reaps, printing nothing)
 # With kernel.bpf_stats_enabled=1 it reads run_time_ns / run_cnt of every BPF program the
 # agent holds (found through the agent's /proc/PID/fdinfo) just before stopping it, and
-# reports ns per invocation: the invocation-weighted mean and per program.
+# reports ns per invocation: the invocation-weighted mean and per program (not prefault_procs,
+# run once at the agent's start, before it attaches: a startup cost).
 # Prints a table of medians over rounds and writes it to build/bench/results.txt; raw data
 # per run goes to build/bench/runs.tsv and build/bench/progs.tsv, agent logs to build/bench/logs/.
 # Then tools/startup-time.sh: the agent's time from exec to "tracing" (median of STARTS idle
@@ -222,6 +223,7 @@ run_one() {
 			bpftool prog show --json |
 				jq -r --argjson ids "[$ids]" --arg r "$round" --arg c "$cfg" --arg w "$wl" \
 					'.[] | select(.id as $i | any($ids[]; . == $i))
+					 | select((.name // "") | startswith("prefault_") | not)
 					 | [$r, $c, $w, (.name // "?"), .id, (.run_time_ns // 0), (.run_cnt // 0)] | @tsv' \
 					>"$log.progs"
 			cat "$log.progs" >>"$PROGS"

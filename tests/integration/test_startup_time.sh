@@ -18,7 +18,7 @@ case_startup_report()
 	grep -Eq '^exec to "reapwatch: tracing" .*, 1 starts: median [0-9]+\.[0-9]{3} s' "$res" ||
 		fail "no median time to 'tracing' in results.txt"
 	# Every program the agent held, with a count from the verifier and a load time.
-	progs=$(awk '$1 ~ /^handle_/ && $2 ~ /^[1-9][0-9]*$/ && $5 ~ /^[0-9.]+$/ { print $1 }' "$res" | sort)
+	progs=$(awk '$1 ~ /^(handle|prefault)_/ && $2 ~ /^[1-9][0-9]*$/ && $5 ~ /^[0-9.]+$/ { print $1 }' "$res" | sort)
 	want=$(awk -F'\t' '{ print $1 }' "$out/progs.tsv" | sort)
 	[[ -n $want ]] || fail "progs.tsv lists no program"
 	assert_eq "programs with verified_insns and a load time" "$want" "$progs"
