@@ -417,7 +417,7 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 		struct procs_table *table;
 
 		/* (mapped again at each sweep and let go after: 10 MiB in our RSS otherwise) */
-		err = procs_table__new(&table, bpf_map__fd(agent->skel->maps.procs), false);
+		err = procs_table__new(&table, bpf_map__fd(agent->skel->maps.procs), false, false);
 		if (err) {
 			rw_error("mapping the exited processes' table failed: %s", strerror(-err));
 			goto fail;
@@ -520,7 +520,7 @@ static void sweep(struct agent *agent, uint64_t now, bool last)
 	bool missed;
 
 	if (!agent->keeps_procs ||
-	    procs_table__new(&table, bpf_map__fd(agent->skel->maps.procs), true))
+	    procs_table__new(&table, bpf_map__fd(agent->skel->maps.procs), true, false))
 		return;
 	slots = procs_table__slots(table);
 

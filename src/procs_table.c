@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The kernel side's table of exited processes, mapped and read here (see procs_table.h). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include "procs_table.h"
 
 struct procs_table {
@@ -14,7 +16,41 @@ struct procs_table {
 	size_t bytes;
 };
 
-int procs_table__new(struct procs_table **out, int map_fd, bool writable)
+/*
+ * Is the map's value this build's struct rw_proc_state? Its size alone does not tell: the
+ * layout changed at 144 bytes (`spill` at offset 8), and an agent of another build may have
+ * pinned its table. The map's BTF names the fields: `spill` where this build has it. Reading
+ * another program's BTF needs CAP_SYS_ADMIN (BPF_BTF_GET_FD_BY_ID), which an agent with only
+ * CAP_BPF and CAP_PERFMON lacks: then the size is all there is to go by.
+ */
+static bool same_layout(const struct bpf_map_info *info)
+{
+	const struct btf_type *t;
+	const struct btf_member *m;
+	struct btf *btf;
+	bool same = false;
+
+	if (!info->btf_id || !info->btf_value_type_id)
+		return false;
+	btf = btf__load_from_kernel_by_id(info->btf_id);
+	if (!btf)
+		return errno == EPERM;
+	t = btf__type_by_id(btf, info->btf_value_type_id);
+	if (t && btf_is_struct(t)) {
+		m = btf_members(t);
+		for (int i = 0; i < btf_vlen(t) && !same; i++, m++) {
+			const char *name = btf__name_by_offset(btf, m->name_off);
+
+			same = name && !strcmp(name, "spill") &&
+			       btf_member_bit_offset(t, (__u32)i) ==
+				       8 * offsetof(struct rw_proc_state, spill);
+		}
+	}
+	btf__free(btf);
+	return same;
+}
+
+int procs_table__new(struct procs_table **out, int map_fd, bool writable, bool other_build)
 {
 	struct bpf_map_info info = { 0 };
 	__u32 info_len = sizeof(info);
@@ -27,7 +63,8 @@ int procs_table__new(struct procs_table **out, int map_fd, bool writable)
 	if (bpf_obj_get_info_by_fd(map_fd, &info, &info_len))
 		return -errno;
 	if (info.type != BPF_MAP_TYPE_ARRAY || info.key_size != sizeof(__u32) ||
-	    info.value_size != sizeof(struct rw_proc_state) || !(info.map_flags & BPF_F_MMAPABLE))
+	    info.value_size != sizeof(struct rw_proc_state) || !(info.map_flags & BPF_F_MMAPABLE) ||
+	    (other_build && !same_layout(&info)))
 		return -EPROTO;
 	/* An array's values are 8-byte aligned, one after another, from offset 0. */
 	bytes = (size_t)info.max_entries * sizeof(struct rw_proc_state);

@@ -14,8 +14,9 @@
 struct procs_table;
 
 /* Map `map_fd` (kept open by the caller while the table lives). -errno; -EPROTO when the
- * map is not this version's table (another reapwatch's pin). */
-int procs_table__new(struct procs_table **out, int map_fd, bool writable);
+ * map is not this version's table (`other_build`: another reapwatch's pin, whose layout its
+ * BTF tells where we may read it). */
+int procs_table__new(struct procs_table **out, int map_fd, bool writable, bool other_build);
 size_t procs_table__slots(const struct procs_table *table);
 /* Copy slot `i`: false if it is free. */
 bool procs_table__read(const struct procs_table *table, size_t i, struct rw_proc_state *st);

@@ -165,7 +165,7 @@ static int add_ages_from_agent(int map_fd, pid_t agent, void *arg)
 	size_t slots;
 
 	/* Another version of reapwatch may run (an upgrade): read only our own layout. */
-	if (procs_table__new(&table, map_fd, false))
+	if (procs_table__new(&table, map_fd, false, true))
 		return 0;
 	slots = procs_table__slots(table);
 	for (size_t i = 0; i < slots; i++) {
