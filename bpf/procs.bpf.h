@@ -20,7 +20,9 @@
  * started) would take all RW_PROC_PROBES slots, each in another page, cold: 1.8 us per free
  * measured here. So a state in a later probe is counted in its tgid's first slot (`spill`,
  * atomic adds only: every CPU and the agent's sweep change it), and a lookup whose first slot
- * holds neither it nor a spill stops there (0.7 us). A count left too high costs only probes.
+ * holds neither it nor a spill stops there (1.0 us). A count left too high costs only probes;
+ * one left too low (a release racing a claim on 5.10, which has no compare-and-exchange) is
+ * raised again by the agent's sweep (procs_table__repair_spills()).
  *
  * Userspace reads the table through mmap() (BPF_F_MMAPABLE): the agent's sweep of states
  * whose free never came (src/agent.c), and `reapwatch zombies` through the pin.
@@ -33,8 +35,9 @@
 #include "reapwatch.h"
 #include "core_fixes.bpf.h"
 
-/* Set by userspace: the table's size less one (a power of two less one). Only the test knob
- * REAPWATCH_TEST_MAP_ENTRIES, and an agent that keeps no state, make it smaller. */
+/* Set by userspace: the table's size less one (a power of two less one): from kernel.pid_max,
+ * smaller for the test knob REAPWATCH_TEST_MAP_ENTRIES, one slot for an agent that keeps no
+ * state. */
 const volatile __u32 procs_mask = RW_PROC_SLOTS - 1;
 
 struct {
@@ -100,6 +103,10 @@ static __always_inline void procs_fill(struct rw_proc_state *st, const struct rw
 			 sizeof(*st) - __builtin_offsetof(struct rw_proc_state, proc));
 	st->task = task;
 }
+
+/* The owner of a slot being refilled for the task that owned it (procs_claim()): no task's
+ * address, so no lookup finds it and the agent's sweep does not give it up. */
+#define PROCS_FILLING 1ull
 
 /* Take the slot from `owner` (0: a free slot; else a stale state's): another CPU may be
  * taking it at this moment, or the agent's sweep giving it up. */

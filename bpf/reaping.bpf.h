@@ -176,6 +176,11 @@ static __always_inline bool procs_claim(__u64 key, const struct rw_proc_state *n
 			continue;
 		owner = st->task;
 		if (owner == key) {
+			/* (taken from ourselves, marked: the agent's sweep, which gives up a slot
+			 * only if its owner is the one it read, must not free it meanwhile;
+			 * procs_fill() stores the key last) */
+			if (!procs_take(st, key, PROCS_FILLING))
+				continue;
 			if (st->exit_ns)
 				reap_stale_state(st, now);
 			procs_fill(st, new, key, i, st->exit_ns != 0);

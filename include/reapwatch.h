@@ -291,11 +291,13 @@ static inline __u32 rw_proc_slot(__u32 tgid, __u32 i, __u32 mask)
 
 struct rw_proc_state {
 	__u64 task;		/* the owner: its group leader's task_struct address; 0: a free
-				 * slot. Claimed and released by bpf/procs.bpf.h only */
+				 * slot. Claimed by bpf/procs.bpf.h, released there or by the
+				 * agent's sweep (src/procs_table.c) */
 	__u32 spill;		/* the slot's own, not its owner's: how many states whose first
 				 * probe this slot is are held in a later probe (a lookup that
 				 * finds neither its owner here nor a spill stops). In the cache
-				 * line of `task`; only ever added to atomically, never copied */
+				 * line of `task`; changed only by atomic adds (and the sweep's
+				 * repair of a count found too low), never written with a state */
 	__u8 how;		/* enum rw_reap_evidence */
 	__u8 autoreap;
 	__u8 probe;		/* which of its tgid's probes holds it: 0 its first slot */
@@ -308,6 +310,10 @@ struct rw_proc_state {
 	__u64 zombie_ns;
 	__u64 reap_ns;
 };
+/* The layout `reapwatch zombies` checks in another agent's pin (src/procs_table.c). */
+_Static_assert(sizeof(struct rw_proc_state) == 144, "rw_proc_state is 144 bytes");
+_Static_assert(__builtin_offsetof(struct rw_proc_state, spill) == 8, "spill at byte 8");
+_Static_assert(__builtin_offsetof(struct rw_proc_state, proc) == 16, "proc at byte 16");
 
 /*
  * The reap record of a process from its state: the one filler for the kernel side's free

@@ -195,7 +195,7 @@ static int size_table(struct bpf_map *map, volatile const __u32 *mask, unsigned 
 /*
  * The procs table's slots, indexed by host tgid (bpf/procs.bpf.h): as many as pids can be
  * (kernel.pid_max, rounded up to a power of two), at most RW_PROC_SLOTS. The default pid_max,
- * 32768 up to 32 CPUs, needs half the table: 4.7 MiB of kernel memory less, and half the pages
+ * 32768 up to 32 CPUs, needs half the table: 4.5 MiB of kernel memory less, and half the pages
  * for prefault_procs to touch. A pid_max raised later only makes tgids share slots more.
  */
 static unsigned long procs_slots_wanted(void)
@@ -416,7 +416,7 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 	if (config->track_reaping) {
 		struct procs_table *table;
 
-		/* (mapped again at each sweep and let go after: 10 MiB in our RSS otherwise) */
+		/* (mapped again at each sweep and let go after: up to 9 MiB in our RSS otherwise) */
 		err = procs_table__new(&table, bpf_map__fd(agent->skel->maps.procs), false, false);
 		if (err) {
 			rw_error("mapping the exited processes' table failed: %s", strerror(-err));
@@ -551,6 +551,7 @@ static void sweep(struct agent *agent, uint64_t now, bool last)
 		if (wanted_reaps(agent) || agent->late_reaps)
 			agent->on_record(agent->ctx, &rec, sizeof(rec));
 	}
+	procs_table__repair_spills(table);
 	procs_table__free(table);
 	key_set_take(&agent->procs_gone, &gone);
 }

@@ -118,6 +118,34 @@ bool procs_table__release(struct procs_table *table, size_t i, const struct rw_p
 	return true;
 }
 
+unsigned procs_table__repair_spills(struct procs_table *table)
+{
+	__u32 mask = (__u32)table->n - 1, *held = calloc(table->n, sizeof(*held));
+	unsigned repaired = 0;
+
+	if (!held)
+		return 0;
+	for (size_t i = 0; i < table->n; i++) {
+		const struct rw_proc_state *slot = &table->slots[i];
+
+		if (__atomic_load_n(&slot->task, __ATOMIC_ACQUIRE) && slot->probe)
+			held[rw_proc_slot(slot->proc.pid, 0, mask)]++;
+	}
+	for (size_t i = 0; i < table->n; i++) {
+		__u32 *spill = &table->slots[i].spill;
+		__u32 seen = __atomic_load_n(spill, __ATOMIC_ACQUIRE);
+
+		/* (too low, or below 0: raised to what was counted; a count it raises too far
+		 * because a state was released meanwhile only costs lookups a probe or two) */
+		if ((seen < held[i] || seen >= 1u << 31) &&
+		    __atomic_compare_exchange_n(spill, &seen, held[i], false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			repaired++;
+	}
+	free(held);
+	return repaired;
+}
+
 void procs_table__free(struct procs_table *table)
 {
 	if (!table)

@@ -282,7 +282,7 @@ case_pid_reuse()
 spill_line()
 {
 	local i line
-	for i in 1 2 3 4 5; do
+	for i in $(seq 15); do
 		line=$("$SCENARIOS/procs_slots" "$1" spl_)
 		[[ $line =~ spilled=([0-9]+)\ spill=([0-9]+)$ && ${BASH_REMATCH[1]} == "${BASH_REMATCH[2]}" ]] &&
 			break
@@ -322,14 +322,23 @@ case_spilled_state()
 	wait "$scen" || fail "scenario slot_collide failed: $(cat "$CASE_DIR/slot_collide.err")"
 	window_end
 	held=$(kv held_ns)
-	sleep 1 # (their frees, RCU callbacks, come milliseconds after the reaps)
-	line=$(spill_line "$map")
+	# Their frees, RCU callbacks, come milliseconds after the reaps; one the kernel skips
+	# is swept within seconds (sweep_wait).
+	for _ in $(seq 60); do
+		line=$(spill_line "$map")
+		[[ $line =~ matching=0\  ]] && break
+		sleep 0.2
+	done
 	detail "after the reaps: $line"
 	[[ $line =~ matching=0\ spilled=([0-9]+)\ spill=([0-9]+)$ ]] ||
 		fail "the zombies' states are still held after their reaps: $line"
 	assert_eq "spill count after the reaps (states in later probes)" "${BASH_REMATCH[1]}" \
 		"${BASH_REMATCH[2]}"
 	stop_agent
+	# (the test knob's ring buffer is one page: a burst of the host's own reaps can fill it)
+	if grep -q '"type":"lost"' "$EVENTS"; then
+		skip "events were lost from the test knob's one-page ring buffer: $(grep -m1 '"type":"lost"' "$EVENTS")"
+	fi
 	for pid in "$a" "$b"; do
 		assert_eq "reap events of $pid" 1 "$(count_events ".type == \"reap\" and .pid == $pid")"
 		events ".type == \"reap\" and .pid == $pid" |
@@ -453,7 +462,7 @@ SOAK_MAPS=(procs orphans termed teardowns)
 SOAK_SLACK=${REAPWATCH_SOAK_SLACK:-32}
 
 # map_count NAME ID: live entries of map ID (of the procs table, its owned slots, read by
-# procs_slots through mmap: bpftool's dump of 65536 slots takes seconds).
+# procs_slots through mmap: bpftool's dump of up to 65536 slots takes seconds).
 map_count()
 {
 	if [[ $1 == procs ]]; then

@@ -5,7 +5,7 @@
  * whose comm starts with COMM_PREFIX; of those, how many are held in a later probe than their
  * first (`spilled`), and the sum of every slot's `spill` count (which, at rest, equals it).
  * Prints "owned=N matching=M spilled=S spill=C". Through mmap(), as the
- * agent reads it: bpftool's dump of 65536 slots takes seconds.
+ * agent reads it: bpftool's dump of up to 65536 slots takes seconds.
  */
 #define SCENARIO_NAME "procs_slots"
 #include <inttypes.h>
