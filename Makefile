@@ -62,7 +62,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 
 # Pure modules: no BPF, no /proc. Unit tests link against exactly these.
 PURE      := json escape signames cgroup_path timefmt event args filter kube procfs load_log \
-	     metrics prom outq
+	     metrics prom outq procs_slots
 PURE_OBJS := $(patsubst %,$(OUT)/src/%.o,$(PURE))
 SRCS      := $(wildcard src/*.c)
 OBJS      := $(patsubst src/%.c,$(OUT)/src/%.o,$(SRCS))

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
+#include "procs_slots.h"
 #include "procs_table.h"
 
 struct procs_table {
@@ -93,57 +94,17 @@ size_t procs_table__slots(const struct procs_table *table)
 
 bool procs_table__read(const struct procs_table *table, size_t i, struct rw_proc_state *st)
 {
-	const struct rw_proc_state *slot = &table->slots[i];
-	__u64 owner = __atomic_load_n(&slot->task, __ATOMIC_ACQUIRE);
-
-	/* Most slots are free: one load before the copy. A slot given to another process
-	 * while it was copied is not this one's: its owner is looked at again. */
-	if (!owner)
-		return false;
-	memcpy(st, slot, sizeof(*st));
-	return st->task == owner && __atomic_load_n(&slot->task, __ATOMIC_ACQUIRE) == owner;
+	return procs_slots_read(table->slots, i, st);
 }
 
 bool procs_table__release(struct procs_table *table, size_t i, const struct rw_proc_state *st)
 {
-	__u64 owner = st->task;
-
-	if (!__atomic_compare_exchange_n(&table->slots[i].task, &owner, 0, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE))
-		return false;
-	/* A state in a later probe was counted in its first slot (bpf/procs.bpf.h). */
-	if (st->probe)
-		__atomic_fetch_sub(&table->slots[rw_proc_slot(st->proc.pid, 0, (__u32)table->n - 1)].spill,
-				   1, __ATOMIC_RELAXED);
-	return true;
+	return procs_slots_release(table->slots, table->n, i, st);
 }
 
-unsigned procs_table__repair_spills(struct procs_table *table)
+int procs_table__repair_spills(struct procs_table *table)
 {
-	__u32 mask = (__u32)table->n - 1, *held = calloc(table->n, sizeof(*held));
-	unsigned repaired = 0;
-
-	if (!held)
-		return 0;
-	for (size_t i = 0; i < table->n; i++) {
-		const struct rw_proc_state *slot = &table->slots[i];
-
-		if (__atomic_load_n(&slot->task, __ATOMIC_ACQUIRE) && slot->probe)
-			held[rw_proc_slot(slot->proc.pid, 0, mask)]++;
-	}
-	for (size_t i = 0; i < table->n; i++) {
-		__u32 *spill = &table->slots[i].spill;
-		__u32 seen = __atomic_load_n(spill, __ATOMIC_ACQUIRE);
-
-		/* (too low, or below 0: raised to what was counted; a count it raises too far
-		 * because a state was released meanwhile only costs lookups a probe or two) */
-		if ((seen < held[i] || seen >= 1u << 31) &&
-		    __atomic_compare_exchange_n(spill, &seen, held[i], false, __ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE))
-			repaired++;
-	}
-	free(held);
-	return repaired;
+	return procs_slots_repair_spills(table->slots, table->n);
 }
 
 void procs_table__free(struct procs_table *table)

@@ -23,10 +23,8 @@ bool procs_table__read(const struct procs_table *table, size_t i, struct rw_proc
 /* Free slot `i` if the owner of `st` (its copy) still holds it (the kernel side may have given
  * it to another process meanwhile): true if it did. The table's size is a power of two. */
 bool procs_table__release(struct procs_table *table, size_t i, const struct rw_proc_state *st);
-/* Raise every `spill` count found lower than the states held in later probes of its slot
- * (bpf/procs.bpf.h): counts a rare race of the kernel side with a release may leave too low,
- * which would hide a state from lookups. Returns how many it raised. */
-unsigned procs_table__repair_spills(struct procs_table *table);
+/* procs_slots_repair_spills() on the table. */
+int procs_table__repair_spills(struct procs_table *table);
 void procs_table__free(struct procs_table *table);
 
 #endif /* REAPWATCH_PROCS_TABLE_H */
