@@ -22,7 +22,7 @@
  * atomic adds only: every CPU and the agent's sweep change it), and a lookup whose first slot
  * holds neither it nor a spill stops there (1.0 us). A count left too high costs only probes;
  * one left too low (a release racing a claim on 5.10, which has no compare-and-exchange) is
- * raised again by the agent's sweep (procs_table__repair_spills()).
+ * raised again by the agent's sweep (src/procs_slots.c, procs_slots_repair_spills()).
  *
  * Userspace reads the table through mmap() (BPF_F_MMAPABLE): the agent's sweep of states
  * whose free never came (src/agent.c), and `reapwatch zombies` through the pin.

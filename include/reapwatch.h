@@ -292,7 +292,7 @@ static inline __u32 rw_proc_slot(__u32 tgid, __u32 i, __u32 mask)
 struct rw_proc_state {
 	__u64 task;		/* the owner: its group leader's task_struct address; 0: a free
 				 * slot. Claimed by bpf/procs.bpf.h, released there or by the
-				 * agent's sweep (src/procs_table.c) */
+				 * agent's sweep (src/procs_slots.c). PROCS_FILLING while refilled */
 	__u32 spill;		/* the slot's own, not its owner's: how many states whose first
 				 * probe this slot is are held in a later probe (a lookup that
 				 * finds neither its owner here nor a spill stops). In the cache
