@@ -168,6 +168,7 @@ static __always_inline void reap_stale_state(const struct rw_proc_state *old, __
 static __always_inline bool procs_claim(__u64 key, const struct rw_proc_state *new, __u64 now)
 {
 	struct rw_proc_state *st;
+	bool displaced;
 	__u64 owner;
 
 	for (__u32 i = 0; i < RW_PROC_PROBES; i++) {
@@ -181,25 +182,24 @@ static __always_inline bool procs_claim(__u64 key, const struct rw_proc_state *n
 			 * procs_fill() stores the key last) */
 			if (!procs_take(st, key, PROCS_FILLING))
 				continue;
-			if (st->exit_ns)
-				reap_stale_state(st, now);
-			procs_fill(st, new, key, i, st->exit_ns != 0);
-			return true;
-		}
-		if (!owner) {
+			displaced = st->exit_ns != 0;
+		} else if (!owner) {
 			if (!procs_take(st, 0, key))
 				continue;
-			procs_fill(st, new, key, i, false);
-			return true;
+			displaced = false;
+		} else if (st->proc.pid == new->proc.pid &&
+			   now > new->proc.start_ns + PROCS_STALE_NS &&
+			   st->exit_ns < new->proc.start_ns && procs_take(st, owner, key)) {
+			/* (taken first: the sweep may give it up meanwhile, and report it then;
+			 * the state is not overwritten till it is reported) */
+			displaced = true;
+		} else {
+			continue;
 		}
-		/* (taken first: the sweep may give it up meanwhile, and report it then; the
-		 * state is not overwritten till it is reported) */
-		if (st->proc.pid == new->proc.pid && now > new->proc.start_ns + PROCS_STALE_NS &&
-		    st->exit_ns < new->proc.start_ns && procs_take(st, owner, key)) {
+		if (displaced)
 			reap_stale_state(st, now);
-			procs_fill(st, new, key, i, true);
-			return true;
-		}
+		procs_fill(st, new, key, i, displaced);
+		return true;
 	}
 	return false;
 }
