@@ -703,7 +703,72 @@ int agent__poll(struct agent *agent, int timeout_ms)
 }
 
 /*
- * The end of a run: detach the programs, wait out any still running (a tracepoint calls
+ * How long the end of a run waits for the frees of processes reaped moments before it: a
+ * task_struct is freed by an RCU callback after the reap, within milliseconds mostly, but
+ * hundreds of them on a loaded host now and then. A free that has not come when the programs
+ * are detached is reported by the last sweep, without the reap's time if no wait() was seen.
+ */
+#define STOP_FREE_WAIT_NS (1000ull * 1000000ull)
+#define STOP_FREE_POLL_MS 10
+
+/* A process gone, but whose state its free has not yet given up: the slot and its owner. */
+struct pending_free {
+	size_t slot;
+	__u64 task;
+	__u64 exit_ns;
+};
+
+/*
+ * Before the programs are detached: wait (STOP_FREE_WAIT_NS at most) until the frees of the
+ * processes already reaped, whose states are still held, have come, showing what they bring
+ * meanwhile. Only those found now: on a busy host new ones keep coming. The states of frees
+ * that the kernel skipped (seen gone by an earlier sweep) are not waited for.
+ */
+static void await_pending_frees(struct agent *agent)
+{
+	struct pending_free *pending = NULL, *grown;
+	size_t n = 0, cap = 0, slots, kept;
+	struct procs_table *table;
+	struct rw_proc_state st;
+	uint64_t deadline;
+
+	if (!agent->keeps_procs ||
+	    procs_table__new(&table, bpf_map__fd(agent->skel->maps.procs), false, false))
+		return;
+	slots = procs_table__slots(table);
+	for (size_t i = 0; i < slots; i++) {
+		if (!procs_table__read(table, i, &st) || !st.exit_ns ||
+		    key_set_has(&agent->procs_gone, st.task) ||
+		    process_exists(st.proc.pid, st.boot_start_ns))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			grown = realloc(pending, cap * sizeof(*pending));
+			if (!grown)
+				break;
+			pending = grown;
+		}
+		pending[n++] = (struct pending_free){ i, st.task, st.exit_ns };
+	}
+	deadline = mono_now_ns() + STOP_FREE_WAIT_NS;
+	while (n && mono_now_ns() < deadline) {
+		ring_buffer__poll(agent->rb, STOP_FREE_POLL_MS);
+		ring_buffer__consume(agent->rb);
+		kept = 0;
+		for (size_t j = 0; j < n; j++) {
+			if (procs_table__read(table, pending[j].slot, &st) &&
+			    st.task == pending[j].task && st.exit_ns == pending[j].exit_ns)
+				pending[kept++] = pending[j];
+		}
+		n = kept;
+	}
+	free(pending);
+	procs_table__free(table);
+}
+
+/*
+ * The end of a run: let the frees of processes just reaped come (await_pending_frees()),
+ * detach the programs, wait out any still running (a tracepoint calls
  * its probes with preemption off, so one RCU grace period, synchronize_rcu(), is enough:
  * membarrier(MEMBARRIER_CMD_GLOBAL) is one), take what they queued, and report the reaps
  * of processes whose free our program missed (see SWEEP_*) that are gone by now, which the
@@ -713,6 +778,7 @@ int agent__stop(struct agent *agent)
 {
 	int n;
 
+	await_pending_frees(agent);
 	reapwatch_bpf__detach(agent->skel);
 	if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
 		usleep(50 * 1000); /* (nohz_full, or a seccomp filter: long enough in practice) */

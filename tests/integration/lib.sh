@@ -118,9 +118,31 @@ run_case()
 				echo "    [$(basename "$f")]"
 				tail -n 15 "$f" | sed 's/^/      /'
 			done
+			_failed_case_events
 		} >&2
 	fi
 	return 0
+}
+
+# _failed_case_events: under a failed case, what each JSON agent output (NAME.out beside its
+# NAME.args) says of the pids its scenarios printed (key=PID lines of the other .out files),
+# 20 events at most each: CI keeps nothing but this log.
+_failed_case_events()
+{
+	local pids f out
+	pids=$(for f in "$CASE_DIR"/*.out; do
+		[[ -e ${f%.out}.args ]] || sed -En 's/^[a-z_]+=([0-9]{1,7})$/\1/p' "$f"
+	done 2>/dev/null | sort -un | paste -sd, -)
+	[[ -n $pids ]] || return 0
+	for f in "$CASE_DIR"/*.args; do
+		out=${f%.args}.out
+		[[ -s $out ]] || continue
+		echo "    [$(basename "$out"): the events of pids $pids]"
+		jq -c --argjson p "[$pids]" 'select(type == "object" and
+			([.pid, .ppid, .reaper_pid, .old_ppid, .new_ppid, .sender_pid] |
+			 any(. as $x | $x != null and ($p | index([$x])))))' "$out" 2>/dev/null |
+			sed -n 1,20p | sed 's/^/      /'
+	done
 }
 
 # finish: the script's exit status says whether every case passed.

@@ -416,6 +416,32 @@ case_missed_free()
 		fail "trace: the closing note counts ${late:-no} late reaps, expected at least the five rw_nofree"
 }
 
+# The end of a trace waits, a second at most, for the frees of the processes reaped before it
+# (src/agent.c, await_pending_frees()): a free is an RCU callback after the reap, and one that
+# comes after the programs are detached would leave the reap to the last sweep, without its
+# bound. A free the kernel skips (here, made to: rw_nofree) never comes: the agent stopped the
+# moment its process is reaped waits the whole second for it, then the last sweep reports
+# the reap, with the latency its evidence (bash's wait) gives.
+case_stop_awaits_frees()
+{
+	local t0 t1 ev
+	cp /bin/true "$CASE_DIR/rw_nofree"
+	export REAPWATCH_TEST_MISS_FREES=1
+	SETTLE_SECONDS=0
+	start_agent trace --json -e reap
+	window_begin
+	"$CASE_DIR/rw_nofree"
+	window_end
+	t0=$(now_us)
+	stop_agent
+	t1=$(now_us)
+	detail "the agent stopped in $(((t1 - t0) / 1000)) ms"
+	ev=$(expect_one "reap of rw_nofree" '.type == "reap" and .comm == "rw_nofree"')
+	assert_fields "$ev" "reap of rw_nofree" .reaper_pid "$BASHPID" '.latency_ns | type' '"number"'
+	((t1 - t0 >= 900000)) ||
+		fail "the agent stopped in $(((t1 - t0) / 1000)) ms: it did not wait for the pending free"
+}
+
 # trace's closing note counts the late reaps it showed, not those its filter hid. In a
 # container's cgroup a shell runs two rw_nofree (their frees missed) and three /bin/true;
 # outside it, three more rw_nofree. `trace -e reap --container ID` shows the container's six
@@ -587,5 +613,6 @@ run_case reap_pid_reuse case_pid_reuse
 run_case reap_spilled_state case_spilled_state
 run_case reap_missed_free case_missed_free
 run_case reap_late_reaps_shown case_late_reaps_shown
+run_case reap_stop_awaits_frees case_stop_awaits_frees
 run_case reap_soak case_soak
 finish
