@@ -189,18 +189,6 @@ case_uring()
 	claim_holds child
 }
 
-# The agent stopped the moment the scenario ends: the child, whose reap only its free times
-# (see case_ptrace_other), is freed by an RCU callback after the reap, often after the stop
-# has begun. The stop waits for the frees of the processes already reaped (agent.c,
-# await_pending_frees()): the reap is still shown with its bound, not swept without one.
-case_stop_at_once()
-{
-	SETTLE_SECONDS=0
-	waits ptrace_other
-	focus "$REAPER" "$(kv child)" "$(kv tracer)"
-	claim_holds child
-}
-
 run_case reap_wait_export_unmeasured case_export_unmeasured
 run_case reap_wait_hog case_hog
 run_case reap_wait_clone case_clone
@@ -210,5 +198,4 @@ run_case reap_wait_threads case_threads
 run_case reap_wait_ptrace case_ptrace
 run_case reap_wait_ptrace_other case_ptrace_other
 run_case reap_wait_uring case_uring
-run_case reap_wait_stop_at_once case_stop_at_once
 finish
