@@ -506,6 +506,20 @@ static void map_keys(int fd, struct key_set *out)
 	}
 }
 
+/* The kernel side's table of exited processes' states: -1 if this agent keeps none. */
+static int procs_open(struct agent *agent, bool writable, struct procs_table **table)
+{
+	if (!agent->keeps_procs)
+		return -1;
+	return procs_table__new(table, bpf_map__fd(agent->skel->maps.procs), writable, false);
+}
+
+/* A state whose process has exited and is gone from /proc: reaped, its free perhaps to come. */
+static bool state_gone(const struct rw_proc_state *st)
+{
+	return st->exit_ns && !process_exists(st->proc.pid, st->boot_start_ns);
+}
+
 /*
  * `last`: the programs are detached and none is still running (agent__stop()): a free yet to
  * come would not be seen any more, so a state whose process is gone was reaped, whatever its
@@ -519,17 +533,16 @@ static void sweep(struct agent *agent, uint64_t now, bool last)
 	size_t slots;
 	bool missed;
 
-	if (!agent->keeps_procs ||
-	    procs_table__new(&table, bpf_map__fd(agent->skel->maps.procs), true, false))
+	if (procs_open(agent, true, &table))
 		return;
 	slots = procs_table__slots(table);
 
 	for (size_t i = 0; i < slots; i++) {
 		struct rw_reap_record rec = { 0 };
 
-		if (!procs_table__read(table, i, &st) || !st.exit_ns ||
+		if (!procs_table__read(table, i, &st) ||
 		    (!last && (now < st.exit_ns || now - st.exit_ns < SWEEP_AGE_NS)) ||
-		    process_exists(st.proc.pid, st.boot_start_ns))
+		    !state_gone(&st))
 			continue;
 		key_set_add(&gone, st.task);
 		if (!last && !key_set_has(&agent->procs_gone, st.task))
@@ -732,14 +745,12 @@ static void await_pending_frees(struct agent *agent)
 	struct rw_proc_state st;
 	uint64_t deadline;
 
-	if (!agent->keeps_procs ||
-	    procs_table__new(&table, bpf_map__fd(agent->skel->maps.procs), false, false))
+	if (procs_open(agent, false, &table))
 		return;
 	slots = procs_table__slots(table);
 	for (size_t i = 0; i < slots; i++) {
-		if (!procs_table__read(table, i, &st) || !st.exit_ns ||
-		    key_set_has(&agent->procs_gone, st.task) ||
-		    process_exists(st.proc.pid, st.boot_start_ns))
+		if (!procs_table__read(table, i, &st) || key_set_has(&agent->procs_gone, st.task) ||
+		    !state_gone(&st))
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 64;
