@@ -496,11 +496,15 @@ static __always_inline void reaping_on_child_signal(int code, struct kernel_sigi
 	/* (set before the waiters are remembered: a switch on another CPU may stamp it) */
 	st->how = RW_REAP_BLOCKED_WAITER;
 	st->reap_ns = now;
-	fill_peer(&st->reaper, parent);
 	if (!blocked_waiter_takes(parent, leader, key, tgid, now)) {
-		st->how = 0; /* (the parent stays the reaper till evidence comes) */
+		st->how = 0; /* (the parent at the exit stays the reaper till evidence comes) */
 		st->reap_ns = 0;
+		return;
 	}
+	/* (`parent`, whom the SIGCHLD goes to, is a tracer for a traced child, which reaps only
+	 * if it is the real parent too: wait_takes(); the switch that stamps the reap fills the
+	 * same process in) */
+	fill_peer(&st->reaper, parent);
 }
 
 /*

@@ -24,6 +24,7 @@
 #include "pins.h"
 #include "procfs.h"
 #include "procs_table.h"
+#include "procs_slots.h"
 #include "zombies.h"
 #include "util.h"
 
@@ -200,16 +201,14 @@ static int size_table(struct bpf_map *map, volatile const __u32 *mask, unsigned 
  */
 static unsigned long procs_slots_wanted(void)
 {
-	unsigned long pid_max = 0, slots = 1024;
+	unsigned long pid_max = 0;
 	FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
 
 	if (!f || fscanf(f, "%lu", &pid_max) != 1)
 		pid_max = RW_PROC_SLOTS;
 	if (f)
 		fclose(f);
-	while (slots < pid_max && slots < RW_PROC_SLOTS)
-		slots *= 2;
-	return slots;
+	return procs_slots_for_pid_max(pid_max);
 }
 
 /*
@@ -483,11 +482,17 @@ static bool key_set_has(const struct key_set *set, __u64 key)
 	return set->n && bsearch(&key, set->keys, set->n, sizeof(key), key_cmp);
 }
 
+/* Sort the keys for key_set_has(). */
+static void key_set_sort(struct key_set *set)
+{
+	if (set->n)
+		qsort(set->keys, set->n, sizeof(*set->keys), key_cmp);
+}
+
 /* Replace OLD by NEW (sorted for key_set_has()). */
 static void key_set_take(struct key_set *old, struct key_set *new)
 {
-	if (new->n)
-		qsort(new->keys, new->n, sizeof(*new->keys), key_cmp);
+	key_set_sort(new);
 	free(old->keys);
 	*old = *new;
 }
@@ -556,8 +561,9 @@ static void sweep(struct agent *agent, uint64_t now, bool last)
 		rec.hdr.type = RW_REC_REAP;
 		rec.hdr.size = sizeof(rec);
 		rec.hdr.ts_ns = now;
-		/* At the last sweep, a state no earlier sweep found gone was most likely reaped
-		 * moments ago, its free (an RCU callback) still to come: not counted as missed. */
+		/* At the last sweep, a state no earlier sweep found gone (nor the stop's wait for
+		 * frees, await_pending_frees()) was most likely reaped moments ago, its free (an RCU
+		 * callback) still to come: not counted as missed. */
 		missed = !last || key_set_has(&agent->procs_gone, st.task);
 		rw_reap_record_from_state(&rec, &st, RW_REAP_SWEPT, missed);
 		agent->swept += missed;
@@ -732,25 +738,28 @@ struct pending_free {
 };
 
 /*
- * Before the programs are detached: wait (STOP_FREE_WAIT_NS at most) until the frees of the
- * processes already reaped, whose states are still held, have come, showing what they bring
- * meanwhile. Only those found now: on a busy host new ones keep coming. The states of frees
- * that the kernel skipped (seen gone by an earlier sweep) are not waited for.
+ * Before the programs are detached: wait (STOP_FREE_WAIT_NS at most, from the call) until the
+ * frees of the processes already reaped without evidence of when (no wait() seen: only the
+ * free bounds the reap), whose states are still held, have come, showing what they bring
+ * meanwhile. A state with evidence loses nothing to the last sweep, which reports its reap
+ * time as the free would. Only the states found now: on a busy host new ones keep coming.
+ * Those an earlier sweep already saw gone are not waited for; those still held at the end
+ * are counted with them as missed frees (the last sweep's `late`).
  */
 static void await_pending_frees(struct agent *agent)
 {
+	uint64_t deadline = mono_now_ns() + STOP_FREE_WAIT_NS;
 	struct pending_free *pending = NULL, *grown;
 	size_t n = 0, cap = 0, slots, kept;
 	struct procs_table *table;
 	struct rw_proc_state st;
-	uint64_t deadline;
 
 	if (procs_open(agent, false, &table))
 		return;
 	slots = procs_table__slots(table);
 	for (size_t i = 0; i < slots; i++) {
-		if (!procs_table__read(table, i, &st) || key_set_has(&agent->procs_gone, st.task) ||
-		    !state_gone(&st))
+		if (!procs_table__read(table, i, &st) || (st.how && st.reap_ns) ||
+		    key_set_has(&agent->procs_gone, st.task) || !state_gone(&st))
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 64;
@@ -761,7 +770,6 @@ static void await_pending_frees(struct agent *agent)
 		}
 		pending[n++] = (struct pending_free){ i, st.task, st.exit_ns };
 	}
-	deadline = mono_now_ns() + STOP_FREE_WAIT_NS;
 	while (n && mono_now_ns() < deadline) {
 		ring_buffer__poll(agent->rb, STOP_FREE_POLL_MS);
 		ring_buffer__consume(agent->rb);
@@ -773,6 +781,9 @@ static void await_pending_frees(struct agent *agent)
 		}
 		n = kept;
 	}
+	for (size_t j = 0; j < n; j++)
+		key_set_add(&agent->procs_gone, pending[j].task);
+	key_set_sort(&agent->procs_gone);
 	free(pending);
 	procs_table__free(table);
 }

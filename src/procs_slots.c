@@ -58,3 +58,12 @@ int procs_slots_repair_spills(struct rw_proc_state *slots, size_t n)
 	free(held);
 	return repaired;
 }
+
+unsigned long procs_slots_for_pid_max(unsigned long pid_max)
+{
+	unsigned long slots = 1024;
+
+	while (slots < pid_max && slots < RW_PROC_SLOTS)
+		slots *= 2;
+	return slots;
+}

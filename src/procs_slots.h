@@ -23,5 +23,9 @@ bool procs_slots_release(struct rw_proc_state *slots, size_t n, size_t i,
  * (or wrapped below 0): a rare race of the kernel side with a release may leave one too low,
  * which would hide a state from lookups. Returns how many it raised; -1 out of memory. */
 int procs_slots_repair_spills(struct rw_proc_state *slots, size_t n);
+/* How many slots the table wants for a kernel.pid_max: a slot for every pid the kernel may
+ * hand out, so that no two live states share a first slot (a power of two, 1024 at least,
+ * RW_PROC_SLOTS at most). */
+unsigned long procs_slots_for_pid_max(unsigned long pid_max);
 
 #endif /* REAPWATCH_PROCS_SLOTS_H */

@@ -70,11 +70,26 @@ static void test_repair(void **state)
 	assert_int_equal(slots[other].spill, 5);
 }
 
+/* A slot for every pid the kernel may hand out, as a power of two within [1024, RW_PROC_SLOTS]. */
+static void test_for_pid_max(void **state)
+{
+	(void)state;
+	assert_int_equal(procs_slots_for_pid_max(0), 1024);
+	assert_int_equal(procs_slots_for_pid_max(301), 1024); /* the least pid_max there is */
+	assert_int_equal(procs_slots_for_pid_max(1024), 1024);
+	assert_int_equal(procs_slots_for_pid_max(1025), 2048);
+	assert_int_equal(procs_slots_for_pid_max(5000), 8192);
+	assert_int_equal(procs_slots_for_pid_max(32768), 32768); /* the default up to 32 CPUs */
+	assert_int_equal(procs_slots_for_pid_max(40000), RW_PROC_SLOTS);
+	assert_int_equal(procs_slots_for_pid_max(4194304), RW_PROC_SLOTS); /* systemd's */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_release),
 		cmocka_unit_test(test_repair),
+		cmocka_unit_test(test_for_pid_max),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
