@@ -335,9 +335,11 @@ case_spilled_state()
 	assert_eq "spill count after the reaps (states in later probes)" "${BASH_REMATCH[1]}" \
 		"${BASH_REMATCH[2]}"
 	stop_agent
-	# (the test knob's ring buffer is one page: a burst of the host's own reaps can fill it)
+	# (the test knob shrinks every table: a burst of the host's own reaps can fill the one-page
+	# ring buffer, and two of the host's waiters can want one of the 64 waiter slots, so that
+	# a zombie's blocked waiter may go unfollowed)
 	if grep -q '"type":"lost"' "$EVENTS"; then
-		skip "events were lost from the test knob's one-page ring buffer: $(grep -m1 '"type":"lost"' "$EVENTS")"
+		skip "the kernel side dropped something in the test knob's small tables: $(grep -m1 '"type":"lost"' "$EVENTS")"
 	fi
 	for pid in "$a" "$b"; do
 		assert_eq "reap events of $pid" 1 "$(count_events ".type == \"reap\" and .pid == $pid")"
