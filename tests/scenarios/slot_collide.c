@@ -7,7 +7,9 @@
  *
  * Child "spl_a" exits at once and stays a zombie. Then children are forked until one has a
  * pid equal to spl_a's modulo SLOTS: that one names itself "spl_b", exits and stays a zombie
- * too; each one before it ("spl_skip") is reaped at once, 5 ms apart. Prints a= and b= (pids), then
+ * too; each one before it ("slot_skip": not "spl_", the prefix the test counts states by, as
+ * the last of them may still be held, its free to come) is reaped at once, 5 ms apart.
+ * Prints a= and b= (pids), then
  * ready=1, and waits for a line on stdin; then, once both have been zombies for HOLD_MS,
  * reaps b and then a with waitpid(pid), prints held_ns= (a lower bound of both reaps'
  * latencies) and exits.
@@ -49,7 +51,7 @@ int main(int argc, char **argv)
 		if (pid < 0)
 			die("fork");
 		if (pid == 0) {
-			prctl(PR_SET_NAME, getpid() % slots == a % slots ? "spl_b" : "spl_skip");
+			prctl(PR_SET_NAME, getpid() % slots == a % slots ? "spl_b" : "slot_skip");
 			_exit(0);
 		}
 		if (pid % slots == a % slots) {
