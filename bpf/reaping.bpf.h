@@ -125,7 +125,7 @@ static __always_inline void stats_reap_state(const struct rw_proc_state *st)
 {
 	__u64 zombie = st->zombie_ns ?: st->exit_ns;
 
-	if (!st->how || !st->reap_ns) {
+	if (!rw_proc_state_reap_timed(st)) {
 		stats_reap_unmeasured(st->proc.cgroup_id);
 		return;
 	}

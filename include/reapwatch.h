@@ -10,6 +10,7 @@
 
 #ifndef __VMLINUX_H__
 #include <linux/types.h>
+#include <stdbool.h>
 #endif
 
 #define RW_COMM_LEN 16
@@ -314,6 +315,14 @@ struct rw_proc_state {
 _Static_assert(sizeof(struct rw_proc_state) == 144, "rw_proc_state is 144 bytes");
 _Static_assert(__builtin_offsetof(struct rw_proc_state, spill) == 8, "spill at byte 8");
 _Static_assert(__builtin_offsetof(struct rw_proc_state, proc) == 16, "proc at byte 16");
+
+/* The state has evidence of when its process was reaped (a wait seen, an autoreap): its reap
+ * time is known without the free, which is then only an upper bound. */
+static inline __attribute__((always_inline)) bool
+rw_proc_state_reap_timed(const struct rw_proc_state *st)
+{
+	return st->how && st->reap_ns;
+}
 
 /*
  * The reap record of a process from its state: the one filler for the kernel side's free

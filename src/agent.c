@@ -758,7 +758,7 @@ static void await_pending_frees(struct agent *agent)
 		return;
 	slots = procs_table__slots(table);
 	for (size_t i = 0; i < slots; i++) {
-		if (!procs_table__read(table, i, &st) || (st.how && st.reap_ns) ||
+		if (!procs_table__read(table, i, &st) || rw_proc_state_reap_timed(&st) ||
 		    key_set_has(&agent->procs_gone, st.task) || !state_gone(&st))
 			continue;
 		if (n == cap) {

@@ -361,6 +361,13 @@ sweep_wait()
 	sleep 10
 }
 
+# late_reaps FILE: how many reaps trace's closing note (in its stderr FILE) says came late;
+# empty if it has no such line.
+late_reaps()
+{
+	sed -En 's/^reapwatch: ([0-9]+) of the [0-9]+ reaps shown came late.*/\1/p' "$1"
+}
+
 # --- a free the kernel does not run our program for ---------------------------------------
 
 # The kernel rarely skips our sched_process_free program (about one free in a thousand under
@@ -411,8 +418,7 @@ case_missed_free()
 	assert_count "trace: reap events of rw_nofree with a latency" 5 \
 		'.type == "reap" and .comm == "rw_nofree" and .latency_ns != null and .reaper_comm == "bash"'
 	# (It shows every reap on the host: other late ones may be among them.)
-	late=$(sed -En 's/^reapwatch: ([0-9]+) of the [0-9]+ reaps shown came late.*/\1/p' \
-		"$CASE_DIR/agent.err")
+	late=$(late_reaps "$CASE_DIR/agent.err")
 	detail "trace's stderr:" "$(cat "$CASE_DIR/agent.err")"
 	[[ -n $late && $late -ge 5 ]] ||
 		fail "trace: the closing note counts ${late:-no} late reaps, expected at least the five rw_nofree"
@@ -449,8 +455,7 @@ case_stop_awaits_frees()
 		"reap of the tracer" .reaper_pid "$(kv reaper)" '.latency_ns | type' '"number"'
 	((ms >= 900)) || fail "the agent stopped in $ms ms: it did not wait for the child's free"
 	((ms < 5000)) || fail "the agent stopped in $ms ms: its wait for frees is one second at most"
-	late=$(sed -En 's/^reapwatch: ([0-9]+) of the [0-9]+ reaps shown came late.*/\1/p' \
-		"$CASE_DIR/agent.err")
+	late=$(late_reaps "$CASE_DIR/agent.err")
 	[[ -n $late && $late -ge 1 ]] ||
 		fail "trace's closing note counts ${late:-no} late reaps, expected the child's at least"
 }
