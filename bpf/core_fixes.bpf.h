@@ -31,11 +31,13 @@
  *     to ->start_boottime"), before every kernel we support: read by its name alone.
  *   - kernfs_node.id: a u64 since v5.5 (67c0496e87d1 "kernfs: convert kernfs_node->id from
  *     union kernfs_node_id to u64"), the same 8 bytes before: task_cgroup_id() (task.bpf.h).
- *   - `current` and computed task addresses are scalars read with BPF_CORE_READ()
- *     (task.bpf.h): bpf_get_current_task_btf() is v5.11 (3ca1032ab7ab "bpf: Implement
- *     get_current_task_btf and RET_PTR_TO_BTF_ID"), bpf_rdonly_cast() v6.2 (a35b9af4ec2c
- *     "bpf: Add a kfunc for generic type cast"); 6.12 refuses arithmetic between a BTF
- *     pointer and a register it cannot bound, even CO-RE constants (commit not found).
+ *   - Computed task addresses are scalars read with BPF_CORE_READ() (task.bpf.h):
+ *     bpf_rdonly_cast() is v6.2 (a35b9af4ec2c "bpf: Add a kfunc for generic type cast");
+ *     6.12 refuses arithmetic between a BTF pointer and a register it cannot bound, even
+ *     CO-RE constants (commit not found). `current` is BTF-typed where the kernel has
+ *     bpf_get_current_task_btf(), v5.11 (3ca1032ab7ab "bpf: Implement get_current_task_btf
+ *     and RET_PTR_TO_BTF_ID"): current_btf() asks by CO-RE (the helper's enum value), and
+ *     5.10's verifier never sees the call, in a branch that constant makes dead.
  *   - bpf_loop() callbacks: verified as if they ran once until ab5cfac139ab "bpf: verify
  *     callbacks as if they are called unknown number of times" (v6.7 or v6.8: the release
  *     not checked): the walks keep their state in per-CPU maps (orphans.bpf.h).

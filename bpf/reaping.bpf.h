@@ -373,7 +373,7 @@ static __always_inline void remember_blocked_waiter(__u64 waiter, __u64 key, __u
 	bw->zombie = key;
 	bw->zombie_tgid = tgid;
 	bw->stamp_ns = now;
-	bw->switches = task_switches(task_at(waiter));
+	bw->switches = task_switches_at(task_at(waiter));
 	if (bw->waiter != waiter && rw_slot_swap(&bw->waiter, 0, waiter))
 		__sync_fetch_and_add(&blocked_waiters_live, 1);
 }
@@ -463,10 +463,9 @@ static __always_inline void reaping_on_switch(struct task_struct *next)
 static __always_inline void reaping_on_child_signal(int code, struct kernel_siginfo *info,
 						    struct task_struct *parent, __u64 now)
 {
-	struct task_struct *current = current_task();
 	struct task_struct *leader;
 	struct rw_proc_state *st;
-	unsigned int level, leader_level;
+	unsigned int level;
 	struct pid *pid;
 	__u32 nr;
 	__u32 tgid;
@@ -474,18 +473,16 @@ static __always_inline void reaping_on_child_signal(int code, struct kernel_sigi
 
 	if (code < RW_CLD_EXITED || code > RW_CLD_DUMPED || (unsigned long)info <= 1)
 		return;
-	if (!(BPF_CORE_READ(current, flags) & RW_PF_EXITING))
+	if (!(current_flags() & RW_PF_EXITING))
 		return;
-	leader = BPF_CORE_READ(current, group_leader);
+	leader = current_leader(&pid);
 	key = (__u64)leader;
-	tgid = BPF_CORE_READ(current, tgid);
+	tgid = current_tgid();
 	st = procs_find(key, tgid);
 	if (!st || st->zombie_ns)
 		return;
 	level = parent->thread_pid->level;
-	pid = BPF_CORE_READ(leader, thread_pid);
-	leader_level = BPF_CORE_READ(pid, level);
-	if (level > leader_level)
+	if (level > BPF_CORE_READ(pid, level))
 		return;
 	upid_at(pid, level, &nr);
 	if (siginfo_pid(info) != nr)
@@ -602,8 +599,7 @@ static long wait_walk_step(__u32 i, void *unused)
  * pid itself, without the walk. `*is_child`: Y is a process that a thread of the waiter's
  * process is the real parent of. Its key if a zombie, else 0.
  */
-static __always_inline __u64 wait_exact_child(struct pid *wo_pid, struct task_struct *waiter,
-					       bool *is_child)
+static __always_inline __u64 wait_exact_child(struct pid *wo_pid, bool *is_child)
 {
 	/* the task whose pid it is: pid->tasks[PIDTYPE_PID] holds its task->pid_links[PIDTYPE_PID] */
 	__u64 node = (__u64)BPF_CORE_READ(wo_pid, tasks[PIDTYPE_PID].first);
@@ -611,7 +607,7 @@ static __always_inline __u64 wait_exact_child(struct pid *wo_pid, struct task_st
 	struct task_struct *child = task_at(key);
 
 	if (!node || BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid) ||
-	    BPF_CORE_READ(child, real_parent, tgid) != BPF_CORE_READ(waiter, tgid))
+	    BPF_CORE_READ(child, real_parent, tgid) != current_tgid())
 		return 0;
 	*is_child = true;
 	return BPF_CORE_READ(child, exit_state) == RW_EXIT_ZOMBIE ? key : 0;
@@ -630,7 +626,7 @@ static __always_inline void reaping_on_wait(struct pid *wo_pid, __u64 now, bool 
 	long n;
 
 	if (wo_pid)
-		key = wait_exact_child(wo_pid, waiter, &is_child);
+		key = wait_exact_child(wo_pid, &is_child);
 	if (!is_child && !walks)
 		return;
 	if (!is_child) {
@@ -655,9 +651,9 @@ static __always_inline void reaping_on_wait(struct pid *wo_pid, __u64 now, bool 
 	if (!st->zombie_ns)
 		st->zombie_ns = st->exit_ns;
 	/* A dying namespace init reaping in zap_pid_ns_processes(): no wait() was asked. */
-	if (BPF_CORE_READ(waiter, flags) & RW_PF_EXITING)
+	if (current_flags() & RW_PF_EXITING)
 		st->autoreap = 1;
-	fill_peer_at(&st->reaper, waiter);
+	fill_peer_current(&st->reaper);
 }
 
 /*

@@ -241,7 +241,7 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	if (!rec)
 		return 0;
 	fill_proc(&rec->target, target);
-	fill_peer_at(&rec->sender, current_task());
+	fill_peer_current(&rec->sender);
 	rec->sig = sig;
 	rec->code = code;
 	rec->result = result;

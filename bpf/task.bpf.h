@@ -8,13 +8,13 @@
  *     fields of what they point to, are plain loads (CO-RE-relocated and fault-safe)
  *     instead of one bpf_probe_read_kernel() call each, which is most of an event's cost;
  *   - computed addresses: container_of() of a list node, a pointer read by a probe read,
- *     `current` (bpf_get_current_task(): bpf_get_current_task_btf() is v5.11, and
- *     bpf_rdonly_cast(), which would make any address BTF-typed again, is v6.2). Those
- *     are plain scalars (__u64 or a cast pointer) and every field goes through
- *     BPF_CORE_READ(). No verifier accepts pointer arithmetic on a BTF pointer with an
- *     offset it cannot bound (v6.12 refuses even CO-RE constants there), and a scalar
- *     needs none of that.
- * The `_at` functions below take such an address.
+ *     `current` from bpf_get_current_task() (bpf_rdonly_cast(), which would make any address
+ *     BTF-typed again, is v6.2). Those are plain scalars (__u64 or a cast pointer) and every
+ *     field goes through BPF_CORE_READ(). No verifier accepts pointer arithmetic on a BTF
+ *     pointer with an offset it cannot bound (v6.12 refuses even CO-RE constants there),
+ *     and a scalar needs none of that.
+ * The `_at` functions below take such an address. `current` itself is BTF-typed on kernels
+ * with bpf_get_current_task_btf() (v5.11): the `current_*` readers use it there.
  */
 #ifndef REAPWATCH_TASK_BPF_H
 #define REAPWATCH_TASK_BPF_H
@@ -53,6 +53,45 @@ static __always_inline __u64 list_next(__u64 node)
 static __always_inline struct task_struct *current_task(void)
 {
 	return task_at(bpf_get_current_task());
+}
+
+/*
+ * Does this kernel type `current` (bpf_get_current_task_btf(), v5.11: core_fixes.bpf.h)?
+ * A CO-RE constant: on a kernel without the helper the branch that calls it is dead, and the
+ * verifier never looks at it. The readers below take the typed `current` where they can, so
+ * that its fields, and those of the tasks and pids it points to, are plain loads.
+ */
+static __always_inline bool current_btf(void)
+{
+	return bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf);
+}
+
+/* The running task's tgid, on every kernel without a read of the task. */
+static __always_inline __u32 current_tgid(void)
+{
+	return bpf_get_current_pid_tgid() >> 32;
+}
+
+static __always_inline __u32 current_flags(void)
+{
+	if (current_btf())
+		return bpf_get_current_task_btf()->flags;
+	return BPF_CORE_READ(current_task(), flags);
+}
+
+/* The running task's group leader, and the leader's pid (whose numbers are the tgid's). */
+static __always_inline struct task_struct *current_leader(struct pid **pid)
+{
+	struct task_struct *leader;
+
+	if (current_btf()) {
+		leader = bpf_get_current_task_btf()->group_leader;
+		*pid = leader->thread_pid;
+	} else {
+		leader = BPF_CORE_READ(current_task(), group_leader);
+		*pid = BPF_CORE_READ(leader, thread_pid);
+	}
+	return leader;
 }
 
 /*
@@ -154,6 +193,16 @@ static __always_inline void fill_peer_at(struct rw_peer *peer, struct task_struc
 	BPF_CORE_READ_INTO(&peer->comm, task, group_leader, comm);
 }
 
+static __always_inline void fill_peer_current(struct rw_peer *peer)
+{
+	peer->pid = current_tgid();
+	peer->_pad = 0;
+	if (current_btf())
+		copy_comm(peer->comm, bpf_get_current_task_btf()->group_leader);
+	else
+		BPF_CORE_READ_INTO(&peer->comm, current_task(), group_leader, comm);
+}
+
 /*
  * The status word wait_task_zombie() will hand the parent: the group exit code
  * when the whole group was told to exit (exit_group(), a fatal signal), else the
@@ -200,10 +249,16 @@ static __always_inline int exit_notify_signal_at(struct task_struct *leader)
 	return sig;
 }
 
-/* How many times the task was switched out (voluntarily or not): only ever grows. */
-static __always_inline __u64 task_switches(struct task_struct *task)
+/* How many times the task (an address) was switched out, voluntarily or not: only ever
+ * grows. task_switches() for a BTF-typed task. */
+static __always_inline __u64 task_switches_at(struct task_struct *task)
 {
 	return BPF_CORE_READ(task, nvcsw) + BPF_CORE_READ(task, nivcsw);
+}
+
+static __always_inline __u64 task_switches(struct task_struct *task)
+{
+	return task->nvcsw + task->nivcsw;
 }
 
 #endif /* REAPWATCH_TASK_BPF_H */
