@@ -83,12 +83,13 @@ static __always_inline int siginfo_pid(struct kernel_siginfo *info)
 	return si_pid;
 }
 
-/* Is the task on a CPU now? task_struct.on_cpu (CONFIG_SMP); without it, assume not. */
-static __always_inline bool task_on_cpu(struct task_struct *task)
+/* Is the task (BTF-typed if `btf`) on a CPU now? task_struct.on_cpu (CONFIG_SMP); without it,
+ * assume not. */
+static __always_inline bool task_on_cpu(struct task_struct *task, bool btf)
 {
 	if (!bpf_core_field_exists(struct task_struct, on_cpu))
 		return false;
-	return BPF_CORE_READ(task, on_cpu);
+	return btf ? task->on_cpu : BPF_CORE_READ(task, on_cpu);
 }
 
 /*

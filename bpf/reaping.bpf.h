@@ -238,17 +238,21 @@ static __always_inline void reaping_on_exit(struct task_struct *task, struct rw_
 }
 
 /* task_pid_type(child, wo_type) == wo_pid, as wait_consider_task()'s eligible_pid().
- * `child` is an address (reaping_on_child_signal() has it from `current`). */
-static __always_inline bool wait_selects(int wo_type, __u64 wo_pid, struct task_struct *child)
+ * `child` is the leader reaping_on_child_signal() has from `current`: BTF-typed if `btf`. */
+static __always_inline bool wait_selects(int wo_type, __u64 wo_pid, struct task_struct *child,
+					 bool btf)
 {
+	struct signal_struct *sig;
+
 	if (wo_type == bpf_core_enum_value(enum pid_type, PIDTYPE_MAX) || !wo_pid)
 		return true;
 	if (wo_type == bpf_core_enum_value(enum pid_type, PIDTYPE_PID))
-		return (__u64)BPF_CORE_READ(child, thread_pid) == wo_pid;
+		return (__u64)RW_READ(btf, child, thread_pid) == wo_pid;
+	sig = RW_READ(btf, child, signal);
 	if (wo_type == bpf_core_enum_value(enum pid_type, PIDTYPE_TGID))
-		return (__u64)BPF_CORE_READ(child, signal, pids[PIDTYPE_TGID]) == wo_pid;
+		return (__u64)RW_READ(btf, sig, pids[PIDTYPE_TGID]) == wo_pid;
 	if (wo_type == bpf_core_enum_value(enum pid_type, PIDTYPE_PGID))
-		return (__u64)BPF_CORE_READ(child, signal, pids[PIDTYPE_PGID]) == wo_pid;
+		return (__u64)RW_READ(btf, sig, pids[PIDTYPE_PGID]) == wo_pid;
 	return false;
 }
 
@@ -264,25 +268,27 @@ static __always_inline bool wait_selects(int wo_type, __u64 wo_pid, struct task_
  * WNOWAIT for a zombie; eligible_child(): a child whose exit signal is not SIGCHLD only
  * with __WCLONE, the others only without it, both with __WALL or when traced).
  */
-static __always_inline bool wait_takes(struct wait_opts *wo, struct task_struct *child)
+static __always_inline bool wait_takes(struct wait_opts *wo, struct task_struct *child, bool btf)
 {
 	__u32 flags = BPF_CORE_READ(wo, wo_flags);
+	struct task_struct *parent;
 	bool clone_child;
 
 	if (!(flags & RW_WEXITED) || (flags & RW_WNOWAIT))
 		return false;
-	if (!wait_selects(BPF_CORE_READ(wo, wo_type), (__u64)BPF_CORE_READ(wo, wo_pid), child))
+	if (!wait_selects(BPF_CORE_READ(wo, wo_type), (__u64)BPF_CORE_READ(wo, wo_pid), child, btf))
 		return false;
+	parent = RW_READ(btf, child, parent);
 	if ((flags & RW_WNOTHREAD) &&
-	    (__u64)BPF_CORE_READ(wo, child_wait.private) != (__u64)BPF_CORE_READ(child, parent))
+	    (__u64)BPF_CORE_READ(wo, child_wait.private) != (__u64)parent)
 		return false;
 	/* Traced: the tracer's wait takes it whatever the flags; one that is not the parent
 	 * only hands it to the parent (wait_task_zombie(), ptrace_reparented()): no reap. */
-	if (BPF_CORE_READ(child, ptrace))
-		return BPF_CORE_READ(child, parent, tgid) == BPF_CORE_READ(child, real_parent, tgid);
+	if (RW_READ(btf, child, ptrace))
+		return RW_READ(btf, parent, tgid) == BPF_CORE_READ(child, real_parent, tgid);
 	if (flags & RW_WALL)
 		return true;
-	clone_child = BPF_CORE_READ(child, exit_signal) != RW_SIGCHLD;
+	clone_child = RW_READ(btf, child, exit_signal) != RW_SIGCHLD;
 	return clone_child == !!(flags & RW_WCLONE);
 }
 
@@ -340,10 +346,15 @@ static __always_inline void waiter_forget(struct rw_blocked_waiter *bw, __u64 wa
  * A kernel stack is THREAD_SIZE (16 KiB, 32 with KASAN) from task->stack.
  */
 #define RW_STACK_SPAN (64 << 10)
-static __always_inline bool on_waiter_stack(struct wait_opts *wo, __u64 waiter)
+static __always_inline bool on_waiter_stack(struct wait_opts *wo, __u64 waiter,
+					    struct task_struct *parent)
 {
-	__u64 stack = (__u64)BPF_CORE_READ(task_at(waiter), stack);
+	__u64 stack;
 
+	if (waiter == (__u64)parent) /* (the usual waiter: BTF-typed, a plain load) */
+		stack = (__u64)parent->stack;
+	else
+		stack = (__u64)BPF_CORE_READ(task_at(waiter), stack);
 	return (__u64)wo - stack < RW_STACK_SPAN;
 }
 
@@ -353,10 +364,11 @@ static __always_inline bool on_waiter_stack(struct wait_opts *wo, __u64 waiter)
  * its scan takes one of them at that switch, and the next wait() it makes (handle_wait)
  * times the other.
  */
-static __always_inline void remember_blocked_waiter(__u64 waiter, __u64 key, __u32 tgid,
+static __always_inline void remember_blocked_waiter(__u64 waiter, __u32 waiter_tid,
+						   __u64 waiter_switches, __u64 key, __u32 tgid,
 						   __u64 now)
 {
-	struct rw_blocked_waiter *bw = waiter_slot(BPF_CORE_READ(task_at(waiter), pid));
+	struct rw_blocked_waiter *bw = waiter_slot(waiter_tid);
 	struct rw_proc_state *st;
 
 	if (!bw)
@@ -373,7 +385,7 @@ static __always_inline void remember_blocked_waiter(__u64 waiter, __u64 key, __u
 	bw->zombie = key;
 	bw->zombie_tgid = tgid;
 	bw->stamp_ns = now;
-	bw->switches = task_switches_at(task_at(waiter));
+	bw->switches = waiter_switches;
 	if (bw->waiter != waiter && rw_slot_swap(&bw->waiter, 0, waiter))
 		__sync_fetch_and_add(&blocked_waiters_live, 1);
 }
@@ -395,8 +407,8 @@ static __always_inline void remember_blocked_waiter(__u64 waiter, __u64 key, __u
  * the verifier walk every combination: 30 times the instructions of the whole program.)
  */
 static __always_inline bool blocked_waiter_takes(struct task_struct *parent,
-						 struct task_struct *leader, __u64 key, __u32 tgid,
-						 __u64 now)
+						 struct task_struct *leader, bool btf, __u64 key,
+						 __u32 tgid, __u64 now)
 {
 	struct signal_struct *sig = BPF_CORE_READ(parent, signal);
 	__u64 head = (__u64)&sig->wait_chldexit.head;
@@ -410,15 +422,22 @@ static __always_inline bool blocked_waiter_takes(struct task_struct *parent,
 		__u64 private = (__u64)BPF_CORE_READ(wo, child_wait.private);
 
 		pos = list_next(pos);
-		if (on_waiter_stack(wo, private) && wait_takes(wo, leader)) {
+		if (on_waiter_stack(wo, private, parent) && wait_takes(wo, leader, btf)) {
 			waiter = private;
 			break;
 		}
 	}
 	if (!waiter)
 		return false;
-	if (!task_on_cpu(task_at(waiter)))
-		remember_blocked_waiter(waiter, key, tgid, now);
+	/* (the waiter is nearly always the thread the SIGCHLD went to: BTF-typed) */
+	if (waiter == (__u64)parent) {
+		if (!task_on_cpu(parent, true))
+			remember_blocked_waiter(waiter, parent->pid, task_switches(parent), key,
+						tgid, now);
+	} else if (!task_on_cpu(task_at(waiter), false)) {
+		remember_blocked_waiter(waiter, BPF_CORE_READ(task_at(waiter), pid),
+					task_switches_at(task_at(waiter)), key, tgid, now);
+	}
 	return true;
 }
 
@@ -460,9 +479,10 @@ static __always_inline void reaping_on_switch(struct task_struct *next)
  * (reparent_leader()), so check that si_pid, which the kernel numbers in the
  * parent's namespace, is this thread's own process.
  */
-static __always_inline void reaping_on_child_signal(int code, struct kernel_siginfo *info,
-						    struct task_struct *parent, __u64 now)
+static __always_inline void child_signal(struct kernel_siginfo *info, struct task_struct *parent,
+					 __u64 now, bool btf)
 {
+	struct task_struct *current = btf ? bpf_get_current_task_btf() : current_task();
 	struct task_struct *leader;
 	struct rw_proc_state *st;
 	unsigned int level;
@@ -471,18 +491,17 @@ static __always_inline void reaping_on_child_signal(int code, struct kernel_sigi
 	__u32 tgid;
 	__u64 key;
 
-	if (code < RW_CLD_EXITED || code > RW_CLD_DUMPED || (unsigned long)info <= 1)
+	if (!(RW_READ(btf, current, flags) & RW_PF_EXITING))
 		return;
-	if (!(current_flags() & RW_PF_EXITING))
-		return;
-	leader = current_leader(&pid);
+	leader = RW_READ(btf, current, group_leader);
 	key = (__u64)leader;
 	tgid = current_tgid();
 	st = procs_find(key, tgid);
 	if (!st || st->zombie_ns)
 		return;
 	level = parent->thread_pid->level;
-	if (level > BPF_CORE_READ(pid, level))
+	pid = RW_READ(btf, leader, thread_pid);
+	if (level > RW_READ(btf, pid, level))
 		return;
 	upid_at(pid, level, &nr);
 	if (siginfo_pid(info) != nr)
@@ -493,7 +512,7 @@ static __always_inline void reaping_on_child_signal(int code, struct kernel_sigi
 	/* (set before the waiters are remembered: a switch on another CPU may stamp it) */
 	st->how = RW_REAP_BLOCKED_WAITER;
 	st->reap_ns = now;
-	if (!blocked_waiter_takes(parent, leader, key, tgid, now)) {
+	if (!blocked_waiter_takes(parent, leader, btf, key, tgid, now)) {
 		st->how = 0; /* (the parent at the exit stays the reaper till evidence comes) */
 		st->reap_ns = 0;
 		return;
@@ -502,6 +521,18 @@ static __always_inline void reaping_on_child_signal(int code, struct kernel_sigi
 	 * if it is the real parent too: wait_takes(); the switch that stamps the reap fills the
 	 * same process in) */
 	fill_peer(&st->reaper, parent);
+}
+
+/* (`current` typed where the kernel can: child_signal() built for each case) */
+static __always_inline void reaping_on_child_signal(int code, struct kernel_siginfo *info,
+						    struct task_struct *parent, __u64 now)
+{
+	if (code < RW_CLD_EXITED || code > RW_CLD_DUMPED || (unsigned long)info <= 1)
+		return;
+	if (current_btf())
+		child_signal(info, parent, now, true);
+	else
+		child_signal(info, parent, now, false);
 }
 
 /*

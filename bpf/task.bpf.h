@@ -79,20 +79,12 @@ static __always_inline __u32 current_flags(void)
 	return BPF_CORE_READ(current_task(), flags);
 }
 
-/* The running task's group leader, and the leader's pid (whose numbers are the tgid's). */
-static __always_inline struct task_struct *current_leader(struct pid **pid)
-{
-	struct task_struct *leader;
-
-	if (current_btf()) {
-		leader = bpf_get_current_task_btf()->group_leader;
-		*pid = leader->thread_pid;
-	} else {
-		leader = BPF_CORE_READ(current_task(), group_leader);
-		*pid = BPF_CORE_READ(leader, thread_pid);
-	}
-	return leader;
-}
+/*
+ * A field of `ptr`: a plain load if `btf` says ptr is BTF-typed, else a probe read. `btf` is
+ * a constant at every call (code built twice, for each value, under current_btf()): only
+ * one branch is emitted.
+ */
+#define RW_READ(btf, ptr, field) ((btf) ? (ptr)->field : BPF_CORE_READ(ptr, field))
 
 /*
  * The cgroup v2 id of a task: what bpf_get_current_cgroup_id() returns for current.
