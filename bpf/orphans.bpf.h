@@ -466,6 +466,12 @@ static long pending_tell_step(__u32 i, void *unused)
 	child = task_at(p->kid[slot]);
 	if (BPF_CORE_READ(child, start_time) != p->kid_start[slot])
 		return 0; /* gone, its memory reused */
+	/* Reaped already: release_task() detached its pid (__change_pid() sets thread_pid to
+	 * NULL). A thread's child handed to a sibling and reaped by the process itself (a
+	 * worker thread that forks, then exits; the main thread waits) was no orphan of the
+	 * process, and nothing left in its memory says where it went. */
+	if (!BPF_CORE_READ(child, thread_pid))
+		return 0;
 	parent = BPF_CORE_READ(child, real_parent);
 	if (BPF_CORE_READ(parent, tgid) == father)
 		/* Still ours (the last walk raced a move between threads): it goes where the

@@ -378,6 +378,38 @@ case_thread_fathers()
 	[[ $n -eq 0 ]] || fail "$n reparent events from a to_father the scenario did not report"
 }
 
+# --- a thread's children: one reaped by its own process, one orphaned --------------------------
+
+# A worker thread forks two children and exits: both go to the main thread. The process reaps
+# one, then exits with the other alive: only that one is an orphan (of the subreaper main).
+# (The reaped one's note, kept for the process's last thread, once came back as a reparent
+# to "swapper/0" from the freed task's memory.)
+case_thread_kid_reaped()
+{
+	local main line trials=5 n=0
+	start_agent trace --json -e reparent,reap
+	scenario thread_kid_reaped "$trials"
+	main=$(kv main)
+	stop_agent
+	while read -r line; do
+		[[ $line =~ ^trial=[0-9]+\ father=([0-9]+)\ reaped=([0-9]+)\ orphan=([0-9]+)$ ]] ||
+			continue
+		local father=${BASH_REMATCH[1]} reaped=${BASH_REMATCH[2]} orphan=${BASH_REMATCH[3]} ev
+		n=$((n + 1))
+		focus "$father" "$reaped" "$orphan"
+		assert_none "reparent of $reaped (reaped by its own process before it exited)" \
+			".type == \"reparent\" and .pid == $reaped"
+		ev=$(expect_one "reap of $reaped" ".type == \"reap\" and .pid == $reaped")
+		assert_fields "$ev" "reap of $reaped" .reaper_pid "$father" .reaper_comm '"tkr_father"'
+		ev=$(expect_one "reparent of $orphan (alive when its process exited)" \
+			".type == \"reparent\" and .pid == $orphan")
+		assert_fields "$ev" "reparent of $orphan" .old_ppid "$father" \
+			.old_parent_comm '"tkr_father"' .new_ppid "$main" .new_parent_comm '"tkr_main"' \
+			.reaper_kind '"subreaper"' .corrected false
+	done <"$SCEN_OUT"
+	[[ $n -eq $trials ]] || fail "the scenario reported $n trials (expected $trials)"
+}
+
 # --- runc exec'd process killed from the host -----------------------------------------------
 
 # in_ns_pid NS NSPID: the host pid of the process whose pid in namespace NS is NSPID.
@@ -624,6 +656,7 @@ run_case reparent_subreaper_not_ancestor case_not_ancestor
 run_case reparent_2000_orphans case_many_orphans
 run_case reparent_subreaper_exits_with_father case_subreaper_race
 run_case reparent_threads_exit_with_children case_thread_fathers
+run_case reparent_thread_kid_reaped_in_process case_thread_kid_reaped
 run_case reparent_runc_exec_killed case_runc_exec
 run_case reparent_containerd case_containerd
 finish
