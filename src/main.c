@@ -86,10 +86,23 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
+static bool is_help_flag(const char *arg)
+{
+	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
+
 static int cmd_version(const struct command *cmd, int argc, char **argv)
 {
-	if (argc > 1)
-		return usage_error(cmd, "takes no arguments");
+	char msg[128];
+
+	if (argc == 2 && is_help_flag(argv[1])) {
+		print_command_help(stdout, cmd);
+		return EXIT_OK;
+	}
+	if (argc > 1) {
+		snprintf(msg, sizeof(msg), "unexpected argument '%.64s' (it takes none)", argv[1]);
+		return usage_error(cmd, msg);
+	}
 	printf("reapwatch %s (%s)\n", REAPWATCH_VERSION, REAPWATCH_GIT_REV);
 	return EXIT_OK;
 }
@@ -103,7 +116,15 @@ static int cmd_help(const struct command *cmd, int argc, char **argv)
 		print_usage(stdout);
 		return EXIT_OK;
 	}
-	about = argc == 2 ? find_command(argv[1]) : NULL;
+	if (argc == 2 && is_help_flag(argv[1])) {
+		print_command_help(stdout, cmd);
+		return EXIT_OK;
+	}
+	if (argc > 2) {
+		snprintf(msg, sizeof(msg), "unexpected argument '%.64s' (one COMMAND at most)", argv[2]);
+		return usage_error(cmd, msg);
+	}
+	about = find_command(argv[1]);
 	if (!about) {
 		snprintf(msg, sizeof(msg), "no such command '%.64s'", argv[1]);
 		return usage_error(cmd, msg);
@@ -146,7 +167,7 @@ int main(int argc, char **argv)
 		print_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+	if (is_help_flag(argv[1]))
 		return finish_output(cmd_help(find_command("help"), 1, argv + 1));
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
 		return finish_output(cmd_version(find_command("version"), 1, argv + 1));

@@ -53,6 +53,12 @@ case_help()
 	ok_with_output zombies help
 	ok_with_output --duration trace --help
 	ok_with_output --textfile-dir export --help
+	# every command takes --help, those without options too
+	ok_with_output "reapwatch version" version --help
+	ok_with_output "reapwatch help" help --help
+	ok_with_output "reapwatch help" help -h
+	usage_error extra help trace extra
+	usage_error nosuch help nosuch
 }
 
 case_version()
@@ -61,6 +67,7 @@ case_version()
 	version=$(cat "$REPO/VERSION")
 	ok_with_output "$version" --version
 	ok_with_output "$version" version
+	usage_error junk version junk
 }
 
 case_unknown_command()
