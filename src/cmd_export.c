@@ -55,6 +55,7 @@ struct exporter {
 	uint64_t log_dropped_told;
 	int log_err;		      /* the log's first write failure, -errno */
 	bool write_failed;	      /* the last write failed: say so once */
+	int write_err;		      /* and why, -errno */
 };
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -221,6 +222,7 @@ static void export_once(struct exporter *x)
 	else if (!err && x->write_failed)
 		rw_error("writing %s/%s works again", x->opts.textfile_dir, PROM_FILE);
 	x->write_failed = err != 0;
+	x->write_err = err;
 	x->writes += !err;
 	if (x->log)
 		log_old_zombies(x, now);
@@ -249,8 +251,10 @@ static void print_exported(const struct exporter *x)
 		else if (k < x->nrendered)
 			host = true;
 		exits += c->counters.exits;
+		/* (the histogram's, and those whose time is only bounded) */
 		for (int b = 0; b <= RW_LATENCY_BUCKETS; b++)
 			reaps += c->counters.reap_latency_buckets[b];
+		reaps += c->counters.reaps_unmeasured;
 		for (int kind = 0; kind < REAPER_KINDS; kind++)
 			reparents += c->reparents[kind];
 		teardowns += c->teardowns;
@@ -348,10 +352,17 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 		status = rw_output_failed(werr);
 		goto out;
 	}
-	/* A failed last write has said so already, in its own line. */
-	if (!x.write_failed)
-		print_exported(&x);
-	status = x.write_failed ? EXIT_RUNTIME : EXIT_OK;
+	if (x.write_failed) {
+		/* (its first failure was said when it came, perhaps long ago: the exit's reason) */
+		rw_error("the last write of %s/%s failed: %s, after %llu good one%s: check what is "
+			 "at that path, the directory's permissions and its free space",
+			 x.opts.textfile_dir, PROM_FILE, strerror(-x.write_err),
+			 (unsigned long long)x.writes, plural(x.writes));
+		status = EXIT_RUNTIME;
+		goto out;
+	}
+	print_exported(&x);
+	status = EXIT_OK;
 out:
 	outq__free(x.log);
 	agent__free(x.agent);

@@ -1203,7 +1203,8 @@ case_usage_errors()
 
 # Writes that fail (the directory turned read-only) are said once on stderr, not at every
 # interval, leave the last good file in place, and the agent keeps running; once writable
-# again it says so and writes. A last write that fails at SIGTERM makes the status 1.
+# again it says so and writes. A last write that fails at SIGTERM makes the status 1, and the
+# last line on stderr says so.
 case_write_failure()
 {
 	local mnt=$CASE_DIR/mnt msg
@@ -1228,6 +1229,12 @@ case_write_failure()
 	fresh_snap "$mnt"
 	mount -o remount,ro "$mnt"
 	stop_exporter export TERM 1
+	# ... and its last line says why, however long ago the first failure was said
+	msg="reapwatch: the last write of $mnt/$PROM failed: Read-only file system"
+	[[ $(tail -n 1 "$CASE_DIR/export.err") == "$msg"* ]] || {
+		detail "stderr:" "$(tail -n 5 "$CASE_DIR/export.err")"
+		fail "exit status 1: the last line on stderr is not '$msg...'"
+	}
 }
 
 # The shared agents load while the first cases run.
