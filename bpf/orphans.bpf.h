@@ -467,9 +467,11 @@ static long pending_tell_step(__u32 i, void *unused)
 	if (BPF_CORE_READ(child, start_time) != p->kid_start[slot])
 		return 0; /* gone, its memory reused */
 	/* Reaped already: release_task() detached its pid (__change_pid() sets thread_pid to
-	 * NULL). A thread's child handed to a sibling and reaped by the process itself (a
-	 * worker thread that forks, then exits; the main thread waits) was no orphan of the
-	 * process, and nothing left in its memory says where it went. */
+	 * NULL), and nothing left in its memory says by whom (on 6.18 its real_parent reads
+	 * &init_task by then). Nearly always a child handed to a sibling thread and reaped by
+	 * the process itself (a worker thread forks and exits, the main thread waits): no
+	 * orphan. Not told: the rare one that left in the race above and was reaped by its
+	 * adopter before this last thread's exit goes unreported. */
 	if (!BPF_CORE_READ(child, thread_pid))
 		return 0;
 	parent = BPF_CORE_READ(child, real_parent);
@@ -478,8 +480,7 @@ static long pending_tell_step(__u32 i, void *unused)
 		 * walk says. */
 		tell_orphan(child, &w->old_parent, task_at(w->reaper), w->kind, false, w->now);
 	else
-		/* Handed out already, maybe adopted and reaped already too: we know where it
-		 * went. */
+		/* Handed out already: we know where it went. */
 		tell_orphan(child, &w->old_parent, parent, actual_kind(child, parent), true,
 			    w->now);
 	return 0;
