@@ -91,18 +91,28 @@ static bool is_help_flag(const char *arg)
 	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
 }
 
-static int cmd_version(const struct command *cmd, int argc, char **argv)
+/* `COMMAND --help` for the commands without an options table. */
+static bool asks_help(int argc, char **argv)
+{
+	return argc == 2 && is_help_flag(argv[1]);
+}
+
+static int unexpected_argument(const struct command *cmd, const char *arg, const char *why)
 {
 	char msg[128];
 
-	if (argc == 2 && is_help_flag(argv[1])) {
+	snprintf(msg, sizeof(msg), "unexpected argument '%.64s' (%s)", arg, why);
+	return usage_error(cmd, msg);
+}
+
+static int cmd_version(const struct command *cmd, int argc, char **argv)
+{
+	if (asks_help(argc, argv)) {
 		print_command_help(stdout, cmd);
 		return EXIT_OK;
 	}
-	if (argc > 1) {
-		snprintf(msg, sizeof(msg), "unexpected argument '%.64s' (it takes none)", argv[1]);
-		return usage_error(cmd, msg);
-	}
+	if (argc > 1)
+		return unexpected_argument(cmd, argv[1], "it takes none");
 	printf("reapwatch %s (%s)\n", REAPWATCH_VERSION, REAPWATCH_GIT_REV);
 	return EXIT_OK;
 }
@@ -112,18 +122,15 @@ static int cmd_help(const struct command *cmd, int argc, char **argv)
 	const struct command *about;
 	char msg[128];
 
-	if (argc == 1) {
-		print_usage(stdout);
+	if (argc == 1 || asks_help(argc, argv)) {
+		if (argc == 1)
+			print_usage(stdout);
+		else
+			print_command_help(stdout, cmd);
 		return EXIT_OK;
 	}
-	if (argc == 2 && is_help_flag(argv[1])) {
-		print_command_help(stdout, cmd);
-		return EXIT_OK;
-	}
-	if (argc > 2) {
-		snprintf(msg, sizeof(msg), "unexpected argument '%.64s' (one COMMAND at most)", argv[2]);
-		return usage_error(cmd, msg);
-	}
+	if (argc > 2)
+		return unexpected_argument(cmd, argv[2], "one COMMAND at most");
 	about = find_command(argv[1]);
 	if (!about) {
 		snprintf(msg, sizeof(msg), "no such command '%.64s'", argv[1]);
