@@ -238,7 +238,7 @@ static __always_inline void reaping_on_exit(struct task_struct *task, struct rw_
 }
 
 /* task_pid_type(child, wo_type) == wo_pid, as wait_consider_task()'s eligible_pid().
- * `child` is the leader reaping_on_child_signal() has from `current`: BTF-typed if `btf`. */
+ * `child` is the leader child_signal() has from `current`: BTF-typed if `btf`. */
 static __always_inline bool wait_selects(int wo_type, __u64 wo_pid, struct task_struct *child,
 					 bool btf)
 {

@@ -77,6 +77,8 @@ report()
 	f=$(grep -c '^FAIL ' "$dir/verdicts" || true)
 	s=$(grep -c '^SKIP ' "$dir/verdicts" || true)
 	echo "== $label: $p passed, $f failed, $s skipped (suite ran ${secs} s)"
+	# A first boot that died (guest_crash_not_ours) is told in the row, not only in the log.
+	[[ ! -f $dir.first/why ]] || fails+=("booted twice: the first boot died: \`$(sed 's/|/\\|/g' "$dir.first/why")\`")
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
 	total_skip=$((total_skip + s))
@@ -118,13 +120,16 @@ fail_run()
 # programs on the stack. QEMU's multi-threaded TCG sometimes traps in the kernel's own live
 # patching of a static key (text_poke_bp()'s int3, "Oops: int3" in __schedule as the
 # sched_switch tracepoint is enabled): a fault of the emulator, not of the kernel under test.
-# Prints the oops's first line.
+# Prints the oops's first line. (A crash of ours shows bpf_prog_ frames: no second boot.)
 guest_crash_not_ours()
 {
 	local console=$1
 	[[ -f $console ]] || return 1
 	grep -q 'bpf_prog_' "$console" && return 1
-	grep -m1 -o 'Oops: .*\|BUG: .*\|Kernel panic - .*' "$console" | cut -c1-120 | grep .
+	# (an oops's header, "int3: 0000 [#1] SMP" before 6.10 and "Oops: int3: ..." since, or a
+	# panic; not a BUG: warning the kernel survives)
+	grep -m1 -E -o '[^]]*: [0-9a-f]{4} \[#[0-9]+\].*|Kernel panic - .*' "$console" |
+		sed 's/^ *//' | cut -c1-120 | grep .
 }
 
 # Runs, in order, reported once all are checked: "LABEL<TAB>DIR<TAB>SECONDS", or
@@ -163,13 +168,13 @@ for k in "${kernels[@]}"; do
 	esac
 	label="${pkg#linux-image-} ($distro, QEMU)"
 	dir=$OUT/$line
-	rm -rf "$dir"
+	rm -rf "$dir" "$dir.first"
 	echo "== $label: booting $pkg under QEMU"
 	start=$SECONDS
 	ok=0
 	tools/vm-run.sh --initramfs "$OUT/initramfs.cpio.gz" "$kdir" "$dir" && ok=1
 	if [[ $ok == 0 ]] && why=$(guest_crash_not_ours "$dir/console.log"); then
-		rm -rf "$dir.first" && mv "$dir" "$dir.first"
+		mv "$dir" "$dir.first" && echo "$why" >"$dir.first/why"
 		echo "== $label: the guest kernel died outside our programs ($why; see $dir.first/console.log): booting once more"
 		start=$SECONDS
 		tools/vm-run.sh --initramfs "$OUT/initramfs.cpio.gz" "$kdir" "$dir" && ok=1

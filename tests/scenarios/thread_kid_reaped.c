@@ -9,8 +9,10 @@
  *
  * The main process ("tkr_main") prints main=PID, then each trial forks a father
  * ("tkr_father") whose worker thread forks two children ("tkr_kid") and exits; the father
- * joins it, kills and reaps the first child (waitpid with __WALL, as a thread's child needs
- * none), waits 20 ms and exits 0. The main process reaps the father and prints
+ * joins it, waits until the worker is released (gone from /proc/self/task: past its
+ * exit_notify(), where its children moved to the main thread; pthread_join() returns
+ * earlier, at exit_mm()), kills and reaps the first child, waits 20 ms and exits 0. The main
+ * process reaps the father and prints
  *     trial=T father=F reaped=K1 orphan=K2
  * then kills and reaps the orphan. Exits 0, or 1 if a child was not where it should be.
  */
@@ -26,10 +28,12 @@
 #include "scenario.h"
 
 static pid_t kids[2];
+static pid_t worker_tid;
 
 static void *fork_kids(void *arg)
 {
 	(void)arg;
+	worker_tid = gettid();
 	for (int i = 0; i < 2; i++) {
 		kids[i] = fork_named("tkr_kid");
 		if (kids[i] == 0) {
@@ -47,12 +51,20 @@ static void father(int report_fd)
 	pthread_t worker;
 	int status;
 
+	char task[64];
+
 	if (pthread_create(&worker, NULL, fork_kids, NULL) || pthread_join(worker, NULL))
 		_exit(101);
+	snprintf(task, sizeof(task), "/proc/self/task/%d", worker_tid);
+	for (int i = 0; access(task, F_OK) == 0; i++) {
+		if (i == 5000)
+			_exit(104); /* 5 s */
+		sleep_ms(1);
+	}
 	if (write(report_fd, kids, sizeof(kids)) != sizeof(kids))
 		_exit(102);
 	kill(kids[0], SIGKILL);
-	if (waitpid(kids[0], &status, __WALL) != kids[0])
+	if (waitpid(kids[0], &status, 0) != kids[0])
 		_exit(103);
 	sleep_ms(20);
 	_exit(0);
