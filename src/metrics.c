@@ -650,9 +650,11 @@ static void count_zombies(struct metrics *m, const struct zombie_census *census,
 	for (size_t i = 0; i < m->ncontainers; i++) {
 		m->containers[i].zombies = 0;
 		m->containers[i].zombie_oldest_s = 0;
+		m->containers[i].zombie_oldest_bound = false;
 	}
 	m->gone.zombies = 0;
 	m->gone.zombie_oldest_s = 0;
+	m->gone.zombie_oldest_bound = false;
 	if (!census)
 		return;
 	for (size_t i = 0; i < census->count; i++) {
@@ -673,9 +675,10 @@ static void count_zombies(struct metrics *m, const struct zombie_census *census,
 			if (!c->cgroup_id)
 				c->cgroup_id = z->cgroup_id;
 		}
-		c->zombies++;
-		if (age > c->zombie_oldest_s)
+		if (!c->zombies++ || age > c->zombie_oldest_s) {
 			c->zombie_oldest_s = age;
+			c->zombie_oldest_bound = !z->age_known;
+		}
 	}
 }
 

@@ -26,6 +26,16 @@ static void format_duration(char *buf, size_t len, double secs)
 		snprintf(buf, len, "%dh%02dm", (int)(secs / 3600), (int)secs % 3600 / 60);
 }
 
+/* At least `secs` (rounded down), in at most 7 columns: ">0.4s", ">47.1s", ">12m05s". */
+static void format_lower_bound(char *buf, size_t len, double secs)
+{
+	buf[0] = '>';
+	if (secs < 60)
+		snprintf(buf + 1, len - 1, "%.1fs", (double)(long long)(secs * 10) / 10);
+	else
+		format_duration(buf + 1, len - 1, secs);
+}
+
 /* The histogram's q-quantile, as the upper bound of the bucket it falls in. */
 static void format_quantile(char *buf, size_t len, const struct counters *c, double q)
 {
@@ -91,7 +101,9 @@ void render_top(FILE *out, const struct metrics *m, const char *now, double inte
 		if (c->names.pod[0])
 			snprintf(name, sizeof(name), "%s/%s", c->names.pod, c->names.container);
 		text_escape(esc, 18, name, strlen(name)); /* 17 columns */
-		if (c->zombies)
+		if (c->zombies && c->zombie_oldest_bound)
+			format_lower_bound(oldest, sizeof(oldest), c->zombie_oldest_s);
+		else if (c->zombies)
 			format_duration(oldest, sizeof(oldest), c->zombie_oldest_s);
 		format_quantile(p50, sizeof(p50), &c->counters, 0.5);
 		format_quantile(p99, sizeof(p99), &c->counters, 0.99);

@@ -241,6 +241,18 @@ new_container_id()
 	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'
 }
 
+# other_agent_running: another reapwatch (not a zombie) runs on this host, 3 s after the
+# last case's agents were told to stop (so that they had the time to exit).
+other_agent_running()
+{
+	local i
+	for i in $(seq 30); do
+		pgrep -r R,S,D,T,t,I -x reapwatch >/dev/null || return 1
+		sleep 0.1
+	done
+	return 0
+}
+
 # fake_container_cgroup: a cgroup v2 directory that looks like a container's (systemd
 # driver: reapwatch-test-PID/docker-ID.scope), so that export keeps series of its own for
 # what runs in it; removed when the case ends. Sets FAKE_CTR_ID (ID) and FAKE_CTR_CG (the

@@ -88,7 +88,7 @@ case_exact_age()
 case_unknown_age()
 {
 	local child
-	if pgrep -x reapwatch >/dev/null; then
+	if other_agent_running; then
 		skip "another reapwatch runs on this host; it may know the zombies' age"
 	fi
 	start_zombie_parent
@@ -310,8 +310,43 @@ case_live_leader_export_top()
 	row=$(grep "^${id:0:12} " <<<"$pane" || true)
 	[[ -n $row ]] || { detail "pane:" "$pane"; fail "top shows no row for container ${id:0:12}"; }
 	assert_eq "top's ZOMB for the container" 1 "$(awk '{ print $3 }' <<<"$row")"
+	# (died while top ran: its age is exact, not a bound)
+	[[ $(awk '{ print $4 }' <<<"$row") != ">"* ]] ||
+		{ detail "row: $row"; fail "top gives the zombie's known age as a lower bound"; }
 	kill -KILL "$pid"
 	stop_named_agent export
+}
+
+# A zombie older than every agent (made before top starts): top's OLDEST is a lower bound,
+# the agent's uptime, and says so with '>' (a plain age would be off by as much as the zombie
+# is older than the agent).
+case_top_oldest_bound()
+{
+	local parent row pane oldest i
+	command -v tmux >/dev/null || skip "tmux not installed"
+	if other_agent_running; then
+		skip "another reapwatch runs on this host; it may know the zombie's age"
+	fi
+	fake_container_cgroup
+	bash -c "$IN_CGROUP" "$FAKE_CTR_CG" sh -c 'sleep 0.1 & exec sleep 60' &
+	parent=$!
+	track_pid "$parent"
+	sleep 2 # its child a zombie for 1.9 s
+	at_case_exit tmux -L "reapwatch-test-$$" kill-server
+	tmux -L "reapwatch-test-$$" new-session -d -s top -x 80 -y 24 "$AGENT top -i 0.5; sleep 30"
+	for i in $(seq 1 100); do
+		pane=$(tmux -L "reapwatch-test-$$" capture-pane -p -t top)
+		row=$(grep "^${FAKE_CTR_ID:0:12} " <<<"$pane" || true)
+		[[ -z $row ]] || break
+		sleep 0.1
+	done
+	[[ -n $row ]] || { detail "pane:" "$pane"; fail "top shows no row for container ${FAKE_CTR_ID:0:12}"; }
+	detail "row: $row"
+	assert_eq "top's ZOMB for the container" 1 "$(awk '{ print $3 }' <<<"$row")"
+	oldest=$(awk '{ print $4 }' <<<"$row")
+	[[ $oldest =~ ^\>[0-9]+\.[0-9]s$ ]] ||
+		fail "top's OLDEST for a zombie older than the agent is '$oldest', not '>N.Ns' (a lower bound)"
+	kill -KILL "$parent"
 }
 
 run_case zombies_exact_age case_exact_age
@@ -321,4 +356,5 @@ run_case zombies_pins_across_pidns case_pins_across_pidns
 run_case zombies_pins_legacy_dirs case_pins_legacy_dirs
 run_case zombies_live_leader_is_no_zombie case_live_leader
 run_case zombies_live_leader_export_top case_live_leader_export_top
+run_case zombies_top_oldest_bound case_top_oldest_bound
 finish

@@ -49,7 +49,7 @@ case_adopted_seen()
 case_adopted_unseen()
 {
 	local obj
-	if pgrep -x reapwatch >/dev/null; then
+	if other_agent_running; then
 		skip "another reapwatch runs on this host; it may have seen the orphaning"
 	fi
 	start_adopted_zombie
