@@ -946,10 +946,33 @@ uint64_t agent__counter(const struct agent *agent, unsigned int counter)
 	return sum;
 }
 
+/*
+ * SPEC: a zombie's age is exact if it died while any agent ran, also once that agent has
+ * ended. So a published agent leaves, as it goes, the ages of the zombies present now
+ * (its own through its pin, still there, and those other agents and earlier ones knew).
+ */
+static void leave_zombie_ages(void)
+{
+	struct zombie_census *census;
+	int err = zombie_census__new(&census, "/proc");
+
+	if (!err) {
+		zombie_census__add_ages(census, ZOMBIE_AGES_FILE);
+		err = zombie_census__save_ages(census, ZOMBIE_AGES_FILE);
+		zombie_census__free(census);
+	}
+	/* (not the command's failure: a read-only /run only narrows what `zombies` knows) */
+	if (err && getenv("REAPWATCH_DEBUG"))
+		fprintf(stderr, "reapwatch: zombie ages not left in %s: %s\n", ZOMBIE_AGES_FILE,
+			strerror(-err));
+}
+
 void agent__free(struct agent *agent)
 {
 	if (!agent)
 		return;
+	if (agent->pin_dir[0])
+		leave_zombie_ages();
 	pins_withdraw(agent->pin_dir, agent->pin_lock_fd);
 	ring_buffer__free(agent->rb);
 	reapwatch_bpf__destroy(agent->skel);

@@ -87,13 +87,9 @@ static int write_prom(struct exporter *x)
 	if (fd < 0)
 		return -errno;
 	fchmod(fd, 0644); /* node_exporter may run as another user */
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		unlink(tmp);
+	f = rw_fdopen_tmp(fd, tmp, &err);
+	if (!f)
 		return err;
-	}
 	n = metrics__select(x->metrics, x->opts.max_containers, x->order);
 	render_prometheus(f, x->metrics, x->order, n);
 	x->nrendered = n;

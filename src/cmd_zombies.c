@@ -76,7 +76,7 @@ int cmd_zombies(const struct command *cmd, int argc, char **argv)
 		rw_error("reading %s failed: %s", PROC_ROOT, strerror(-ret));
 		return EXIT_RUNTIME;
 	}
-	zombie_census__add_ages(census);
+	zombie_census__add_ages(census, ZOMBIE_AGES_FILE);
 	label_subreapers(census);
 	now = mono_now_ns();
 	if (census->count)

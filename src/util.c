@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "util.h"
 
 volatile sig_atomic_t rw_stop_requested;
@@ -94,4 +95,16 @@ int64_t mono_to_unix_offset_ns(void)
 		}
 	}
 	return best;
+}
+
+FILE *rw_fdopen_tmp(int fd, const char *tmp, int *err)
+{
+	FILE *f = fdopen(fd, "w");
+
+	if (!f) {
+		*err = -errno;
+		close(fd);
+		unlink(tmp);
+	}
+	return f;
 }

@@ -33,4 +33,8 @@ void rw_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t mono_now_ns(void);
 int64_t mono_to_unix_offset_ns(void);
 
+/* fdopen(fd, "w") of a temporary file `tmp` about to be renamed into place; on failure closes
+ * fd, removes tmp and returns NULL with *err set (-errno). */
+FILE *rw_fdopen_tmp(int fd, const char *tmp, int *err);
+
 #endif /* REAPWATCH_UTIL_H */

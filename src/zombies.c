@@ -13,6 +13,7 @@
 #include "pins.h"
 #include "procs_table.h"
 #include "reapwatch.h"
+#include "util.h"
 #include "zombies.h"
 
 uint64_t boot_ns_to_ticks(uint64_t boot_ns)
@@ -195,7 +196,29 @@ static int add_ages_from_agent(int map_fd, pid_t agent, void *arg)
 	return 0;
 }
 
-size_t zombie_census__add_ages(struct zombie_census *census)
+/* Ages an ended agent left: a line's zombie must be in the census with the same start. */
+static void add_ages_from_file(struct zombie_census *c, const char *ages)
+{
+	unsigned long long ticks, since;
+	unsigned int pid;
+	FILE *f = fopen(ages, "re");
+
+	if (!f)
+		return;
+	while (fscanf(f, "%u %llu %llu\n", &pid, &ticks, &since) == 3) {
+		struct zombie probe = { .stat.pid = pid };
+		struct zombie *z = bsearch(&probe, c->zombies, c->count, sizeof(*z), zombie_cmp_pid);
+
+		if (!z || z->stat.start_ticks != ticks || !since)
+			continue;
+		if (!z->age_known || since < z->zombie_mono_ns)
+			z->zombie_mono_ns = since;
+		z->age_known = true;
+	}
+	fclose(f);
+}
+
+size_t zombie_census__add_ages(struct zombie_census *census, const char *ages)
 {
 	size_t known = 0;
 
@@ -205,9 +228,53 @@ size_t zombie_census__add_ages(struct zombie_census *census)
 	}
 	qsort(census->zombies, census->count, sizeof(*census->zombies), zombie_cmp_pid);
 	pins_for_each_agent(add_ages_from_agent, census);
+	if (ages)
+		add_ages_from_file(census, ages);
 	for (size_t i = 0; i < census->count; i++)
 		known += census->zombies[i].age_known;
 	return known;
+}
+
+int zombie_census__save_ages(const struct zombie_census *census, const char *ages)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX];
+	const char *slash = strrchr(ages, '/');
+	int fd, err = 0;
+	FILE *f;
+
+	if (!slash || (size_t)(slash - ages) >= sizeof(dir))
+		return -EINVAL;
+	memcpy(dir, ages, slash - ages);
+	dir[slash - ages] = '\0';
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	/* (each agent its own temporary file; the last rename wins, and holds every age the
+	 * census knew, the other agents' too) */
+	if (snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, slash + 1) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	f = rw_fdopen_tmp(fd, tmp, &err);
+	if (!f)
+		return err;
+	for (size_t i = 0; census && i < census->count; i++) {
+		const struct zombie *z = &census->zombies[i];
+
+		if (z->age_known)
+			fprintf(f, "%u %llu %llu\n", (unsigned int)z->stat.pid,
+				(unsigned long long)z->stat.start_ticks,
+				(unsigned long long)z->zombie_mono_ns);
+	}
+	if (fflush(f) || ferror(f))
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, ages))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
 }
 
 void zombie_census__free(struct zombie_census *census)

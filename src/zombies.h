@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The zombies present now: found in /proc (state Z), with exact ages when a
- * running agent saw them die (its pinned process state, see pins.h).
+ * The zombies present now: found in /proc (state Z), with exact ages when an agent saw them
+ * die: a running one's pinned process state (see pins.h), or what an agent that has ended
+ * left in ZOMBIE_AGES_FILE as it stopped.
  */
 #ifndef REAPWATCH_ZOMBIES_H
 #define REAPWATCH_ZOMBIES_H
@@ -39,8 +40,20 @@ struct zombie_census {
 
 /* Every zombie under proc_root now, in a census of its own (*out). 0 or -errno. */
 int zombie_census__new(struct zombie_census **out, const char *proc_root);
-/* Fill exact ages from every running agent's pinned state. Returns how many. */
-size_t zombie_census__add_ages(struct zombie_census *census);
+/*
+ * The ages of zombies that outlived the agent that saw them die: "PID STARTTIME_TICKS
+ * ZOMBIE_MONO_NS" lines, written by each agent as it stops (zombie_census__save_ages()), read
+ * by every census. On tmpfs: CLOCK_MONOTONIC and the file both end at reboot.
+ */
+#define ZOMBIE_AGES_DIR "/run/reapwatch"
+#define ZOMBIE_AGES_FILE ZOMBIE_AGES_DIR "/zombie-ages"
+
+/* Fill exact ages from every running agent's pinned state and from ZOMBIE_AGES_FILE (`ages`,
+ * NULL for none). Returns how many. */
+size_t zombie_census__add_ages(struct zombie_census *census, const char *ages);
+/* Replace the file `ages` with the known ages of the census's zombies (an agent stopping: its
+ * own are in the census through its pin). 0 or -errno. */
+int zombie_census__save_ages(const struct zombie_census *census, const char *ages);
 /* The zombie (pid, /proc starttime in ticks) if it was in the census. */
 const struct zombie *zombie_census__find(const struct zombie_census *census, uint32_t pid,
 					 uint64_t start_ticks);

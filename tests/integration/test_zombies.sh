@@ -84,6 +84,35 @@ case_exact_age()
 	stop_agent
 }
 
+# Zombies that died while an agent ran that has ended since (a short `trace`): their age is
+# still exact (SPEC: "died while a reapwatch agent (any command) was running"), from what the
+# agent left in /run/reapwatch as it stopped.
+case_age_after_agent_ends()
+{
+	local child before after lo hi
+	if other_agent_running; then
+		skip "another reapwatch runs on this host: its pin would give the ages"
+	fi
+	start_agent trace --json -e exit
+	start_zombie_parent
+	sleep 0.5
+	stop_agent
+	sleep 0.5
+	before=$(now_us)
+	zombies_cli --json
+	after=$(now_us)
+	lo=$(((before - $(kv zombies_by_us)) / 1000))
+	hi=$(((after - $(kv exited_after_us)) / 1000))
+	detail "age must be within [$lo, $hi] ms (+-2 ms)"
+	for child in "${CHILDREN[@]}"; do
+		check_zombie_object "$child"
+		assert_true "zombies --json: age of $child within [$lo, $hi] ms, its agent gone" \
+			"$ZOMBIE_OBJ" \
+			"(.age_seconds | type) == \"number\" and .age_seconds * 1000 >= $lo - 2 and .age_seconds * 1000 <= $hi + 2"
+	done
+	kill -TERM "$PARENT"
+}
+
 # Zombies that died while no agent ran: nobody knows their age.
 case_unknown_age()
 {
@@ -351,6 +380,7 @@ case_top_oldest_bound()
 
 run_case zombies_exact_age case_exact_age
 run_case zombies_unknown_age case_unknown_age
+run_case zombies_age_after_agent_ends case_age_after_agent_ends
 run_case zombies_unreadable_pidns case_unreadable_pidns
 run_case zombies_pins_across_pidns case_pins_across_pidns
 run_case zombies_pins_legacy_dirs case_pins_legacy_dirs
