@@ -107,7 +107,7 @@ static void draw(struct top *t, struct agent *agent, double interval_s)
 	now[19] = '\0'; /* to the second */
 	if (terminal_taken)
 		fputs("\033[H\033[2J", stdout);
-	render_top(stdout, t->metrics, now, interval_s, screen_rows());
+	render_top(stdout, t->metrics, now, interval_s, screen_rows(), terminal_taken);
 	if (!terminal_taken)
 		putchar('\n');
 	rw_output_error(stdout); /* a failure is kept for the loop to see */

@@ -28,8 +28,9 @@ void render_zombie_log_json(FILE *out, const struct zombie *zombie, uint64_t now
 			    uint64_t now_unix_ns);
 void render_init_verdict(FILE *out, const struct zombie *first, size_t count);
 
-/* `top`'s screen: at most max_rows containers, worst first. */
+/* `top`'s screen: at most max_rows containers, worst first; `keys`: it reads keys (a terminal),
+ * and says how to quit. */
 void render_top(FILE *out, const struct metrics *m, const char *now, double interval_s,
-		size_t max_rows);
+		size_t max_rows, bool keys);
 
 #endif /* REAPWATCH_RENDER_H */

@@ -75,7 +75,7 @@ static int worst_first(const void *a, const void *b)
 }
 
 void render_top(FILE *out, const struct metrics *m, const char *now, double interval_s,
-		size_t max_rows)
+		size_t max_rows, bool keys)
 {
 	size_t *order = calloc(m->ncontainers + 1, sizeof(*order));
 	size_t n = m->ncontainers;
@@ -87,8 +87,9 @@ void render_top(FILE *out, const struct metrics *m, const char *now, double inte
 	sort_m = m;
 	qsort(order, n, sizeof(*order), worst_first);
 
-	fprintf(out, "reapwatch top  %s  every %gs  %zu container%s  lost %" PRIu64 "  q: quit\n",
-		now, interval_s, n ? n - 1 : 0, n == 2 ? "" : "s", m->events_lost);
+	fprintf(out, "reapwatch top  %s  every %gs  %zu container%s  lost %" PRIu64 "%s\n", now,
+		interval_s, n ? n - 1 : 0, n == 2 ? "" : "s", m->events_lost,
+		keys ? "  q: quit" : "");
 	fprintf(out, "%-12s %-17s %5s %7s %7s %7s %5s %6s %6s\n", "CONTAINER", "POD/CONTAINER",
 		"ZOMB", "OLDEST", "REAP50", "REAP99", "ORPH", "KILLED", "NOTERM");
 	for (size_t k = 0; k < n && k < max_rows; k++) {

@@ -50,6 +50,7 @@ case_quit_restores_terminal()
 	[[ $width -le 80 ]] || fail "a line of top is $width columns wide"
 	assert_contains "top's header" <(printf '%s\n' "$pane") "ZOMB"
 	assert_contains "the host row" <(printf '%s\n' "$pane") "(host)"
+	assert_contains "top's title at a terminal" <(printf '%s\n' "$pane") "q: quit"
 	tmux_ send-keys -t top q
 	wait_exit
 	pane=$(tmux_ capture-pane -p -t top)
@@ -69,6 +70,23 @@ case_ctrl_c()
 	assert_contains "exit status after Ctrl-C" <(printf '%s\n' "$pane") "top-exited rc=0"
 }
 
+# Without a terminal: a table per interval, no escape codes, and no key to press.
+case_not_a_terminal()
+{
+	local out=$CASE_DIR/top.out rc=0
+	timeout --preserve-status -s INT 2.5 "$AGENT" top -i 1 </dev/null >"$out" 2>"$CASE_DIR/top.err" || rc=$?
+	assert_eq "top's exit status at SIGINT" 0 "$rc"
+	[[ $(grep -c '^CONTAINER' "$out") -ge 2 ]] ||
+		{ detail "stdout:" "$(cat "$out")"; fail "top without a terminal: fewer than 2 tables in 2.5 s"; }
+	if grep -q $'\033' "$out"; then
+		fail "top without a terminal wrote escape codes"
+	fi
+	if grep -q 'q: quit' "$out"; then
+		fail "top without a terminal says 'q: quit', but reads no keys"
+	fi
+}
+
 run_case top_quit_restores_terminal case_quit_restores_terminal
+run_case top_not_a_terminal case_not_a_terminal
 run_case top_ctrl_c case_ctrl_c
 finish
