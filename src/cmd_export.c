@@ -54,8 +54,7 @@ struct exporter {
 	uint64_t log_dropped;	      /* lines dropped: the backlog was full */
 	uint64_t log_dropped_told;
 	int log_err;		      /* the log's first write failure, -errno */
-	bool write_failed;	      /* the last write failed: say so once */
-	int write_err;		      /* and why, -errno */
+	int write_err;		      /* the last write's failure (say so once), -errno; 0 */
 };
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -212,12 +211,11 @@ static void export_once(struct exporter *x)
 		return;
 	}
 	err = write_prom(x);
-	if (err && !x->write_failed)
+	if (err && !x->write_err)
 		rw_error("writing %s/%s failed: %s (will retry every interval)",
 			 x->opts.textfile_dir, PROM_FILE, strerror(-err));
-	else if (!err && x->write_failed)
+	else if (!err && x->write_err)
 		rw_error("writing %s/%s works again", x->opts.textfile_dir, PROM_FILE);
-	x->write_failed = err != 0;
 	x->write_err = err;
 	x->writes += !err;
 	if (x->log)
@@ -348,7 +346,7 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 		status = rw_output_failed(werr);
 		goto out;
 	}
-	if (x.write_failed) {
+	if (x.write_err) {
 		/* (its first failure was said when it came, perhaps long ago: the exit's reason) */
 		rw_error("the last write of %s/%s failed: %s, after %llu good one%s: check what is "
 			 "at that path, the directory's permissions and its free space",

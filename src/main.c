@@ -97,6 +97,12 @@ static bool asks_help(int argc, char **argv)
 	return argc == 2 && is_help_flag(argv[1]);
 }
 
+static int command_help(const struct command *cmd)
+{
+	print_command_help(stdout, cmd);
+	return EXIT_OK;
+}
+
 static int unexpected_argument(const struct command *cmd, const char *arg, const char *why)
 {
 	char msg[128];
@@ -107,10 +113,8 @@ static int unexpected_argument(const struct command *cmd, const char *arg, const
 
 static int cmd_version(const struct command *cmd, int argc, char **argv)
 {
-	if (asks_help(argc, argv)) {
-		print_command_help(stdout, cmd);
-		return EXIT_OK;
-	}
+	if (asks_help(argc, argv))
+		return command_help(cmd);
 	if (argc > 1)
 		return unexpected_argument(cmd, argv[1], "it takes none");
 	printf("reapwatch %s (%s)\n", REAPWATCH_VERSION, REAPWATCH_GIT_REV);
@@ -122,13 +126,12 @@ static int cmd_help(const struct command *cmd, int argc, char **argv)
 	const struct command *about;
 	char msg[128];
 
-	if (argc == 1 || asks_help(argc, argv)) {
-		if (argc == 1)
-			print_usage(stdout);
-		else
-			print_command_help(stdout, cmd);
+	if (argc == 1) {
+		print_usage(stdout);
 		return EXIT_OK;
 	}
+	if (asks_help(argc, argv))
+		return command_help(cmd);
 	if (argc > 2)
 		return unexpected_argument(cmd, argv[2], "one COMMAND at most");
 	about = find_command(argv[1]);

@@ -157,6 +157,26 @@ static int zombie_cmp_pid(const void *a, const void *b)
 	return (x->stat.pid > y->stat.pid) - (x->stat.pid < y->stat.pid);
 }
 
+/* The census's zombie with this pid and start (census sorted by pid), or NULL. */
+static struct zombie *census_zombie(struct zombie_census *c, uint32_t pid, uint64_t start_ticks)
+{
+	struct zombie probe = { .stat.pid = pid };
+	struct zombie *z = c->count ? bsearch(&probe, c->zombies, c->count, sizeof(*z),
+					      zombie_cmp_pid)
+				    : NULL;
+
+	return z && z->stat.start_ticks == start_ticks ? z : NULL;
+}
+
+/* It became a zombie at `since` (CLOCK_MONOTONIC), by one who saw it: two agents that saw
+ * the same death agree to within microseconds, the earlier is kept. */
+static void note_age(struct zombie *z, uint64_t since)
+{
+	if (!z->age_known || since < z->zombie_mono_ns)
+		z->zombie_mono_ns = since;
+	z->age_known = true;
+}
+
 /* One agent's procs map: every exited process it still holds state for. */
 static int add_ages_from_agent(int map_fd, pid_t agent, void *arg)
 {
@@ -172,18 +192,12 @@ static int add_ages_from_agent(int map_fd, pid_t agent, void *arg)
 	for (size_t i = 0; i < slots; i++) {
 		if (!procs_table__read(table, i, &st))
 			continue;
-		struct zombie probe = { .stat.pid = st.proc.pid };
-		struct zombie *z = c->count ? bsearch(&probe, c->zombies, c->count, sizeof(*z),
-						      zombie_cmp_pid)
-					    : NULL;
+		struct zombie *z = census_zombie(c, st.proc.pid, boot_ns_to_ticks(st.boot_start_ns));
 		uint64_t since = st.zombie_ns ? st.zombie_ns : st.exit_ns;
 
-		if (!z || z->stat.start_ticks != boot_ns_to_ticks(st.boot_start_ns) || !since)
+		if (!z || !since)
 			continue;
-		/* Two agents saw the same death: they agree to within microseconds. */
-		if (!z->age_known || since < z->zombie_mono_ns)
-			z->zombie_mono_ns = since;
-		z->age_known = true;
+		note_age(z, since);
 		if (st.adopted_from.pid) {
 			size_t n = strnlen(st.adopted_from.comm, RW_COMM_LEN);
 
@@ -206,14 +220,10 @@ static void add_ages_from_file(struct zombie_census *c, const char *ages)
 	if (!f)
 		return;
 	while (fscanf(f, "%u %llu %llu\n", &pid, &ticks, &since) == 3) {
-		struct zombie probe = { .stat.pid = pid };
-		struct zombie *z = bsearch(&probe, c->zombies, c->count, sizeof(*z), zombie_cmp_pid);
+		struct zombie *z = census_zombie(c, pid, ticks);
 
-		if (!z || z->stat.start_ticks != ticks || !since)
-			continue;
-		if (!z->age_known || since < z->zombie_mono_ns)
-			z->zombie_mono_ns = since;
-		z->age_known = true;
+		if (z && since)
+			note_age(z, since);
 	}
 	fclose(f);
 }
@@ -258,7 +268,7 @@ int zombie_census__save_ages(const struct zombie_census *census, const char *age
 	f = rw_fdopen_tmp(fd, tmp, &err);
 	if (!f)
 		return err;
-	for (size_t i = 0; census && i < census->count; i++) {
+	for (size_t i = 0; i < census->count; i++) {
 		const struct zombie *z = &census->zombies[i];
 
 		if (z->age_known)

@@ -45,8 +45,7 @@ int zombie_census__new(struct zombie_census **out, const char *proc_root);
  * ZOMBIE_MONO_NS" lines, written by each agent as it stops (zombie_census__save_ages()), read
  * by every census. On tmpfs: CLOCK_MONOTONIC and the file both end at reboot.
  */
-#define ZOMBIE_AGES_DIR "/run/reapwatch"
-#define ZOMBIE_AGES_FILE ZOMBIE_AGES_DIR "/zombie-ages"
+#define ZOMBIE_AGES_FILE "/run/reapwatch/zombie-ages"
 
 /* Fill exact ages from every running agent's pinned state and from ZOMBIE_AGES_FILE (`ages`,
  * NULL for none). Returns how many. */
