@@ -278,14 +278,15 @@ static __always_inline bool wait_takes(struct wait_opts *wo, struct task_struct 
 		return false;
 	if (!wait_selects(BPF_CORE_READ(wo, wo_type), (__u64)BPF_CORE_READ(wo, wo_pid), child, btf))
 		return false;
-	parent = RW_READ(btf, child, parent);
 	if ((flags & RW_WNOTHREAD) &&
-	    (__u64)BPF_CORE_READ(wo, child_wait.private) != (__u64)parent)
+	    (__u64)BPF_CORE_READ(wo, child_wait.private) != (__u64)RW_READ(btf, child, parent))
 		return false;
 	/* Traced: the tracer's wait takes it whatever the flags; one that is not the parent
 	 * only hands it to the parent (wait_task_zombie(), ptrace_reparented()): no reap. */
-	if (RW_READ(btf, child, ptrace))
+	if (RW_READ(btf, child, ptrace)) {
+		parent = RW_READ(btf, child, parent);
 		return RW_READ(btf, parent, tgid) == BPF_CORE_READ(child, real_parent, tgid);
+	}
 	if (flags & RW_WALL)
 		return true;
 	clone_child = RW_READ(btf, child, exit_signal) != RW_SIGCHLD;
