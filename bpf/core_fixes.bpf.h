@@ -25,7 +25,8 @@
  *     "bpf: Augment raw_tp arguments with PTR_MAYBE_NULL", v6.13; the commit that lists
  *     signal_generate: not found; seen on a 6.18 build, shared/KERNEL.md) and refuse a plain
  *     load through it: siginfo_code() and siginfo_pid() read it with probe reads.
- *   - task_struct.on_cpu exists only with CONFIG_SMP (a config, not a version):
+ *   - task_struct.on_cpu exists only with CONFIG_SMP (a config, not a version), and is a
+ *     u8 in v7.2 and v7.3 (seen on Debian's, commit not found), an int up to v6.18:
  *     task_on_cpu().
  *   - start_boottime: named so since v5.5 (cf25e24db61c "time: Rename tsk->real_start_time
  *     to ->start_boottime"), before every kernel we support: read by its name alone.
@@ -83,13 +84,22 @@ static __always_inline int siginfo_pid(struct kernel_siginfo *info)
 	return si_pid;
 }
 
+/* task_struct.on_cpu as an unsigned int: libbpf narrows a load of an unsigned field to the
+ * kernel's size (it refuses to narrow a signed one, the int of vmlinux.h). */
+struct task_struct___on_cpu {
+	unsigned int on_cpu;
+} __attribute__((preserve_access_index));
+
 /* Is the task (BTF-typed if `btf`) on a CPU now? task_struct.on_cpu (CONFIG_SMP); without it,
- * assume not. */
+ * assume not. An int up to 6.18, a u8 in 7.2 and 7.3 (with on_rq and is_blocked beside it): a
+ * probe read of it takes the kernel's size. */
 static __always_inline bool task_on_cpu(struct task_struct *task, bool btf)
 {
-	if (!bpf_core_field_exists(struct task_struct, on_cpu))
+	struct task_struct___on_cpu *t = (void *)task;
+
+	if (!bpf_core_field_exists(t->on_cpu))
 		return false;
-	return btf ? task->on_cpu : BPF_CORE_READ(task, on_cpu);
+	return btf ? t->on_cpu : BPF_CORE_READ_BITFIELD_PROBED(t, on_cpu);
 }
 
 /*

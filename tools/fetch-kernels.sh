@@ -5,7 +5,8 @@
 # where DIR/boot/vmlinuz-* (or DIR/usr/lib/modules/*/vmlinuz) is the kernel.
 #
 #   tools/fetch-kernels.sh [LINE...]     LINE: 5.10 (Debian 11), 6.1 (Debian 12),
-#                                        6.12 (bookworm-backports); default: all three
+#                                        6.12 (bookworm-backports), 7 (trixie-backports:
+#                                        the newest stable kernel); default: all four
 #
 # The newest kernel of a line is read from its suites' package index (the Depends of the
 # linux-image-amd64 metapackage). A line already in the cache is used as it is, without
@@ -19,7 +20,7 @@ CACHE=${REAPWATCH_KERNEL_CACHE:-/var/tmp/reapwatch-kernels}
 MIRROR=${REAPWATCH_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SECURITY=${REAPWATCH_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-ALL_LINES=(5.10 6.1 6.12)
+ALL_LINES=(5.10 6.1 6.12 7)
 
 die()
 {
@@ -35,6 +36,7 @@ suites()
 	5.10) echo bullseye bullseye-security ;;
 	6.1) echo bookworm bookworm-security ;;
 	6.12) echo bookworm-backports ;;
+	7) echo trixie-backports ;;
 	*) die "unknown kernel line '$1' (known: ${ALL_LINES[*]})" ;;
 	esac
 }
@@ -89,22 +91,38 @@ newest_package()
 	echo "$pkg"
 }
 
-# unpack LINE PKG: download PKG and dpkg -x it into CACHE/PKG (atomically: a half-unpacked
-# directory is never taken for a cached kernel).
-unpack()
+# download_into LINE PKG DIR: apt-get download PKG and dpkg -x it into DIR/root.
+download_into()
 {
-	local line=$1 pkg=$2 tmp deb
-	tmp=$(mktemp -d "$CACHE/.unpack.XXXXXX")
+	local line=$1 pkg=$2 dir=$3 deb
 	apt_opts "$line"
 	echo "fetch-kernels: downloading $pkg" >&2
-	(cd "$tmp" && apt-get "${APT_OPTS[@]}" download "$pkg" >&2) ||
+	mkdir -p "$dir/debs"
+	(cd "$dir/debs" && apt-get "${APT_OPTS[@]}" download "$pkg" >&2) ||
 		{
-			rm -rf "$tmp"
+			rm -rf "$dir"
 			die "apt-get download $pkg failed"
 		}
-	deb=$(echo "$tmp"/*.deb)
+	deb=$(echo "$dir/debs/$pkg"_*.deb)
 	[[ -f $deb ]] || die "apt-get download $pkg left no .deb"
-	dpkg -x "$deb" "$tmp/root"
+	dpkg -x "$deb" "$dir/root"
+}
+
+# unpack LINE PKG: download PKG and dpkg -x it into CACHE/PKG (atomically: a half-unpacked
+# directory is never taken for a cached kernel). Since 7.x (trixie-backports, sid) the
+# linux-image package is a small one that depends on linux-binary-*, which has the vmlinuz.
+unpack()
+{
+	local line=$1 pkg=$2 tmp binary
+	tmp=$(mktemp -d "$CACHE/.unpack.XXXXXX")
+	download_into "$line" "$pkg" "$tmp"
+	if ! find_vmlinuz "$tmp/root" >/dev/null; then
+		apt_opts "$line"
+		binary=$(apt-cache "${APT_OPTS[@]}" depends "$pkg" |
+			sed -n 's/^ *Depends: \(linux-binary-[^ ]*\)$/\1/p' | sed -n 1p)
+		[[ -n $binary ]] || die "$pkg has no vmlinuz and depends on no linux-binary-*"
+		download_into "$line" "$binary" "$tmp"
+	fi
 	find_vmlinuz "$tmp/root" >/dev/null || die "$pkg has no vmlinuz"
 	rm -rf "${CACHE:?}/$pkg"
 	mv "$tmp/root" "$CACHE/$pkg"
