@@ -144,8 +144,16 @@ struct cgroup_cache *cgroup_cache__new(void)
 	cache->kube_log_dir = getenv("REAPWATCH_KUBELET_LOG_DIR");
 	if (!cache->kube_log_dir || !cache->kube_log_dir[0])
 		cache->kube_log_dir = KUBELET_LOG_DIR;
-	if (!cgroup2_mountpoint(cache->mountpoint, sizeof(cache->mountpoint)))
-		cache->mount_fd = open(cache->mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* Without the v2 hierarchy mounted, only the paths cgroup_mkdir gives are known (on a
+	 * cgroup v1 host, none: every task's v2 cgroup is the root, and v1's are not seen). */
+	if (cgroup2_mountpoint(cache->mountpoint, sizeof(cache->mountpoint)))
+		rw_error("feature off: containers: no cgroup v2 hierarchy is mounted: on a cgroup "
+			 "v1 host no container is told apart, on a v2 host only those whose cgroup "
+			 "is made while the agent runs");
+	else if ((cache->mount_fd = open(cache->mountpoint,
+					 O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		rw_error("feature off: containers: cannot open %s: %s", cache->mountpoint,
+			 strerror(errno));
 	return cache;
 }
 

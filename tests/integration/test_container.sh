@@ -52,6 +52,29 @@ case_container()
 	check_container_events
 }
 
+# No cgroup v2 hierarchy where the agent runs (a cgroup v1 host, or a pod without the node's
+# /sys/fs/cgroup; here the agent's own mount namespace without it): one line says so, and a
+# container started meanwhile still has its id, from the path cgroup_mkdir gives.
+case_container_no_cgroup2()
+{
+	local agent=$AGENT ev
+	AGENT=$CASE_DIR/agent-without-cgroup2
+	# shellcheck disable=SC2016 # expanded by the wrapper's shell
+	printf '#!/bin/sh\nexec unshare -m sh -c '\''umount -l /sys/fs/cgroup && exec "$0" "$@"'\'' %q "$@"\n' \
+		"$agent" >"$AGENT"
+	chmod +x "$AGENT"
+	start_agent trace --json -e exit
+	AGENT=$agent
+	run_container ""
+	stop_agent
+	assert_contains "the agent's stderr" "$CASE_DIR/agent.err" \
+		"reapwatch: feature off: containers: no cgroup v2 hierarchy is mounted"
+	focus "$INIT" "$MEMBER"
+	ev=$(expect_one "exit of container init $INIT" ".type == \"exit\" and .pid == $INIT")
+	assert_fields "$ev" "exit of container init $INIT" .exit_code 4 .ns_pid 1 .pidns "$NS" \
+		.container_id "\"$ID\"" .cgroup "$(jq -n --arg c "$CGROUP" '$c')"
+}
+
 # A kubelet (cgroupfs driver) layout: /kubepods/besteffort/pod<uid>/<id>.
 case_container_kubepods()
 {
@@ -147,6 +170,7 @@ case_container_kubernetes_names()
 }
 
 run_case container_events case_container
+run_case container_no_cgroup2 case_container_no_cgroup2
 run_case container_kubepods_cgroup case_container_kubepods
 run_case container_systemd_style_cgroup case_container_systemd_naming
 run_case container_filter case_container_filter
