@@ -275,6 +275,7 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 	struct agent_config config = agent_config_counting();
 	char err[ARGS_ERR_LEN];
 	uint64_t next_write;
+	const char *bad_dir = NULL;
 	struct stat st;
 	int ret, werr = 0, status = EXIT_RUNTIME;
 
@@ -285,9 +286,13 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 	}
 	if (ret)
 		return usage_error(cmd, err);
-	if (stat(x.opts.textfile_dir, &st) || !S_ISDIR(st.st_mode)) {
-		snprintf(err, sizeof(err), "--textfile-dir: '%.200s' is not a directory",
-			 x.opts.textfile_dir);
+	/* (any other failure is said by the access() below, with its reason) */
+	if (stat(x.opts.textfile_dir, &st))
+		bad_dir = errno == ENOENT ? "does not exist" : errno == ENOTDIR ? "is not a directory" : NULL;
+	else if (!S_ISDIR(st.st_mode))
+		bad_dir = "is not a directory";
+	if (bad_dir) {
+		snprintf(err, sizeof(err), "--textfile-dir: '%.200s' %s", x.opts.textfile_dir, bad_dir);
 		return usage_error(cmd, err);
 	}
 	if (access(x.opts.textfile_dir, W_OK)) {

@@ -113,6 +113,11 @@ case_export_needs_textfile_dir()
 		"reapwatch: export: --textfile-dir DIR is required (see 'reapwatch export --help')" \
 		"$(cat "$CLI_ERR")"
 	usage_error /nonexistent-dir export --textfile-dir /nonexistent-dir
+	assert_contains "reapwatch export --textfile-dir /nonexistent-dir: stderr" "$CLI_ERR" \
+		"'/nonexistent-dir' does not exist"
+	usage_error /etc/hostname export --textfile-dir /etc/hostname
+	assert_contains "reapwatch export --textfile-dir /etc/hostname: stderr" "$CLI_ERR" \
+		"'/etc/hostname' is not a directory"
 }
 
 case_bad_zombies_min_age()
