@@ -93,6 +93,75 @@ size_t text_escape(char *dst, size_t cap, const char *s, size_t n)
 	return len;
 }
 
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/*
+ * Bytes of the escape or character that starts s (n bytes on), with its display columns in
+ * *cols. Anything text_escape() would not write (a lone backslash, ill-formed UTF-8) is one
+ * byte and one column, so that no input makes a cut fall inside a UTF-8 character.
+ */
+static size_t text_token(const char *s, size_t n, unsigned int *cols)
+{
+	size_t len;
+
+	if (s[0] == '\\' && n >= 4 && s[1] == 'x' && is_hex(s[2]) && is_hex(s[3])) {
+		*cols = 4;
+		return 4;
+	}
+	if (s[0] == '\\' && n >= 2 && strchr("\\ntr", s[1])) {
+		*cols = 2;
+		return 2;
+	}
+	len = utf8_valid_prefix_len((const unsigned char *)s, n);
+	*cols = 1;
+	return len ? len : 1;
+}
+
+size_t text_column(char *dst, size_t cap, const char *escaped, unsigned int width)
+{
+	size_t n = strlen(escaped), len = 0, cut = 0;
+	unsigned int cols = 0, cut_cols = 0, w;
+	bool over = false;
+
+	if (cap == 0)
+		return 0;
+	/*
+	 * Whole tokens while they fit in width columns, and in cap with the padding still to
+	 * come (each column after the text takes one byte); cut is the longest prefix that
+	 * leaves a column for the marker.
+	 */
+	while (len < n) {
+		size_t tlen = text_token(escaped + len, n - len, &w);
+
+		if (cols + w > width || len + tlen + (width - cols - w) >= cap) {
+			over = true;
+			break;
+		}
+		len += tlen;
+		cols += w;
+		if (cols < width) {
+			cut = len;
+			cut_cols = cols;
+		}
+	}
+	if (over) {
+		len = cut;
+		cols = cut_cols;
+	}
+	memcpy(dst, escaped, len);
+	if (over && cols < width && len < cap - 1) {
+		dst[len++] = '+';
+		cols++;
+	}
+	for (; cols < width && len < cap - 1; cols++)
+		dst[len++] = ' ';
+	dst[len] = '\0';
+	return len;
+}
+
 void prom_escape_label(FILE *out, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;

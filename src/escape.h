@@ -27,6 +27,19 @@ size_t utf8_valid_prefix_len(const unsigned char *s, size_t n);
  */
 size_t text_escape(char *dst, size_t cap, const char *s, size_t n);
 
+/* Room text_column() needs for any input: a column takes at most 4 bytes (a 4-byte character). */
+#define TEXT_COLUMN_CAP(width) ((width) * 4 + 1)
+
+/*
+ * Fit text_escape()'s output into a column exactly width display columns wide, into dst
+ * (at most cap - 1 bytes and a NUL; nothing if cap is 0). printf's "%-16s" counts bytes, so
+ * UTF-8 would come out too narrow, and a long escaped name would push the columns after it.
+ * A UTF-8 character counts one column, an escape (\x01, \n) each of its visible characters.
+ * Text wider than width is cut at a character or escape boundary to fit width - 1 columns and
+ * marked with '+'; the rest is padded with spaces. Returns the length written.
+ */
+size_t text_column(char *dst, size_t cap, const char *escaped, unsigned int width);
+
 /*
  * Write n bytes of s as the body of a Prometheus label value (no quotes): backslash, '"' and
  * \n are escaped; other control bytes, DEL and each byte of ill-formed UTF-8 become U+FFFD,

@@ -11,9 +11,22 @@
 #define COMM_TEXT (RW_COMM_LEN * 4 + 1)
 #define CONTAINER_SHORT 12
 
+/* The COMM column's display width, as the header's "%-16s" gives it. */
+#define COMM_WIDTH 16
+#define COMM_COLUMN TEXT_COLUMN_CAP(COMM_WIDTH)
+
 static const char *text_comm(char buf[COMM_TEXT], const char *comm)
 {
 	text_escape(buf, COMM_TEXT, comm, strlen(comm));
+	return buf;
+}
+
+/* Cut or padded to exactly COMM_WIDTH columns: the columns after it stay in line. */
+static const char *comm_column(char buf[COMM_COLUMN], const char *comm)
+{
+	char esc[COMM_TEXT];
+
+	text_column(buf, COMM_COLUMN, text_comm(esc, comm), COMM_WIDTH);
 	return buf;
 }
 
@@ -43,12 +56,12 @@ void render_text_header(FILE *out)
 void render_text_event(FILE *out, const struct event *ev)
 {
 	const char *container = ev->proc.cgroup->container_id;
-	char time[RFC3339_US_LEN], comm[COMM_TEXT];
+	char time[RFC3339_US_LEN], comm[COMM_COLUMN];
 
 	format_rfc3339_us(time, sizeof(time), ev->unix_ns);
 	/* "2026-11-23T16:00:00.123456Z" -> "16:00:00.123456" */
-	fprintf(out, "%-15.15s %-8s %-7" PRIu32 " %-16s %-7" PRIu32 " %-12.*s ", time + 11,
-		event_type_name(ev->type), ev->proc.pid, text_comm(comm, ev->proc.comm),
+	fprintf(out, "%-15.15s %-8s %-7" PRIu32 " %s %-7" PRIu32 " %-12.*s ", time + 11,
+		event_type_name(ev->type), ev->proc.pid, comm_column(comm, ev->proc.comm),
 		ev->proc.ns_pid, CONTAINER_SHORT, container[0] ? container : "-");
 
 	switch (ev->type) {

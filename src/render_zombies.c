@@ -7,6 +7,8 @@
 #include "render.h"
 
 #define COMM_TEXT (RW_COMM_LEN * 4 + 1)
+/* The COMM column's display width, as the header's "%-16s" gives it. */
+#define COMM_WIDTH 16
 #define CONTAINER_SHORT 12
 /* Text lists this many zombies per parent, then says how many more. */
 #define TEXT_ZOMBIES_PER_PARENT 10
@@ -104,7 +106,7 @@ static const char *short_container(const char *id)
 /* zombies[] is sorted by parent, then age. */
 void render_zombies_text(FILE *out, const struct zombie *zombies, size_t count, uint64_t now)
 {
-	char comm[COMM_TEXT], age[32], pidns[16], ns_pid[16];
+	char comm[COMM_TEXT], col[TEXT_COLUMN_CAP(COMM_WIDTH)], age[32], pidns[16], ns_pid[16];
 
 	if (!count) {
 		fprintf(out, "no zombies\n");
@@ -131,9 +133,11 @@ void render_zombies_text(FILE *out, const struct zombie *zombies, size_t count, 
 			const struct zombie *z = &zombies[i + k];
 
 			text_escape(comm, sizeof(comm), z->stat.comm, strlen(z->stat.comm));
+			/* Padded by width, not bytes, or cut: the next columns stay in line. */
+			text_column(col, sizeof(col), comm, COMM_WIDTH);
 			format_age(age, sizeof(age), z, now);
-			fprintf(out, "  %-8" PRIu32 " %-8s %-16s %-12.*s %-9s ", z->stat.pid,
-				format_id(ns_pid, sizeof(ns_pid), z->ns_pid), comm, CONTAINER_SHORT,
+			fprintf(out, "  %-8" PRIu32 " %-8s %s %-12.*s %-9s ", z->stat.pid,
+				format_id(ns_pid, sizeof(ns_pid), z->ns_pid), col, CONTAINER_SHORT,
 				short_container(z->container_id), age);
 			if (z->adopted_from_pid) {
 				text_escape(comm, sizeof(comm), z->adopted_from_comm,

@@ -92,9 +92,54 @@ case_text_output()
 	fi
 }
 
+# Text output: COMM is one column 16 characters wide whatever the name, padded by characters
+# (not bytes) for UTF-8, and a name that escapes wider (15 control bytes: 60 characters) cut
+# and marked with '+'; so NS_PID starts where the header has it, on the lines of hostile
+# names as on the parent's. A peer in DETAILS keeps its whole name.
+case_text_columns()
+{
+	# Offsets below count characters, as a terminal does.
+	local LC_ALL=C.UTF-8
+	local header at mode pid line want seen=0 probe='é'
+	[[ ${#probe} -eq 1 ]] || skip "no C.UTF-8 locale: bash cannot count characters"
+	local -A child parent comm_col=([utf8]='zé→ü            ' [long]='\x01\x02\x03+   ')
+	start_agent trace -e exit,signal
+	for mode in utf8 long; do
+		scenario hostile_comm "$mode"
+		child[$mode]=$(kv child)
+		parent[$mode]=$(kv parent)
+	done
+	stop_agent
+	header=$(head -n1 "$EVENTS")
+	line=${header%%NS_PID*}
+	at=${#line}
+	# TIME(UTC) EVENT PID COMM, each with its space: 15+1 + 8+1 + 7+1 + 16+1.
+	assert_eq "text header: offset of NS_PID" 50 "$at"
+	for mode in utf8 long; do
+		for pid in "${child[$mode]}" "${parent[$mode]}"; do
+			while IFS= read -r line; do
+				detail "$line"
+				[[ ${line:at-1:1} == ' ' && ${line:at} =~ ^[0-9]+\  ]] ||
+					fail "text output ($mode): NS_PID of pid $pid not at character $at as in the header"
+				seen=$((seen + 1))
+			done < <(awk -v p="$pid" '$3 == p' "$EVENTS")
+		done
+		line=$(awk -v p="${child[$mode]}" '$2 == "exit" && $3 == p' "$EVENTS")
+		[[ -n $line ]] || fail "text output ($mode): no exit line of pid ${child[$mode]}"
+		assert_eq "text output ($mode): COMM column of pid ${child[$mode]}" "${comm_col[$mode]}" \
+			"${line:33:16}"
+	done
+	# Each child's exit, each parent's SIGCHLD and exit.
+	[[ $seen -ge 6 ]] || fail "text output: $seen lines of the scenarios' pids, expected 6 or more"
+	want="sender=${child[long]}(\\x01\\x02\\x03\\x04\\x05\\x06\\x07\\x08\\x0b\\x0c\\x0e\\x0f\\x10\\x11\\x12)"
+	grep -qF -- "$want" "$EVENTS" ||
+		fail "text output: the SIGCHLD from ${child[long]} does not show the whole name, $want"
+}
+
 run_case comm_quote_backslash_newline case_quote_backslash_newline
 run_case comm_utf8 case_utf8
 run_case comm_control_characters case_control_characters
 run_case comm_invalid_utf8 case_invalid_utf8
 run_case comm_text_output case_text_output
+run_case comm_text_columns case_text_columns
 finish

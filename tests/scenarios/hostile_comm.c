@@ -8,6 +8,8 @@
  *         utf8     zé→ü                    multi-byte UTF-8
  *         ctrl     x<0x01>y<0x1f>z<tab>w   control characters
  *         invalid  v<0xff><0xfe>w          bytes that are not UTF-8
+ *         long     <0x01>..<0x12>          15 control bytes (no tab, newline or CR), each
+ *                                          escaped as \xNN: wider than a text column
  *
  * Prints parent=, child=, comm_hex= (the exact name bytes, as the kernel keeps them: read
  * back from /proc) and wait_exit_code=.
@@ -32,6 +34,7 @@ static const struct {
     {"utf8", "z\xc3\xa9\xe2\x86\x92\xc3\xbc"},
     {"ctrl", "x\x01y\x1fz\tw"},
     {"invalid", "v\xff\xfew"},
+    {"long", "\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11\x12"},
 };
 
 int main(int argc, char **argv)
@@ -46,7 +49,7 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], names[i].mode) == 0)
 			name = names[i].name;
 	if (!name) {
-		fprintf(stderr, "usage: hostile_comm quote|utf8|ctrl|invalid\n");
+		fprintf(stderr, "usage: hostile_comm quote|utf8|ctrl|invalid|long\n");
 		return 2;
 	}
 	if (pipe(ready) < 0 || pipe(go) < 0)

@@ -4,6 +4,8 @@
 #include "escape.h"
 
 #define S(lit) (lit), sizeof(lit) - 1
+/* A comm's room, as the kernel's TASK_COMM_LEN: at most 15 bytes and a NUL. */
+#define TEST_COMM_LEN 16
 
 static size_t vlen(const char *s, size_t n)
 {
@@ -261,6 +263,181 @@ static void test_text_escape_random(void **state)
 	}
 }
 
+/* Display columns of valid UTF-8 text: its code points (an escape is plain ASCII). */
+static size_t columns(const char *s)
+{
+	size_t cols = 0;
+
+	for (; *s; s++)
+		cols += ((unsigned char)*s & 0xc0) != 0x80;
+	return cols;
+}
+
+static const char *tc(char *buf, size_t cap, const char *escaped, unsigned int width, size_t *len)
+{
+	*len = text_column(buf, cap, escaped, width);
+	assert_int_equal(strlen(buf), *len);
+	return buf;
+}
+
+/* The column of `escaped`, width 16, is exactly `out`. */
+#define assert_tc(escaped, out)                                                                    \
+	do {                                                                                       \
+		char buf_[TEXT_COLUMN_CAP(16)];                                                    \
+		size_t len_;                                                                       \
+		assert_string_equal(tc(buf_, sizeof(buf_), escaped, 16, &len_), out);              \
+		assert_int_equal(len_, sizeof(out) - 1);                                           \
+		assert_int_equal(columns(buf_), 16);                                               \
+	} while (0)
+
+static void test_text_column_ascii(void **state)
+{
+	char buf[TEXT_COLUMN_CAP(16)];
+	size_t len;
+
+	assert_tc("", "                ");
+	assert_tc("sleep", "sleep           ");
+	assert_tc("abcdefghijklmnop", "abcdefghijklmnop"); /* exactly 16: no cut */
+	assert_tc("abcdefghijklmnopq", "abcdefghijklmno+");
+	assert_tc("abcdefghijklmnopqrstuvwxyz", "abcdefghijklmno+");
+	/* Other widths, down to one column: only the marker fits. */
+	assert_string_equal(tc(buf, sizeof(buf), "abc", 3, &len), "abc");
+	assert_string_equal(tc(buf, sizeof(buf), "abcd", 3, &len), "ab+");
+	assert_string_equal(tc(buf, sizeof(buf), "a", 1, &len), "a");
+	assert_string_equal(tc(buf, sizeof(buf), "ab", 1, &len), "+");
+	assert_string_equal(tc(buf, sizeof(buf), "ab", 0, &len), "");
+}
+
+static void test_text_column_utf8(void **state)
+{
+	/* Padded by columns, not bytes: "café" is 5 bytes, 4 columns. */
+	assert_tc("caf\xc3\xa9", "caf\xc3\xa9            ");
+	/* 日本: 6 bytes, 2 columns */
+	assert_tc("\xe6\x97\xa5\xe6\x9c\xac", "\xe6\x97\xa5\xe6\x9c\xac              ");
+	assert_tc("z\xc3\xa9\xe2\x86\x92\xc3\xbc", "z\xc3\xa9\xe2\x86\x92\xc3\xbc            ");
+	/* 16 two-byte characters (32 bytes) fill the column exactly. */
+	assert_tc("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+	assert_tc("abcdefghijklmn\xf0\x9f\x98\x80\xf0\x9f\x98\x80",
+		  "abcdefghijklmn\xf0\x9f\x98\x80\xf0\x9f\x98\x80");
+}
+
+static void test_text_column_cut_in_escape(void **state)
+{
+	char esc[TEST_COMM_LEN * 4 + 1];
+	const char ctrl[] = "\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11\x12";
+
+	/* 12 + 4 columns fit exactly; 13 + 4 do not, and the cut goes before the escape. */
+	assert_tc("abcdefghijkl\\x01", "abcdefghijkl\\x01");
+	assert_tc("abcdefghijklm\\x01", "abcdefghijklm+  ");
+	assert_tc("abcdefghijk\\x01z", "abcdefghijk\\x01z");
+	assert_tc("abcdefghijk\\x01zz", "abcdefghijk\\x01+");
+	assert_tc("abcdefghijkl\\x01z", "abcdefghijkl+   ");
+	/* Two-column escapes too: \\ \n \t \r. */
+	assert_tc("abcdefghijklmn\\n", "abcdefghijklmn\\n");
+	assert_tc("abcdefghijklmn\\\\z", "abcdefghijklmn+ ");
+	assert_tc("abcdefghijklm\\t\\r", "abcdefghijklm\\t+");
+	/* The longest comm there is, all control bytes: 60 characters escaped. */
+	assert_int_equal(text_escape(esc, sizeof(esc), ctrl, sizeof(ctrl) - 1), 60);
+	assert_tc(esc, "\\x01\\x02\\x03+   ");
+}
+
+static void test_text_column_cut_in_utf8(void **state)
+{
+	char buf[TEXT_COLUMN_CAP(16)];
+
+	/* 17 é: the cut after 15 columns is at byte 30; a cut by bytes would split the 8th. */
+	assert_tc("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9+");
+	assert_tc("abcdefghijklmno\xf0\x9f\x98\x80z", "abcdefghijklmno+");
+	assert_tc("abcdefghijklmn\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac",
+		  "abcdefghijklmn\xe2\x82\xac+");
+	/* A cap too small for the text: whole characters only, still marked, never overrun. */
+	assert_int_equal(text_column(buf, 8, "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 4), 7);
+	assert_string_equal(buf, "a\xc3\xa9\xe2\x82\xac+");
+	assert_int_equal(text_column(buf, 4, "abc", 6), 3);
+	assert_string_equal(buf, "+  ");
+	buf[0] = 'X';
+	assert_int_equal(text_column(buf, 0, "abc", 6), 0);
+	assert_int_equal(buf[0], 'X');
+}
+
+static void test_text_column_invalid_utf8(void **state)
+{
+	char esc[TEST_COMM_LEN * 4 + 1], buf[TEXT_COLUMN_CAP(16)];
+	size_t len;
+
+	/* Ill-formed bytes arrive escaped: each \xNN is four columns and is cut whole. */
+	text_escape(esc, sizeof(esc), S("v\xff\xfew"));
+	assert_tc(esc, "v\\xff\\xfew      ");
+	text_escape(esc, sizeof(esc), S("abcd\xe2\x82\xff\xfe"));
+	assert_tc(esc, "abcd\\xe2\\x82+   ");
+	/* Raw, not escaped (no caller does that): still one column a byte, still bounded. */
+	assert_string_equal(tc(buf, sizeof(buf), "\xff\xfe", 4, &len), "\xff\xfe  ");
+	assert_string_equal(tc(buf, sizeof(buf), "\\x0z", 3, &len), "\\x+");
+}
+
+/* Bytes of the escape or UTF-8 character at s, in text_escape()'s output. */
+static size_t token_len(const char *s)
+{
+	if (s[0] == '\\')
+		return s[1] == 'x' ? 4 : 2;
+	return utf8_valid_prefix_len((const unsigned char *)s, strlen(s));
+}
+
+/*
+ * Any name, escaped and put in a column of any width: exactly that many columns, a prefix
+ * of the escaped name that ends on a boundary, and the marker only when something is cut.
+ */
+static void test_text_column_random(void **state)
+{
+	uint64_t seed = 0xc0ffee;
+	char in[TEST_COMM_LEN], esc[TEST_COMM_LEN * 4 + 1], col[TEXT_COLUMN_CAP(24)];
+
+	for (int round = 0; round < 2000; round++) {
+		size_t n = rnd(&seed) % sizeof(in), elen, clen, keep;
+		unsigned int width = (unsigned int)(rnd(&seed) % 25);
+
+		random_bytes(&seed, in, n);
+		elen = text_escape(esc, sizeof(esc), in, n);
+		clen = text_column(col, sizeof(col), esc, width);
+		assert_int_equal(strlen(col), clen);
+		assert_true(unit_is_utf8(col, clen));
+		assert_int_equal(columns(col), width);
+		if (columns(esc) <= width) {
+			assert_memory_equal(col, esc, elen);
+			for (size_t i = elen; i < clen; i++)
+				assert_int_equal(col[i], ' ');
+			continue;
+		}
+		if (width == 0)
+			continue;
+		keep = clen;
+		while (keep && col[keep - 1] == ' ')
+			keep--;
+		assert_int_equal(col[keep - 1], '+');
+		keep--;
+		assert_memory_equal(col, esc, keep);
+		/* The cut falls between two escapes or characters, and as late as fits. */
+		{
+			size_t i = 0, tok = 0;
+
+			while (i < keep) {
+				tok = token_len(esc + i);
+				i += tok;
+			}
+			assert_int_equal(i, keep);
+			col[keep] = '\0';
+			tok = token_len(esc + keep);
+			assert_true(columns(col) + (esc[keep] == '\\' ? tok : 1) > width - 1);
+		}
+	}
+}
+
 static const char *prom(struct capture *c, const char *s, size_t n)
 {
 	prom_escape_label(capture_open(c), s, n);
@@ -370,6 +547,12 @@ int main(void)
 	    cmocka_unit_test(test_text_escape_invalid_utf8),
 	    cmocka_unit_test(test_text_escape_truncation),
 	    cmocka_unit_test(test_text_escape_random),
+	    cmocka_unit_test(test_text_column_ascii),
+	    cmocka_unit_test(test_text_column_utf8),
+	    cmocka_unit_test(test_text_column_cut_in_escape),
+	    cmocka_unit_test(test_text_column_cut_in_utf8),
+	    cmocka_unit_test(test_text_column_invalid_utf8),
+	    cmocka_unit_test(test_text_column_random),
 	    cmocka_unit_test(test_prom_escape_label),
 	    cmocka_unit_test(test_prom_escape_every_control_byte),
 	    cmocka_unit_test(test_prom_escape_random),
