@@ -6,7 +6,8 @@
 #
 #   tools/fetch-kernels.sh [LINE...]     LINE: 5.10 (Debian 11), 6.1 (Debian 12),
 #                                        6.12 (bookworm-backports), 7 (trixie-backports:
-#                                        the newest stable kernel); default: all four
+#                                        the newest stable kernel), 7-rt (its PREEMPT_RT
+#                                        flavour); default: all five
 #
 # The newest kernel of a line is read from its suites' package index (the Depends of the
 # linux-image-amd64 metapackage). A line already in the cache is used as it is, without
@@ -20,7 +21,7 @@ CACHE=${REAPWATCH_KERNEL_CACHE:-/var/tmp/reapwatch-kernels}
 MIRROR=${REAPWATCH_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SECURITY=${REAPWATCH_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-ALL_LINES=(5.10 6.1 6.12 7)
+ALL_LINES=(5.10 6.1 6.12 7 7-rt)
 
 die()
 {
@@ -36,7 +37,7 @@ suites()
 	5.10) echo bullseye bullseye-security ;;
 	6.1) echo bookworm bookworm-security ;;
 	6.12) echo bookworm-backports ;;
-	7) echo trixie-backports ;;
+	7 | 7-rt) echo trixie-backports ;;
 	*) die "unknown kernel line '$1' (known: ${ALL_LINES[*]})" ;;
 	esac
 }
@@ -80,14 +81,24 @@ update_index()
 	apt-get "${APT_OPTS[@]}" update >&2 || die "apt-get update failed for $(suites "$line")"
 }
 
+# metapackage LINE: the package that depends on the line's newest kernel (its flavour's).
+metapackage()
+{
+	case $1 in
+	*-rt) echo linux-image-rt-amd64 ;;
+	*) echo linux-image-amd64 ;;
+	esac
+}
+
 # newest_package LINE: the linux-image-*-amd64 package the line's metapackage depends on.
 newest_package()
 {
-	local pkg
+	local pkg meta
+	meta=$(metapackage "$1")
 	apt_opts "$1"
-	pkg=$(apt-cache "${APT_OPTS[@]}" depends linux-image-amd64 |
+	pkg=$(apt-cache "${APT_OPTS[@]}" depends "$meta" |
 		sed -n 's/^ *Depends: \(linux-image-[^ ]*-amd64\)$/\1/p' | sed -n 1p)
-	[[ -n $pkg ]] || die "no linux-image-amd64 in $(suites "$1")"
+	[[ -n $pkg ]] || die "no $meta in $(suites "$1")"
 	echo "$pkg"
 }
 
