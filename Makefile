@@ -129,6 +129,13 @@ $(OUT)/src/%.o: src/%.c | $(SKELS) $(DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
+# The commit `reapwatch --version` names is compiled into main.o: a stamp rewritten only when
+# HEAD moves makes main.o (and so the binaries) follow it.
+GIT_REV_STAMP := $(OUT)/git-rev
+$(shell mkdir -p $(OUT) && [ "$$(cat $(GIT_REV_STAMP) 2>/dev/null)" = "$(GIT_REV)" ] || \
+	echo "$(GIT_REV)" >$(GIT_REV_STAMP))
+$(OUT)/src/main.o: $(GIT_REV_STAMP)
+
 reapwatch: $(OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@

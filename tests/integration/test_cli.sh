@@ -63,11 +63,16 @@ case_help()
 
 case_version()
 {
-	local version
+	local version rev
 	version=$(cat "$REPO/VERSION")
 	ok_with_output "$version" --version
 	ok_with_output "$version" version
 	usage_error junk version junk
+	# The commit it names is the checkout's (make rebuilds main.o when HEAD moves), when the
+	# agent under test is this checkout's build.
+	if [[ $AGENT == "$REPO/reapwatch" ]] && rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null); then
+		ok_with_output "reapwatch $version ($rev)" --version
+	fi
 }
 
 case_unknown_command()
