@@ -5,7 +5,7 @@
 # where DIR/boot/vmlinuz-* (or DIR/usr/lib/modules/*/vmlinuz) is the kernel.
 #
 #   tools/fetch-kernels.sh [LINE...]     LINE: 5.10 (Debian 11), 6.1 (Debian 12),
-#                                        6.12 (bookworm-backports), 7 (trixie-backports:
+#                                        6.12 (Debian 13), 7 (trixie-backports:
 #                                        the newest stable kernel), 7-rt (its PREEMPT_RT
 #                                        flavour); default: all five
 #
@@ -36,7 +36,7 @@ suites()
 	case $1 in
 	5.10) echo bullseye bullseye-security ;;
 	6.1) echo bookworm bookworm-security ;;
-	6.12) echo bookworm-backports ;;
+	6.12) echo trixie trixie-security ;;
 	7 | 7-rt) echo trixie-backports ;;
 	*) die "unknown kernel line '$1' (known: ${ALL_LINES[*]})" ;;
 	esac

@@ -164,7 +164,7 @@ for k in "${kernels[@]}"; do
 	case $line in
 	5.10) distro="Debian 11" ;;
 	6.1) distro="Debian 12" ;;
-	6.12) distro="Debian 12 backports" ;;
+	6.12) distro="Debian 13" ;;
 	7) distro="Debian 13 backports" ;;
 	7-rt) distro="Debian 13 backports, PREEMPT_RT" ;;
 	*) distro="Debian" ;;
