@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Pid-namespace teardown: who was SIGKILLed, and who had a SIGTERM first.
+ * Pid-namespace teardown: who was SIGKILLed, and who had a termination signal first.
  *
  * Owns maps `termed` (with termed_live), `ns_first_sigterm`, `teardowns` (struct
  * rw_teardown_state, with teardowns_live) and `teardown_scratch`, the knob task_walk_max,
@@ -12,12 +12,12 @@
  * reaps its zombie children, and waits until every pid in the namespace is gone.
  * Only then does the init notify its own parent: that SIGCHLD is the moment the
  * namespace is empty. So:
- *   init's exit            -> teardown state: members counted, first SIGTERM taken
+ *   init's exit            -> teardown state: members counted, first termination signal taken
  *   teardown SIGKILLs      -> sigkilled, and whether each had a termination signal
  *   init's own SIGCHLD     -> the teardown record (or at its free, if autoreaped)
  * Before that, every SIGTERM/SIGINT/SIGHUP/SIGQUIT to a process inside a pid
- * namespace is remembered for that process, and the first SIGTERM for each
- * namespace it is in.
+ * namespace is remembered for that process, and the first of them for each namespace it
+ * is in.
  */
 #ifndef REAPWATCH_TEARDOWN_BPF_H
 #define REAPWATCH_TEARDOWN_BPF_H
@@ -69,11 +69,11 @@ static __always_inline __u32 first_termination(struct task_struct *task)
 __s64 termed_live;
 
 /*
- * First SIGTERM into each pid namespace (any member, nested ones included). Deleted at the
- * init's exit; a SIGTERM sent during the teardown makes an entry that outlives the
- * namespace (the agent sweeps it once the init is gone), and its memory can hold a new
- * namespace meanwhile: the entry names the init it was made under (its leader's start
- * time) and counts only for that one.
+ * First termination signal into each pid namespace (any member, nested ones included), its
+ * grace period's start. Deleted at the init's exit; one sent during the teardown makes an
+ * entry that outlives the namespace (the agent sweeps it once the init is gone), and its
+ * memory can hold a new namespace meanwhile: the entry names the init it was made under
+ * (its leader's start time) and counts only for that one.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -135,8 +135,8 @@ static __always_inline void remember_termination(int sig, struct task_struct *ta
 	else if (err && (old = bpf_map_lookup_elem(&termed, &key)) && old->start != t.start)
 		*old = t; /* a stale entry's: now ours (ours already keeps its first signal) */
 	live_add(&termed_live, err);
-	if (sig != RW_SIGTERM)
-		return;
+	/* The namespace's grace period starts at its first termination signal of the four (SPEC:
+	 * images stop with SIGQUIT or SIGINT as well; nginx's STOPSIGNAL is SIGQUIT). */
 	for (int i = 0; i < MAX_PIDNS_DEPTH && ns && BPF_CORE_READ(ns, level); i++) {
 		struct rw_first_sigterm first = {.time_ns = now}, *had;
 

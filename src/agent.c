@@ -39,8 +39,8 @@
  * SWEEP_CONFIRM_NS later (a reaped task's free is an RCU callback, milliseconds after the
  * reap: not seen there, it was missed) is turned into a reap record here (its evidence, if
  * any, still gives the reap time) and deleted. Orphan predictions likewise, and the
- * teardown maps' entries (termination signals, first SIGTERMs, teardowns) once the process
- * or namespace init they name is gone: nothing would read them again.
+ * teardown maps' entries (termination signals, namespaces' first ones, teardowns) once the
+ * process or namespace init they name is gone: nothing would read them again.
  */
 #define SWEEP_INTERVAL_NS (5ull * 1000000000ull)
 #define SWEEP_CONFIRM_NS (1ull * 1000000000ull)
@@ -627,8 +627,8 @@ static void termed_owner(const union teardown_entry *e, struct entry_owner *o)
 	*o = (struct entry_owner){ e->termed.pid, e->termed.boot_start_ns, e->termed.start };
 }
 
-/* A namespace's first SIGTERM is read at its init's exit only: once that init is gone,
- * whether the namespace still has members or not, nothing reads it. */
+/* A namespace's first termination signal is read at its init's exit only: once that init is
+ * gone, whether the namespace still has members or not, nothing reads it. */
 static void first_sigterm_owner(const union teardown_entry *e, struct entry_owner *o)
 {
 	*o = (struct entry_owner){ e->first.init_pid, e->first.init_boot_start_ns,
@@ -840,7 +840,7 @@ const struct agent_drop_reason agent_drop_reasons[AGENT_DROPS] = {
 				     "termination signals not remembered (termed map full): "
 				     "teardown kills counted as without SIGTERM" },
 	[AGENT_DROP_FIRST_SIGTERM_FULL] = { "first_sigterm_full", RW_CTR_FIRST_SIGTERM_FULL,
-					    "a namespace's first SIGTERM not remembered "
+					    "a namespace's first termination signal not remembered "
 					    "(ns_first_sigterm map full): teardown grace unknown" },
 	[AGENT_DROP_TEARDOWNS_FULL] = { "teardowns_full", RW_CTR_TEARDOWNS_FULL,
 					"pid namespace teardowns not followed (teardowns map "

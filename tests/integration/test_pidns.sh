@@ -83,6 +83,22 @@ case_teardown_after_sigterm()
 		'(.grace_ns | type) == "number" and .grace_ns >= 50000000'
 }
 
+# The same with SIGQUIT, the STOPSIGNAL of images such as nginx: the grace period runs from
+# the first termination signal of any of the four, not only SIGTERM.
+case_teardown_after_sigquit()
+{
+	local ev
+	trace_scenario -e all -- pidns sigquit
+	check_teardown_sigkills 2
+	ev=$(expect_one "teardown of the namespace of init $INIT" \
+		".type == \"teardown\" and .pid == $INIT")
+	assert_fields "$ev" "teardown of the namespace of init $INIT" \
+		.members "$(members 2)" .sigkilled 2 .sigkilled_without_sigterm 1 \
+		.warned_pids "[{\"pid\": $S1, \"signal\": \"SIGQUIT\"}]"
+	assert_true "teardown grace_ns covers the init's 50 ms between SIGQUIT and exit" "$ev" \
+		'(.grace_ns | type) == "number" and .grace_ns >= 50000000'
+}
+
 # A member that is already a zombie when the init exits still gets the teardown SIGKILL (the
 # kernel reports it ignored); it was not killed by it, and the dying init reaps it.
 case_teardown_with_zombie()
@@ -144,6 +160,7 @@ case_nested_teardown_from_outside()
 
 run_case pidns_teardown case_teardown
 run_case pidns_teardown_after_sigterm case_teardown_after_sigterm
+run_case pidns_teardown_after_sigquit case_teardown_after_sigquit
 run_case pidns_teardown_with_zombie case_teardown_with_zombie
 run_case pidns_teardown_reaps case_teardown_reaps
 run_case pidns_nested_teardown_from_outside case_nested_teardown_from_outside

@@ -8,6 +8,7 @@
  *   MODE  plain    init exits without warning anyone (default)
  *         sigterm  sleeper 1 ignores SIGTERM; init sends it a SIGTERM, waits 50 ms, exits,
  *                  so sleeper 1 is SIGKILLed after a SIGTERM and sleeper 2 without one
+ *         sigquit  the same with SIGQUIT (an image whose STOPSIGNAL is SIGQUIT: nginx)
  *         zombie   as plain, and a third child ("ns_zombie") has exited 0 without being
  *                  reaped: the teardown SIGKILLs a zombie too, and the dying init reaps it
  *
@@ -37,22 +38,23 @@ struct member {
 	int ns_pid;
 };
 
-static void run_sleeper(int index, int ignore_sigterm, int report_fd)
+static void run_sleeper(int index, int ignore_sig, int report_fd)
 {
 	struct member m = {.index = index, .host_pid = host_pid(), .ns_pid = getpid()};
 	char name[16];
 
 	snprintf(name, sizeof(name), "ns_sleeper%d", index);
 	prctl(PR_SET_NAME, name);
-	if (ignore_sigterm)
-		signal(SIGTERM, SIG_IGN);
+	if (ignore_sig)
+		signal(ignore_sig, SIG_IGN);
 	if (write(report_fd, &m, sizeof(m)) != sizeof(m))
 		_exit(101);
 	for (;;)
 		pause();
 }
 
-static void run_init(int sigterm_mode, int zombie_mode, int report_fd, int go_fd)
+/* warn_sig: the signal the init sends sleeper 1 before it exits, 0 for none. */
+static void run_init(int warn_sig, int zombie_mode, int report_fd, int go_fd)
 {
 	pid_t sleeper[3], zombie;
 	char byte;
@@ -63,7 +65,7 @@ static void run_init(int sigterm_mode, int zombie_mode, int report_fd, int go_fd
 		if (sleeper[i] < 0)
 			_exit(102);
 		if (sleeper[i] == 0)
-			run_sleeper(i, sigterm_mode && i == 1, report_fd);
+			run_sleeper(i, i == 1 ? warn_sig : 0, report_fd);
 	}
 	if (zombie_mode) {
 		siginfo_t si;
@@ -85,10 +87,10 @@ static void run_init(int sigterm_mode, int zombie_mode, int report_fd, int go_fd
 	}
 	if (read(go_fd, &byte, 1) != 1)
 		_exit(103);
-	if (sigterm_mode) {
+	if (warn_sig) {
 		struct timespec ts = {.tv_sec = 0, .tv_nsec = 50 * 1000000L};
 
-		kill(sleeper[1], SIGTERM);
+		kill(sleeper[1], warn_sig);
 		nanosleep(&ts, NULL);
 	}
 	_exit(0);
@@ -97,15 +99,16 @@ static void run_init(int sigterm_mode, int zombie_mode, int report_fd, int go_fd
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "plain";
-	int sigterm_mode = strcmp(mode, "sigterm") == 0, zombie_mode = strcmp(mode, "zombie") == 0;
+	int warn_sig = !strcmp(mode, "sigterm") ? SIGTERM : !strcmp(mode, "sigquit") ? SIGQUIT : 0;
+	int zombie_mode = strcmp(mode, "zombie") == 0;
 	int report_pipe[2], go_pipe[2], status, nr_members = zombie_mode ? 3 : 2, gone = 1;
 	struct member members[4] = {{0}};
 	char path[64];
 	struct stat st;
 	pid_t init;
 
-	if (!sigterm_mode && !zombie_mode && strcmp(mode, "plain") != 0) {
-		fprintf(stderr, "usage: pidns [plain|sigterm|zombie]\n");
+	if (!warn_sig && !zombie_mode && strcmp(mode, "plain") != 0) {
+		fprintf(stderr, "usage: pidns [plain|sigterm|sigquit|zombie]\n");
 		return 2;
 	}
 	if (pipe(report_pipe) < 0 || pipe(go_pipe) < 0)
@@ -118,7 +121,7 @@ int main(int argc, char **argv)
 	if (init < 0)
 		die("fork");
 	if (init == 0)
-		run_init(sigterm_mode, zombie_mode, report_pipe[1], go_pipe[0]);
+		run_init(warn_sig, zombie_mode, report_pipe[1], go_pipe[0]);
 	report("init", init);
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", init);
