@@ -26,7 +26,8 @@
 
 #define PROM_FILE "reapwatch.prom"
 #define DRAIN_INTERVAL_MS 100
-/* --log-events reports a zombie once it is this old. */
+/* --log-events reports a zombie once it is this old (REAPWATCH_TEST_ZOMBIE_LOG_SECONDS: for
+ * tests, which cannot wait a minute). */
 #define ZOMBIE_LOG_AGE_NS (60ull * 1000000000ull)
 /* --log-events lines waiting for a reader that does not take them, before lines are dropped:
  * hours of a busy node's notable events. */
@@ -55,6 +56,7 @@ struct exporter {
 	uint64_t log_dropped_told;
 	int log_err;		      /* the log's first write failure, -errno */
 	int write_err;		      /* the last write's failure (say so once), -errno; 0 */
+	uint64_t zombie_log_age_ns;   /* ZOMBIE_LOG_AGE_NS, or the test knob's */
 };
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -122,9 +124,13 @@ static bool was_logged(const struct exporter *x, const struct zombie *z)
 	return false;
 }
 
-/* --log-events: each zombie once, when it passes a minute; forget the reaped ones. */
+/* --log-events: each zombie once, when it passes a minute; forget the reaped ones. One of
+ * unknown age died before any agent ran: at least as old as this one (metrics' rule too), so
+ * it is logged once the agent has run a minute, its age null. */
 static void log_old_zombies(struct exporter *x, uint64_t now)
 {
+	bool ran_a_minute = now - x->metrics->started_ns >= x->zombie_log_age_ns;
+
 	const struct zombie_census *census = x->census;
 	struct logged_zombie *next = calloc((census ? census->count : 0) + 1, sizeof(*next));
 	size_t n = 0;
@@ -135,7 +141,7 @@ static void log_old_zombies(struct exporter *x, uint64_t now)
 		const struct zombie *z = &census->zombies[i];
 
 		/* zombie_age_ns() is 0 for one the census found dying after `now`. */
-		if (!z->age_known || zombie_age_ns(z, now) < ZOMBIE_LOG_AGE_NS)
+		if (z->age_known ? zombie_age_ns(z, now) < x->zombie_log_age_ns : !ran_a_minute)
 			continue;
 		if (!was_logged(x, z) && !x->log_err) {
 			render_zombie_log_json(x->log_out, z, now,
@@ -306,6 +312,12 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 	x.metrics->container_detail = x.opts.container_detail;
 	x.metrics->max_containers = x.opts.max_containers;
 	if (x.opts.log_events) {
+		const char *knob = getenv("REAPWATCH_TEST_ZOMBIE_LOG_SECONDS");
+		char *end;
+
+		x.zombie_log_age_ns = ZOMBIE_LOG_AGE_NS;
+		if (knob && *knob && strtoul(knob, &end, 10) <= 3600 && !*end)
+			x.zombie_log_age_ns = strtoull(knob, NULL, 10) * 1000000000ull;
 		/* (stdout's FILE is not used from here on: what help and errors wrote is out) */
 		fflush(stdout);
 		ret = outq__new(&x.log, STDOUT_FILENO, LOG_BACKLOG_BYTES);

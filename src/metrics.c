@@ -675,10 +675,11 @@ static void count_zombies(struct metrics *m, const struct zombie_census *census,
 			if (!c->cgroup_id)
 				c->cgroup_id = z->cgroup_id;
 		}
-		if (!c->zombies++ || age > c->zombie_oldest_s) {
+		if (!c->zombies++ || age > c->zombie_oldest_s)
 			c->zombie_oldest_s = age;
-			c->zombie_oldest_bound = !z->age_known;
-		}
+		/* One of unknown age may be older than any known one: the oldest is a bound. */
+		if (!z->age_known)
+			c->zombie_oldest_bound = true;
 	}
 }
 

@@ -56,7 +56,7 @@ struct container_metrics {
 	uint64_t teardown_sigkilled[2]; /* [0]: without SIGTERM first, [1]: with */
 	uint32_t zombies;
 	double zombie_oldest_s;
-	bool zombie_oldest_bound;	/* it died before any agent ran: at least that old */
+	bool zombie_oldest_bound;	/* one died before any agent ran: the oldest is at least that */
 	int64_t pids_current;		/* -1: unknown */
 	int64_t pids_max;		/* -1: unknown or "max" */
 	size_t nslots;			/* cgroups of it whose kernel counters are read */

@@ -90,10 +90,11 @@ static void zombie_fields(struct json_writer *w, const struct zombie *z, uint64_
 	}
 }
 
-static void format_age(char *buf, size_t len, const struct zombie *z, uint64_t now)
+/* `at_least`: the age is a lower bound, marked ">" as top marks one. */
+static void format_age(char *buf, size_t len, const struct zombie *z, uint64_t now, bool at_least)
 {
 	if (z->age_known)
-		snprintf(buf, len, "%.1fs", age_s(z, now));
+		snprintf(buf, len, "%s%.1fs", at_least ? ">" : "", age_s(z, now));
 	else
 		snprintf(buf, len, "unknown");
 }
@@ -119,7 +120,10 @@ void render_zombies_text(FILE *out, const struct zombie *zombies, size_t count, 
 		while (i + n < count && zombies[i + n].stat.ppid == first->stat.ppid)
 			n++;
 		text_escape(comm, sizeof(comm), first->parent_comm, strlen(first->parent_comm));
-		format_age(age, sizeof(age), first, now);
+		/* Known ages sort first: one of unknown age after them may be the oldest, so the
+		 * oldest known age is a lower bound then. */
+		format_age(age, sizeof(age), first, now,
+			   first->age_known && !zombies[i + n - 1].age_known);
 		fprintf(out, "parent %" PRIu32 " (%s)%s container %.*s pidns %s ns_pid %s: %zu "
 			     "zombie%s, oldest %s\n",
 			first->stat.ppid, comm, first->parent_is_subreaper ? " [subreaper]" : "",
@@ -135,7 +139,7 @@ void render_zombies_text(FILE *out, const struct zombie *zombies, size_t count, 
 			text_escape(comm, sizeof(comm), z->stat.comm, strlen(z->stat.comm));
 			/* Padded by width, not bytes, or cut: the next columns stay in line. */
 			text_column(col, sizeof(col), comm, COMM_WIDTH);
-			format_age(age, sizeof(age), z, now);
+			format_age(age, sizeof(age), z, now, false);
 			fprintf(out, "  %-8" PRIu32 " %-8s %s %-12.*s %-9s ", z->stat.pid,
 				format_id(ns_pid, sizeof(ns_pid), z->ns_pid), col, CONTAINER_SHORT,
 				short_container(z->container_id), age);

@@ -378,6 +378,70 @@ case_top_oldest_bound()
 	kill -KILL "$parent"
 }
 
+# wait_late_zombie: SIGUSR1 the zombies scenario's parent for one more zombie, of a known age
+# if an agent runs; its pid in LATE once it is a zombie.
+wait_late_zombie()
+{
+	local i
+	kill -USR1 "$PARENT"
+	for i in $(seq 1 100); do
+		grep -q '^late=' "$SCEN_OUT" && break
+		sleep 0.05
+	done
+	LATE=$(kv late)
+}
+
+# A parent with zombies of unknown age (made before any agent) and one of a known age: its
+# line's oldest is the known age as a lower bound ('>'), since one of the others may be older.
+case_oldest_bound_mixed()
+{
+	local header
+	if other_agent_running; then
+		skip "another reapwatch runs on this host; it may know the zombies' ages"
+	fi
+	start_zombie_parent
+	start_agent trace --json -e exit
+	wait_late_zombie
+	focus "$PARENT" "${CHILDREN[@]}" "$LATE"
+	sleep 0.2
+	zombies_cli
+	stop_agent
+	detail "zombies:" "$(cat "$ZOMBIES_OUT")"
+	header=$(grep "^parent $PARENT " "$ZOMBIES_OUT" || true)
+	[[ $header =~ \ 4\ zombies,\ oldest\ \>[0-9]+\.[0-9]s$ ]] ||
+		fail "the parent's line with 3 zombies of unknown age and 1 of known age: '$header', not '... 4 zombies, oldest >N.Ns'"
+	grep -Eq "^  $LATE +$LATE +zmb_late +- +[0-9]+\.[0-9]s " "$ZOMBIES_OUT" ||
+		fail "no row with a known age for the late zombie $LATE"
+}
+
+# export --log-events logs each zombie once it is old enough (REAPWATCH_TEST_ZOMBIE_LOG_SECONDS
+# for the minute): one of a known age by its age, one of unknown age (it died before any
+# agent) once export has run that long, with a null age.
+case_log_events_zombies()
+{
+	local dir z
+	if other_agent_running; then
+		skip "another reapwatch runs on this host; it may know the zombies' ages"
+	fi
+	dir=$CASE_DIR/textfile
+	mkdir "$dir"
+	start_zombie_parent
+	REAPWATCH_TEST_ZOMBIE_LOG_SECONDS=2 start_agent --name export --ready 'reapwatch: exporting' \
+		export --textfile-dir "$dir" -i 0.5 --log-events
+	wait_late_zombie
+	focus "$PARENT" "${CHILDREN[@]}" "$LATE"
+	sleep 3.5
+	stop_named_agent export TERM
+	EVENTS=$CASE_DIR/export.out
+	check_json_lines "$EVENTS"
+	for z in "${CHILDREN[@]}"; do
+		z=$(expect_one "zombie $z (of unknown age) on stdout" ".type == \"zombie\" and .pid == $z")
+		assert_fields "$z" "zombie line" .ppid "$PARENT" .age_seconds null
+	done
+	z=$(expect_one "zombie $LATE (of known age) on stdout" ".type == \"zombie\" and .pid == $LATE")
+	assert_true "the late zombie's age is at least the 2 s it waited" "$z" '.age_seconds >= 2'
+}
+
 run_case zombies_exact_age case_exact_age
 run_case zombies_unknown_age case_unknown_age
 run_case zombies_age_after_agent_ends case_age_after_agent_ends
@@ -387,4 +451,6 @@ run_case zombies_pins_legacy_dirs case_pins_legacy_dirs
 run_case zombies_live_leader_is_no_zombie case_live_leader
 run_case zombies_live_leader_export_top case_live_leader_export_top
 run_case zombies_top_oldest_bound case_top_oldest_bound
+run_case zombies_oldest_bound_mixed case_oldest_bound_mixed
+run_case zombies_log_events case_log_events_zombies
 finish

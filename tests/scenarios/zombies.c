@@ -5,7 +5,8 @@
  *
  * Prints parent=, child1=, child2=, child3=, exited_after_us= (CLOCK_REALTIME, before any
  * child exited) and zombies_by_us= (CLOCK_REALTIME, all three were zombies by then), then
- * ready=1, and waits to be killed.
+ * ready=1, and waits to be killed. Each SIGUSR1 makes one more ("zmb_late"): late=PID once
+ * it is a zombie.
  */
 #include <errno.h>
 #include <signal.h>
@@ -22,6 +23,14 @@
 
 #define NR_CHILDREN 3
 
+static volatile sig_atomic_t more;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	more++;
+}
+
 int main(void)
 {
 	pid_t child[NR_CHILDREN];
@@ -29,6 +38,7 @@ int main(void)
 	char key[16];
 
 	prctl(PR_SET_NAME, "zmb_parent");
+	signal(SIGUSR1, on_usr1);
 	report("parent", getpid());
 	before = wall_us();
 	for (int i = 0; i < NR_CHILDREN; i++) {
@@ -48,6 +58,18 @@ int main(void)
 	report("exited_after_us", before);
 	report("zombies_by_us", wall_us());
 	report("ready", 1);
-	for (;;)
+	for (;;) {
+		pid_t late;
+		siginfo_t si;
+
 		pause();
+		for (; more; more--) {
+			late = fork_named("zmb_late");
+			if (late == 0)
+				_exit(0);
+			if (waitid(P_PID, late, &si, WEXITED | WNOWAIT) < 0)
+				die("waitid");
+			report("late", late);
+		}
+	}
 }
