@@ -25,13 +25,15 @@
 /* include/linux/exportfs.h: kernfs (and so cgroupfs) file handles are the node id. */
 #define FILEID_KERNFS 0xfe
 
-/* Look again for Kubernetes names this long after a miss (the kubelet may be late). */
+/* Look again for Kubernetes names, or for a runtime's state that names the container, this
+ * long after a miss (the kubelet may be late; a runtime may take over a cgroup made before). */
 #define KUBE_RETRY_NS 5000000000ull
 
 struct cgroup_entry {
 	struct cgroup_info info;
 	struct kube_names *names; /* a container's, once found */
 	uint64_t names_tried_ns; /* last lookup that found nothing, 0 if found */
+	uint64_t id_tried_ns;	 /* the same for a runtime's container name (runtime_container_id()) */
 	char path[];
 };
 
@@ -329,10 +331,23 @@ static struct cgroup_entry *entry_new(struct cgroup_cache *cache, uint64_t id,
 	memcpy(e->path, path, plen + 1);
 	e->info.id = id;
 	e->info.path = e->path;
-	if (plen)
-		cgroup_container_id(path, e->info.container_id);
+	if (plen && !cgroup_container_id(path, e->info.container_id))
+		e->id_tried_ns = mono_now_ns();
 	entry_find_names(cache, e);
 	return e;
+}
+
+/* A cgroup with no container id when first seen, looked at again: a runtime may have started a
+ * container in it since (runc, crun or containerd's state then names it). */
+static void entry_find_id(struct cgroup_cache *cache, struct cgroup_entry *e)
+{
+	runtime_container_id(e->path, e->info.container_id, sizeof(e->info.container_id));
+	if (!e->info.container_id[0]) {
+		e->id_tried_ns = mono_now_ns();
+		return;
+	}
+	e->id_tried_ns = 0;
+	entry_find_names(cache, e);
 }
 
 static unsigned int slot_of(uint64_t id)
@@ -382,6 +397,8 @@ const struct cgroup_info *cgroup_cache__lookup(struct cgroup_cache *cache, uint6
 		return insert(cache, i, id, NULL);
 	if (e->names_tried_ns && mono_now_ns() - e->names_tried_ns > KUBE_RETRY_NS)
 		entry_find_names(cache, e);
+	if (e->id_tried_ns && mono_now_ns() - e->id_tried_ns > KUBE_RETRY_NS)
+		entry_find_id(cache, e);
 	return &e->info;
 }
 

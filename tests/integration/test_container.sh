@@ -75,6 +75,33 @@ case_container_no_cgroup2()
 		.container_id "\"$ID\"" .cgroup "$(jq -n --arg c "$CGROUP" '$c')"
 }
 
+# A cgroup that a process used before runc made a container of that name in it (runc takes
+# an existing cgroup): the agent first saw it without a container, and looks again 5 s later,
+# so the container's later events carry its name.
+case_container_cgroup_taken_over()
+{
+	local root ev
+	root=$(cgroup2_mount)
+	[[ -n $root ]] || skip "no cgroup v2 hierarchy"
+	CONTAINER_ID=rw-taken-$$-$RANDOM
+	mkdir "$root/$CONTAINER_ID"
+	at_case_exit rmdir_retry "$root/$CONTAINER_ID"
+	start_agent trace --json -e exit
+	in_cgroup "$root/$CONTAINER_ID" sh -c 'exit 7' || true
+	sleep 0.3
+	CONTAINER_LINGER=6 run_container ""
+	stop_agent
+	unset CONTAINER_ID
+	assert_eq "the init's cgroup v2 path" "/$ID" "$CGROUP"
+	focus "$INIT" "$MEMBER"
+	# (before the container's window: read from the whole output)
+	assert_eq "exits with code 7 in /$ID, then a host cgroup" 1 \
+		"$(jq -c "select(.type == \"exit\" and .exit_code == 7 and .cgroup == \"/$ID\" and .container_id == \"\")" "$EVENTS" | wc -l)"
+	ev=$(expect_one "exit of container init $INIT" ".type == \"exit\" and .pid == $INIT")
+	assert_fields "$ev" "exit of container init $INIT (6 s after the start)" .exit_code 4 \
+		.container_id "\"$ID\""
+}
+
 # A kubelet (cgroupfs driver) layout: /kubepods/besteffort/pod<uid>/<id>.
 case_container_kubepods()
 {
@@ -171,6 +198,7 @@ case_container_kubernetes_names()
 
 run_case container_events case_container
 run_case container_no_cgroup2 case_container_no_cgroup2
+run_case container_cgroup_taken_over case_container_cgroup_taken_over
 run_case container_kubepods_cgroup case_container_kubepods
 run_case container_systemd_style_cgroup case_container_systemd_naming
 run_case container_filter case_container_filter
