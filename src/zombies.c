@@ -210,21 +210,65 @@ static int add_ages_from_agent(int map_fd, pid_t agent, void *arg)
 	return 0;
 }
 
-/* Ages an ended agent left: a line's zombie must be in the census with the same start. */
+/* A comm in the ages file: hex, two digits a byte (a comm can hold any byte but NUL); an
+ * empty one is "-". */
+static void comm_to_hex(char hex[RW_COMM_LEN * 2 + 1], const char *comm)
+{
+	size_t n = strnlen(comm, RW_COMM_LEN - 1);
+
+	for (size_t i = 0; i < n; i++)
+		sprintf(hex + 2 * i, "%02x", (unsigned char)comm[i]);
+	strcpy(hex + 2 * n, n ? "" : "-");
+}
+
+static bool comm_from_hex(char comm[RW_COMM_LEN], const char *hex)
+{
+	size_t n = strcmp(hex, "-") ? strlen(hex) : 0;
+	unsigned int byte;
+
+	if (n % 2 || n / 2 >= RW_COMM_LEN)
+		return false;
+	for (size_t i = 0; i < n / 2; i++) {
+		if (sscanf(hex + 2 * i, "%2x", &byte) != 1 || !byte)
+			return false;
+		comm[i] = (char)byte;
+	}
+	comm[n / 2] = '\0';
+	return true;
+}
+
+/*
+ * Ages an ended agent left: a line's zombie must be in the census with the same start. A line
+ * is `PID STARTTICKS MONO_NS`, and ` ADOPTED_PID ADOPTED_COMM_HEX` after it when an agent saw
+ * the zombie's orphaning (lines of an older agent have the three fields only).
+ */
 static void add_ages_from_file(struct zombie_census *c, const char *ages)
 {
 	unsigned long long ticks, since;
-	unsigned int pid;
+	char *line = NULL, hex[RW_COMM_LEN * 2 + 2], comm[RW_COMM_LEN];
+	unsigned int pid, adopted_pid;
+	size_t cap = 0;
 	FILE *f = fopen(ages, "re");
 
 	if (!f)
 		return;
-	while (fscanf(f, "%u %llu %llu\n", &pid, &ticks, &since) == 3) {
-		struct zombie *z = census_zombie(c, pid, ticks);
+	while (getline(&line, &cap, f) > 0) {
+		int fields = sscanf(line, "%u %llu %llu %u %33s", &pid, &ticks, &since, &adopted_pid,
+				    hex);
+		struct zombie *z;
 
-		if (z && since)
-			note_age(z, since);
+		if (fields < 3)
+			break;
+		z = census_zombie(c, pid, ticks);
+		if (!z || !since)
+			continue;
+		note_age(z, since);
+		if (fields == 5 && adopted_pid && !z->adopted_from_pid && comm_from_hex(comm, hex)) {
+			z->adopted_from_pid = adopted_pid;
+			memcpy(z->adopted_from_comm, comm, strlen(comm) + 1);
+		}
 	}
+	free(line);
 	fclose(f);
 }
 
@@ -271,10 +315,16 @@ int zombie_census__save_ages(const struct zombie_census *census, const char *age
 	for (size_t i = 0; i < census->count; i++) {
 		const struct zombie *z = &census->zombies[i];
 
-		if (z->age_known)
-			fprintf(f, "%u %llu %llu\n", (unsigned int)z->stat.pid,
-				(unsigned long long)z->stat.start_ticks,
-				(unsigned long long)z->zombie_mono_ns);
+		char hex[RW_COMM_LEN * 2 + 1];
+
+		if (!z->age_known)
+			continue;
+		fprintf(f, "%u %llu %llu", (unsigned int)z->stat.pid,
+			(unsigned long long)z->stat.start_ticks, (unsigned long long)z->zombie_mono_ns);
+		comm_to_hex(hex, z->adopted_from_comm);
+		if (z->adopted_from_pid)
+			fprintf(f, " %u %s", (unsigned int)z->adopted_from_pid, hex);
+		fputc('\n', f);
 	}
 	if (fflush(f) || ferror(f))
 		err = -EIO;

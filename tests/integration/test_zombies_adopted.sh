@@ -44,6 +44,27 @@ case_adopted_seen()
 		".type == \"reparent\" and .pid == $CHILD and .old_ppid == $FATHER and .new_ppid == $REAPER and .reaper_kind == \"subreaper\"" >/dev/null
 }
 
+# The agent that saw the orphaning has ended: what it left in /run/reapwatch/zombie-ages still
+# names the father (as it keeps the age), for any later `zombies`.
+case_adopted_after_agent_ends()
+{
+	local obj
+	if other_agent_running; then
+		skip "another reapwatch runs on this host: its pin would name the father"
+	fi
+	start_agent trace --json -e reparent
+	start_adopted_zombie
+	sleep 0.3
+	stop_agent
+	sleep 0.3
+	obj=$(zombie_object)
+	assert_fields "$obj" "zombies --json: adopted zombie $CHILD, the agent gone" \
+		.ppid "$REAPER" .adopted_from_pid "$FATHER" .adopted_from_comm '"adz_father"' \
+		'.age_seconds | type' '"number"'
+	kill -USR1 "$REAPER"
+	wait "$REAPER" || fail "scenario did not reap its zombie"
+}
+
 # No agent when the father died: the subreaper label still holds (the kernel says so),
 # whom it was orphaned by is unknown (null), never made up.
 case_adopted_unseen()
@@ -63,4 +84,5 @@ case_adopted_unseen()
 
 run_case zombies_adopted_seen case_adopted_seen
 run_case zombies_adopted_unseen case_adopted_unseen
+run_case zombies_adopted_after_agent_ends case_adopted_after_agent_ends
 finish
