@@ -125,7 +125,10 @@ static __always_inline void remember_termination(int sig, struct task_struct *ta
 				   .boot_start_ns = target->group_leader->start_boottime,
 				   .pid = target->tgid,
 				   .sig = sig}, *old;
+	unsigned int level, sender_level;
+	struct pid *sender;
 	long err;
+	__u32 nr;
 
 	if (!BPF_CORE_READ(ns, level))
 		return; /* the host's processes never see a teardown */
@@ -135,11 +138,20 @@ static __always_inline void remember_termination(int sig, struct task_struct *ta
 	else if (err && (old = bpf_map_lookup_elem(&termed, &key)) && old->start != t.start)
 		*old = t; /* a stale entry's: now ours (ours already keeps its first signal) */
 	live_add(&termed_live, err);
-	/* The namespace's grace period starts at its first termination signal of the four (SPEC:
-	 * images stop with SIGQUIT or SIGINT as well; nginx's STOPSIGNAL is SIGQUIT). */
-	for (int i = 0; i < MAX_PIDNS_DEPTH && ns && BPF_CORE_READ(ns, level); i++) {
+	/*
+	 * A namespace's grace period starts at the first termination signal of the four into it
+	 * (SPEC; images stop with SIGQUIT or SIGINT as well: nginx, postgres), from outside, as a
+	 * runtime's stop comes: one sent inside (a reload's SIGHUP, a query cancel's SIGINT, the
+	 * init's own) warns its target but stops nothing. The sender (`current`: kill() runs in
+	 * it) is inside a namespace if its pid has a number there, and then inside every outer one.
+	 */
+	sender = BPF_CORE_READ(current_task(), thread_pid);
+	sender_level = BPF_CORE_READ(sender, level);
+	for (int i = 0; i < MAX_PIDNS_DEPTH && ns && (level = BPF_CORE_READ(ns, level)); i++) {
 		struct rw_first_sigterm first = {.time_ns = now}, *had;
 
+		if (sender_level >= level && upid_at(sender, level, &nr) == (__u64)ns)
+			break;
 		ns_init_of(ns, &first);
 		key = (__u64)ns;
 		err = bpf_map_update_elem(&ns_first_sigterm, &key, &first, BPF_NOEXIST);

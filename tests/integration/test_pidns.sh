@@ -60,17 +60,19 @@ case_teardown()
 		.grace_ns null '.duration_ns | type' '"number"'
 }
 
-# The init SIGTERMs sleeper 1 (which ignores it), waits 50 ms and exits: sleeper 1 was
-# warned, sleeper 2 was not.
+# The parent, outside the namespace, SIGTERMs sleeper 1 (which ignores it) and 50 ms later
+# lets the init exit: sleeper 1 was warned, sleeper 2 was not, and the grace period is those
+# 50 ms.
 case_teardown_after_sigterm()
 {
-	local ev
+	local ev parent
 	trace_scenario -e all -- pidns sigterm
+	parent=$(kv parent)
 	check_teardown_sigkills 2
-	ev=$(expect_one "SIGTERM from init $INIT to sleeper $S1" \
+	ev=$(expect_one "SIGTERM from the parent $parent to sleeper $S1" \
 		".type == \"signal\" and .pid == $S1 and .sig == 15")
-	assert_fields "$ev" "SIGTERM from init $INIT to sleeper $S1" \
-		.signal '"SIGTERM"' .sender_pid "$INIT" .sender_comm '"ns_init"' .code '"SI_USER"' \
+	assert_fields "$ev" "SIGTERM from the parent $parent to sleeper $S1" \
+		.signal '"SIGTERM"' .sender_pid "$parent" .sender_comm '"pidns"' .code '"SI_USER"' \
 		.origin '"user"' .result '"ignored"' .pidns "$NS" .ns_pid "$S1_NS"
 	ev=$(expect_one "teardown of the namespace of init $INIT" \
 		".type == \"teardown\" and .pid == $INIT")
@@ -78,13 +80,13 @@ case_teardown_after_sigterm()
 		.members "$(members 2)" .sigkilled 2 .sigkilled_without_sigterm 1 \
 		'.sigkilled_pids | sort' "[$(printf '%s\n' "$S1" "$S2" | sort -n | paste -sd,)]" \
 		.warned_pids "[{\"pid\": $S1, \"signal\": \"SIGTERM\"}]"
-	# The init slept 50 ms between its SIGTERM and its exit.
-	assert_true "teardown grace_ns covers the init's 50 ms between SIGTERM and exit" "$ev" \
+	# The parent waited 50 ms between its SIGTERM and the init's exit.
+	assert_true "teardown grace_ns covers the 50 ms between the SIGTERM and the init's exit" "$ev" \
 		'(.grace_ns | type) == "number" and .grace_ns >= 50000000'
 }
 
 # The same with SIGQUIT, the STOPSIGNAL of images such as nginx: the grace period runs from
-# the first termination signal of any of the four, not only SIGTERM.
+# the first termination signal of any of the four from outside, not only SIGTERM.
 case_teardown_after_sigquit()
 {
 	local ev
@@ -95,8 +97,23 @@ case_teardown_after_sigquit()
 	assert_fields "$ev" "teardown of the namespace of init $INIT" \
 		.members "$(members 2)" .sigkilled 2 .sigkilled_without_sigterm 1 \
 		.warned_pids "[{\"pid\": $S1, \"signal\": \"SIGQUIT\"}]"
-	assert_true "teardown grace_ns covers the init's 50 ms between SIGQUIT and exit" "$ev" \
+	assert_true "teardown grace_ns covers the 50 ms between the SIGQUIT and the init's exit" "$ev" \
 		'(.grace_ns | type) == "number" and .grace_ns >= 50000000'
+}
+
+# A termination signal sent inside the namespace (here the init's SIGHUP to sleeper 1, as a
+# reload is; a query cancel is a SIGINT between members) warns that member but starts no
+# grace period: only one from outside stops the container.
+case_teardown_after_reload()
+{
+	local ev
+	trace_scenario -e all -- pidns reload
+	check_teardown_sigkills 2
+	ev=$(expect_one "teardown of the namespace of init $INIT" \
+		".type == \"teardown\" and .pid == $INIT")
+	assert_fields "$ev" "teardown of the namespace of init $INIT" \
+		.members "$(members 2)" .sigkilled 2 .sigkilled_without_sigterm 1 \
+		.warned_pids "[{\"pid\": $S1, \"signal\": \"SIGHUP\"}]" .grace_ns null
 }
 
 # A member that is already a zombie when the init exits still gets the teardown SIGKILL (the
@@ -161,6 +178,7 @@ case_nested_teardown_from_outside()
 run_case pidns_teardown case_teardown
 run_case pidns_teardown_after_sigterm case_teardown_after_sigterm
 run_case pidns_teardown_after_sigquit case_teardown_after_sigquit
+run_case pidns_teardown_after_reload case_teardown_after_reload
 run_case pidns_teardown_with_zombie case_teardown_with_zombie
 run_case pidns_teardown_reaps case_teardown_reaps
 run_case pidns_nested_teardown_from_outside case_nested_teardown_from_outside

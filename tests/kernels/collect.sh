@@ -140,9 +140,10 @@ sh -c 'read -r c </proc/$$/comm; echo "shell=$$"; echo "shell_comm=$c"
 
 # --- a pid namespace torn down ------------------------------------------------------
 # unshare's child, a shell, is the namespace's init. It starts three members: the first
-# ignores SIGTERM (SIG_IGN survives its exec of sleep). Once the outside has found them
-# (file go), the init SIGTERMs the first, waits 200 ms and exits 0: the kernel SIGKILLs all
-# three, two of them without any SIGTERM before.
+# ignores SIGTERM (SIG_IGN survives its exec of sleep). Once the outside has found them, it
+# SIGTERMs the init (as a runtime's stop does; an init ignores it) and says go; the init
+# SIGTERMs the first member, waits 200 ms and exits 0: the kernel SIGKILLs all three, two of
+# them without any SIGTERM before, and the grace period runs from the outside's SIGTERM.
 log "pidns teardown"
 G=$OUT/scen/teardown.gate
 mkdir -p "$G"
@@ -202,6 +203,7 @@ done
 	done <"$TD.members"
 	echo "found=$found"
 } >>"$TD"
+[ -z "$init" ] || kill -TERM "$init" 2>/dev/null || true
 touch "$G/go"
 rc=0
 wait "$UNSHARE" || rc=$?

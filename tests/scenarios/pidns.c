@@ -6,9 +6,12 @@
  *
  *   pidns [MODE]
  *   MODE  plain    init exits without warning anyone (default)
- *         sigterm  sleeper 1 ignores SIGTERM; init sends it a SIGTERM, waits 50 ms, exits,
- *                  so sleeper 1 is SIGKILLed after a SIGTERM and sleeper 2 without one
+ *         sigterm  sleeper 1 ignores SIGTERM; the parent, outside the namespace (as a
+ *                  runtime stopping a container), sends it a SIGTERM and 50 ms later lets the
+ *                  init exit, so sleeper 1 is SIGKILLed after a SIGTERM and sleeper 2 without
  *         sigquit  the same with SIGQUIT (an image whose STOPSIGNAL is SIGQUIT: nginx)
+ *         reload   sleeper 1 ignores SIGHUP; the init sends it one (from inside, as a reload
+ *                  is), waits 50 ms and exits
  *         zombie   as plain, and a third child ("ns_zombie") has exited 0 without being
  *                  reaped: the teardown SIGKILLs a zombie too, and the dying init reaps it
  *
@@ -18,6 +21,7 @@
  * gone once the init was reaped).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -53,8 +57,9 @@ static void run_sleeper(int index, int ignore_sig, int report_fd)
 		pause();
 }
 
-/* warn_sig: the signal the init sends sleeper 1 before it exits, 0 for none. */
-static void run_init(int warn_sig, int zombie_mode, int report_fd, int go_fd)
+/* warn_sig: the signal sleeper 1 ignores (the parent sends it one, or with `inside` the init),
+ * 0 for none. */
+static void run_init(int warn_sig, bool inside, int zombie_mode, int report_fd, int go_fd)
 {
 	pid_t sleeper[3], zombie;
 	char byte;
@@ -87,7 +92,7 @@ static void run_init(int warn_sig, int zombie_mode, int report_fd, int go_fd)
 	}
 	if (read(go_fd, &byte, 1) != 1)
 		_exit(103);
-	if (warn_sig) {
+	if (inside) {
 		struct timespec ts = {.tv_sec = 0, .tv_nsec = 50 * 1000000L};
 
 		kill(sleeper[1], warn_sig);
@@ -99,7 +104,11 @@ static void run_init(int warn_sig, int zombie_mode, int report_fd, int go_fd)
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "plain";
-	int warn_sig = !strcmp(mode, "sigterm") ? SIGTERM : !strcmp(mode, "sigquit") ? SIGQUIT : 0;
+	bool inside = !strcmp(mode, "reload");
+	int warn_sig = !strcmp(mode, "sigterm") ? SIGTERM
+		       : !strcmp(mode, "sigquit") ? SIGQUIT
+		       : inside		       ? SIGHUP
+						       : 0;
 	int zombie_mode = strcmp(mode, "zombie") == 0;
 	int report_pipe[2], go_pipe[2], status, nr_members = zombie_mode ? 3 : 2, gone = 1;
 	struct member members[4] = {{0}};
@@ -108,7 +117,7 @@ int main(int argc, char **argv)
 	pid_t init;
 
 	if (!warn_sig && !zombie_mode && strcmp(mode, "plain") != 0) {
-		fprintf(stderr, "usage: pidns [plain|sigterm|sigquit|zombie]\n");
+		fprintf(stderr, "usage: pidns [plain|sigterm|sigquit|reload|zombie]\n");
 		return 2;
 	}
 	if (pipe(report_pipe) < 0 || pipe(go_pipe) < 0)
@@ -121,7 +130,7 @@ int main(int argc, char **argv)
 	if (init < 0)
 		die("fork");
 	if (init == 0)
-		run_init(warn_sig, zombie_mode, report_pipe[1], go_pipe[0]);
+		run_init(warn_sig, inside, zombie_mode, report_pipe[1], go_pipe[0]);
 	report("init", init);
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", init);
@@ -148,6 +157,14 @@ int main(int argc, char **argv)
 		report("zombie_ns", members[3].ns_pid);
 	}
 
+	if (warn_sig && !inside) {
+		struct timespec ts = {.tv_sec = 0, .tv_nsec = 50 * 1000000L};
+
+		/* (sleeper 1 ignored it before it reported itself) */
+		if (kill(members[1].host_pid, warn_sig))
+			die("kill sleeper 1");
+		nanosleep(&ts, NULL);
+	}
 	if (write(go_pipe[1], "g", 1) != 1)
 		die("write go");
 	/* Returns once the namespace is empty: the dying init waits for every member. */
