@@ -129,12 +129,15 @@ $(OUT)/src/%.o: src/%.c | $(SKELS) $(DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-# The commit `reapwatch --version` names is compiled into main.o: a stamp rewritten only when
-# HEAD moves makes main.o (and so the binaries) follow it.
+# The commit `reapwatch --version` names is compiled into main.o: a stamp looked at on every
+# run and rewritten only when HEAD has moved makes main.o (and so the binaries) follow it.
 GIT_REV_STAMP := $(OUT)/git-rev
-$(shell mkdir -p $(OUT) && [ "$$(cat $(GIT_REV_STAMP) 2>/dev/null)" = "$(GIT_REV)" ] || \
-	echo "$(GIT_REV)" >$(GIT_REV_STAMP))
-$(OUT)/src/main.o: $(GIT_REV_STAMP)
+$(GIT_REV_STAMP): FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)[ "$$(cat $@ 2>/dev/null)" = "$(GIT_REV)" ] || echo "$(GIT_REV)" >$@
+$(OUT)/src/main.o $(OUT)/sanitize/src/main.o: $(GIT_REV_STAMP)
+.PHONY: FORCE
+FORCE:
 
 reapwatch: $(OBJS)
 	$(call msg,LINK,$@)
