@@ -210,7 +210,12 @@ static int add_ages_from_agent(int map_fd, pid_t agent, void *arg)
 	return 0;
 }
 
-/* A comm in the ages file: hex, two digits a byte (a comm can hold any byte but NUL); an
+/* Beside the ages file: who orphaned each zombie, where an agent saw it ("PID STARTTIME_TICKS
+ * PARENT_PID ADOPTED_FROM_PID COMM_HEX"). A file of its own: a reader of the ages file from
+ * before it stops at the first line it cannot read. */
+#define ADOPTERS_SUFFIX ".adopters"
+
+/* A comm in the adopters file: hex, two digits a byte (a comm can hold any byte but NUL); an
  * empty one is "-". */
 static void comm_to_hex(char hex[RW_COMM_LEN * 2 + 1], const char *comm)
 {
@@ -226,7 +231,7 @@ static bool comm_from_hex(char comm[RW_COMM_LEN], const char *hex)
 	size_t n = strcmp(hex, "-") ? strlen(hex) : 0;
 	unsigned int byte;
 
-	if (n % 2 || n / 2 >= RW_COMM_LEN)
+	if (n % 2 || n / 2 >= RW_COMM_LEN || strspn(hex, "0123456789abcdef") != n)
 		return false;
 	for (size_t i = 0; i < n / 2; i++) {
 		if (sscanf(hex + 2 * i, "%2x", &byte) != 1 || !byte)
@@ -237,34 +242,52 @@ static bool comm_from_hex(char comm[RW_COMM_LEN], const char *hex)
 	return true;
 }
 
-/*
- * Ages an ended agent left: a line's zombie must be in the census with the same start. A line
- * is `PID STARTTICKS MONO_NS`, and ` ADOPTED_PID ADOPTED_COMM_HEX` after it when an agent saw
- * the zombie's orphaning (lines of an older agent have the three fields only).
- */
+/* Ages an ended agent left: a line's zombie must be in the census with the same start. */
 static void add_ages_from_file(struct zombie_census *c, const char *ages)
 {
 	unsigned long long ticks, since;
-	char *line = NULL, hex[RW_COMM_LEN * 2 + 2], comm[RW_COMM_LEN];
-	unsigned int pid, adopted_pid;
+	char *line = NULL;
+	unsigned int pid;
 	size_t cap = 0;
 	FILE *f = fopen(ages, "re");
 
 	if (!f)
 		return;
 	while (getline(&line, &cap, f) > 0) {
-		int fields = sscanf(line, "%u %llu %llu %u %33s", &pid, &ticks, &since, &adopted_pid,
-				    hex);
 		struct zombie *z;
 
-		if (fields < 3)
+		if (sscanf(line, "%u %llu %llu", &pid, &ticks, &since) != 3)
 			break;
 		z = census_zombie(c, pid, ticks);
-		if (!z || !since)
-			continue;
-		note_age(z, since);
-		if (fields == 5 && adopted_pid && !z->adopted_from_pid && comm_from_hex(comm, hex)) {
-			z->adopted_from_pid = adopted_pid;
+		if (z && since)
+			note_age(z, since);
+	}
+	free(line);
+	fclose(f);
+}
+
+/* Whom they were orphaned by (ADOPTERS_SUFFIX): a line counts only while the zombie's parent is
+ * still the adopter it names (adopted again since, by a subreaper's death, it is not). */
+static void add_adopters_from_file(struct zombie_census *c, const char *ages)
+{
+	char path[PATH_MAX], *line = NULL, hex[RW_COMM_LEN * 2 + 2], comm[RW_COMM_LEN];
+	unsigned int pid, parent, adopted_from;
+	unsigned long long ticks;
+	size_t cap = 0;
+	FILE *f;
+
+	if (snprintf(path, sizeof(path), "%s%s", ages, ADOPTERS_SUFFIX) >= (int)sizeof(path) ||
+	    !(f = fopen(path, "re")))
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		struct zombie *z;
+
+		if (sscanf(line, "%u %llu %u %u %33s", &pid, &ticks, &parent, &adopted_from, hex) != 5)
+			break;
+		z = census_zombie(c, pid, ticks);
+		if (z && z->stat.ppid == parent && adopted_from && !z->adopted_from_pid &&
+		    comm_from_hex(comm, hex)) {
+			z->adopted_from_pid = adopted_from;
 			memcpy(z->adopted_from_comm, comm, strlen(comm) + 1);
 		}
 	}
@@ -282,27 +305,31 @@ size_t zombie_census__add_ages(struct zombie_census *census, const char *ages)
 	}
 	qsort(census->zombies, census->count, sizeof(*census->zombies), zombie_cmp_pid);
 	pins_for_each_agent(add_ages_from_agent, census);
-	if (ages)
+	if (ages) {
 		add_ages_from_file(census, ages);
+		add_adopters_from_file(census, ages);
+	}
 	for (size_t i = 0; i < census->count; i++)
 		known += census->zombies[i].age_known;
 	return known;
 }
 
-int zombie_census__save_ages(const struct zombie_census *census, const char *ages)
+/* Replace `path` with what `line` writes for each zombie (a temporary file, renamed). */
+static int save_lines(const struct zombie_census *census, const char *path,
+		      void (*line)(FILE *f, const struct zombie *z))
 {
 	char dir[PATH_MAX], tmp[PATH_MAX];
-	const char *slash = strrchr(ages, '/');
+	const char *slash = strrchr(path, '/');
 	int fd, err = 0;
 	FILE *f;
 
-	if (!slash || (size_t)(slash - ages) >= sizeof(dir))
+	if (!slash || (size_t)(slash - path) >= sizeof(dir))
 		return -EINVAL;
-	memcpy(dir, ages, slash - ages);
-	dir[slash - ages] = '\0';
+	memcpy(dir, path, slash - path);
+	dir[slash - path] = '\0';
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
-	/* (each agent its own temporary file; the last rename wins, and holds every age the
+	/* (each agent its own temporary file; the last rename wins, and holds everything the
 	 * census knew, the other agents' too) */
 	if (snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, slash + 1) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
@@ -312,29 +339,47 @@ int zombie_census__save_ages(const struct zombie_census *census, const char *age
 	f = rw_fdopen_tmp(fd, tmp, &err);
 	if (!f)
 		return err;
-	for (size_t i = 0; i < census->count; i++) {
-		const struct zombie *z = &census->zombies[i];
-
-		char hex[RW_COMM_LEN * 2 + 1];
-
-		if (!z->age_known)
-			continue;
-		fprintf(f, "%u %llu %llu", (unsigned int)z->stat.pid,
-			(unsigned long long)z->stat.start_ticks, (unsigned long long)z->zombie_mono_ns);
-		comm_to_hex(hex, z->adopted_from_comm);
-		if (z->adopted_from_pid)
-			fprintf(f, " %u %s", (unsigned int)z->adopted_from_pid, hex);
-		fputc('\n', f);
-	}
+	for (size_t i = 0; i < census->count; i++)
+		line(f, &census->zombies[i]);
 	if (fflush(f) || ferror(f))
 		err = -EIO;
 	if (fclose(f) && !err)
 		err = -errno;
-	if (!err && rename(tmp, ages))
+	if (!err && rename(tmp, path))
 		err = -errno;
 	if (err)
 		unlink(tmp);
 	return err;
+}
+
+static void age_line(FILE *f, const struct zombie *z)
+{
+	if (z->age_known)
+		fprintf(f, "%u %llu %llu\n", (unsigned int)z->stat.pid,
+			(unsigned long long)z->stat.start_ticks, (unsigned long long)z->zombie_mono_ns);
+}
+
+static void adopter_line(FILE *f, const struct zombie *z)
+{
+	char hex[RW_COMM_LEN * 2 + 1];
+
+	if (!z->adopted_from_pid)
+		return;
+	comm_to_hex(hex, z->adopted_from_comm);
+	fprintf(f, "%u %llu %u %u %s\n", (unsigned int)z->stat.pid,
+		(unsigned long long)z->stat.start_ticks, (unsigned int)z->stat.ppid,
+		(unsigned int)z->adopted_from_pid, hex);
+}
+
+int zombie_census__save_ages(const struct zombie_census *census, const char *ages)
+{
+	char adopters[PATH_MAX];
+	int err = save_lines(census, ages, age_line);
+
+	if (snprintf(adopters, sizeof(adopters), "%s%s", ages, ADOPTERS_SUFFIX) >=
+	    (int)sizeof(adopters))
+		return err ?: -ENAMETOOLONG;
+	return err ?: save_lines(census, adopters, adopter_line);
 }
 
 void zombie_census__free(struct zombie_census *census)

@@ -43,7 +43,8 @@ int zombie_census__new(struct zombie_census **out, const char *proc_root);
 /*
  * The ages of zombies that outlived the agent that saw them die: "PID STARTTIME_TICKS
  * ZOMBIE_MONO_NS" lines, written by each agent as it stops (zombie_census__save_ages()), read
- * by every census. On tmpfs: CLOCK_MONOTONIC and the file both end at reboot.
+ * by every census, and beside it ZOMBIE_AGES_FILE ".adopters": who orphaned them. On tmpfs:
+ * CLOCK_MONOTONIC and the files both end at reboot.
  */
 #define ZOMBIE_AGES_FILE "/run/reapwatch/zombie-ages"
 
