@@ -205,8 +205,8 @@ for i in "${!runs[@]}"; do
 	[[ $dir != - && -n ${kdir:-} ]] && grep -q '^FAIL ' "$dir/verdicts" 2>/dev/null || continue
 	why=$(grep -h -m1 -o 'lost [0-9]*: program runs the kernel skipped (recursion_misses)' \
 		"$dir"/*.err 2>/dev/null | sed -n 1p) || true
-	[[ -n $why ]] || continue
-	rm -rf "$dir.first"
+	# (once: a kernel booted twice already, after a crash, keeps that first run's evidence)
+	[[ -n $why && ! -e $dir.first ]] || continue
 	mv "$dir" "$dir.first" && echo "$why" >"$dir.first/why"
 	echo "== $label: failed after its agent reported $why: booting once more"
 	start=$SECONDS
@@ -242,7 +242,7 @@ if [[ ${REAPWATCH_KERNELS_HOST:-1} != 0 ]]; then
 fi
 
 for r in "${runs[@]}"; do
-	IFS=$'\t' read -r label dir secs <<<"$r"
+	IFS=$'\t' read -r label dir secs _ <<<"$r"
 	if [[ $dir == - ]]; then
 		fail_run "$label" "$secs"
 	else
