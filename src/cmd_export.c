@@ -116,12 +116,23 @@ static int write_prom(struct exporter *x)
 	return err;
 }
 
+static int logged_cmp(const void *a, const void *b)
+{
+	const struct logged_zombie *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return (x->start_ticks > y->start_ticks) - (x->start_ticks < y->start_ticks);
+}
+
+/* x->logged is sorted (log_old_zombies()): a node with a leak of thousands of zombies looks
+ * each up in log time. */
 static bool was_logged(const struct exporter *x, const struct zombie *z)
 {
-	for (size_t i = 0; i < x->nlogged; i++)
-		if (x->logged[i].pid == z->stat.pid && x->logged[i].start_ticks == z->stat.start_ticks)
-			return true;
-	return false;
+	struct logged_zombie key = {.pid = z->stat.pid, .start_ticks = z->stat.start_ticks};
+
+	return x->nlogged &&
+	       bsearch(&key, x->logged, x->nlogged, sizeof(key), logged_cmp) != NULL;
 }
 
 /* --log-events: each zombie once, when it passes a minute; forget the reaped ones. One of
@@ -152,6 +163,7 @@ static void log_old_zombies(struct exporter *x, uint64_t now)
 		next[n].start_ticks = z->stat.start_ticks;
 		n++;
 	}
+	qsort(next, n, sizeof(*next), logged_cmp); /* (already so, from the census: cheap) */
 	free(x->logged);
 	x->logged = next;
 	x->nlogged = n;

@@ -120,9 +120,10 @@ case_export_needs_textfile_dir()
 	usage_error /nonexistent-dir export --textfile-dir /nonexistent-dir
 	assert_contains "reapwatch export --textfile-dir /nonexistent-dir: stderr" "$CLI_ERR" \
 		"'/nonexistent-dir' does not exist"
-	usage_error /etc/hostname export --textfile-dir /etc/hostname
-	assert_contains "reapwatch export --textfile-dir /etc/hostname: stderr" "$CLI_ERR" \
-		"'/etc/hostname' is not a directory"
+	: >"$CASE_DIR/a-file"
+	usage_error "$CASE_DIR/a-file" export --textfile-dir "$CASE_DIR/a-file"
+	assert_contains "reapwatch export --textfile-dir FILE: stderr" "$CLI_ERR" \
+		"'$CASE_DIR/a-file' is not a directory"
 }
 
 case_bad_zombies_min_age()

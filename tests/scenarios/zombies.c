@@ -34,6 +34,7 @@ static void on_usr1(int sig)
 int main(void)
 {
 	pid_t child[NR_CHILDREN];
+	sigset_t usr1, unblocked;
 	long long before;
 	char key[16];
 
@@ -58,11 +59,16 @@ int main(void)
 	report("exited_after_us", before);
 	report("zombies_by_us", wall_us());
 	report("ready", 1);
+	/* SIGUSR1 blocked but in sigsuspend(): one that comes while a zombie is made is not lost. */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, &unblocked);
+	sigdelset(&unblocked, SIGUSR1);
 	for (;;) {
 		pid_t late;
 		siginfo_t si;
 
-		pause();
+		sigsuspend(&unblocked);
 		for (; more; more--) {
 			late = fork_named("zmb_late");
 			if (late == 0)
