@@ -46,6 +46,22 @@ size_t utf8_valid_prefix_len(const unsigned char *s, size_t n)
 	return 4;
 }
 
+/*
+ * Valid UTF-8 that a terminal acts on rather than shows: C1 controls (U+0080-U+009F; U+009B is
+ * CSI, as ESC [ is) and the bidirectional controls that reorder what follows them (U+061C,
+ * U+200E-U+200F, U+202A-U+202E, U+2066-U+2069), so that a name can spoof the line it is on.
+ */
+static bool utf8_terminal_control(const unsigned char *p, size_t clen)
+{
+	if (clen == 2)
+		return (p[0] == 0xc2 && p[1] < 0xa0) || (p[0] == 0xd8 && p[1] == 0x9c);
+	if (clen == 3 && p[0] == 0xe2 && p[1] == 0x80)
+		return p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae);
+	if (clen == 3 && p[0] == 0xe2 && p[1] == 0x81)
+		return p[2] >= 0xa6 && p[2] <= 0xa9;
+	return false;
+}
+
 size_t text_escape(char *dst, size_t cap, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -57,6 +73,10 @@ size_t text_escape(char *dst, size_t cap, const char *s, size_t n)
 		unsigned char c = p[i];
 		size_t clen = utf8_valid_prefix_len(p + i, n - i);
 		char esc = 0;
+
+		/* (escaped byte by byte, as ill-formed UTF-8 is) */
+		if (utf8_terminal_control(p + i, clen))
+			clen = 0;
 
 		if (c == '\\')
 			esc = '\\';

@@ -129,6 +129,20 @@ static void test_text_escape_basic(void **state)
 		  "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
 }
 
+/* Valid UTF-8 that a terminal acts on: C1 controls and bidirectional overrides, escaped byte
+ * by byte; their neighbours (U+00A0, U+2029, U+2065, U+206A) are printed. */
+static void test_text_escape_terminal_controls(void **state)
+{
+	assert_te("a\xc2\x9b" "2J", "a\\xc2\\x9b2J");
+	assert_te("\xc2\x80\xc2\x9f", "\\xc2\\x80\\xc2\\x9f");
+	assert_te("\xc2\xa0", "\xc2\xa0");
+	assert_te("x\xe2\x80\xae" "evil", "x\\xe2\\x80\\xaeevil");
+	assert_te("\xe2\x80\xaa\xe2\x80\x8f", "\\xe2\\x80\\xaa\\xe2\\x80\\x8f");
+	assert_te("\xe2\x81\xa6\xe2\x81\xa9", "\\xe2\\x81\\xa6\\xe2\\x81\\xa9");
+	assert_te("\xd8\x9c", "\\xd8\\x9c");
+	assert_te("\xe2\x80\xa9\xe2\x81\xa5\xe2\x81\xaa", "\xe2\x80\xa9\xe2\x81\xa5\xe2\x81\xaa");
+}
+
 static void test_text_escape_every_control_byte(void **state)
 {
 	char in[1], buf[8], want[8];
@@ -543,6 +557,7 @@ int main(void)
 	    cmocka_unit_test(test_utf8_valid_prefix_len_cases),
 	    cmocka_unit_test(test_utf8_valid_prefix_len_matches_reference),
 	    cmocka_unit_test(test_text_escape_basic),
+	    cmocka_unit_test(test_text_escape_terminal_controls),
 	    cmocka_unit_test(test_text_escape_every_control_byte),
 	    cmocka_unit_test(test_text_escape_invalid_utf8),
 	    cmocka_unit_test(test_text_escape_truncation),
