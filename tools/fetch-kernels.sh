@@ -141,15 +141,18 @@ unpack()
 }
 
 # fetch LINE: make sure the line's kernel is in the cache; print "LINE<TAB>DIR".
+# (LINE.current: the package, then the suites it came from: a line moved to other suites is
+# fetched again)
 fetch()
 {
-	local line=$1 current=$CACHE/$1.current pkg=""
-	[[ -f $current ]] && pkg=$(cat "$current")
-	if [[ -z $pkg || ! -d $CACHE/$pkg || -n ${REAPWATCH_KERNELS_REFRESH:-} ]]; then
+	local line=$1 current=$CACHE/$1.current pkg="" from=""
+	[[ -f $current ]] && { pkg=$(sed -n 1p "$current"); from=$(sed -n 2p "$current"); }
+	if [[ -z $pkg || ! -d $CACHE/$pkg || $from != "$(suites "$line")" ||
+		-n ${REAPWATCH_KERNELS_REFRESH:-} ]]; then
 		update_index "$line"
 		pkg=$(newest_package "$line")
 		[[ -d $CACHE/$pkg ]] || unpack "$line" "$pkg"
-		echo "$pkg" >"$current.new"
+		printf '%s\n%s\n' "$pkg" "$(suites "$line")" >"$current.new"
 		mv "$current.new" "$current"
 	fi
 	printf '%s\t%s\n' "$line" "$CACHE/$pkg"
