@@ -85,20 +85,26 @@ case_teardown_after_sigterm()
 		'(.grace_ns | type) == "number" and .grace_ns >= 50000000'
 }
 
+# warned_teardown MODE SIGNAL: `pidns MODE`, in which sleeper 1 alone is sent SIGNAL, and its
+# teardown; the teardown event in TEARDOWN_EV.
+warned_teardown()
+{
+	trace_scenario -e all -- pidns "$1"
+	check_teardown_sigkills 2
+	TEARDOWN_EV=$(expect_one "teardown of the namespace of init $INIT" \
+		".type == \"teardown\" and .pid == $INIT")
+	assert_fields "$TEARDOWN_EV" "teardown of the namespace of init $INIT" \
+		.members "$(members 2)" .sigkilled 2 .sigkilled_without_sigterm 1 \
+		.warned_pids "[{\"pid\": $S1, \"signal\": \"$2\"}]"
+}
+
 # The same with SIGQUIT, the STOPSIGNAL of images such as nginx: the grace period runs from
 # the first termination signal of any of the four from outside, not only SIGTERM.
 case_teardown_after_sigquit()
 {
-	local ev
-	trace_scenario -e all -- pidns sigquit
-	check_teardown_sigkills 2
-	ev=$(expect_one "teardown of the namespace of init $INIT" \
-		".type == \"teardown\" and .pid == $INIT")
-	assert_fields "$ev" "teardown of the namespace of init $INIT" \
-		.members "$(members 2)" .sigkilled 2 .sigkilled_without_sigterm 1 \
-		.warned_pids "[{\"pid\": $S1, \"signal\": \"SIGQUIT\"}]"
-	assert_true "teardown grace_ns covers the 50 ms between the SIGQUIT and the init's exit" "$ev" \
-		'(.grace_ns | type) == "number" and .grace_ns >= 50000000'
+	warned_teardown sigquit SIGQUIT
+	assert_true "teardown grace_ns covers the 50 ms between the SIGQUIT and the init's exit" \
+		"$TEARDOWN_EV" '(.grace_ns | type) == "number" and .grace_ns >= 50000000'
 }
 
 # A termination signal sent inside the namespace (here the init's SIGHUP to sleeper 1, as a
@@ -106,14 +112,8 @@ case_teardown_after_sigquit()
 # grace period: only one from outside stops the container.
 case_teardown_after_reload()
 {
-	local ev
-	trace_scenario -e all -- pidns reload
-	check_teardown_sigkills 2
-	ev=$(expect_one "teardown of the namespace of init $INIT" \
-		".type == \"teardown\" and .pid == $INIT")
-	assert_fields "$ev" "teardown of the namespace of init $INIT" \
-		.members "$(members 2)" .sigkilled 2 .sigkilled_without_sigterm 1 \
-		.warned_pids "[{\"pid\": $S1, \"signal\": \"SIGHUP\"}]" .grace_ns null
+	warned_teardown reload SIGHUP
+	assert_fields "$TEARDOWN_EV" "teardown after a SIGHUP from inside" .grace_ns null
 }
 
 # A member that is already a zombie when the init exits still gets the teardown SIGKILL (the
