@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Text and Prometheus escaping and UTF-8 validity (escape.h): the one copy of each. */
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "escape.h"
@@ -118,6 +119,44 @@ static bool is_hex(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+/* [first, last] code points: the wide (East Asian Wide and Fullwidth, most emoji) and the
+ * zero-width (combining marks, joiners, variation selectors) ranges a terminal draws so. */
+static const uint32_t wide_ranges[][2] = {
+	{0x1100, 0x115f},   {0x2e80, 0x303e},	{0x3041, 0x33ff},   {0x3400, 0x4dbf},
+	{0x4e00, 0x9fff},   {0xa000, 0xa4cf},	{0xac00, 0xd7a3},   {0xf900, 0xfaff},
+	{0xfe30, 0xfe4f},   {0xff00, 0xff60},	{0xffe0, 0xffe6},   {0x1f300, 0x1f64f},
+	{0x1f900, 0x1f9ff}, {0x20000, 0x2fffd}, {0x30000, 0x3fffd},
+};
+static const uint32_t zero_width_ranges[][2] = {
+	{0x0300, 0x036f}, {0x1ab0, 0x1aff}, {0x1dc0, 0x1dff}, {0x200b, 0x200d},
+	{0x20d0, 0x20ff}, {0xfe00, 0xfe0f}, {0xfe20, 0xfe2f},
+};
+
+static bool in_ranges(uint32_t cp, const uint32_t (*r)[2], size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cp >= r[i][0] && cp <= r[i][1])
+			return true;
+	return false;
+}
+
+unsigned int utf8_char_columns(const unsigned char *s, size_t len)
+{
+	uint32_t cp;
+
+	if (len == 2)
+		cp = (s[0] & 0x1fu) << 6 | (s[1] & 0x3fu);
+	else if (len == 3)
+		cp = (s[0] & 0x0fu) << 12 | (s[1] & 0x3fu) << 6 | (s[2] & 0x3fu);
+	else if (len == 4)
+		cp = (s[0] & 0x07u) << 18 | (s[1] & 0x3fu) << 12 | (s[2] & 0x3fu) << 6 | (s[3] & 0x3fu);
+	else
+		return 1;
+	if (in_ranges(cp, zero_width_ranges, sizeof(zero_width_ranges) / sizeof(*zero_width_ranges)))
+		return 0;
+	return in_ranges(cp, wide_ranges, sizeof(wide_ranges) / sizeof(*wide_ranges)) ? 2 : 1;
+}
+
 /*
  * Bytes of the escape or character that starts s (n bytes on), with its display columns in
  * *cols. Anything text_escape() would not write (a lone backslash, ill-formed UTF-8) is one
@@ -136,7 +175,7 @@ static size_t text_token(const char *s, size_t n, unsigned int *cols)
 		return 2;
 	}
 	len = utf8_valid_prefix_len((const unsigned char *)s, n);
-	*cols = 1;
+	*cols = len ? utf8_char_columns((const unsigned char *)s, len) : 1;
 	return len ? len : 1;
 }
 

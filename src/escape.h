@@ -18,6 +18,11 @@
  */
 size_t utf8_valid_prefix_len(const unsigned char *s, size_t n);
 
+/* The columns a terminal gives the well-formed UTF-8 character s of len bytes: 2 for East
+ * Asian wide and fullwidth characters and most emoji, 0 for combining marks and joiners, else 1
+ * (a table of ranges, not the locale's wcwidth(): the same on every host). */
+unsigned int utf8_char_columns(const unsigned char *s, size_t len);
+
 /*
  * Escape n bytes of s for the aligned text output into dst, writing at most cap - 1 bytes and
  * a NUL (nothing if cap is 0). Backslash, \n, \t and \r get backslash escapes; other control
@@ -34,7 +39,8 @@ size_t text_escape(char *dst, size_t cap, const char *s, size_t n);
  * Fit text_escape()'s output into a column exactly width display columns wide, into dst
  * (at most cap - 1 bytes and a NUL; nothing if cap is 0). printf's "%-16s" counts bytes, so
  * UTF-8 would come out too narrow, and a long escaped name would push the columns after it.
- * A UTF-8 character counts one column, an escape (\x01, \n) each of its visible characters.
+ * A UTF-8 character counts its utf8_char_columns(), an escape (\x01, \n) each of its visible
+ * characters.
  * Text wider than width is cut at a character or escape boundary to fit width - 1 columns and
  * marked with '+'; the rest is padded with spaces. Returns the length written.
  */

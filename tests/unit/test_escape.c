@@ -278,13 +278,32 @@ static void test_text_escape_random(void **state)
 }
 
 /* Display columns of valid UTF-8 text: its code points (an escape is plain ASCII). */
+/* Display columns of text_escape()'s output: its characters, each as utf8_char_columns(). */
 static size_t columns(const char *s)
 {
-	size_t cols = 0;
+	size_t cols = 0, n = strlen(s), len;
 
-	for (; *s; s++)
-		cols += ((unsigned char)*s & 0xc0) != 0x80;
+	for (size_t i = 0; i < n; i += len ? len : 1) {
+		len = utf8_valid_prefix_len((const unsigned char *)s + i, n - i);
+		cols += len ? utf8_char_columns((const unsigned char *)s + i, len) : 1;
+	}
 	return cols;
+}
+
+static void test_utf8_char_columns(void **state)
+{
+#define COLS(s) utf8_char_columns((const unsigned char *)(s), sizeof(s) - 1)
+	assert_int_equal(COLS("\xc3\xa9"), 1);	    /* é */
+	assert_int_equal(COLS("\xe6\x97\xa5"), 2);	    /* 日 */
+	assert_int_equal(COLS("\xea\xb0\x80"), 2);	    /* 가 */
+	assert_int_equal(COLS("\xef\xbc\xa1"), 2);	    /* fullwidth A */
+	assert_int_equal(COLS("\xf0\x9f\x98\x80"), 2); /* 😀 */
+	assert_int_equal(COLS("\xcc\x81"), 0);	    /* combining acute */
+	assert_int_equal(COLS("\xe2\x80\x8d"), 0);	    /* zero width joiner */
+	assert_int_equal(COLS("\xe2\x86\x92"), 1);	    /* → */
+	assert_int_equal(COLS("\xe1\x84\x80"), 2);	    /* Hangul jamo, first of its range */
+	assert_int_equal(COLS("\xe1\x85\xa0"), 1);	    /* U+1160, after it */
+#undef COLS
 }
 
 static const char *tc(char *buf, size_t cap, const char *escaped, unsigned int width, size_t *len)
@@ -326,16 +345,24 @@ static void test_text_column_utf8(void **state)
 {
 	/* Padded by columns, not bytes: "café" is 5 bytes, 4 columns. */
 	assert_tc("caf\xc3\xa9", "caf\xc3\xa9            ");
-	/* 日本: 6 bytes, 2 columns */
-	assert_tc("\xe6\x97\xa5\xe6\x9c\xac", "\xe6\x97\xa5\xe6\x9c\xac              ");
+	/* 日本: 6 bytes, 4 columns (wide) */
+	assert_tc("\xe6\x97\xa5\xe6\x9c\xac", "\xe6\x97\xa5\xe6\x9c\xac            ");
+	/* 8 wide characters fill the column; a ninth is cut, and the marker takes one column */
+	assert_tc("\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5",
+		  "\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5");
+	assert_tc("a\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5",
+		  "a\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5+");
+	/* a combining mark takes no column: "é" as e + U+0301 is one column */
+	assert_tc("e\xcc\x81", "e\xcc\x81               ");
 	assert_tc("z\xc3\xa9\xe2\x86\x92\xc3\xbc", "z\xc3\xa9\xe2\x86\x92\xc3\xbc            ");
 	/* 16 two-byte characters (32 bytes) fill the column exactly. */
 	assert_tc("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
 		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
 		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
 		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
-	assert_tc("abcdefghijklmn\xf0\x9f\x98\x80\xf0\x9f\x98\x80",
-		  "abcdefghijklmn\xf0\x9f\x98\x80\xf0\x9f\x98\x80");
+	/* emoji are wide: 14 + 2 fit, a second one does not */
+	assert_tc("abcdefghijklmn\xf0\x9f\x98\x80", "abcdefghijklmn\xf0\x9f\x98\x80");
+	assert_tc("abcdefghijklm\xf0\x9f\x98\x80\xf0\x9f\x98\x80", "abcdefghijklm\xf0\x9f\x98\x80+");
 }
 
 static void test_text_column_cut_in_escape(void **state)
@@ -447,7 +474,10 @@ static void test_text_column_random(void **state)
 			assert_int_equal(i, keep);
 			col[keep] = '\0';
 			tok = token_len(esc + keep);
-			assert_true(columns(col) + (esc[keep] == '\\' ? tok : 1) > width - 1);
+			assert_true(columns(col) +
+					    (esc[keep] == '\\' ? tok
+							       : utf8_char_columns((const unsigned char *)esc + keep, tok)) >
+				    width - 1);
 		}
 	}
 }
@@ -562,6 +592,7 @@ int main(void)
 	    cmocka_unit_test(test_text_escape_invalid_utf8),
 	    cmocka_unit_test(test_text_escape_truncation),
 	    cmocka_unit_test(test_text_escape_random),
+	    cmocka_unit_test(test_utf8_char_columns),
 	    cmocka_unit_test(test_text_column_ascii),
 	    cmocka_unit_test(test_text_column_utf8),
 	    cmocka_unit_test(test_text_column_cut_in_escape),
