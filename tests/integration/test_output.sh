@@ -174,7 +174,10 @@ case_stalled_reader()
 	detail "agent's stderr:" "$(cat "$err")"
 	n=$(jq -c "select(.type == \"fork\" and .ppid == $forker)" "$out" | grep -c . || true)
 	assert_eq "fork events of the forker $forker the stalled reader got" 400 "$n"
-	assert_eq "lost records in the output" 0 "$(jq -c 'select(.type == "lost")' "$out" | grep -c . || true)"
+	# (ring buffer losses: the small walks of REAPWATCH_TEST_MAP_ENTRIES may be cut by anything
+	# else on the host meanwhile, a pid namespace torn down, and say so in lost records too)
+	assert_eq "ring buffer lost records in the output" 0 \
+		"$(jq -c 'select(.type == "lost" and .reason == "ring_buffer_full")' "$out" | grep -c . || true)"
 	grep -Eq 'reapwatch: [0-9]+ events, 0 lost$' "$err" || fail "the agent's closing line does not say 0 lost"
 }
 
