@@ -466,7 +466,7 @@ case_stop_awaits_frees()
 # reaps (the shell's too), and says two of them came late.
 case_late_reaps_shown()
 {
-	local cg id
+	local cg id late
 	cg=$(cgroup2_mount)
 	[[ -n $cg ]] || skip "no cgroup v2 mount"
 	id=$(new_container_id)
@@ -489,8 +489,12 @@ case_late_reaps_shown()
 		'.type == "reap"'
 	assert_count "trace: reaps shown of rw_nofree" 2 '.type == "reap" and .comm == "rw_nofree"'
 	detail "trace's stderr:" "$(cat "$CASE_DIR/agent.err")"
-	assert_eq "trace: the closing note on late reaps" 1 \
-		"$(grep -c '^reapwatch: 2 of the 6 reaps shown came late, found after the kernel skipped our program at their free' "$CASE_DIR/agent.err" || true)"
+	# Two of the shown came late; the kernel may skip a free of the four others on its own
+	# (a few in a thousand): up to 4. The three hidden ones counted would make 5 or more.
+	late=$(sed -n 's/^reapwatch: \([0-9]*\) of the 6 reaps shown came late, found after the kernel skipped our program at their free.*/\1/p' \
+		"$CASE_DIR/agent.err")
+	[[ -n $late && $late -ge 2 && $late -le 4 ]] ||
+		fail "trace: the closing note counts ${late:-no} late reaps of the 6 shown, not 2 (up to 4)"
 }
 
 # --- soak ---------------------------------------------------------------------------------
