@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cgroup_path.h"
+#include "escape.h"
 
 #define UID_LEN 36
 
@@ -13,11 +14,6 @@ struct comp {
 	const char *s;
 	size_t n;
 };
-
-static bool is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
 
 static char lower(char c)
 {
@@ -29,7 +25,7 @@ static bool is_hex64(const char *s, size_t n)
 	if (n != CONTAINER_ID_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		if (!is_hex(s[i]))
+		if (!is_hex_digit(s[i]))
 			return false;
 	}
 	return true;
@@ -136,7 +132,7 @@ static bool copy_uid(const char *s, size_t n, char sep, char uid[POD_UID_MAX + 1
 	for (size_t i = 0; i < UID_LEN; i++) {
 		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
 
-		if (dash ? s[i] != sep : !is_hex(s[i]))
+		if (dash ? s[i] != sep : !is_hex_digit(s[i]))
 			return false;
 	}
 	for (size_t i = 0; i < UID_LEN; i++)

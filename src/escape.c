@@ -114,7 +114,7 @@ size_t text_escape(char *dst, size_t cap, const char *s, size_t n)
 	return len;
 }
 
-static bool is_hex(char c)
+bool is_hex_digit(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
@@ -166,7 +166,7 @@ static size_t text_token(const char *s, size_t n, unsigned int *cols)
 {
 	size_t len;
 
-	if (s[0] == '\\' && n >= 4 && s[1] == 'x' && is_hex(s[2]) && is_hex(s[3])) {
+	if (s[0] == '\\' && n >= 4 && s[1] == 'x' && is_hex_digit(s[2]) && is_hex_digit(s[3])) {
 		*cols = 4;
 		return 4;
 	}

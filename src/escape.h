@@ -7,6 +7,7 @@
 #ifndef REAPWATCH_ESCAPE_H
 #define REAPWATCH_ESCAPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -17,6 +18,9 @@
  * control bytes and NUL, is a well-formed character of length 1.
  */
 size_t utf8_valid_prefix_len(const unsigned char *s, size_t n);
+
+/* 0-9, a-f or A-F. */
+bool is_hex_digit(char c);
 
 /* The columns a terminal gives the well-formed UTF-8 character s of len bytes: 2 for East
  * Asian wide and fullwidth characters and most emoji, 0 for combining marks and joiners, else 1
