@@ -177,6 +177,18 @@ static void note_age(struct zombie *z, uint64_t since)
 	z->age_known = true;
 }
 
+/* Whom it was orphaned by, as an agent saw it: the first one told is kept. */
+static void note_adopter(struct zombie *z, uint32_t pid, const char *comm)
+{
+	size_t n = strnlen(comm, RW_COMM_LEN);
+
+	if (z->adopted_from_pid)
+		return;
+	z->adopted_from_pid = pid;
+	memcpy(z->adopted_from_comm, comm, n);
+	z->adopted_from_comm[n] = '\0';
+}
+
 /* One agent's procs map: every exited process it still holds state for. */
 static int add_ages_from_agent(int map_fd, pid_t agent, void *arg)
 {
@@ -198,13 +210,8 @@ static int add_ages_from_agent(int map_fd, pid_t agent, void *arg)
 		if (!z || !since)
 			continue;
 		note_age(z, since);
-		if (st.adopted_from.pid) {
-			size_t n = strnlen(st.adopted_from.comm, RW_COMM_LEN);
-
-			z->adopted_from_pid = st.adopted_from.pid;
-			memcpy(z->adopted_from_comm, st.adopted_from.comm, n);
-			z->adopted_from_comm[n] = '\0';
-		}
+		if (st.adopted_from.pid)
+			note_adopter(z, st.adopted_from.pid, st.adopted_from.comm);
 	}
 	procs_table__free(table);
 	return 0;
@@ -242,61 +249,63 @@ static bool comm_from_hex(char comm[RW_COMM_LEN], const char *hex)
 	return true;
 }
 
-/* Ages an ended agent left: a line's zombie must be in the census with the same start. */
-static void add_ages_from_file(struct zombie_census *c, const char *ages)
+/* The adopters file beside `ages`, in buf (PATH_MAX). False if the path does not fit. */
+static bool adopters_path(char buf[PATH_MAX], const char *ages)
 {
-	unsigned long long ticks, since;
-	char *line = NULL;
-	unsigned int pid;
+	return snprintf(buf, PATH_MAX, "%s%s", ages, ADOPTERS_SUFFIX) < PATH_MAX;
+}
+
+/* Each line of the file `path` to `line`, until one it cannot read (false). */
+static void read_lines(struct zombie_census *c, const char *path,
+		       bool (*line)(struct zombie_census *c, const char *text))
+{
+	char *text = NULL;
 	size_t cap = 0;
-	FILE *f = fopen(ages, "re");
+	FILE *f = fopen(path, "re");
 
 	if (!f)
 		return;
-	while (getline(&line, &cap, f) > 0) {
-		struct zombie *z;
-
-		if (sscanf(line, "%u %llu %llu", &pid, &ticks, &since) != 3)
-			break;
-		z = census_zombie(c, pid, ticks);
-		if (z && since)
-			note_age(z, since);
-	}
-	free(line);
+	while (getline(&text, &cap, f) > 0 && line(c, text))
+		;
+	free(text);
 	fclose(f);
+}
+
+/* Ages an ended agent left: a line's zombie must be in the census with the same start. */
+static bool age_from_line(struct zombie_census *c, const char *text)
+{
+	unsigned long long ticks, since;
+	unsigned int pid;
+	struct zombie *z;
+
+	if (sscanf(text, "%u %llu %llu", &pid, &ticks, &since) != 3)
+		return false;
+	z = census_zombie(c, pid, ticks);
+	if (z && since)
+		note_age(z, since);
+	return true;
 }
 
 /* Whom they were orphaned by (ADOPTERS_SUFFIX): a line counts only while the zombie's parent is
  * still the adopter it names (adopted again since, by a subreaper's death, it is not). */
-static void add_adopters_from_file(struct zombie_census *c, const char *ages)
+static bool adopter_from_line(struct zombie_census *c, const char *text)
 {
-	char path[PATH_MAX], *line = NULL, hex[RW_COMM_LEN * 2 + 2], comm[RW_COMM_LEN];
+	char hex[RW_COMM_LEN * 2 + 2], comm[RW_COMM_LEN];
 	unsigned int pid, parent, adopted_from;
 	unsigned long long ticks;
-	size_t cap = 0;
-	FILE *f;
+	struct zombie *z;
 
-	if (snprintf(path, sizeof(path), "%s%s", ages, ADOPTERS_SUFFIX) >= (int)sizeof(path) ||
-	    !(f = fopen(path, "re")))
-		return;
-	while (getline(&line, &cap, f) > 0) {
-		struct zombie *z;
-
-		if (sscanf(line, "%u %llu %u %u %33s", &pid, &ticks, &parent, &adopted_from, hex) != 5)
-			break;
-		z = census_zombie(c, pid, ticks);
-		if (z && z->stat.ppid == parent && adopted_from && !z->adopted_from_pid &&
-		    comm_from_hex(comm, hex)) {
-			z->adopted_from_pid = adopted_from;
-			memcpy(z->adopted_from_comm, comm, strlen(comm) + 1);
-		}
-	}
-	free(line);
-	fclose(f);
+	if (sscanf(text, "%u %llu %u %u %33s", &pid, &ticks, &parent, &adopted_from, hex) != 5)
+		return false;
+	z = census_zombie(c, pid, ticks);
+	if (z && z->stat.ppid == parent && adopted_from && comm_from_hex(comm, hex))
+		note_adopter(z, adopted_from, comm);
+	return true;
 }
 
 size_t zombie_census__add_ages(struct zombie_census *census, const char *ages)
 {
+	char adopters[PATH_MAX];
 	size_t known = 0;
 
 	if (!census->count) { /* no zombie to give an age (and census->zombies is NULL) */
@@ -306,8 +315,9 @@ size_t zombie_census__add_ages(struct zombie_census *census, const char *ages)
 	qsort(census->zombies, census->count, sizeof(*census->zombies), zombie_cmp_pid);
 	pins_for_each_agent(add_ages_from_agent, census);
 	if (ages) {
-		add_ages_from_file(census, ages);
-		add_adopters_from_file(census, ages);
+		read_lines(census, ages, age_from_line);
+		if (adopters_path(adopters, ages))
+			read_lines(census, adopters, adopter_from_line);
 	}
 	for (size_t i = 0; i < census->count; i++)
 		known += census->zombies[i].age_known;
@@ -376,8 +386,7 @@ int zombie_census__save_ages(const struct zombie_census *census, const char *age
 	char adopters[PATH_MAX];
 	int err = save_lines(census, ages, age_line);
 
-	if (snprintf(adopters, sizeof(adopters), "%s%s", ages, ADOPTERS_SUFFIX) >=
-	    (int)sizeof(adopters))
+	if (!adopters_path(adopters, ages))
 		return err ?: -ENAMETOOLONG;
 	return err ?: save_lines(census, adopters, adopter_line);
 }
