@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,8 +126,8 @@ static int logged_cmp(const void *a, const void *b)
 	return (x->start_ticks > y->start_ticks) - (x->start_ticks < y->start_ticks);
 }
 
-/* x->logged is sorted (log_old_zombies()): a node with a leak of thousands of zombies looks
- * each up in log time. */
+/* x->logged is in the census's order, by pid (zombie_census__add_ages()): a node with a leak
+ * of thousands of zombies looks each up in log time. */
 static bool was_logged(const struct exporter *x, const struct zombie *z)
 {
 	struct logged_zombie key = {.pid = z->stat.pid, .start_ticks = z->stat.start_ticks};
@@ -140,9 +141,8 @@ static bool was_logged(const struct exporter *x, const struct zombie *z)
  * it is logged once the agent has run a minute, its age null. */
 static void log_old_zombies(struct exporter *x, uint64_t now)
 {
-	bool ran_a_minute = now - x->metrics->started_ns >= x->zombie_log_age_ns;
-
 	const struct zombie_census *census = x->census;
+	bool agent_old_enough = now - x->metrics->started_ns >= x->zombie_log_age_ns;
 	struct logged_zombie *next = calloc((census ? census->count : 0) + 1, sizeof(*next));
 	size_t n = 0;
 
@@ -152,7 +152,7 @@ static void log_old_zombies(struct exporter *x, uint64_t now)
 		const struct zombie *z = &census->zombies[i];
 
 		/* zombie_age_ns() is 0 for one the census found dying after `now`. */
-		if (z->age_known ? zombie_age_ns(z, now) < x->zombie_log_age_ns : !ran_a_minute)
+		if (z->age_known ? zombie_age_ns(z, now) < x->zombie_log_age_ns : !agent_old_enough)
 			continue;
 		if (!was_logged(x, z) && !x->log_err) {
 			render_zombie_log_json(x->log_out, z, now,
@@ -163,7 +163,6 @@ static void log_old_zombies(struct exporter *x, uint64_t now)
 		next[n].start_ticks = z->stat.start_ticks;
 		n++;
 	}
-	qsort(next, n, sizeof(*next), logged_cmp); /* (already so, from the census: cheap) */
 	free(x->logged);
 	x->logged = next;
 	x->nlogged = n;
@@ -327,9 +326,11 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 		const char *knob = getenv("REAPWATCH_TEST_ZOMBIE_LOG_SECONDS");
 		char *end;
 
+		unsigned long secs = knob && *knob ? strtoul(knob, &end, 10) : ULONG_MAX;
+
 		x.zombie_log_age_ns = ZOMBIE_LOG_AGE_NS;
-		if (knob && *knob && strtoul(knob, &end, 10) <= 3600 && !*end)
-			x.zombie_log_age_ns = strtoull(knob, NULL, 10) * 1000000000ull;
+		if (secs <= 3600 && !*end)
+			x.zombie_log_age_ns = secs * 1000000000ull;
 		/* (stdout's FILE is not used from here on: what help and errors wrote is out) */
 		fflush(stdout);
 		ret = outq__new(&x.log, STDOUT_FILENO, LOG_BACKLOG_BYTES);

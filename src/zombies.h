@@ -49,7 +49,7 @@ int zombie_census__new(struct zombie_census **out, const char *proc_root);
 #define ZOMBIE_AGES_FILE "/run/reapwatch/zombie-ages"
 
 /* Fill exact ages from every running agent's pinned state and from ZOMBIE_AGES_FILE (`ages`,
- * NULL for none). Returns how many. */
+ * NULL for none), and leave the census sorted by pid. Returns how many. */
 size_t zombie_census__add_ages(struct zombie_census *census, const char *ages);
 /* Replace the file `ages` with the known ages of the census's zombies (an agent stopping: its
  * own are in the census through its pin). 0 or -errno. */
