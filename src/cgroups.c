@@ -395,10 +395,14 @@ const struct cgroup_info *cgroup_cache__lookup(struct cgroup_cache *cache, uint6
 	e = cache->slots[i];
 	if (!e)
 		return insert(cache, i, id, NULL);
-	if (e->names_tried_ns && mono_now_ns() - e->names_tried_ns > KUBE_RETRY_NS)
-		entry_find_names(cache, e);
-	if (e->id_tried_ns && mono_now_ns() - e->id_tried_ns > KUBE_RETRY_NS)
-		entry_find_id(cache, e);
+	if (e->names_tried_ns || e->id_tried_ns) {
+		uint64_t now = mono_now_ns();
+
+		if (e->names_tried_ns && now - e->names_tried_ns > KUBE_RETRY_NS)
+			entry_find_names(cache, e);
+		if (e->id_tried_ns && now - e->id_tried_ns > KUBE_RETRY_NS)
+			entry_find_id(cache, e);
+	}
 	return &e->info;
 }
 
