@@ -44,10 +44,8 @@ int main(void)
 		if (c < 0)
 			_exit(101);
 		if (c == 0) {
-			struct timespec ts = {0, 200 * 1000000L}; /* outlive the father */
-
 			prctl(PR_SET_NAME, "adz_child");
-			nanosleep(&ts, NULL);
+			sleep_ms(200); /* outlive the father */
 			_exit(0);
 		}
 		if (write(fds[1], &c, sizeof(c)) != sizeof(c))

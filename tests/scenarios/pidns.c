@@ -93,10 +93,8 @@ static void run_init(int warn_sig, bool inside, int zombie_mode, int report_fd, 
 	if (read(go_fd, &byte, 1) != 1)
 		_exit(103);
 	if (inside) {
-		struct timespec ts = {.tv_sec = 0, .tv_nsec = 50 * 1000000L};
-
 		kill(sleeper[1], warn_sig);
-		nanosleep(&ts, NULL);
+		sleep_ms(50);
 	}
 	_exit(0);
 }
@@ -158,12 +156,10 @@ int main(int argc, char **argv)
 	}
 
 	if (warn_sig && !inside) {
-		struct timespec ts = {.tv_sec = 0, .tv_nsec = 50 * 1000000L};
-
 		/* (sleeper 1 ignored it before it reported itself) */
 		if (kill(members[1].host_pid, warn_sig))
 			die("kill sleeper 1");
-		nanosleep(&ts, NULL);
+		sleep_ms(50);
 	}
 	if (write(go_pipe[1], "g", 1) != 1)
 		die("write go");
