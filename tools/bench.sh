@@ -79,6 +79,12 @@ fi
 for t in make cc clang bpftool jq timeout; do
 	command -v "$t" >/dev/null || die "'$t' not found in PATH (tools/install-deps.sh installs the build and test packages)"
 done
+# mintrace (the yardstick) attaches classic tracepoints, which live in tracefs; a fresh boot
+# may not have it mounted (reapwatch itself needs no tracefs: tp_btf only).
+if [[ ${configs[*]} == *mt-* ]] && ! mountpoint -q /sys/kernel/tracing; then
+	mount -t tracefs nodev /sys/kernel/tracing ||
+		die "tracefs is not mounted on /sys/kernel/tracing and mounting it failed (mintrace needs it)"
+fi
 STATS_SYSCTL=/proc/sys/kernel/bpf_stats_enabled
 [[ -w $STATS_SYSCTL ]] || die "$STATS_SYSCTL is missing or not writable (kernel without BPF stats support?)"
 
@@ -255,10 +261,14 @@ run_one() {
 
 		case $cfg in
 		rw-*)
+			# trace ends with "reapwatch: N events, M lost"; export with "reapwatch: wrote
+			# FILE N times; ...; M events lost" (its records are few: events stays NA).
 			line=$(grep -E 'reapwatch: [0-9]+ events, [0-9]+ lost' "$err" | tail -n 1 || true)
 			if [[ -n $line ]]; then
 				events=$(sed -E 's/.*reapwatch: ([0-9]+) events, ([0-9]+) lost.*/\1/' <<<"$line")
 				lost=$(sed -E 's/.*reapwatch: ([0-9]+) events, ([0-9]+) lost.*/\2/' <<<"$line")
+			elif line=$(grep -E '^reapwatch: wrote .*; [0-9]+ events lost' "$err" | tail -n 1); then
+				lost=$(sed -E 's/.*; ([0-9]+) events lost.*/\1/' <<<"$line")
 			else
 				note "WARNING: $cfg printed no 'reapwatch: N events, M lost' line (log: $err)"
 			fi
