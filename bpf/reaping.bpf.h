@@ -735,6 +735,32 @@ static __always_inline void reap_record_untracked(struct rw_reap_record *rec,
 }
 
 /*
+ * A process released at its exit_notify() though its exit saw a parent that takes SIGCHLD:
+ * do_notify_parent() releases an untraced child notifying with SIGCHLD, and sends it no
+ * signal (sig = 0), when the parent's SIGCHLD is SIG_IGN by then. A dying namespace init sets
+ * it in zap_pid_ns_processes() while its members are still exiting, as when a container is
+ * killed whole (cgroup.kill, `kill -9 -PGID`): a member whose exit began before that, and whose
+ * exit_notify() came after, was never a zombie. No SIGCHLD came (`zombie_ns` 0), nor any wait
+ * (`how` 0), and the parent ignores SIGCHLD now, or is gone (its sighand released: a namespace
+ * init reaped before this RCU callback ran). The state becomes the autoreap it was.
+ */
+static __always_inline void reaping_released_silently(struct rw_proc_state *st,
+						      struct task_struct *task)
+{
+	struct sighand_struct *sighand;
+
+	if (st->how || st->zombie_ns || task->ptrace || exit_notify_signal(task) != RW_SIGCHLD)
+		return;
+	sighand = task->real_parent->sighand;
+	if (sighand && sighand->action[RW_SIGCHLD - 1].sa.sa_handler != RW_SIG_IGN)
+		return;
+	st->how = RW_REAP_AUTOREAP;
+	st->autoreap = 1;
+	st->zombie_ns = st->exit_ns;
+	st->reap_ns = st->exit_ns;
+}
+
+/*
  * The task_struct is being freed: whoever reaped the process has done so. Its reap into
  * the export counters and its record, and its state deleted.
  */
@@ -747,8 +773,10 @@ static __always_inline void reaping_on_free(struct task_struct *task, __u64 now)
 	if (task->pid != task->tgid)
 		return;
 	st = procs_find((__u64)task, task->tgid);
-	if (st)
+	if (st) {
+		reaping_released_silently(st, task);
 		stats_reap_state(st);
+	}
 	if (!wanted(RW_REC_REAP))
 		goto out;
 	rec = reserve(sizeof(*rec), RW_REC_REAP, now);

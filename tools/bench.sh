@@ -314,7 +314,7 @@ git diff --quiet HEAD -- 2>/dev/null || rev="$rev+dirty"
 		"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$rev" "$(uname -r)" "$(nproc)" "$ROUNDS" "$elapsed"
 	printf 'procstorm -m fork -n %s / -m signal -n %s; medians over rounds\n' "$FORK_N" "$SIGNAL_N"
 	printf 'vs-none = median of per-round rate/none-rate (paired); ns/inv = BPF run_time_ns/run_cnt\n\n'
-	awk -F'\t' -v cfgs="${configs[*]}" -v wls="${workloads[*]}" '
+	awk -F'\t' -v cfgs="${configs[*]}" -v wls="${workloads[*]}" -v forkn="$FORK_N" '
 	function median(s,    a, n, i, j, t) {
 		n = split(s, a, " ")
 		if (n == 0) return ""
@@ -333,6 +333,7 @@ git diff --quiet HEAD -- 2>/dev/null || rev="$rev+dirty"
 		if ($6 != "NA") add(events, k, $6)
 		if ($7 != "NA") { lostsum[k] += $7; if ($7 > lostmax[k]) lostmax[k] = $7; haslost[k] = 1 }
 		if ($10 != "NA" && $10 > 0) add(nsinv, k, $9 / $10)
+		if ($9 != "NA" && $3 == "fork") add(nsproc, k, $9 / forkn)
 		if ($8 != "NA" && $8 != 0) badrc[k] = badrc[k] " r" $1 "=" $8
 		if ($11 != "NA" && $11 != 0) badfw[k] = badfw[k] " r" $1
 		rounds[$1] = 1
@@ -347,7 +348,7 @@ git diff --quiet HEAD -- 2>/dev/null || rev="$rev+dirty"
 	}
 	END {
 		nc = split(cfgs, C, " "); nw = split(wls, W, " ")
-		printf "%-10s %-6s %10s %7s %7s %7s %9s %9s  %s\n", "config", "work", "rate/s", "vs-none", "med/med", "ns/inv", "events", "lost", "per-program ns/inv"
+		printf "%-10s %-6s %10s %7s %7s %7s %7s %9s %9s  %s\n", "config", "work", "rate/s", "vs-none", "med/med", "ns/inv", "ns/proc", "events", "lost", "per-program ns/inv"
 		for (w = 1; w <= nw; w++) for (c = 1; c <= nc; c++) {
 			cfg = C[c]; wl = W[w]; k = cfg SUBSEP wl
 			if (!(k in rates)) continue
@@ -359,6 +360,8 @@ git diff --quiet HEAD -- 2>/dev/null || rev="$rev+dirty"
 			base = (("none", wl) in rates) ? median(rates["none" SUBSEP wl]) : 0
 			mm = (base > 0) ? sprintf("%.3f", r / base) : "-"
 			ns = (k in nsinv) ? sprintf("%.0f", median(nsinv[k])) : "-"
+			np = (k in nsproc) ? sprintf("%.0f", median(nsproc[k])) : "-"
+			if (k in nsproc) procmed[cfg] = median(nsproc[k])
 			ev = (k in events) ? sprintf("%.0f", median(events[k])) : "-"
 			lo = (k in haslost) ? sprintf("%d%s", lostsum[k], lostsum[k] > 0 ? "!" : "") : "-"
 			pp = ""
@@ -367,12 +370,16 @@ git diff --quiet HEAD -- 2>/dev/null || rev="$rev+dirty"
 				pk = k SUBSEP P[i]
 				pp = pp sprintf("%s%s:%s", i > 1 ? " " : "", P[i], (pk in pns) ? sprintf("%.0f", median(pns[pk])) : "-")
 			}
-			printf "%-10s %-6s %10.0f %7s %7s %7s %9s %9s  %s\n", cfg, wl, r, vs, mm, ns, ev, lo, pp
+			printf "%-10s %-6s %10.0f %7s %7s %7s %7s %9s %9s  %s\n", cfg, wl, r, vs, mm, ns, np, ev, lo, pp
 			if (lostsum[k] > 0) notes = notes sprintf("NOTE: %s/%s lost %d events in total over the rounds (max %d in one run)\n", cfg, wl, lostsum[k], lostmax[k])
 			if (badrc[k] != "") notes = notes sprintf("NOTE: %s/%s agent exited non-zero:%s\n", cfg, wl, badrc[k])
 			if (badfw[k] != "") notes = notes sprintf("NOTE: %s/%s procstorm reported failed workers in rounds%s\n", cfg, wl, badfw[k])
 		}
 		printf "\nlost: sum over rounds (\"!\" = nonzero); events: median per run (whole node, not only procstorm)\n"
+		printf "ns/proc: fork workload, all the configuration'"'"'s BPF run time over the %d processes procstorm made\n", forkn
+		if ("mt-nowake" in procmed && procmed["mt-nowake"] > 0)
+			for (c = 1; c <= nc; c++) if (C[c] ~ /^rw-/ && C[c] in procmed)
+				printf "  %s: %.2fx the ring floor per process\n", C[c], procmed[C[c]] / procmed["mt-nowake"]
 		printf "%s", notes
 	}' "$RUNS" "$PROGS"
 } >"$OUT/results.txt"

@@ -175,6 +175,25 @@ case_nested_teardown_from_outside()
 		'.sigkilled_pids | sort' "[$want]"
 }
 
+# A member whose exit began before its init's and whose exit_notify() came after the init's
+# zap_pid_ns_processes() made SIGCHLD ignored (a whole container killed at once): released
+# with no SIGCHLD and no wait, an autoreap with no zombie period. It was reported as a reap
+# timed only by its free (latency_exact false, autoreap false, tens of ms). The scenario holds
+# the member in exit_mm() with 768 MiB to free; that follows the exit's tracepoint since v6.16
+# (before, the exit is seen once the init ignores SIGCHLD: the same autoreap, seen at the exit).
+case_teardown_member_still_exiting()
+{
+	local member ev
+	trace_scenario -e exit,reap,signal,teardown -- late_member
+	member=$(kv member)
+	focus "$(kv init)" "$member"
+	detail "the member's exit took until the init's end: $(kv exit_ms) ms"
+	ev=$(expect_one "reap of the member $member" ".type == \"reap\" and .pid == $member")
+	assert_fields "$ev" "reap of the member $member (released by the teardown)" \
+		.comm '"lm_member"' .reaper_pid "$(kv init)" .reaper_comm '"lm_init"' \
+		.autoreap true .latency_exact true .latency_ns 0
+}
+
 run_case pidns_teardown case_teardown
 run_case pidns_teardown_after_sigterm case_teardown_after_sigterm
 run_case pidns_teardown_after_sigquit case_teardown_after_sigquit
@@ -182,4 +201,5 @@ run_case pidns_teardown_after_reload case_teardown_after_reload
 run_case pidns_teardown_with_zombie case_teardown_with_zombie
 run_case pidns_teardown_reaps case_teardown_reaps
 run_case pidns_nested_teardown_from_outside case_nested_teardown_from_outside
+run_case pidns_teardown_member_still_exiting case_teardown_member_still_exiting
 finish
