@@ -32,14 +32,19 @@ static const char *const std_names[SIG_RTMIN_KERNEL] = {
     [31] = "SIGSYS",
 };
 
-/* Index n is "SIGRTMIN+n"; literal strings so that nothing is built at run time. */
+/*
+ * The real-time signals by the names user space gives them: glibc (and so bash's `kill -l`,
+ * systemd's SIGRTMIN+3, a runtime's STOPSIGNAL) numbers SIGRTMIN from 34, keeping the kernel's
+ * 32 and 33 for its threads (SIGCANCEL, SIGSETXID), which have no public name: SIG32, SIG33.
+ * Then SIGRTMIN+1..+15 and SIGRTMAX-14..-1, as bash lists them. Index: signal - 32.
+ */
 static const char *const rt_names[SIG_RTMAX_KERNEL - SIG_RTMIN_KERNEL + 1] = {
-    "SIGRTMIN",	   "SIGRTMIN+1",  "SIGRTMIN+2",	 "SIGRTMIN+3",	"SIGRTMIN+4",  "SIGRTMIN+5",
-    "SIGRTMIN+6",  "SIGRTMIN+7",  "SIGRTMIN+8",	 "SIGRTMIN+9",	"SIGRTMIN+10", "SIGRTMIN+11",
-    "SIGRTMIN+12", "SIGRTMIN+13", "SIGRTMIN+14", "SIGRTMIN+15", "SIGRTMIN+16", "SIGRTMIN+17",
-    "SIGRTMIN+18", "SIGRTMIN+19", "SIGRTMIN+20", "SIGRTMIN+21", "SIGRTMIN+22", "SIGRTMIN+23",
-    "SIGRTMIN+24", "SIGRTMIN+25", "SIGRTMIN+26", "SIGRTMIN+27", "SIGRTMIN+28", "SIGRTMIN+29",
-    "SIGRTMIN+30", "SIGRTMIN+31", "SIGRTMAX",
+    "SIG32",	   "SIG33",	  "SIGRTMIN",	 "SIGRTMIN+1",	"SIGRTMIN+2",  "SIGRTMIN+3",
+    "SIGRTMIN+4",  "SIGRTMIN+5",  "SIGRTMIN+6",	 "SIGRTMIN+7",	"SIGRTMIN+8",  "SIGRTMIN+9",
+    "SIGRTMIN+10", "SIGRTMIN+11", "SIGRTMIN+12", "SIGRTMIN+13", "SIGRTMIN+14", "SIGRTMIN+15",
+    "SIGRTMAX-14", "SIGRTMAX-13", "SIGRTMAX-12", "SIGRTMAX-11", "SIGRTMAX-10", "SIGRTMAX-9",
+    "SIGRTMAX-8",  "SIGRTMAX-7",  "SIGRTMAX-6",	 "SIGRTMAX-5",	"SIGRTMAX-4",  "SIGRTMAX-3",
+    "SIGRTMAX-2",  "SIGRTMAX-1",  "SIGRTMAX",
 };
 
 const char *signal_name(int sig)

@@ -96,6 +96,31 @@ case_sigkill_from_shell()
 		".type == \"signal\" and .origin == \"pidns_teardown\" and (.pid == $victim or .sender_pid == $shell)"
 }
 
+# Real-time signals by the names bash's `kill -l` gives them (glibc's SIGRTMIN is 34): a
+# `kill -s SIGRTMIN+3` (systemd's halt, a STOPSIGNAL of systemd images) is reported as that
+# name, on the signal and on the exit it causes. They were numbered from the kernel's 32
+# (34 was "SIGRTMIN+2").
+case_realtime_names()
+{
+	local out victim sig ev
+	start_agent trace --json -e signal,exit
+	out=$CASE_DIR/shell.out
+	window_begin
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	timeout 30 bash -c 'sleep 30 & echo "victim=$!"; kill -s RTMIN+3 $!; wait' \
+		>"$out" 2>/dev/null || true
+	window_end
+	stop_agent
+	victim=$(kv victim "$out")
+	focus "$victim"
+	sig=$(bash -c 'kill -l RTMIN+3')
+	assert_eq "bash's number for RTMIN+3" 37 "$sig"
+	ev=$(expect_one "kill -s RTMIN+3 to $victim" ".type == \"signal\" and .pid == $victim")
+	assert_fields "$ev" "kill -s RTMIN+3 to $victim" .sig 37 .signal '"SIGRTMIN+3"'
+	ev=$(expect_one "exit of $victim" ".type == \"exit\" and .pid == $victim")
+	assert_fields "$ev" "exit of $victim" .signal '"SIGRTMIN+3"'
+}
+
 # A child's exit sends its parent SIGCHLD: a kernel signal, sent by the exiting child.
 case_sigchld()
 {
@@ -146,6 +171,7 @@ run_case signal_sigqueue case_sigqueue
 run_case signal_tgkill_thread case_tgkill_thread
 run_case signal_results case_results
 run_case signal_sigkill_from_shell case_sigkill_from_shell
+run_case signal_realtime_names case_realtime_names
 run_case signal_sigchld case_sigchld
 run_case signal_parent_death case_parent_death
 finish

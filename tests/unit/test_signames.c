@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <signal.h>
+
 #include "unit.h"
 
 #include "signames.h"
@@ -23,13 +25,26 @@ static void test_signal_name_realtime(void **state)
 {
 	char want[16];
 
-	assert_string_equal(signal_name(32), "SIGRTMIN");
-	assert_string_equal(signal_name(33), "SIGRTMIN+1");
-	assert_string_equal(signal_name(34), "SIGRTMIN+2");
-	assert_string_equal(signal_name(63), "SIGRTMIN+31");
+	/* As glibc and bash name them: SIGRTMIN is 34 (kill -l 34), 32 and 33 are libc's own. */
+	assert_string_equal(signal_name(32), "SIG32");
+	assert_string_equal(signal_name(33), "SIG33");
+	assert_string_equal(signal_name(34), "SIGRTMIN");
+	assert_string_equal(signal_name(37), "SIGRTMIN+3"); /* systemd's halt, a STOPSIGNAL */
+	assert_string_equal(signal_name(49), "SIGRTMIN+15");
+	assert_string_equal(signal_name(50), "SIGRTMAX-14");
+	assert_string_equal(signal_name(63), "SIGRTMAX-1");
 	assert_string_equal(signal_name(64), "SIGRTMAX");
-	for (int sig = 33; sig < 64; sig++) {
-		snprintf(want, sizeof(want), "SIGRTMIN+%d", sig - 32);
+	/* and as this libc numbers them at run time */
+	assert_string_equal(signal_name(SIGRTMIN), "SIGRTMIN");
+	assert_string_equal(signal_name(SIGRTMIN + 3), "SIGRTMIN+3");
+	assert_string_equal(signal_name(SIGRTMAX - 1), "SIGRTMAX-1");
+	assert_string_equal(signal_name(SIGRTMAX), "SIGRTMAX");
+	for (int sig = 35; sig <= 49; sig++) {
+		snprintf(want, sizeof(want), "SIGRTMIN+%d", sig - 34);
+		assert_string_equal(signal_name(sig), want);
+	}
+	for (int sig = 50; sig < 64; sig++) {
+		snprintf(want, sizeof(want), "SIGRTMAX-%d", 64 - sig);
 		assert_string_equal(signal_name(sig), want);
 	}
 }
