@@ -73,6 +73,8 @@ struct agent {
 	int pin_lock_fd;   /* held while pin_dir is ours; -1 if none */
 };
 
+static void leave_zombie_ages(void);
+
 static bool wanted_reaps(const struct agent *agent)
 {
 	return agent->skel->rodata->event_mask & RW_EVENT_BIT(RW_REC_REAP);
@@ -412,6 +414,10 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 		goto fail;
 	}
 	agent->counters_fd = bpf_map__fd(agent->skel->maps.counters);
+	/* An agent gone without withdrawing its pin (SIGKILLed, OOM-killed) knew the ages of
+	 * zombies still here: into the ages file before any sweep removes it. */
+	if (pins_any_stale())
+		leave_zombie_ages();
 	if (config->track_reaping) {
 		struct procs_table *table;
 

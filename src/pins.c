@@ -45,6 +45,9 @@ static void remove_agent_dir(const char *dir)
 	rmdir(dir);
 }
 
+/* What a walk of the agent dirs does with each: fn(dir, agent pid, ctx). */
+typedef int (*agent_visit)(const char *dir, pid_t pid, void *ctx);
+
 /*
  * An agent dir is live while its agent holds flock(LOCK_EX) on it, from before it pins
  * until after it has removed the dir. The lock belongs to the open directory, not to a
@@ -55,7 +58,7 @@ static void remove_agent_dir(const char *dir)
  * A dir we can lock is stale: it is removed while we hold the lock, so its agent (if one
  * is just starting on it) finds it unlinked once it gets the lock, and starts over.
  */
-static bool remove_if_stale(const char *dir)
+static bool remove_if_stale(const char *dir, agent_visit last_visit, pid_t pid, void *ctx)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
@@ -65,6 +68,9 @@ static bool remove_if_stale(const char *dir)
 		close(fd);
 		return false;
 	}
+	/* What the dead agent knew (an OOM-killed one's zombie ages) is read before it goes. */
+	if (last_visit)
+		last_visit(dir, pid, ctx);
 	remove_agent_dir(dir);
 	close(fd);
 	return true;
@@ -118,8 +124,8 @@ static bool legacy_agent_alive(pid_t pid)
 	return !strncmp(comm, "reapwatch", strlen("reapwatch"));
 }
 
-/* Visit every live agent dir; stale ones (agent gone) are removed on the way. */
-static int walk_agents(int (*fn)(const char *dir, pid_t pid, void *ctx), void *ctx)
+/* Visit every agent dir; stale ones (agent gone) are visited a last time and removed. */
+static int walk_agents(agent_visit fn, void *ctx)
 {
 	DIR *root = opendir(PIN_ROOT);
 	struct dirent *de;
@@ -135,7 +141,7 @@ static int walk_agents(int (*fn)(const char *dir, pid_t pid, void *ctx), void *c
 		if (!parse_agent_name(de->d_name, &pid, &legacy))
 			continue;
 		snprintf(dir, sizeof(dir), "%s/%s", PIN_ROOT, de->d_name);
-		if ((!legacy || !legacy_agent_alive(pid)) && remove_if_stale(dir))
+		if ((!legacy || !legacy_agent_alive(pid)) && remove_if_stale(dir, fn, pid, ctx))
 			continue;
 		if (fn)
 			ret = fn(dir, pid, ctx);
@@ -149,6 +155,33 @@ int pins_sweep(void)
 	return walk_agents(NULL, NULL);
 }
 
+bool pins_any_stale(void)
+{
+	DIR *root = opendir(PIN_ROOT);
+	struct dirent *de;
+	bool stale = false;
+
+	if (!root)
+		return false;
+	while (!stale && (de = readdir(root))) {
+		char dir[PATH_MAX];
+		bool legacy;
+		pid_t pid;
+		int fd;
+
+		if (!parse_agent_name(de->d_name, &pid, &legacy) || (legacy && legacy_agent_alive(pid)))
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", PIN_ROOT, de->d_name);
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		stale = !flock(fd, LOCK_EX | LOCK_NB); /* (let go at the close) */
+		close(fd);
+	}
+	closedir(root);
+	return stale;
+}
+
 /* Make dir and hold its lock in *lock_fd: 0, -EEXIST when a live agent has it. */
 static int claim_dir(const char *dir, int *lock_fd)
 {
@@ -159,7 +192,7 @@ static int claim_dir(const char *dir, int *lock_fd)
 		if (mkdir(dir, 0700)) {
 			if (errno != EEXIST)
 				return -errno;
-			if (!remove_if_stale(dir))
+			if (!remove_if_stale(dir, NULL, 0, NULL))
 				return -EEXIST;
 			continue;
 		}

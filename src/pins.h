@@ -7,11 +7,13 @@
  * flock() on its directory for as long as it runs: that, not the pid, tells a live
  * agent's directory in every pid namespace. Several agents may run at once; readers take
  * every live one. Pins left by an agent that died without cleaning up (SIGKILL) are
- * removed by the next agent or reader.
+ * read a last time and removed by the next reader (an agent's start reads them into the
+ * zombie ages file first: agent.c).
  */
 #ifndef REAPWATCH_PINS_H
 #define REAPWATCH_PINS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -22,7 +24,10 @@ int pins_publish(int map_fd, char *dir, size_t len, int *lock_fd);
 void pins_withdraw(const char *dir, int lock_fd);
 /* Remove the directories of agents that are gone. */
 int pins_sweep(void);
-/* Calls fn(fd, agent pid) for each live agent's procs map; the fd is closed after. */
+/* Is there one (an agent gone without removing it)? */
+bool pins_any_stale(void);
+/* Calls fn(fd, agent pid) for each agent's procs map, a gone agent's before its directory is
+ * removed; the fd is closed after. */
 int pins_for_each_agent(int (*fn)(int map_fd, pid_t agent, void *ctx), void *ctx);
 
 #endif /* REAPWATCH_PINS_H */

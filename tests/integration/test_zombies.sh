@@ -7,6 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 
 HOST_PIDNS=$(pidns_of $$)
+PIN_ROOT_DIR=/sys/fs/bpf/reapwatch
 # SPEC's keys plus who orphaned an adopted zombie (null when it was not adopted)
 ZOMBIE_KEYS='["adopted_from_comm","adopted_from_pid","age_seconds","comm","container_id","ns_pid","parent_comm","parent_is_subreaper","pid","pidns","ppid"]'
 
@@ -111,6 +112,54 @@ case_age_after_agent_ends()
 			"(.age_seconds | type) == \"number\" and .age_seconds * 1000 >= $lo - 2 and .age_seconds * 1000 <= $hi + 2"
 	done
 	kill -TERM "$PARENT"
+}
+
+# killed_agent_ages THEN: zombies that died while an agent ran that was SIGKILLed since (an
+# OOM-killed DaemonSet pod): it left its pin and no ages file, and the next reader (THEN
+# "zombies": `reapwatch zombies` itself; "agent": an agent started meanwhile, whose start
+# removes the pin) reads the ages the pin holds before removing it. Both gave "unknown".
+killed_agent_ages()
+{
+	local then=$1 child before after lo hi
+	if other_agent_running; then
+		skip "another reapwatch runs on this host: its pin would give the ages"
+	fi
+	rm -f /run/reapwatch/zombie-ages /run/reapwatch/zombie-ages.adopters
+	start_agent trace --json -e exit
+	start_zombie_parent
+	sleep 0.5
+	kill -KILL "${AGENT_PID[agent]}"
+	wait "${AGENT_PID[agent]}" 2>/dev/null || true
+	if [[ $then == agent ]]; then
+		start_agent --name second trace --json -e exit
+		stop_named_agent second
+	fi
+	before=$(now_us)
+	zombies_cli --json
+	after=$(now_us)
+	lo=$(((before - $(kv zombies_by_us)) / 1000))
+	hi=$(((after - $(kv exited_after_us)) / 1000))
+	detail "age must be within [$lo, $hi] ms (+-2 ms)"
+	for child in "${CHILDREN[@]}"; do
+		check_zombie_object "$child"
+		assert_true "zombies --json: age of $child within [$lo, $hi] ms, its agent SIGKILLed" \
+			"$ZOMBIE_OBJ" \
+			"(.age_seconds | type) == \"number\" and .age_seconds * 1000 >= $lo - 2 and .age_seconds * 1000 <= $hi + 2"
+	done
+	if compgen -G "$PIN_ROOT_DIR/*" >/dev/null; then
+		fail "the SIGKILLed agent's pin is still there: $(ls "$PIN_ROOT_DIR")"
+	fi
+	kill -TERM "$PARENT"
+}
+
+case_age_after_agent_killed()
+{
+	killed_agent_ages zombies
+}
+
+case_age_after_agent_killed_then_agent()
+{
+	killed_agent_ages agent
 }
 
 # Zombies that died while no agent ran: nobody knows their age.
@@ -443,6 +492,8 @@ case_log_events_zombies()
 }
 
 run_case zombies_exact_age case_exact_age
+run_case zombies_age_after_agent_killed case_age_after_agent_killed
+run_case zombies_age_after_agent_killed_then_agent case_age_after_agent_killed_then_agent
 run_case zombies_unknown_age case_unknown_age
 run_case zombies_age_after_agent_ends case_age_after_agent_ends
 run_case zombies_unreadable_pidns case_unreadable_pidns
