@@ -102,9 +102,12 @@ int cmd_zombies(const struct command *cmd, int argc, char **argv)
 		const struct zombie *first = &census->zombies[i];
 		size_t j = i, old = 0;
 
+		/* (an unknown age is at most the process's lifetime: one that started a moment ago
+		 * is no old zombie) */
 		for (; j < census->count && census->zombies[j].stat.ppid == first->stat.ppid; j++)
-			old += !census->zombies[j].age_known ||
-			       zombie_age_ns(&census->zombies[j], now) >= VERDICT_MIN_AGE_NS;
+			old += census->zombies[j].age_known
+				       ? zombie_age_ns(&census->zombies[j], now) >= VERDICT_MIN_AGE_NS
+				       : zombie_lifetime_ns(&census->zombies[j]) >= VERDICT_MIN_AGE_NS;
 		if (first->parent_ns_pid == 1 && first->parent_pidns &&
 		    first->parent_pidns != census->host_pidns && old)
 			render_init_verdict(opts.json ? stderr : stdout, first, j - i);

@@ -5,8 +5,10 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "cgroups.h"
@@ -16,7 +18,7 @@
 #include "util.h"
 #include "zombies.h"
 
-uint64_t boot_ns_to_ticks(uint64_t boot_ns)
+static uint64_t ns_per_tick(void)
 {
 	static long hz;
 
@@ -24,8 +26,24 @@ uint64_t boot_ns_to_ticks(uint64_t boot_ns)
 		hz = sysconf(_SC_CLK_TCK);
 	if (hz <= 0)
 		hz = 100;
+	return 1000000000ull / (uint64_t)hz;
+}
+
+uint64_t boot_ns_to_ticks(uint64_t boot_ns)
+{
 	/* nsec_to_clock_t(): truncating division, as /proc/PID/stat prints it */
-	return boot_ns / (1000000000ull / (uint64_t)hz);
+	return boot_ns / ns_per_tick();
+}
+
+uint64_t zombie_lifetime_ns(const struct zombie *z)
+{
+	struct timespec ts;
+	uint64_t now, start = (z->stat.start_ticks + 1) * ns_per_tick(); /* (rounded up) */
+
+	if (clock_gettime(CLOCK_BOOTTIME, &ts))
+		return UINT64_MAX;
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return now > start ? now - start : 0;
 }
 
 /*

@@ -68,5 +68,8 @@ static inline uint64_t zombie_age_ns(const struct zombie *zombie, uint64_t now_m
 
 /* Kernel start_boottime (ns) -> /proc/PID/stat's starttime (clock ticks). */
 uint64_t boot_ns_to_ticks(uint64_t boot_ns);
+/* How long since the process started (to a clock tick): a zombie of unknown age is no older.
+ * UINT64_MAX if the clock cannot be read. */
+uint64_t zombie_lifetime_ns(const struct zombie *z);
 
 #endif /* REAPWATCH_ZOMBIES_H */

@@ -162,6 +162,49 @@ case_age_after_agent_killed_then_agent()
 	killed_agent_ages agent
 }
 
+# The verdict ("PID 1 ... is not reaping") is for zombies at least a second old. One of unknown
+# age (no agent ran) is no older than its process: zombies that started a moment ago under a
+# namespace's PID 1 that never waits get no verdict (they got one at once), and get it once
+# they have lived a second.
+case_verdict_needs_a_second()
+{
+	local init kids=() start_s now_s waited=0 p
+	if other_agent_running; then
+		skip "another reapwatch runs on this host: the ages would be known"
+	fi
+	# sh forks two short sleeps, then becomes `sleep 30`, the namespace's PID 1, which never waits.
+	unshare -fp --kill-child sh -c 'sleep 0.01 & sleep 0.01 & exec sleep 30' &
+	track_pid $!
+	while [[ ${#kids[@]} -lt 2 && $waited -lt 500 ]]; do
+		sleep 0.02
+		waited=$((waited + 1))
+		init=$(pgrep -P $! -x sleep | head -n1) || continue
+		mapfile -t kids < <(for p in $(pgrep -P "$init"); do
+			[[ $(awk '{print $3}' "/proc/$p/stat" 2>/dev/null) == Z ]] && echo "$p"
+		done)
+	done
+	[[ ${#kids[@]} -eq 2 ]] || fail "the namespace's PID 1 ($init) did not get two zombies"
+	focus "$init" "${kids[@]}"
+	zombies_cli
+	# (how long the zombies' processes had lived when zombies ran: /proc's starttime, in ticks)
+	start_s=$(awk -v hz="$(getconf CLK_TCK)" '{print $22 / hz}' "/proc/${kids[0]}/stat")
+	now_s=$(awk '{print $1}' /proc/uptime)
+	detail "zombies ran $(awk -v a="$now_s" -v b="$start_s" 'BEGIN{print a - b}') s after the zombies' start"
+	if awk -v a="$now_s" -v b="$start_s" 'BEGIN{exit !(a - b < 0.9)}'; then
+		if grep -q '^verdict:' "$ZOMBIES_OUT"; then
+			detail "$(cat "$ZOMBIES_OUT")"
+			fail "zombies: a verdict for zombies under a second old"
+		fi
+	else
+		detail "NOTE: the machine was too slow to look within 0.9 s; the first check was not made"
+	fi
+	sleep 1.2
+	zombies_cli
+	assert_contains "zombies (text): the verdict once the zombies are a second old" \
+		"$ZOMBIES_OUT" "is not reaping 2 zombies"
+	kill -KILL "$init" 2>/dev/null || true
+}
+
 # Zombies that died while no agent ran: nobody knows their age.
 case_unknown_age()
 {
@@ -496,6 +539,7 @@ run_case zombies_age_after_agent_killed case_age_after_agent_killed
 run_case zombies_age_after_agent_killed_then_agent case_age_after_agent_killed_then_agent
 run_case zombies_unknown_age case_unknown_age
 run_case zombies_age_after_agent_ends case_age_after_agent_ends
+run_case zombies_verdict_needs_a_second case_verdict_needs_a_second
 run_case zombies_unreadable_pidns case_unreadable_pidns
 run_case zombies_pins_across_pidns case_pins_across_pidns
 run_case zombies_pins_legacy_dirs case_pins_legacy_dirs
