@@ -35,7 +35,8 @@ static void restore_terminal(void)
 	if (!terminal_taken)
 		return;
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
-	fputs("\033[?25h\033[?1049l", stdout); /* cursor back, leave the alternate screen */
+	/* line wrap, cursor back, leave the alternate screen */
+	fputs("\033[?7h\033[?25h\033[?1049l", stdout);
 	rw_output_error(stdout);
 	terminal_taken = false;
 }
@@ -55,15 +56,19 @@ static void take_terminal(void)
 		return;
 	terminal_taken = true;
 	atexit(restore_terminal);
-	fputs("\033[?1049h\033[?25l", stdout);
+	/* The alternate screen, no cursor, and no line wrap (DECAWM off): a line wider than the
+	 * terminal is cut at its edge, not wrapped onto the next row, pushing the title off. */
+	fputs("\033[?1049h\033[?25l\033[?7l", stdout);
 }
 
 static size_t screen_rows(void)
 {
 	struct winsize ws;
 
-	if (terminal_taken && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row > 4)
-		return ws.ws_row - 3;
+	/* The title, the header, the rows and "... N more", each ending in a newline: one row
+	 * is left for the cursor, or the screen scrolls the title off. */
+	if (terminal_taken && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row > 5)
+		return ws.ws_row - 4;
 	return 50;
 }
 

@@ -94,21 +94,23 @@ void render_top(FILE *out, const struct metrics *m, const char *now, double inte
 		"ZOMB", "OLDEST", "REAP50", "REAP99", "ORPH", "KILLED", "NOTERM");
 	for (size_t k = 0; k < n && k < max_rows; k++) {
 		const struct container_metrics *c = &m->containers[order[k]];
-		char name[2 * KUBE_NAME_MAX + 2] = "-", esc[64], oldest[16] = "-", p50[16], p99[16];
+		char name[2 * KUBE_NAME_MAX + 2] = "-", esc[TEXT_COLUMN_CAP(17)], oldest[16] = "-";
+		char escaped[4 * sizeof(name)], p50[16], p99[16];
 		uint64_t orphans = 0;
 
 		for (int kind = 0; kind < REAPER_KINDS; kind++)
 			orphans += c->reparents[kind];
 		if (c->names.pod[0])
 			snprintf(name, sizeof(name), "%s/%s", c->names.pod, c->names.container);
-		text_escape(esc, 18, name, strlen(name)); /* 17 columns */
+		text_escape(escaped, sizeof(escaped), name, strlen(name));
+		text_column(esc, sizeof(esc), escaped, 17);
 		if (c->zombies && c->zombie_oldest_bound)
 			format_lower_bound(oldest, sizeof(oldest), c->zombie_oldest_s);
 		else if (c->zombies)
 			format_duration(oldest, sizeof(oldest), c->zombie_oldest_s);
 		format_quantile(p50, sizeof(p50), &c->counters, 0.5);
 		format_quantile(p99, sizeof(p99), &c->counters, 0.99);
-		fprintf(out, "%-12.12s %-17s %5" PRIu32 " %7s %7s %7s %5" PRIu64 " %6" PRIu64
+		fprintf(out, "%-12.12s %s %5" PRIu32 " %7s %7s %7s %5" PRIu64 " %6" PRIu64
 			     " %6" PRIu64 "\n",
 			c->id[0] ? c->id : "(host)", esc, c->zombies, oldest, p50, p99, orphans,
 			c->teardown_sigkilled[0] + c->teardown_sigkilled[1],

@@ -70,6 +70,39 @@ case_ctrl_c()
 	assert_contains "exit status after Ctrl-C" <(printf '%s\n' "$pane") "top-exited rc=0"
 }
 
+# More containers than the pane has rows, in a pane narrower than the table: the title stays
+# on the first row (the "... N more" line scrolled it off), and no line wraps (60 columns).
+case_more_containers_than_rows()
+{
+	local pane i id cg first root
+	root=$(cgroup2_mount)
+	[[ -n $root ]] || skip "no cgroup v2 hierarchy is mounted"
+	start_top
+	tmux_ resize-window -t top -x 60 -y 24 2>/dev/null || tmux_ resize-pane -t top -x 60 -y 24
+	mkdir -p "$root/rwtest-top"
+	at_case_exit rmdir "$root"/rwtest-top/*.scope "$root/rwtest-top"
+	for i in $(seq 1 30); do
+		id=$(printf '%064x' "$((0x7e57000 + i))")
+		cg=$root/rwtest-top/docker-$id.scope
+		mkdir -p "$cg"
+		# one process born and dead in it: its container has a row
+		bash -c "echo \$\$ >$cg/cgroup.procs && exec true"
+	done
+	for i in $(seq 1 50); do
+		pane=$(tmux_ capture-pane -p -t top)
+		grep -q 'more$' <<<"$pane" && break
+		sleep 0.1
+	done
+	first=$(sed -n 1p <<<"$pane")
+	detail "pane:" "$pane"
+	[[ $first == "reapwatch top"* ]] || fail "the pane's first row is not top's title: '$first'"
+	grep -q 'more$' <<<"$pane" || fail "no '... N more' line with 31 rows to show in 24"
+	[[ $(grep -c '^[0-9a-f]\{12\} ' <<<"$pane") -ge 15 ]] ||
+		fail "fewer than 15 container rows in a 24-row pane"
+	tmux_ send-keys -t top q
+	wait_exit
+}
+
 # Without a terminal: a table per interval, no escape codes, and no key to press.
 case_not_a_terminal()
 {
@@ -89,4 +122,5 @@ case_not_a_terminal()
 run_case top_quit_restores_terminal case_quit_restores_terminal
 run_case top_not_a_terminal case_not_a_terminal
 run_case top_ctrl_c case_ctrl_c
+run_case top_more_containers_than_rows case_more_containers_than_rows
 finish
