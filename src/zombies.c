@@ -186,6 +186,46 @@ static struct zombie *census_zombie(struct zombie_census *c, uint32_t pid, uint6
 	return z && z->stat.start_ticks == start_ticks ? z : NULL;
 }
 
+/* The inode of the initial pid namespace (PROC_PID_INIT_INO, include/linux/proc_ns.h). */
+#define INIT_PIDNS_INO 0xEFFFFFFCu
+
+static int zombie_cmp_ns(const void *a, const void *b)
+{
+	const struct zombie *x = *(const struct zombie *const *)a;
+	const struct zombie *y = *(const struct zombie *const *)b;
+
+	if (x->pidns != y->pidns)
+		return x->pidns < y->pidns ? -1 : 1;
+	return x->ns_pid < y->ns_pid ? -1 : x->ns_pid > y->ns_pid;
+}
+
+/* Outside the host's pid namespace: index the zombies by (pidns, ns_pid), as agents have them. */
+static void index_by_ns(struct zombie_census *c)
+{
+	if (c->host_pidns == INIT_PIDNS_INO || !c->host_pidns || !c->count)
+		return;
+	c->by_ns = malloc(c->count * sizeof(*c->by_ns));
+	if (!c->by_ns)
+		return; /* (the ages stay unknown) */
+	for (size_t i = 0; i < c->count; i++)
+		c->by_ns[i] = &c->zombies[i];
+	qsort(c->by_ns, c->count, sizeof(*c->by_ns), zombie_cmp_ns);
+}
+
+/* An agent's process, known by its host pid, in a census taken in another pid namespace: by
+ * its innermost namespace and its pid there (NSpid's last, which /proc gives in any). */
+static struct zombie *census_zombie_in_ns(struct zombie_census *c, const struct rw_proc *proc,
+					  uint64_t start_ticks)
+{
+	struct zombie probe = { .pidns = proc->pidns, .ns_pid = proc->ns_pid }, *pp = &probe;
+	struct zombie **z;
+
+	if (!c->by_ns)
+		return NULL;
+	z = bsearch(&pp, c->by_ns, c->count, sizeof(*c->by_ns), zombie_cmp_ns);
+	return z && (*z)->stat.start_ticks == start_ticks ? *z : NULL;
+}
+
 /* It became a zombie at `since` (CLOCK_MONOTONIC), by one who saw it: two agents that saw
  * the same death agree to within microseconds, the earlier is kept. */
 static void note_age(struct zombie *z, uint64_t since)
@@ -222,9 +262,12 @@ static int add_ages_from_agent(int map_fd, pid_t agent, void *arg)
 	for (size_t i = 0; i < slots; i++) {
 		if (!procs_table__read(table, i, &st))
 			continue;
-		struct zombie *z = census_zombie(c, st.proc.pid, boot_ns_to_ticks(st.boot_start_ns));
+		uint64_t ticks = boot_ns_to_ticks(st.boot_start_ns);
+		struct zombie *z = census_zombie(c, st.proc.pid, ticks);
 		uint64_t since = st.zombie_ns ? st.zombie_ns : st.exit_ns;
 
+		if (!z) /* (we run in another pid namespace) */
+			z = census_zombie_in_ns(c, &st.proc, ticks);
 		if (!z || !since)
 			continue;
 		note_age(z, since);
@@ -331,7 +374,10 @@ size_t zombie_census__add_ages(struct zombie_census *census, const char *ages)
 		return 0;
 	}
 	qsort(census->zombies, census->count, sizeof(*census->zombies), zombie_cmp_pid);
+	index_by_ns(census);
 	pins_for_each_agent(add_ages_from_agent, census);
+	free(census->by_ns);
+	census->by_ns = NULL;
 	if (ages) {
 		read_lines(census, ages, age_from_line);
 		if (adopters_path(adopters, ages))

@@ -36,6 +36,10 @@ struct zombie_census {
 	size_t count;
 	size_t cap;
 	uint32_t host_pidns; /* our own pid namespace: the host's when run as we should be */
+	/* Run in another pid namespace (a debug container, `unshare -pf`): /proc numbers the
+	 * zombies as it does, not by the host pids agents know them by. The zombies by their
+	 * namespace and pid there, for zombie_census__add_ages(); NULL on the host. */
+	struct zombie **by_ns;
 };
 
 /* Every zombie under proc_root now, in a census of its own (*out). 0 or -errno. */

@@ -205,6 +205,35 @@ case_verdict_needs_a_second()
 	kill -KILL "$init" 2>/dev/null || true
 }
 
+# `zombies` run in a pid namespace of its own (a debug container without hostPID, `unshare
+# -pf --mount-proc`), while an agent on the host traces: /proc there numbers the zombies as the
+# namespace does, and their ages are found by namespace and ns_pid (they were all unknown).
+case_age_from_another_pidns()
+{
+	local out child pid
+	command -v unshare >/dev/null || skip "unshare (util-linux) not installed"
+	start_agent trace --json -e exit
+	out=$CASE_DIR/ns-zombies.json
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	timeout -k 5 30 unshare -pf --mount-proc bash -c '
+		"$0" >"$1.scenario" & sleep 1.2
+		"$2" zombies --json >"$1"; rc=$?
+		kill %1; wait; exit $rc' "$SCENARIOS/zombies" "$out" "$AGENT" 2>"$CASE_DIR/ns-zombies.err" ||
+		fail "zombies in a new pid namespace failed: $(head -n3 "$CASE_DIR/ns-zombies.err")"
+	stop_agent
+	check_json_lines "$out"
+	detail "zombies --json in the namespace:" "$(cat "$out")"
+	for child in $(sed -n 's/^child[0-9]=//p' "$out.scenario"); do
+		# (the scenario prints its fork()s: the namespace's pids)
+		pid=$(jq -c "select(.ns_pid == $child and .comm == \"zmb_child\") | .pid" "$out")
+		[[ $pid == "$child" ]] || fail "zombies --json in the namespace: no zombie $child"
+		assert_true "zombies --json in the namespace: zombie $child has an age" \
+			"$(jq -c "select(.pid == $child)" "$out")" \
+			'(.age_seconds | type) == "number" and .age_seconds > 1 and .age_seconds < 5'
+	done
+	[[ $(grep -c . "$out") -eq 3 ]] || fail "zombies --json in the namespace: expected 3 zombies"
+}
+
 # Zombies that died while no agent ran: nobody knows their age.
 case_unknown_age()
 {
@@ -540,6 +569,7 @@ run_case zombies_age_after_agent_killed_then_agent case_age_after_agent_killed_t
 run_case zombies_unknown_age case_unknown_age
 run_case zombies_age_after_agent_ends case_age_after_agent_ends
 run_case zombies_verdict_needs_a_second case_verdict_needs_a_second
+run_case zombies_age_from_another_pidns case_age_from_another_pidns
 run_case zombies_unreadable_pidns case_unreadable_pidns
 run_case zombies_pins_across_pidns case_pins_across_pidns
 run_case zombies_pins_legacy_dirs case_pins_legacy_dirs
