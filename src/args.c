@@ -145,7 +145,7 @@ static const struct arg_option trace_options[] = {
 	  .help = "comma list of fork,exit,reap,reparent,signal,teardown or all\n"
 		  "(default: all but fork)" },
 	{ .name = "duration", .letter = 'd', POSITIVE_SECONDS(struct trace_opts, duration_s),
-	  .error = "--duration: '%s' is not a positive number of seconds", .metavar = "SECS",
+	  .error = "--duration: '%s' is not a positive number of seconds (at most a century)", .metavar = "SECS",
 	  .help = "stop after SECS seconds" },
 	HELP_OPTION,
 };
@@ -154,14 +154,14 @@ static const struct arg_option zombies_options[] = {
 	{ .name = "json", .letter = 'j', FLAG(struct zombies_opts, json),
 	  .help = "one JSON object per zombie per line" },
 	{ .name = "min-age", SECONDS(struct zombies_opts, min_age_s),
-	  .error = "--min-age: '%s' is not a number of seconds", .metavar = "SECS",
+	  .error = "--min-age: '%s' is not a number of seconds (at most a century)", .metavar = "SECS",
 	  .help = "only zombies at least SECS old" },
 	HELP_OPTION,
 };
 
 static const struct arg_option top_options[] = {
 	{ .name = "interval", .letter = 'i', POSITIVE_SECONDS(struct top_opts, interval_s),
-	  .error = "--interval: '%s' is not a positive number of seconds", .metavar = "SECS",
+	  .error = "--interval: '%s' is not a positive number of seconds (at most a century)", .metavar = "SECS",
 	  .help = "refresh period (default 2)" },
 	HELP_OPTION,
 };
@@ -171,7 +171,7 @@ static const struct arg_option export_options[] = {
 	  .error = "--textfile-dir needs a directory", .metavar = "DIR",
 	  .help = "where to write reapwatch.prom (atomically)" },
 	{ .name = "interval", .letter = 'i', POSITIVE_SECONDS(struct export_opts, interval_s),
-	  .error = "--interval: '%s' is not a positive number of seconds", .metavar = "SECS",
+	  .error = "--interval: '%s' is not a positive number of seconds (at most a century)", .metavar = "SECS",
 	  .help = "rewrite period (default 15)" },
 	{ .name = "log-events", FLAG(struct export_opts, log_events),
 	  .help = "also write notable events as JSON Lines on stdout" },

@@ -75,6 +75,23 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Can a file be made in dir, as write_prom() makes its temporary one? access() says yes for
+ * root on /proc or /sys, where no file can be made: a try (the file removed at once). errno
+ * says why not. */
+static bool can_create_in(const char *dir)
+{
+	char tmp[4096];
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, PROM_FILE);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return false;
+	close(fd);
+	unlink(tmp);
+	return true;
+}
+
 /* Write the whole file beside its final name, then rename over it. */
 static int write_prom(struct exporter *x)
 {
@@ -312,7 +329,7 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 		snprintf(err, sizeof(err), "--textfile-dir: '%.200s' %s", x.opts.textfile_dir, bad_dir);
 		return usage_error(cmd, err);
 	}
-	if (access(x.opts.textfile_dir, W_OK)) {
+	if (access(x.opts.textfile_dir, W_OK) || !can_create_in(x.opts.textfile_dir)) {
 		rw_error("--textfile-dir: cannot write to '%s': %s", x.opts.textfile_dir,
 			 strerror(errno));
 		return EXIT_RUNTIME;

@@ -179,8 +179,10 @@ int main(int argc, char **argv)
 	}
 	if (is_help_flag(argv[1]))
 		return finish_output(cmd_help(find_command("help"), 1, argv + 1));
+	/* (the flag takes what the command does: `--version extra` is the usage error
+	 * `version extra` is) */
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
-		return finish_output(cmd_version(find_command("version"), 1, argv + 1));
+		return finish_output(cmd_version(find_command("version"), argc - 1, argv + 1));
 	cmd = find_command(argv[1]);
 	if (!cmd) {
 		snprintf(msg, sizeof(msg), "unknown command '%.64s'", argv[1]);

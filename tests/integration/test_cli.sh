@@ -68,6 +68,8 @@ case_version()
 	ok_with_output "$version" --version
 	ok_with_output "$version" version
 	usage_error junk version junk
+	usage_error junk --version junk
+	usage_error junk -V junk
 	# The commit it names is the checkout's (make rebuilds main.o when HEAD moves), when the
 	# agent under test is this checkout's build.
 	if [[ $AGENT == "$REPO/reapwatch" ]] && rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null); then

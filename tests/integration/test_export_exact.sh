@@ -1199,6 +1199,9 @@ case_usage_errors()
 	mount -t tmpfs -o ro,size=1m tmpfs "$ro" || skip "cannot mount a tmpfs here"
 	at_case_exit umount "$ro"
 	expect_usage 1 "$ro" --textfile-dir "$ro" -i 1
+	# One where root may write (access() says yes) but no file can be made: refused at start,
+	# not retried for ever.
+	expect_usage 1 /proc --textfile-dir /proc -i 1
 }
 
 # Writes that fail (the directory turned read-only) are said once on stderr, not at every

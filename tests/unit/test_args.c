@@ -279,16 +279,16 @@ static void test_bounds(void **state)
 	/* --min-age takes 0 s; the periods and --duration do not. */
 	assert_int_equal(PARSE(&args_zombies, &o, err, "zombies", "--min-age", "0"), 0);
 	assert_true(o.zombies.min_age_s == 0);
-	EXPECT_MESSAGE(&args_zombies, "--min-age: '-0.5' is not a number of seconds", "zombies",
+	EXPECT_MESSAGE(&args_zombies, "--min-age: '-0.5' is not a number of seconds (at most a century)", "zombies",
 		       "--min-age", "-0.5");
-	EXPECT_MESSAGE(&args_top, "--interval: '0' is not a positive number of seconds", "top",
+	EXPECT_MESSAGE(&args_top, "--interval: '0' is not a positive number of seconds (at most a century)", "top",
 		       "-i", "0");
-	EXPECT_MESSAGE(&args_export, "--interval: '0' is not a positive number of seconds",
+	EXPECT_MESSAGE(&args_export, "--interval: '0' is not a positive number of seconds (at most a century)",
 		       "export", "--textfile-dir", "/d", "--interval=0");
-	EXPECT_MESSAGE(&args_trace, "--duration: '0' is not a positive number of seconds", "trace",
+	EXPECT_MESSAGE(&args_trace, "--duration: '0' is not a positive number of seconds (at most a century)", "trace",
 		       "-d", "0");
 	assert_int_equal(PARSE(&args_top, &o, err, "top", "-i", "3153600000"), 0); /* a century */
-	EXPECT_MESSAGE(&args_top, "--interval: '3153600001' is not a positive number of seconds",
+	EXPECT_MESSAGE(&args_top, "--interval: '3153600001' is not a positive number of seconds (at most a century)",
 		       "top", "-i", "3153600001");
 }
 
@@ -400,7 +400,7 @@ static void test_forms_and_defaults(void **state)
 	/* --help wins over what follows it, not over an error before it */
 	assert_int_equal(PARSE(&args_top, &o, err, "top", "-h", "--bogus"), ARGS_HELP);
 	assert_int_equal(PARSE(&args_export, &o, err, "export", "--help"), ARGS_HELP);
-	EXPECT_MESSAGE(&args_top, "--interval: 'x' is not a positive number of seconds", "top",
+	EXPECT_MESSAGE(&args_top, "--interval: 'x' is not a positive number of seconds (at most a century)", "top",
 		       "-i", "x", "-h");
 }
 
