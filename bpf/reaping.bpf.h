@@ -537,21 +537,27 @@ static __always_inline void reaping_on_child_signal(int code, struct kernel_sigi
 }
 
 /*
- * A teardown SIGKILL reaches a zombie (and is ignored): the dying namespace's init collects
- * it in zap_pid_ns_processes()'s kernel_wait4() loop, or, if its parent is another member,
- * that parent's death hands it to the init, whose SIGCHLD is SIG_IGN by then: no wait() is
- * asked for it either way. (With bpf_loop(), wait_walk_step() also sees the init's loop.)
+ * A teardown SIGKILL reaches a process that has exited (and is ignored):
+ *   - a zombie: the dying namespace's init collects it in zap_pid_ns_processes()'s
+ *     kernel_wait4() loop, or, if its parent is another member, that parent's death hands it
+ *     to the init, whose SIGCHLD is SIG_IGN by then: no wait() is asked for it either way.
+ *     (With bpf_loop(), wait_walk_step() also sees the init's loop.)
+ *   - one still exiting (its exit seen, its exit_notify() to come: a container killed whole,
+ *     its members' exits overlapping the init's), whose parent is the init: zap set the init's
+ *     SIGCHLD to SIG_IGN before its kills, so that exit_notify() will release it with no
+ *     SIGCHLD (reaping_released_silently() makes it the autoreap at its free).
+ * The kill comes from the init (`current`).
  */
 static __always_inline void reaping_on_teardown_kill(struct task_struct *target)
 {
 	struct rw_proc_state *st;
 	__u64 key;
 
-	if (!target->exit_state)
-		return;
 	key = (__u64)target->group_leader;
 	st = procs_find(key, target->tgid);
-	if (st)
+	if (!st)
+		return;
+	if (target->exit_state || target->real_parent->tgid == current_tgid())
 		st->autoreap = 1;
 }
 
@@ -741,18 +747,17 @@ static __always_inline void reap_record_untracked(struct rw_reap_record *rec,
  * it in zap_pid_ns_processes() while its members are still exiting, as when a container is
  * killed whole (cgroup.kill, `kill -9 -PGID`): a member whose exit began before that, and whose
  * exit_notify() came after, was never a zombie. No SIGCHLD came (`zombie_ns` 0), nor any wait
- * (`how` 0), and the parent ignores SIGCHLD now, or is gone (its sighand released: a namespace
- * init reaped before this RCU callback ran). The state becomes the autoreap it was.
+ * (`how` 0), and there is evidence of the SIG_IGN: the teardown's SIGKILL reached it still
+ * exiting (`autoreap`, reaping_on_teardown_kill()), or its parent ignores SIGCHLD now. The
+ * state becomes the autoreap it was.
  */
 static __always_inline void reaping_released_silently(struct rw_proc_state *st,
 						      struct task_struct *task)
 {
-	struct sighand_struct *sighand;
-
 	if (st->how || st->zombie_ns || task->ptrace || exit_notify_signal(task) != RW_SIGCHLD)
 		return;
-	sighand = task->real_parent->sighand;
-	if (sighand && sighand->action[RW_SIGCHLD - 1].sa.sa_handler != RW_SIG_IGN)
+	if (!st->autoreap &&
+	    task->real_parent->sighand->action[RW_SIGCHLD - 1].sa.sa_handler != RW_SIG_IGN)
 		return;
 	st->how = RW_REAP_AUTOREAP;
 	st->autoreap = 1;

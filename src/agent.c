@@ -397,6 +397,12 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 		bpf_prog_test_run_opts(bpf_program__fd(agent->skel->progs.prefault_procs), &run);
 	}
 
+	/* An agent gone without withdrawing its pin (SIGKILLed, OOM-killed) knew the ages of
+	 * zombies still here: into the ages file before the sweep of pins_publish() or
+	 * pins_sweep() below removes it (and before the events come: a walk of /proc). */
+	if (pins_any_stale())
+		leave_zombie_ages();
+
 	/* attach: raw tracepoints, no tracefs needed */
 	err = reapwatch_bpf__attach(agent->skel);
 	if (err) {
@@ -414,10 +420,6 @@ int agent__open(struct agent **out, const struct agent_config *config, agent_rec
 		goto fail;
 	}
 	agent->counters_fd = bpf_map__fd(agent->skel->maps.counters);
-	/* An agent gone without withdrawing its pin (SIGKILLed, OOM-killed) knew the ages of
-	 * zombies still here: into the ages file before any sweep removes it. */
-	if (pins_any_stale())
-		leave_zombie_ages();
 	if (config->track_reaping) {
 		struct procs_table *table;
 

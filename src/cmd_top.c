@@ -67,7 +67,7 @@ static size_t screen_rows(void)
 
 	/* The title, the header, the rows and "... N more", each ending in a newline: one row
 	 * is left for the cursor, or the screen scrolls the title off. */
-	if (terminal_taken && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row > 5)
+	if (terminal_taken && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row > 4)
 		return ws.ws_row - 4;
 	return 50;
 }

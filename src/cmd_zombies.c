@@ -77,6 +77,7 @@ int cmd_zombies(const struct command *cmd, int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	zombie_census__add_ages(census, ZOMBIE_AGES_FILE);
+	zombie_census__retire_stale_pins(census, ZOMBIE_AGES_FILE);
 	label_subreapers(census);
 	now = mono_now_ns();
 	if (census->count)

@@ -67,8 +67,10 @@ int collect_interval(struct metrics *m, struct agent *agent, struct zombie_censu
 		return err;
 	agent__forget_stats(agent, gone, ngone);
 	zombie_census__free(*census);
-	if (!zombie_census__new(census, "/proc")) /* else no zombie counted this interval */
+	if (!zombie_census__new(census, "/proc")) { /* else no zombie counted this interval */
 		zombie_census__add_ages(*census, ZOMBIE_AGES_FILE);
+		zombie_census__retire_stale_pins(*census, ZOMBIE_AGES_FILE);
+	}
 	err = metrics__collect(m, stats, *census, now_ns);
 	if (err)
 		return err;

@@ -55,10 +55,11 @@ typedef int (*agent_visit)(const char *dir, pid_t pid, void *ctx);
  * drops it when the agent dies however it dies (SIGKILL included). A pid and
  * /proc/PID/comm mean nothing across pid namespaces: an agent in a container without
  * hostPID, or under `unshare -pf`, took a live host agent's dir for a dead one.
- * A dir we can lock is stale: it is removed while we hold the lock, so its agent (if one
- * is just starting on it) finds it unlinked once it gets the lock, and starts over.
+ * A dir we can lock is stale: it is visited, and removed if asked, while we hold the lock, so
+ * its agent (if one is just starting on it) finds it unlinked once it gets the lock, and
+ * starts over.
  */
-static bool remove_if_stale(const char *dir, agent_visit last_visit, pid_t pid, void *ctx)
+static bool handle_if_stale(const char *dir, agent_visit visit, pid_t pid, void *ctx, bool remove)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
@@ -68,10 +69,11 @@ static bool remove_if_stale(const char *dir, agent_visit last_visit, pid_t pid, 
 		close(fd);
 		return false;
 	}
-	/* What the dead agent knew (an OOM-killed one's zombie ages) is read before it goes. */
-	if (last_visit)
-		last_visit(dir, pid, ctx);
-	remove_agent_dir(dir);
+	/* What the dead agent knew (an OOM-killed one's zombie ages) can still be read. */
+	if (visit)
+		visit(dir, pid, ctx);
+	if (remove)
+		remove_agent_dir(dir);
 	close(fd);
 	return true;
 }
@@ -124,8 +126,8 @@ static bool legacy_agent_alive(pid_t pid)
 	return !strncmp(comm, "reapwatch", strlen("reapwatch"));
 }
 
-/* Visit every agent dir; stale ones (agent gone) are visited a last time and removed. */
-static int walk_agents(agent_visit fn, void *ctx)
+/* Visit every agent dir; stale ones (agent gone) are removed after their visit if `remove`. */
+static int walk_agents(agent_visit fn, void *ctx, bool remove)
 {
 	DIR *root = opendir(PIN_ROOT);
 	struct dirent *de;
@@ -141,7 +143,7 @@ static int walk_agents(agent_visit fn, void *ctx)
 		if (!parse_agent_name(de->d_name, &pid, &legacy))
 			continue;
 		snprintf(dir, sizeof(dir), "%s/%s", PIN_ROOT, de->d_name);
-		if ((!legacy || !legacy_agent_alive(pid)) && remove_if_stale(dir, fn, pid, ctx))
+		if ((!legacy || !legacy_agent_alive(pid)) && handle_if_stale(dir, fn, pid, ctx, remove))
 			continue;
 		if (fn)
 			ret = fn(dir, pid, ctx);
@@ -152,7 +154,7 @@ static int walk_agents(agent_visit fn, void *ctx)
 
 int pins_sweep(void)
 {
-	return walk_agents(NULL, NULL);
+	return walk_agents(NULL, NULL, true);
 }
 
 bool pins_any_stale(void)
@@ -192,7 +194,7 @@ static int claim_dir(const char *dir, int *lock_fd)
 		if (mkdir(dir, 0700)) {
 			if (errno != EEXIST)
 				return -errno;
-			if (!remove_if_stale(dir, NULL, 0, NULL))
+			if (!handle_if_stale(dir, NULL, 0, NULL, true))
 				return -EEXIST;
 			continue;
 		}
@@ -229,7 +231,7 @@ int pins_publish(int map_fd, char *dir, size_t len, int *lock_fd)
 		return err;
 	if (mkdir(PIN_ROOT, 0700) && errno != EEXIST)
 		return -errno;
-	walk_agents(NULL, NULL);
+	walk_agents(NULL, NULL, true);
 	err = -EEXIST;
 	for (int seq = 1; seq <= MAX_NAME_TRIES && err == -EEXIST; seq++) {
 		snprintf(dir, len, "%s/%d-%d", PIN_ROOT, (int)getpid(), seq);
@@ -283,5 +285,5 @@ int pins_for_each_agent(int (*fn)(int map_fd, pid_t agent, void *ctx), void *ctx
 {
 	struct for_each_ctx c = { fn, ctx };
 
-	return walk_agents(open_agent_map, &c);
+	return walk_agents(open_agent_map, &c, false);
 }

@@ -6,9 +6,9 @@
  * namespaces have the same pid number) and removes it when it exits. The agent holds an
  * flock() on its directory for as long as it runs: that, not the pid, tells a live
  * agent's directory in every pid namespace. Several agents may run at once; readers take
- * every live one. Pins left by an agent that died without cleaning up (SIGKILL) are
- * read a last time and removed by the next reader (an agent's start reads them into the
- * zombie ages file first: agent.c).
+ * every live one. Pins left by an agent that died without cleaning up (SIGKILL, an OOM kill)
+ * are read as long as they are there, and removed once the zombie ages they hold are saved
+ * in the ages file (zombie_census__retire_stale_pins()), or when an agent starts.
  */
 #ifndef REAPWATCH_PINS_H
 #define REAPWATCH_PINS_H
@@ -26,8 +26,8 @@ void pins_withdraw(const char *dir, int lock_fd);
 int pins_sweep(void);
 /* Is there one (an agent gone without removing it)? */
 bool pins_any_stale(void);
-/* Calls fn(fd, agent pid) for each agent's procs map, a gone agent's before its directory is
- * removed; the fd is closed after. */
+/* Calls fn(fd, agent pid) for each agent's procs map, a gone agent's too (its directory is
+ * kept); the fd is closed after. */
 int pins_for_each_agent(int (*fn)(int map_fd, pid_t agent, void *ctx), void *ctx);
 
 #endif /* REAPWATCH_PINS_H */

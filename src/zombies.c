@@ -263,11 +263,11 @@ static int add_ages_from_agent(int map_fd, pid_t agent, void *arg)
 		if (!procs_table__read(table, i, &st))
 			continue;
 		uint64_t ticks = boot_ns_to_ticks(st.boot_start_ns);
-		struct zombie *z = census_zombie(c, st.proc.pid, ticks);
+		/* (in another pid namespace /proc's pids are its own: by namespace and pid there) */
+		struct zombie *z = c->by_ns ? census_zombie_in_ns(c, &st.proc, ticks)
+					    : census_zombie(c, st.proc.pid, ticks);
 		uint64_t since = st.zombie_ns ? st.zombie_ns : st.exit_ns;
 
-		if (!z) /* (we run in another pid namespace) */
-			z = census_zombie_in_ns(c, &st.proc, ticks);
 		if (!z || !since)
 			continue;
 		note_age(z, since);
@@ -370,7 +370,10 @@ size_t zombie_census__add_ages(struct zombie_census *census, const char *ages)
 	size_t known = 0;
 
 	if (!census->count) { /* no zombie to give an age (and census->zombies is NULL) */
-		pins_sweep();  /* but what dead agents left goes all the same */
+		/* but what dead agents left goes all the same: on the host, where no zombie
+		 * means none (one in another pid namespace sees only its own) */
+		if (census->host_pidns == INIT_PIDNS_INO)
+			pins_sweep();
 		return 0;
 	}
 	qsort(census->zombies, census->count, sizeof(*census->zombies), zombie_cmp_pid);
@@ -453,6 +456,14 @@ int zombie_census__save_ages(const struct zombie_census *census, const char *age
 	if (!adopters_path(adopters, ages))
 		return err ?: -ENAMETOOLONG;
 	return err ?: save_lines(census, adopters, adopter_line);
+}
+
+void zombie_census__retire_stale_pins(struct zombie_census *census, const char *ages)
+{
+	if (census->host_pidns != INIT_PIDNS_INO || !pins_any_stale())
+		return;
+	if (!zombie_census__save_ages(census, ages))
+		pins_sweep();
 }
 
 void zombie_census__free(struct zombie_census *census)

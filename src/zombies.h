@@ -58,6 +58,11 @@ size_t zombie_census__add_ages(struct zombie_census *census, const char *ages);
 /* Replace the file `ages` with the known ages of the census's zombies (an agent stopping: its
  * own are in the census through its pin). 0 or -errno. */
 int zombie_census__save_ages(const struct zombie_census *census, const char *ages);
+/* Stale pins (agents gone without withdrawing them: SIGKILL, an OOM kill) are read by
+ * zombie_census__add_ages() and kept: once the ages they hold are saved in `ages`, they go.
+ * Only from the initial pid namespace, whose census has every zombie (one from another would
+ * save only its own). */
+void zombie_census__retire_stale_pins(struct zombie_census *census, const char *ages);
 /* The zombie (pid, /proc starttime in ticks) if it was in the census. */
 const struct zombie *zombie_census__find(const struct zombie_census *census, uint32_t pid,
 					 uint64_t start_ticks);

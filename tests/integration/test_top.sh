@@ -80,7 +80,8 @@ case_more_containers_than_rows()
 	start_top
 	tmux_ resize-window -t top -x 60 -y 24 2>/dev/null || tmux_ resize-pane -t top -x 60 -y 24
 	mkdir -p "$root/rwtest-top"
-	at_case_exit rmdir "$root"/rwtest-top/*.scope "$root/rwtest-top"
+	# shellcheck disable=SC2016 # globbed when the case ends, by the inner shell
+	at_case_exit bash -c 'rmdir "$0"/*.scope "$0"' "$root/rwtest-top"
 	for i in $(seq 1 30); do
 		id=$(printf '%064x' "$((0x7e57000 + i))")
 		cg=$root/rwtest-top/docker-$id.scope

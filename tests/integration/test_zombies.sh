@@ -124,7 +124,6 @@ killed_agent_ages()
 	if other_agent_running; then
 		skip "another reapwatch runs on this host: its pin would give the ages"
 	fi
-	rm -f /run/reapwatch/zombie-ages /run/reapwatch/zombie-ages.adopters
 	start_agent trace --json -e exit
 	start_zombie_parent
 	sleep 0.5
@@ -229,7 +228,7 @@ case_age_from_another_pidns()
 		[[ $pid == "$child" ]] || fail "zombies --json in the namespace: no zombie $child"
 		assert_true "zombies --json in the namespace: zombie $child has an age" \
 			"$(jq -c "select(.pid == $child)" "$out")" \
-			'(.age_seconds | type) == "number" and .age_seconds > 1 and .age_seconds < 5'
+			'(.age_seconds | type) == "number" and .age_seconds > 0.5 and .age_seconds < 30'
 	done
 	[[ $(grep -c . "$out") -eq 3 ]] || fail "zombies --json in the namespace: expected 3 zombies"
 }
