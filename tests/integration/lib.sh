@@ -683,6 +683,26 @@ trace_scenario()
 	stop_agent
 }
 
+# kill_from_shell KILL_ARGS [TRACE_ARGS...]: under `reapwatch trace --json TRACE_ARGS...`, a bash
+# starts `sleep 30 &` and runs `kill KILL_ARGS` on it: the shell's pid in KILL_SHELL, the
+# sleep's in KILL_VICTIM (both in focus).
+kill_from_shell()
+{
+	local how=$1 out
+	shift
+	start_agent trace --json "$@"
+	out=$CASE_DIR/shell.out
+	window_begin
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	timeout 30 bash -c 'sleep 30 & echo "shell=$$"; echo "victim=$!"; kill '"$how"' $!; wait' \
+		>"$out" 2>/dev/null || true
+	window_end
+	stop_agent
+	KILL_SHELL=$(kv shell "$out")
+	KILL_VICTIM=$(kv victim "$out")
+	focus "$KILL_SHELL" "$KILL_VICTIM"
+}
+
 # stop_agent: let the last events arrive, SIGINT the agent, and check that it exits 0, with
 # (trace) its summary line, and (with --json) that every line it wrote is a JSON object.
 # stop_named_agent NAME [SIGNAL]: the same for an agent started with --name NAME.

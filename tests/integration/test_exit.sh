@@ -146,18 +146,9 @@ case_exec_from_thread()
 # kill -9 of a background job from a shell.
 case_sigkill_from_shell()
 {
-	local out shell victim ev
-	start_agent trace --json
-	out=$CASE_DIR/shell.out
-	window_begin
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	timeout 30 bash -c 'sleep 30 & echo "shell=$$"; echo "victim=$!"; kill -9 $!; wait' \
-		>"$out" 2>/dev/null || true
-	window_end
-	stop_agent
-	shell=$(kv shell "$out")
-	victim=$(kv victim "$out")
-	focus "$shell" "$victim"
+	local shell victim ev
+	kill_from_shell -9
+	shell=$KILL_SHELL victim=$KILL_VICTIM
 	ev=$(expect_one "exit of the SIGKILLed sleep $victim" ".type == \"exit\" and .pid == $victim")
 	assert_fields "$ev" "exit of the SIGKILLed sleep $victim" \
 		.ppid "$shell" .parent_comm '"bash"' .exit_code null .signal '"SIGKILL"' \

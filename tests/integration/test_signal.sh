@@ -75,18 +75,9 @@ case_results()
 # `kill -9` from a shell is a user's SIGKILL, never a namespace teardown.
 case_sigkill_from_shell()
 {
-	local out shell victim ev
-	start_agent trace --json -e signal
-	out=$CASE_DIR/shell.out
-	window_begin
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	timeout 30 bash -c 'sleep 30 & echo "shell=$$"; echo "victim=$!"; kill -9 $!; wait' \
-		>"$out" 2>/dev/null || true
-	window_end
-	stop_agent
-	shell=$(kv shell "$out")
-	victim=$(kv victim "$out")
-	focus "$shell" "$victim"
+	local shell victim ev
+	kill_from_shell -9 -e signal
+	shell=$KILL_SHELL victim=$KILL_VICTIM
 	ev=$(expect_one "kill -9 from shell $shell to $victim" \
 		".type == \"signal\" and .pid == $victim and .sig == 9")
 	assert_fields "$ev" "kill -9 from shell $shell to $victim" \
@@ -102,17 +93,9 @@ case_sigkill_from_shell()
 # (34 was "SIGRTMIN+2").
 case_realtime_names()
 {
-	local out victim sig ev
-	start_agent trace --json -e signal,exit
-	out=$CASE_DIR/shell.out
-	window_begin
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	timeout 30 bash -c 'sleep 30 & echo "victim=$!"; kill -s RTMIN+3 $!; wait' \
-		>"$out" 2>/dev/null || true
-	window_end
-	stop_agent
-	victim=$(kv victim "$out")
-	focus "$victim"
+	local victim sig ev
+	kill_from_shell "-s RTMIN+3" -e signal,exit
+	victim=$KILL_VICTIM
 	sig=$(bash -c 'kill -l RTMIN+3')
 	assert_eq "bash's number for RTMIN+3" 37 "$sig"
 	ev=$(expect_one "kill -s RTMIN+3 to $victim" ".type == \"signal\" and .pid == $victim")

@@ -46,26 +46,33 @@ check_zombie_object()
 	ZOMBIE_OBJ=$obj
 }
 
-# Zombies that died while an agent ran: their age is exact.
-case_exact_age()
+# check_exact_ages WHY: run `zombies --json`; each of CHILDREN has its exact age, between
+# (the run's start - all were zombies) and (its end - before any exited), +-2 ms.
+check_exact_ages()
 {
-	local child before after lo hi
-	start_agent trace --json -e exit
-	start_zombie_parent
-	sleep 1.2
+	local why=$1 child before after lo hi
 	before=$(now_us)
 	zombies_cli --json
 	after=$(now_us)
-	check_json_lines "$ZOMBIES_OUT"
-	# Age lies between (run start - all were zombies) and (run end - before any exited).
 	lo=$(((before - $(kv zombies_by_us)) / 1000))
 	hi=$(((after - $(kv exited_after_us)) / 1000))
 	detail "age must be within [$lo, $hi] ms (+-2 ms)"
 	for child in "${CHILDREN[@]}"; do
 		check_zombie_object "$child"
-		assert_true "zombies --json: age of $child within [$lo, $hi] ms" "$ZOMBIE_OBJ" \
+		assert_true "zombies --json: age of $child within [$lo, $hi] ms, $why" "$ZOMBIE_OBJ" \
 			"(.age_seconds | type) == \"number\" and .age_seconds * 1000 >= $lo - 2 and .age_seconds * 1000 <= $hi + 2"
 	done
+}
+
+# Zombies that died while an agent ran: their age is exact.
+case_exact_age()
+{
+	local child
+	start_agent trace --json -e exit
+	start_zombie_parent
+	sleep 1.2
+	check_exact_ages "its agent running"
+	check_json_lines "$ZOMBIES_OUT"
 	zombies_cli --json --min-age 3600
 	for child in "${CHILDREN[@]}"; do
 		if grep -qw "\"pid\":$child" "$ZOMBIES_OUT"; then
@@ -90,7 +97,6 @@ case_exact_age()
 # agent left in /run/reapwatch as it stopped.
 case_age_after_agent_ends()
 {
-	local child before after lo hi
 	if other_agent_running; then
 		skip "another reapwatch runs on this host: its pin would give the ages"
 	fi
@@ -99,18 +105,7 @@ case_age_after_agent_ends()
 	sleep 0.5
 	stop_agent
 	sleep 0.5
-	before=$(now_us)
-	zombies_cli --json
-	after=$(now_us)
-	lo=$(((before - $(kv zombies_by_us)) / 1000))
-	hi=$(((after - $(kv exited_after_us)) / 1000))
-	detail "age must be within [$lo, $hi] ms (+-2 ms)"
-	for child in "${CHILDREN[@]}"; do
-		check_zombie_object "$child"
-		assert_true "zombies --json: age of $child within [$lo, $hi] ms, its agent gone" \
-			"$ZOMBIE_OBJ" \
-			"(.age_seconds | type) == \"number\" and .age_seconds * 1000 >= $lo - 2 and .age_seconds * 1000 <= $hi + 2"
-	done
+	check_exact_ages "its agent gone"
 	kill -TERM "$PARENT"
 }
 
@@ -120,7 +115,7 @@ case_age_after_agent_ends()
 # removes the pin) reads the ages the pin holds before removing it. Both gave "unknown".
 killed_agent_ages()
 {
-	local then=$1 child before after lo hi
+	local then=$1
 	if other_agent_running; then
 		skip "another reapwatch runs on this host: its pin would give the ages"
 	fi
@@ -133,18 +128,7 @@ killed_agent_ages()
 		start_agent --name second trace --json -e exit
 		stop_named_agent second
 	fi
-	before=$(now_us)
-	zombies_cli --json
-	after=$(now_us)
-	lo=$(((before - $(kv zombies_by_us)) / 1000))
-	hi=$(((after - $(kv exited_after_us)) / 1000))
-	detail "age must be within [$lo, $hi] ms (+-2 ms)"
-	for child in "${CHILDREN[@]}"; do
-		check_zombie_object "$child"
-		assert_true "zombies --json: age of $child within [$lo, $hi] ms, its agent SIGKILLed" \
-			"$ZOMBIE_OBJ" \
-			"(.age_seconds | type) == \"number\" and .age_seconds * 1000 >= $lo - 2 and .age_seconds * 1000 <= $hi + 2"
-	done
+	check_exact_ages "its agent SIGKILLed"
 	if compgen -G "$PIN_ROOT_DIR/*" >/dev/null; then
 		fail "the SIGKILLed agent's pin is still there: $(ls "$PIN_ROOT_DIR")"
 	fi

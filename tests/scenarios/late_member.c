@@ -35,21 +35,14 @@
 /* The flags field (the 9th) of /proc/PID/stat; 0 if unreadable. */
 static unsigned long proc_flags(int pid)
 {
-	char path[64], buf[512], *p;
 	unsigned long flags = 0;
-	FILE *f;
-	size_t n;
+	const char *fields;
+	char buf[512];
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
+	/* after the comm: state ppid pgrp session tty_nr tpgid flags */
+	if (!proc_stat_fields(pid, buf, sizeof(buf), &fields) || !fields ||
+	    sscanf(fields, "%*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
 		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')'); /* then: state ppid pgrp session tty_nr tpgid flags */
-	if (p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
-		flags = 0;
 	return flags;
 }
 

@@ -7,6 +7,7 @@
 #define REAPWATCH_SCENARIO_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,24 +109,40 @@ static inline void report(const char *key, long long value)
 }
 
 /*
- * The state letter of the process /proc (the host's) numbers PID: 'R', 'S', 'Z', ...;
- * 0 once it is gone; '?' if its stat line cannot be read.
+ * Read the /proc (the host's) stat line of PID into buf; *fields is what follows its comm,
+ * "S 1 ..." (the state letter first), or NULL if the line is malformed. False if it cannot be
+ * read: the process is gone.
  */
-static inline char proc_state(int pid)
+static inline bool proc_stat_fields(int pid, char *buf, size_t len, const char **fields)
 {
-	char path[64], buf[512], *paren;
+	char path[64], *paren;
 	FILE *f;
 	size_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	f = fopen(path, "r");
 	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
+		return false;
+	n = fread(buf, 1, len - 1, f);
 	fclose(f);
 	buf[n] = '\0';
 	paren = strrchr(buf, ')'); /* the comm may hold ')' itself: the last one */
-	return paren && paren[1] == ' ' ? paren[2] : '?';
+	*fields = paren && paren[1] == ' ' ? paren + 2 : NULL;
+	return true;
+}
+
+/*
+ * The state letter of the process /proc (the host's) numbers PID: 'R', 'S', 'Z', ...;
+ * 0 once it is gone; '?' if its stat line cannot be read.
+ */
+static inline char proc_state(int pid)
+{
+	const char *fields;
+	char buf[512];
+
+	if (!proc_stat_fields(pid, buf, sizeof(buf), &fields))
+		return 0;
+	return fields ? fields[0] : '?';
 }
 
 #endif /* REAPWATCH_SCENARIO_H */
