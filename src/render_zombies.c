@@ -162,11 +162,17 @@ void render_init_verdict(FILE *out, const struct zombie *first, size_t count)
 {
 	char comm[COMM_TEXT];
 
+	char whose[96];
+
 	text_escape(comm, sizeof(comm), first->parent_comm, strlen(first->parent_comm));
+	/* (a pid namespace no runtime made, `unshare -pf`, has no container id: named by its inode) */
+	if (first->parent_container_id[0])
+		snprintf(whose, sizeof(whose), "container %s", first->parent_container_id);
+	else
+		snprintf(whose, sizeof(whose), "pid namespace %" PRIu32, first->parent_pidns);
 	fprintf(out,
-		"verdict: PID 1 of container %s (%s, host pid %" PRIu32 ") is not reaping %zu "
+		"verdict: PID 1 of %s (%s, host pid %" PRIu32 ") is not reaping %zu "
 		"zombie%s: the image needs an init (tini, `docker run --init`, or "
 		"shareProcessNamespace: true)\n",
-		first->parent_container_id[0] ? first->parent_container_id : "(no id)", comm,
-		first->stat.ppid, count, count == 1 ? "" : "s");
+		whose, comm, first->stat.ppid, count, count == 1 ? "" : "s");
 }
