@@ -126,12 +126,36 @@ void cgroup_pids_read(const char *path, int64_t *current, int64_t *max)
 	roots[0] = v2;
 	roots[1] = "/sys/fs/cgroup/pids";
 	for (int i = 0; i < 2 && *current < 0; i++) {
+		char up[PATH_MAX];
+		char *slash;
+		int64_t limit;
+
 		snprintf(file, sizeof(file), "%s%s/pids.current", roots[i], path);
 		*current = read_pids_file(file);
 		if (*current < 0)
 			continue;
-		snprintf(file, sizeof(file), "%s%s/pids.max", roots[i], path);
-		*max = read_pids_file(file);
+		/* The limit that applies is the nearest one, from the container's own cgroup up:
+		 * Kubernetes sets podPidsLimit on the pod's cgroup and leaves the container's at
+		 * "max". Both gauges are that cgroup's (its pids.current counts the whole pod). */
+		snprintf(up, sizeof(up), "%s", path);
+		for (;;) {
+			snprintf(file, sizeof(file), "%s%s/pids.max", roots[i], up);
+			if ((limit = read_pids_file(file)) >= 0) {
+				snprintf(file, sizeof(file), "%s%s/pids.current", roots[i], up);
+				*current = read_pids_file(file);
+				*max = limit;
+				break;
+			}
+			slash = strrchr(up, '/');
+			if (!slash || slash == up)
+				break; /* (the root has no limit) */
+			*slash = '\0';
+		}
+		if (*current < 0) { /* (the limited cgroup went meanwhile) */
+			snprintf(file, sizeof(file), "%s%s/pids.current", roots[i], path);
+			*current = read_pids_file(file);
+			*max = -1;
+		}
 	}
 }
 

@@ -233,13 +233,15 @@ ids_in()
 # ctr_start ARGS_JSON [JQ_EDIT]: `runc run` a busybox container (default cgroup /<id>)
 # whose /gate is a host directory holding FIFOs go1..go3 (and /gate/tini, a static tini);
 # JQ_EDIT changes its config.json. Returns once the container created /gate/ready. Sets
-# CID, GATE, RUNC_PID, INIT and PIDS_DIR (its pids cgroup directory).
+# CID (NEXT_CID if set, else a new one), GATE, RUNC_PID, INIT and PIDS_DIR (its pids cgroup
+# directory).
 ctr_start()
 {
 	local args=$1 edit=${2:-.} bundle rootfs cg
 	command -v runc >/dev/null || skip "runc is not installed"
 	rootfs=$(test_rootfs) || fail "cannot build the busybox rootfs"
-	CID=$(new_container_id)
+	CID=${NEXT_CID:-$(new_container_id)}
+	NEXT_CID=
 	bundle=$CASE_DIR/bundle-${CID:0:8}
 	GATE=$CASE_DIR/gate-${CID:0:8}
 	mkdir -p "$GATE"
@@ -627,6 +629,35 @@ case_runc_pids()
 	echo 10 >"$PIDS_DIR/pids.max"
 	fresh_snap "$dir"
 	expect_val "pids limit changed to 10" 10 reapwatch_pids_max "$lab"
+	write_fifo "$GATE/go1"
+	ctr_wait_exit
+}
+
+# A limit on the pod's cgroup, none on the container's own (podPidsLimit: Kubernetes leaves the
+# container's pids.max at "max"): the gauges are the pod cgroup's, the nearest limit up. There
+# was no pids_max series, and ReapwatchPidsNearLimit could never fire.
+case_runc_pids_pod_limit()
+{
+	local dir lab pod pod_dir
+	use_shared
+	pod=rwtest-pod-$RANDOM
+	# (runc makes /$pod in every hierarchy; registered first, run last: after runc delete)
+	# shellcheck disable=SC2016 # globbed when the case ends, by the inner shell
+	at_case_exit bash -c 'for d in /sys/fs/cgroup/*/"$0" /sys/fs/cgroup/"$0"; do
+		[ -d "$d" ] && rmdir "$d"; done; true' "$pod"
+	NEXT_CID=$(new_container_id)
+	ctr_start "$(sh_args 'sleep 1000 & echo >/gate/ready; read x </gate/go1; exit 0')" \
+		".linux.cgroupsPath = \"/$pod/$NEXT_CID\""
+	lab=$(clab "$CID")
+	pod_dir=${PIDS_DIR%/*}
+	[[ ${pod_dir##*/} == "$pod" ]] || fail "test bug: the container's pids cgroup $PIDS_DIR is not under /$pod"
+	ctr_quiet 2
+	[[ $(cat "$PIDS_DIR/pids.max") == max ]] || fail "test bug: $PIDS_DIR/pids.max is not max"
+	echo 33 >"$pod_dir/pids.max"
+	fresh_snap "$dir"
+	expect_val "the pod cgroup's limit" 33 reapwatch_pids_max "$lab"
+	expect_val "pids.current of the pod cgroup $pod_dir" "$(cat "$pod_dir/pids.current")" \
+		reapwatch_pids_current "$lab"
 	write_fifo "$GATE/go1"
 	ctr_wait_exit
 }
@@ -1249,6 +1280,7 @@ run_case export_write_failure case_write_failure
 run_case export_atomic_reader case_atomic_reader
 run_case export_runc_forks_exits case_runc_forks_exits
 run_case export_runc_pids case_runc_pids
+run_case export_runc_pids_pod_limit case_runc_pids_pod_limit
 run_case export_runc_orphans_teardown_kill case_runc_orphans_teardown_kill
 run_case export_runc_tini_sigterm_first case_runc_tini_sigterm_first
 run_case export_runc_reap_latency case_runc_reap_latency
