@@ -162,6 +162,7 @@ case_daemonset_contract()
 	for want in "/sys/kernel/btf=/sys/kernel/btf true" "/sys/fs/bpf=/sys/fs/bpf false" \
 		"/sys/fs/cgroup=/sys/fs/cgroup true" "/var/log/containers=/var/log/containers true" \
 		"/var/log/pods=/var/log/pods true" "/probe=emptyDir true" \
+		"/run/reapwatch=/run/reapwatch false" \
 		"/var/lib/node_exporter/textfile_collector=/var/lib/node_exporter/textfile_collector false"; do
 		assert_eq "mount ${want%%=*} (host path, read-only)" "\"${want#*=}\"" \
 			"$(jq -c --arg k "${want%%=*}" '.[$k]' <<<"$m")"
