@@ -75,16 +75,22 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* A new temporary file beside dir's PROM_FILE, its name in tmp (4096 bytes): an fd, or -1
+ * (errno). */
+static int open_prom_tmp(const char *dir, char tmp[4096])
+{
+	snprintf(tmp, 4096, "%s/.%s.XXXXXX", dir, PROM_FILE);
+	return mkstemp(tmp);
+}
+
 /* Can a file be made in dir, as write_prom() makes its temporary one? access() says yes for
  * root on /proc or /sys, where no file can be made: a try (the file removed at once). errno
  * says why not. */
 static bool can_create_in(const char *dir)
 {
 	char tmp[4096];
-	int fd;
+	int fd = open_prom_tmp(dir, tmp);
 
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, PROM_FILE);
-	fd = mkstemp(tmp);
 	if (fd < 0)
 		return false;
 	close(fd);
@@ -101,8 +107,7 @@ static int write_prom(struct exporter *x)
 	int fd, err = 0;
 
 	snprintf(final, sizeof(final), "%s/%s", x->opts.textfile_dir, PROM_FILE);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", x->opts.textfile_dir, PROM_FILE);
-	fd = mkstemp(tmp);
+	fd = open_prom_tmp(x->opts.textfile_dir, tmp);
 	if (fd < 0)
 		return -errno;
 	fchmod(fd, 0644); /* node_exporter may run as another user */

@@ -126,8 +126,9 @@ static bool legacy_agent_alive(pid_t pid)
 	return !strncmp(comm, "reapwatch", strlen("reapwatch"));
 }
 
-/* Visit every agent dir; stale ones (agent gone) are removed after their visit if `remove`. */
-static int walk_agents(agent_visit fn, void *ctx, bool remove)
+/* Visit every agent dir; stale ones (agent gone) are removed after their visit if `remove`,
+ * and *stale_seen (if given) set when there was one. */
+static int walk_agents(agent_visit fn, void *ctx, bool remove, bool *stale_seen)
 {
 	DIR *root = opendir(PIN_ROOT);
 	struct dirent *de;
@@ -143,8 +144,11 @@ static int walk_agents(agent_visit fn, void *ctx, bool remove)
 		if (!parse_agent_name(de->d_name, &pid, &legacy))
 			continue;
 		snprintf(dir, sizeof(dir), "%s/%s", PIN_ROOT, de->d_name);
-		if ((!legacy || !legacy_agent_alive(pid)) && handle_if_stale(dir, fn, pid, ctx, remove))
+		if ((!legacy || !legacy_agent_alive(pid)) && handle_if_stale(dir, fn, pid, ctx, remove)) {
+			if (stale_seen)
+				*stale_seen = true;
 			continue;
+		}
 		if (fn)
 			ret = fn(dir, pid, ctx);
 	}
@@ -154,33 +158,14 @@ static int walk_agents(agent_visit fn, void *ctx, bool remove)
 
 int pins_sweep(void)
 {
-	return walk_agents(NULL, NULL, true);
+	return walk_agents(NULL, NULL, true, NULL);
 }
 
 bool pins_any_stale(void)
 {
-	DIR *root = opendir(PIN_ROOT);
-	struct dirent *de;
 	bool stale = false;
 
-	if (!root)
-		return false;
-	while (!stale && (de = readdir(root))) {
-		char dir[PATH_MAX];
-		bool legacy;
-		pid_t pid;
-		int fd;
-
-		if (!parse_agent_name(de->d_name, &pid, &legacy) || (legacy && legacy_agent_alive(pid)))
-			continue;
-		snprintf(dir, sizeof(dir), "%s/%s", PIN_ROOT, de->d_name);
-		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		stale = !flock(fd, LOCK_EX | LOCK_NB); /* (let go at the close) */
-		close(fd);
-	}
-	closedir(root);
+	walk_agents(NULL, NULL, false, &stale);
 	return stale;
 }
 
@@ -231,7 +216,7 @@ int pins_publish(int map_fd, char *dir, size_t len, int *lock_fd)
 		return err;
 	if (mkdir(PIN_ROOT, 0700) && errno != EEXIST)
 		return -errno;
-	walk_agents(NULL, NULL, true);
+	walk_agents(NULL, NULL, true, NULL);
 	err = -EEXIST;
 	for (int seq = 1; seq <= MAX_NAME_TRIES && err == -EEXIST; seq++) {
 		snprintf(dir, len, "%s/%d-%d", PIN_ROOT, (int)getpid(), seq);
@@ -281,9 +266,10 @@ static int open_agent_map(const char *dir, pid_t pid, void *arg)
 	return ret;
 }
 
-int pins_for_each_agent(int (*fn)(int map_fd, pid_t agent, void *ctx), void *ctx)
+int pins_for_each_agent(int (*fn)(int map_fd, pid_t agent, void *ctx), void *ctx,
+			bool *stale_seen)
 {
 	struct for_each_ctx c = { fn, ctx };
 
-	return walk_agents(open_agent_map, &c, false);
+	return walk_agents(open_agent_map, &c, false, stale_seen);
 }

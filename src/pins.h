@@ -27,7 +27,8 @@ int pins_sweep(void);
 /* Is there one (an agent gone without removing it)? */
 bool pins_any_stale(void);
 /* Calls fn(fd, agent pid) for each agent's procs map, a gone agent's too (its directory is
- * kept); the fd is closed after. */
-int pins_for_each_agent(int (*fn)(int map_fd, pid_t agent, void *ctx), void *ctx);
+ * kept, and *stale_seen, if given, set); the fd is closed after. */
+int pins_for_each_agent(int (*fn)(int map_fd, pid_t agent, void *ctx), void *ctx,
+			bool *stale_seen);
 
 #endif /* REAPWATCH_PINS_H */

@@ -160,9 +160,7 @@ void render_zombies_text(FILE *out, const struct zombie *zombies, size_t count, 
 
 void render_init_verdict(FILE *out, const struct zombie *first, size_t count)
 {
-	char comm[COMM_TEXT];
-
-	char whose[96];
+	char comm[COMM_TEXT], whose[96];
 
 	text_escape(comm, sizeof(comm), first->parent_comm, strlen(first->parent_comm));
 	/* (a pid namespace no runtime made, `unshare -pf`, has no container id: named by its inode) */

@@ -378,7 +378,7 @@ size_t zombie_census__add_ages(struct zombie_census *census, const char *ages)
 	}
 	qsort(census->zombies, census->count, sizeof(*census->zombies), zombie_cmp_pid);
 	index_by_ns(census);
-	pins_for_each_agent(add_ages_from_agent, census);
+	pins_for_each_agent(add_ages_from_agent, census, &census->stale_pins);
 	free(census->by_ns);
 	census->by_ns = NULL;
 	if (ages) {
@@ -460,7 +460,7 @@ int zombie_census__save_ages(const struct zombie_census *census, const char *age
 
 void zombie_census__retire_stale_pins(struct zombie_census *census, const char *ages)
 {
-	if (census->host_pidns != INIT_PIDNS_INO || !pins_any_stale())
+	if (census->host_pidns != INIT_PIDNS_INO || !census->stale_pins)
 		return;
 	if (!zombie_census__save_ages(census, ages))
 		pins_sweep();

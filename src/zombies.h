@@ -40,6 +40,7 @@ struct zombie_census {
 	 * zombies as it does, not by the host pids agents know them by. The zombies by their
 	 * namespace and pid there, for zombie_census__add_ages(); NULL on the host. */
 	struct zombie **by_ns;
+	bool stale_pins; /* zombie_census__add_ages() read a gone agent's pin */
 };
 
 /* Every zombie under proc_root now, in a census of its own (*out). 0 or -errno. */
