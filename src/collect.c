@@ -34,7 +34,7 @@ struct metrics *collect_metrics_new(struct cgroup_cache *cache, uint64_t now_ns)
 	char *end;
 	double secs;
 
-	/* For tests and `make bench`, which cannot wait a minute; not a user-facing knob. */
+	/* For tests and `make bench`, which cannot wait five minutes; not a user-facing knob. */
 	if (m && keep && *keep) {
 		secs = strtod(keep, &end);
 		if (!*end && secs >= 0 && secs < 1e6)

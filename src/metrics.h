@@ -24,9 +24,11 @@
 #define REAPER_KINDS 4	/* enum rw_reaper_kind */
 /*
  * A container that is gone (no live cgroup, no zombie) keeps its own series this long,
- * then they are folded into the GONE_CONTAINER_ID series (SPEC: at most 5 minutes).
+ * then they are folded into the GONE_CONTAINER_ID series: 5 minutes, as the contract says,
+ * so that a query over a container's own series sees a deleted one for as long as
+ * Prometheus' lookback would.
  */
-#define CONTAINER_GONE_KEEP_NS (60ull * 1000000000ull)
+#define CONTAINER_GONE_KEEP_NS (300ull * 1000000000ull)
 /* The container_id of the series that hold what folded containers counted: not a
  * runtime's id (64 hex) nor a name a runtime accepts (cgroups.c: runtime_id_chars). */
 #define GONE_CONTAINER_ID "(gone)"
