@@ -6,7 +6,8 @@
 #   make unit       unit tests only
 #   make sanitize   unit tests and a short trace/export/zombies storm under ASan+UBSan
 #                   (build/sanitize/; run by make test)
-#   make test-kernels  the kernel suite on Debian's 5.10, 6.1, 6.12, 7.x, 7.x-rt (QEMU) and on this host
+#   make test-kernels  the kernel suite on Debian's 5.10, 6.1, 6.1-cloud, 6.12, 7.x, 7.x-rt, sid's 7.x
+#                      (QEMU) and on this host
 #   make bench      fork/exit and signal storms with and without the agent, then `make startup`
 #                   and `make soak`
 #   make soak       export under a churn of 10 000 host cgroups and 2 000 containers: RSS,

@@ -7,7 +7,10 @@
 #   tools/fetch-kernels.sh [LINE...]     LINE: 5.10 (Debian 11), 6.1 (Debian 12),
 #                                        6.12 (Debian 13), 7 (trixie-backports:
 #                                        the newest stable kernel), 7-rt (its PREEMPT_RT
-#                                        flavour); default: all five
+#                                        flavour), sid (Debian unstable's kernel: another
+#                                        verifier, 7.2 in December 2026), 6.1-cloud (Debian 12's
+#                                        cloud flavour: the smaller config Debian's cloud
+#                                        images boot); default: all seven
 #
 # The newest kernel of a line is read from its suites' package index (the Depends of the
 # linux-image-amd64 metapackage). A line already in the cache is used as it is, without
@@ -21,7 +24,7 @@ CACHE=${REAPWATCH_KERNEL_CACHE:-/var/tmp/reapwatch-kernels}
 MIRROR=${REAPWATCH_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SECURITY=${REAPWATCH_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-ALL_LINES=(5.10 6.1 6.12 7 7-rt)
+ALL_LINES=(5.10 6.1 6.12 7 7-rt sid 6.1-cloud)
 
 die()
 {
@@ -30,14 +33,17 @@ die()
 }
 
 # suites LINE: the Debian suites whose index holds that kernel line. The security suite
-# comes along: a stable release's newest kernel is usually a security update.
+# comes along: a stable release's newest kernel is usually a security update. (A flavour,
+# -rt or -cloud, comes from the same suites as its line; sid has no security suite: its
+# kernel is updated in sid itself.)
 suites()
 {
 	case $1 in
 	5.10) echo bullseye bullseye-security ;;
-	6.1) echo bookworm bookworm-security ;;
+	6.1 | 6.1-cloud) echo bookworm bookworm-security ;;
 	6.12) echo trixie trixie-security ;;
 	7 | 7-rt) echo trixie-backports ;;
+	sid) echo sid ;;
 	*) die "unknown kernel line '$1' (known: ${ALL_LINES[*]})" ;;
 	esac
 }
@@ -82,10 +88,13 @@ update_index()
 }
 
 # metapackage LINE: the package that depends on the line's newest kernel (its flavour's).
+# The cloud flavour is built from a smaller config (fewer drivers, other built-in
+# features), so struct layouts and what is built in are not the generic kernel's.
 metapackage()
 {
 	case $1 in
 	*-rt) echo linux-image-rt-amd64 ;;
+	*-cloud) echo linux-image-cloud-amd64 ;;
 	*) echo linux-image-amd64 ;;
 	esac
 }

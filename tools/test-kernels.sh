@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test-kernels`: the kernel suite (tests/kernels/) on Debian's 5.10, 6.1, 6.12 and 7.x
-# kernels (7.x also as PREEMPT_RT), each booted under QEMU, and on this host's own kernel,
-# natively. Prints every
+# kernels (6.1 also as the cloud flavour, 7.x also as PREEMPT_RT, and sid's 7.x), each booted
+# under QEMU, and on this host's own kernel, natively. Prints every
 # case as "PASS|FAIL|SKIP [kernel] name", a count per kernel, and as its very last line
 # "N passed, N failed, N skipped". Exit status 0 only if nothing failed.
 # Writes build/kernels/table.md (kernel, what works, what is off) from the runs, and keeps
@@ -9,7 +9,8 @@
 #
 #   tools/test-kernels.sh        (after make static scenarios-static)
 #
-# Environment: REAPWATCH_KERNELS (lines to boot, default "5.10 6.1 6.12 7 7-rt"; "" for none),
+# Environment: REAPWATCH_KERNELS (lines to boot, default
+#              "5.10 6.1 6.12 7 7-rt sid 6.1-cloud"; "" for none),
 #              REAPWATCH_KERNELS_HOST=0 (skip the native run), REAPWATCH_KERNEL_CACHE,
 #              REAPWATCH_VM_TIMEOUT, REAPWATCH_STATIC (the agent, default ./reapwatch-static;
 #              see tools/fetch-kernels.sh and tools/vm-run.sh).
@@ -18,7 +19,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
 OUT=$REPO/build/kernels
-LINES=${REAPWATCH_KERNELS-5.10 6.1 6.12 7 7-rt}
+LINES=${REAPWATCH_KERNELS-5.10 6.1 6.12 7 7-rt sid 6.1-cloud}
 AGENT=${REAPWATCH_STATIC:-$REPO/reapwatch-static}
 SCEN=$REPO/build/tests/scenarios-static
 
@@ -168,6 +169,8 @@ for k in "${kernels[@]}"; do
 	6.12) distro="Debian 13" ;;
 	7) distro="Debian 13 backports" ;;
 	7-rt) distro="Debian 13 backports, PREEMPT_RT" ;;
+	sid) distro="Debian unstable" ;;
+	6.1-cloud) distro="Debian 12, cloud" ;;
 	*) distro="Debian" ;;
 	esac
 	label="${pkg#linux-image-} ($distro, QEMU)"
