@@ -34,6 +34,7 @@ struct cgroup_entry {
 	struct kube_names *names; /* a container's, once found */
 	uint64_t names_tried_ns; /* last lookup that found nothing, 0 if found */
 	uint64_t id_tried_ns;	 /* the same for a runtime's container name (runtime_container_id()) */
+	bool handed;		 /* a container's, handed out by cgroup_cache__take_new_containers() */
 	char path[];
 };
 
@@ -475,6 +476,20 @@ void cgroup_cache__learn(struct cgroup_cache *cache, uint64_t id, const char *pa
 		return;
 	}
 	insert(cache, i, id, path);
+}
+
+void cgroup_cache__take_new_containers(struct cgroup_cache *cache,
+				       void (*fn)(void *arg, const struct cgroup_info *cg),
+				       void *arg)
+{
+	for (unsigned int i = 0; i < CACHE_SLOTS; i++) {
+		struct cgroup_entry *e = cache->slots[i];
+
+		if (!e || e->handed || !e->info.container_id[0])
+			continue;
+		e->handed = true;
+		fn(arg, &e->info);
+	}
 }
 
 void cgroup_cache__forget(struct cgroup_cache *cache, uint64_t id)

@@ -38,6 +38,15 @@ void cgroup_cache__forget(struct cgroup_cache *cache, uint64_t id);
 /* Does the cgroup still exist? (An id is never reused, so a gone one stays gone.) */
 bool cgroup_cache__alive(struct cgroup_cache *cache, uint64_t id);
 
+/*
+ * Hand fn, once each, the cgroups of containers learned since the last call (by the walk of
+ * the hierarchy at the start, a mkdir, or a lookup): a container whose processes neither fork
+ * nor exit is known only so. fn may ask cgroup_cache__alive(), nothing else of the cache.
+ */
+void cgroup_cache__take_new_containers(struct cgroup_cache *cache,
+				       void (*fn)(void *arg, const struct cgroup_info *cg),
+				       void *arg);
+
 /* Where this mount namespace sees the cgroup v2 hierarchy. 0 or -errno. */
 int cgroup2_mountpoint(char *mountpoint, size_t len);
 

@@ -21,6 +21,12 @@ static void cache_forget(void *ctx, uint64_t id)
 	cgroup_cache__forget(ctx, id);
 }
 
+static void cache_take_new_containers(void *ctx, void (*fn)(void *arg, const struct cgroup_info *cg),
+				      void *arg)
+{
+	cgroup_cache__take_new_containers(ctx, fn, arg);
+}
+
 struct metrics *collect_metrics_new(struct cgroup_cache *cache, uint64_t now_ns)
 {
 	const struct metrics_cgroups cgroups = {
@@ -28,6 +34,7 @@ struct metrics *collect_metrics_new(struct cgroup_cache *cache, uint64_t now_ns)
 		.lookup = cache_lookup,
 		.alive = cache_alive,
 		.forget = cache_forget,
+		.take_new_containers = cache_take_new_containers,
 	};
 	const char *keep = getenv("REAPWATCH_GONE_KEEP_SECONDS");
 	struct metrics *m = metrics__new(now_ns, &cgroups);

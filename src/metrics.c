@@ -380,6 +380,20 @@ static size_t owner_of(struct metrics *m, const struct cgroup_info *cg)
 	return i;
 }
 
+/*
+ * A container cgroup that exists: its container has series from now on, though nothing in it
+ * forks or exits (a service started before the agent, idle or leaking threads towards its pids
+ * limit: the gauges are what matters there). Not one folded already, nor one gone by now.
+ */
+static void note_container(void *arg, const struct cgroup_info *cg)
+{
+	struct metrics *m = arg;
+
+	if (find_folded(m, cg->container_id) != EMPTY || !cgroup_alive(m, cg->id))
+		return;
+	owner_of(m, cg);
+}
+
 struct container_metrics *metrics__container(struct metrics *m, const struct cgroup_info *cg)
 {
 	size_t owner = owner_of(m, cg);
@@ -803,6 +817,8 @@ int metrics__collect(struct metrics *m, const struct kstats *stats,
 	add_cgroup_stats(m, stats);
 	add_signal_stats(m, stats);
 	released = forget_dead_cgroups(m);
+	if (m->priv->cg.take_new_containers)
+		m->priv->cg.take_new_containers(m->priv->cg.ctx, note_container, m);
 
 	/*
 	 * A container is gone once no cgroup of it is left and it has no zombie (as of the

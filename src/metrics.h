@@ -80,6 +80,10 @@ struct metrics_cgroups {
 	bool (*alive)(void *ctx, uint64_t id);
 	/* A gone host cgroup whose counts are taken: its name is needed no more. May be NULL. */
 	void (*forget)(void *ctx, uint64_t id);
+	/* fn(arg, cg) once for each container cgroup learned since the last call, whether or
+	 * not anything in it forks or exits (cgroups.h). May be NULL. */
+	void (*take_new_containers)(void *ctx, void (*fn)(void *arg, const struct cgroup_info *cg),
+				    void *arg);
 };
 
 #define KERNEL_DROP_REASONS_MAX 16

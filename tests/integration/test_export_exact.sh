@@ -400,7 +400,8 @@ trace_counts()
 # two writes (a Job, a crash-looping init container: anything shorter than the interval,
 # 15 s by default) still has its own series afterwards, kept like any gone container's; its
 # processes are not the host's. A second cgroup runs a bash with 3 children and is removed
-# before the write at SIGTERM: 3 forks and 4 exits for that id.
+# before the write at SIGTERM: 3 forks and 4 exits for that id. Both containers' series are
+# in the first write already, zeros: their cgroups exist.
 case_file_and_final_write()
 {
 	local dir=$CASE_DIR/textfile id short fam type line host
@@ -444,8 +445,11 @@ case_file_and_final_write()
 	[[ $(val reapwatch_pids_current '{"container_id":""}') == absent ]] ||
 		fail "first file: the host has a pids_current series (it has no container pids cgroup)"
 	[[ -z $(ids_in) ]] || detail "NOTE: containers already known: $(ids_in | tr '\n' ' ')"
-	expect_val "first file (before the cgroup did anything)" absent reapwatch_exits_total \
+	# A container that exists has its series from the first write, before it did anything.
+	expect_val "first file (before the cgroup did anything)" 0 reapwatch_exits_total \
 		"$(clab "$id")"
+	expect_val "first file (before the cgroup did anything)" 0 reapwatch_forks_total \
+		"$(clab "$short")"
 
 	# 5 children of a bash inside the cgroup, then the bash itself: 5 forks, 6 exits, and a
 	# SIGCHLD to the bash per child. SIGTERM right after.
@@ -658,6 +662,29 @@ case_runc_pids_pod_limit()
 	expect_val "the pod cgroup's limit" 33 reapwatch_pids_max "$lab"
 	expect_val "pids.current of the pod cgroup $pod_dir" "$(cat "$pod_dir/pids.current")" \
 		reapwatch_pids_current "$lab"
+	write_fifo "$GATE/go1"
+	ctr_wait_exit
+}
+
+# A container started before the agent, in which nothing forks or exits while it runs (a
+# service that only holds threads): its pids gauges are there from the first write. The
+# exporter knew a container only once the kernel counted something in its cgroup, so a
+# service leaking threads towards its limit after an agent restart had no series and the
+# ReapwatchPidsNearLimit alert could not fire.
+case_runc_idle_before_agent()
+{
+	local dir=$CASE_DIR/textfile lab
+	ctr_start "$(sh_args 'sleep 1000 & sleep 1000 & echo >/gate/ready; read x </gate/go1; exit 0')" \
+		'.linux.resources.pids = {limit: 20}'
+	lab=$(clab "$CID")
+	ctr_quiet 3
+	mkdir -p "$dir"
+	start_exporter idle "$dir" -i 0.2
+	fresh_snap "$dir"
+	expect_val "the idle container's pids" 3 reapwatch_pids_current "$lab"
+	expect_val "its limit" 20 reapwatch_pids_max "$lab"
+	expect_val "no exit counted in it" 0 reapwatch_exits_total "$lab"
+	stop_exporter idle INT
 	write_fifo "$GATE/go1"
 	ctr_wait_exit
 }
@@ -1281,6 +1308,7 @@ run_case export_atomic_reader case_atomic_reader
 run_case export_runc_forks_exits case_runc_forks_exits
 run_case export_runc_pids case_runc_pids
 run_case export_runc_pids_pod_limit case_runc_pids_pod_limit
+run_case export_runc_idle_before_agent case_runc_idle_before_agent
 run_case export_runc_orphans_teardown_kill case_runc_orphans_teardown_kill
 run_case export_runc_tini_sigterm_first case_runc_tini_sigterm_first
 run_case export_runc_reap_latency case_runc_reap_latency

@@ -20,6 +20,7 @@ struct fake_cgroup {
 	struct cgroup_info info;
 	bool alive;
 	unsigned int forgotten;
+	bool handed; /* by fake_take_new_containers() */
 };
 
 static struct fake_cgroup fakes[] = {
@@ -61,22 +62,43 @@ static void fake_forget(void *ctx, uint64_t id)
 		f->forgotten++;
 }
 
-static struct metrics *new_model(void)
+/* The cache's walk of the hierarchy: each container cgroup once. */
+static void fake_take_new_containers(void *ctx, void (*fn)(void *arg, const struct cgroup_info *cg),
+				     void *arg)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fakes); i++) {
+		if (fakes[i].handed || !fakes[i].info.container_id[0])
+			continue;
+		fakes[i].handed = true;
+		fn(arg, &fakes[i].info);
+	}
+}
+
+/* `walk`: the cgroups that exist are handed to the model (as collect.c does); without, it
+ * knows only the cgroups the kernel's counters name. */
+static struct metrics *new_model_walked(bool walk)
 {
 	const struct metrics_cgroups cgroups = {
 		.lookup = fake_lookup,
 		.alive = fake_alive,
 		.forget = fake_forget,
+		.take_new_containers = walk ? fake_take_new_containers : NULL,
 	};
 	struct metrics *m;
 
 	for (size_t i = 0; i < ARRAY_SIZE(fakes); i++) {
 		fakes[i].alive = true;
 		fakes[i].forgotten = 0;
+		fakes[i].handed = false;
 	}
 	m = metrics__new(0, &cgroups);
 	assert_non_null(m);
 	return m;
+}
+
+static struct metrics *new_model(void)
+{
+	return new_model_walked(false);
 }
 
 /* A read of the kernel's maps, built entry by entry. */
@@ -224,6 +246,47 @@ static void test_gone_cgroup_counted_released_folded(void **state)
 	assert_null(container(m, "web"));
 	assert_int_equal(m->gone.counters.exits, 7);
 	assert_int_equal(m->node.exits, 11);
+	metrics__free(m);
+}
+
+/*
+ * A container whose processes neither fork nor exit (started before the agent, idle) has its
+ * series from the first interval, with its cgroup path for the pids gauges; each cgroup is
+ * handed over once; one removed before it was looked at gets none.
+ */
+static void test_idle_containers_have_series(void **state)
+{
+	struct metrics *m = new_model_walked(true);
+	struct read r;
+
+	fakes[2].alive = false; /* "db": removed before the first interval */
+	read_reset(&r);
+	interval(m, &r, 1 * SEC);
+	assert_int_equal(m->ncontainers, 2);
+	assert_non_null(container(m, ""));
+	assert_non_null(container(m, "web"));
+	assert_string_equal(container(m, "web")->cgroup_path, "/web");
+	assert_string_equal(container(m, "web")->names.pod, "web-0");
+	assert_false(container(m, "web")->gone);
+	assert_int_equal(container(m, "web")->counters.forks, 0);
+	assert_null(container(m, "db"));
+	assert_int_equal(m->ncgroups, 0); /* no kernel entry of its own */
+
+	fakes[2].alive = true; /* (handed once: not asked again) */
+	interval(m, &r, 2 * SEC);
+	assert_int_equal(m->ncontainers, 2);
+	assert_null(container(m, "db"));
+
+	/* Gone, folded: a cgroup handed again (the cache started over) brings no row back. */
+	m->gone_keep_ns = 1 * SEC;
+	fakes[1].alive = false;
+	interval(m, &r, 3 * SEC);
+	interval(m, &r, 5 * SEC);
+	assert_null(container(m, "web"));
+	assert_int_equal(m->containers_folded, 1);
+	fakes[1].handed = false;
+	interval(m, &r, 6 * SEC);
+	assert_null(container(m, "web"));
 	metrics__free(m);
 }
 
@@ -446,6 +509,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counts_what_each_read_gained),
 		cmocka_unit_test(test_gone_cgroup_counted_released_folded),
+		cmocka_unit_test(test_idle_containers_have_series),
 		cmocka_unit_test(test_signals),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_late_reaps),
