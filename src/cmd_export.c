@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "agent.h"
@@ -96,6 +97,34 @@ static bool can_create_in(const char *dir)
 	close(fd);
 	unlink(tmp);
 	return true;
+}
+
+/*
+ * One exporter per directory: two would replace each other's file, each with its own counts,
+ * and Prometheus would see every counter go down at every other scrape. The lock is on the
+ * directory itself (flock(2) takes a directory's descriptor): no file is left behind, and an
+ * agent killed with SIGKILL releases it. An exporter still doing its last write (a rolling
+ * update's old pod) is waited for a few seconds. The descriptor, or -1 if this filesystem
+ * has no locks (then nothing is checked); *held when another exporter holds it.
+ */
+#define DIR_LOCK_WAIT_MS 5000
+
+static int lock_textfile_dir(const char *dir, bool *held)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	*held = false;
+	if (fd < 0)
+		return -1;
+	for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB); waited += 100) {
+		if (errno != EWOULDBLOCK || waited >= DIR_LOCK_WAIT_MS) {
+			*held = errno == EWOULDBLOCK;
+			close(fd);
+			return -1;
+		}
+		usleep(100 * 1000);
+	}
+	return fd;
 }
 
 /* Write the whole file beside its final name, then rename over it. */
@@ -316,7 +345,8 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 	uint64_t next_write;
 	const char *bad_dir = NULL;
 	struct stat st;
-	int ret, werr = 0, status = EXIT_RUNTIME;
+	int ret, werr = 0, status = EXIT_RUNTIME, dir_lock = -1;
+	bool dir_held;
 
 	ret = parse_export_args(argc, argv, &x.opts, err, sizeof(err));
 	if (ret == ARGS_HELP) {
@@ -337,6 +367,13 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 	if (access(x.opts.textfile_dir, W_OK) || !can_create_in(x.opts.textfile_dir)) {
 		rw_error("--textfile-dir: cannot write to '%s': %s", x.opts.textfile_dir,
 			 strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	dir_lock = lock_textfile_dir(x.opts.textfile_dir, &dir_held);
+	if (dir_held) {
+		rw_error("--textfile-dir: another reapwatch export writes to '%s' (two would "
+			 "overwrite each other's counters): stop it, or give each its own directory",
+			 x.opts.textfile_dir);
 		return EXIT_RUNTIME;
 	}
 
@@ -417,5 +454,7 @@ out:
 	zombie_census__free(x.census);
 	free(x.order);
 	free(x.logged);
+	if (dir_lock >= 0)
+		close(dir_lock);
 	return status;
 }

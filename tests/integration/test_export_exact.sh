@@ -1262,6 +1262,33 @@ case_usage_errors()
 	expect_usage 1 /proc --textfile-dir /proc -i 1
 }
 
+# Two exporters on one directory would replace each other's file, each with its own counts: a
+# counter going down at every other scrape. The second is refused (status 1, one line naming
+# the directory) after waiting a few seconds for the first to end, and the first's file is
+# left alone; once the first is gone (SIGKILLed, even), one can start there again.
+case_one_per_directory()
+{
+	local dir=$CASE_DIR/textfile t0 took
+	mkdir "$dir"
+	start_exporter first "$dir" -i 0.2
+	t0=$(now_s)
+	launch_exporter second "$CASE_DIR/second" "$dir" -i 0.2
+	track_pid "$LAUNCHED_PID"
+	wait_for "the second exporter to end" 15 test -s "$CASE_DIR/second.rc"
+	took=$(awk -v a="$t0" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }')
+	assert_eq "the second exporter's status" 1 "$(cat "$CASE_DIR/second.rc")"
+	assert_eq "its message" \
+		"reapwatch: --textfile-dir: another reapwatch export writes to '$dir' (two would overwrite each other's counters): stop it, or give each its own directory" \
+		"$(cat "$CASE_DIR/second.err")"
+	fcmp "$took >= 4" || fail "refused after $took s: the first exporter was not waited for"
+	grep -qF "$EXPORT_READY" "$CASE_DIR/first.err" || fail "the first exporter is not exporting"
+	[[ ! -e $CASE_DIR/first.rc ]] || fail "the first exporter ended: $(head -n3 "$CASE_DIR/first.err")"
+	kill -KILL "$(cat "$CASE_DIR/first.pid")"
+	wait_for "the first exporter to be gone" 10 test -s "$CASE_DIR/first.rc"
+	start_exporter third "$dir" -i 0.2
+	stop_exporter third INT
+}
+
 # Writes that fail (the directory turned read-only) are said once on stderr, not at every
 # interval, leave the last good file in place, and the agent keeps running; once writable
 # again it says so and writes. A last write that fails at SIGTERM makes the status 1, and the
@@ -1301,6 +1328,7 @@ case_write_failure()
 # The shared agents load while the first cases run.
 start_shared_agents
 run_case export_usage_errors case_usage_errors
+run_case export_one_per_directory case_one_per_directory
 run_case export_final_write case_file_and_final_write
 run_case export_max_containers_sigint case_max_containers
 run_case export_write_failure case_write_failure
