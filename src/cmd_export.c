@@ -192,8 +192,8 @@ static bool was_logged(const struct exporter *x, const struct zombie *z)
  * it is logged once the agent has run a minute, its age null. */
 static void log_old_zombies(struct exporter *x, uint64_t now)
 {
-	const struct zombie_census *census = x->census;
-	bool agent_old_enough = now - x->metrics->started_ns >= x->zombie_log_age_ns;
+	struct zombie_census *census = x->census;
+	bool labelled = false, agent_old_enough = now - x->metrics->started_ns >= x->zombie_log_age_ns;
 	struct logged_zombie *next = calloc((census ? census->count : 0) + 1, sizeof(*next));
 	size_t n = 0;
 
@@ -206,6 +206,10 @@ static void log_old_zombies(struct exporter *x, uint64_t now)
 		if (z->age_known ? zombie_age_ns(z, now) < x->zombie_log_age_ns : !agent_old_enough)
 			continue;
 		if (!was_logged(x, z) && !x->log_err) {
+			if (!labelled) { /* (a task iterator's run: only when a line is due) */
+				zombie_census__label_subreapers(census);
+				labelled = true;
+			}
 			render_zombie_log_json(x->log_out, z, now,
 					       now + (uint64_t)x->dec.mono_to_unix_ns);
 			x->log_pending++;

@@ -10,7 +10,6 @@
 #include "args.h"
 #include "commands.h"
 #include "render.h"
-#include "subreapers.h"
 #include "util.h"
 #include "zombies.h"
 
@@ -32,19 +31,6 @@ static int by_parent_then_age(const void *a, const void *b)
 	if (x->age_known && x->zombie_mono_ns != y->zombie_mono_ns)
 		return x->zombie_mono_ns < y->zombie_mono_ns ? -1 : 1;
 	return (x->stat.pid > y->stat.pid) - (x->stat.pid < y->stat.pid);
-}
-
-/* Parents that set PR_SET_CHILD_SUBREAPER: asked of the kernel, so also those that
- * did it before any agent ran. Without CAP_BPF the label is simply absent. */
-static void label_subreapers(struct zombie_census *census)
-{
-	uint32_t *tgids;
-	long n = subreapers_list(&tgids);
-
-	for (size_t i = 0; n > 0 && i < census->count; i++)
-		census->zombies[i].parent_is_subreaper =
-			subreapers_has(tgids, n, census->zombies[i].stat.ppid);
-	free(tgids);
 }
 
 static bool keep(const struct zombie *z, const struct zombies_opts *opts, uint64_t now)
@@ -78,7 +64,7 @@ int cmd_zombies(const struct command *cmd, int argc, char **argv)
 	}
 	zombie_census__add_ages(census, ZOMBIE_AGES_FILE);
 	zombie_census__retire_stale_pins(census, ZOMBIE_AGES_FILE);
-	label_subreapers(census);
+	zombie_census__label_subreapers(census);
 	now = mono_now_ns();
 	if (census->count)
 		qsort(census->zombies, census->count, sizeof(*census->zombies), by_parent_then_age);

@@ -15,6 +15,7 @@
 #include "pins.h"
 #include "procs_table.h"
 #include "reapwatch.h"
+#include "subreapers.h"
 #include "util.h"
 #include "zombies.h"
 
@@ -472,4 +473,15 @@ void zombie_census__free(struct zombie_census *census)
 		return;
 	free(census->zombies);
 	free(census);
+}
+
+void zombie_census__label_subreapers(struct zombie_census *census)
+{
+	uint32_t *tgids;
+	long n = subreapers_list(&tgids);
+
+	for (size_t i = 0; n > 0 && i < census->count; i++)
+		census->zombies[i].parent_is_subreaper =
+			subreapers_has(tgids, n, census->zombies[i].stat.ppid);
+	free(tgids);
 }

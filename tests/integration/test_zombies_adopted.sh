@@ -65,6 +65,27 @@ case_adopted_after_agent_ends()
 	wait "$REAPER" || fail "scenario did not reap its zombie"
 }
 
+# export --log-events' line for the same zombie says what `zombies` says: the parent is a
+# subreaper (it said false: only `zombies` asked the kernel), the father it was orphaned by.
+case_adopted_log_events()
+{
+	local dir=$CASE_DIR/textfile z
+	mkdir "$dir"
+	REAPWATCH_TEST_ZOMBIE_LOG_SECONDS=1 start_agent --name export --ready 'reapwatch: exporting' \
+		export --textfile-dir "$dir" -i 0.3 --log-events
+	start_adopted_zombie
+	sleep 2.5
+	stop_named_agent export TERM
+	EVENTS=$CASE_DIR/export.out
+	check_json_lines "$EVENTS"
+	z=$(expect_one "zombie $CHILD on stdout" ".type == \"zombie\" and .pid == $CHILD")
+	assert_fields "$z" "export --log-events: adopted zombie $CHILD" \
+		.ppid "$REAPER" .parent_comm '"adz_reaper"' .parent_is_subreaper true \
+		.adopted_from_pid "$FATHER" .adopted_from_comm '"adz_father"'
+	kill -USR1 "$REAPER"
+	wait "$REAPER" || fail "scenario did not reap its zombie"
+}
+
 # No agent when the father died: the subreaper label still holds (the kernel says so),
 # whom it was orphaned by is unknown (null), never made up.
 case_adopted_unseen()
@@ -83,6 +104,7 @@ case_adopted_unseen()
 }
 
 run_case zombies_adopted_seen case_adopted_seen
+run_case zombies_adopted_log_events case_adopted_log_events
 run_case zombies_adopted_unseen case_adopted_unseen
 run_case zombies_adopted_after_agent_ends case_adopted_after_agent_ends
 finish
