@@ -207,6 +207,33 @@ static __always_inline bool is_parent_death_signal(int sig, struct task_struct *
 	       (BPF_CORE_READ(current, flags) & RW_PF_EXITING);
 }
 
+/*
+ * Signals the kernel makes on its own, though their si_code is not SI_KERNEL:
+ *   - with no siginfo at all (SEND_SIG_NOINFO): send_sig(sig, current, 0) for SIGPIPE
+ *     (pipe_write()), SIGXFSZ (generic_write_check_limits()), SIGXCPU (the RLIMIT_CPU check):
+ *     __send_signal_locked() fills in SI_USER with `current` as the sender. A process's
+ *     kill(), tkill(), sigqueue() or pidfd_send_signal() always carries a siginfo (the
+ *     parent-death signal, also sent with none, is told apart before);
+ *   - a POSIX timer's expiry (SI_TIMER), a message queue's notification (SI_MESGQ), AIO
+ *     (SI_ASYNCIO), SIGIO (SI_SIGIO), de_thread()'s (SI_DETHREAD), glibc's async name lookup
+ *     (SI_ASYNCNL). A process could still forge one of these with rt_sigqueueinfo(), which
+ *     refuses only si_code >= 0 and SI_TKILL for another process (do_rt_sigqueueinfo()).
+ */
+#define RW_SI_TIMER   (-2)
+#define RW_SI_MESGQ   (-3)
+#define RW_SI_ASYNCIO (-4)
+#define RW_SI_SIGIO   (-5)
+#define RW_SI_DETHREAD (-7)
+#define RW_SI_ASYNCNL (-60)
+
+static __always_inline bool kernel_made(int code, struct kernel_siginfo *info)
+{
+	if (info == SEND_SIG_NOINFO || code == RW_SI_KERNEL || code > 0)
+		return true;
+	return code == RW_SI_TIMER || code == RW_SI_MESGQ || code == RW_SI_ASYNCIO ||
+	       code == RW_SI_SIGIO || code == RW_SI_DETHREAD || code == RW_SI_ASYNCNL;
+}
+
 SEC("tp_btf/signal_generate")
 int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 	     struct task_struct *target, int group, int result)
@@ -222,7 +249,7 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 		origin = RW_ORIGIN_PIDNS_TEARDOWN;
 	else if (info == SEND_SIG_NOINFO && is_parent_death_signal(sig, target))
 		origin = RW_ORIGIN_PARENT_DEATH;
-	else if (code == RW_SI_KERNEL || code > 0)
+	else if (kernel_made(code, info))
 		origin = RW_ORIGIN_KERNEL;
 	else
 		origin = RW_ORIGIN_USER;

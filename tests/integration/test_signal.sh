@@ -127,6 +127,37 @@ case_sigchld()
 		.signal '"SIGCHLD"' .origin '"kernel"' '.code == "CLD_KILLED" or .code == 2' true
 }
 
+# Signals the kernel makes though their si_code is not SI_KERNEL are `kernel`, not `user`:
+# SIGPIPE on a write to a pipe nobody reads (sent with no siginfo: SI_USER, the writer its own
+# sender) and a POSIX timer's SIGALRM (SI_TIMER, from whatever ran when it fired: `timeout`
+# arms one). A shell's `kill -PIPE` is still `user`.
+case_kernel_made()
+{
+	local yes_pid timeout_pid victim ev
+	start_agent trace --json -e signal
+	bash -c 'echo $$ >"$0"; exec yes' "$CASE_DIR/yes.pid" | head -c1 >/dev/null || true # (yes dies of it: 141)
+	yes_pid=$(cat "$CASE_DIR/yes.pid")
+	timeout 0.2 sleep 5 &
+	timeout_pid=$!
+	wait "$timeout_pid" || true
+	sleep 5 &
+	victim=$!
+	kill -PIPE "$victim"
+	wait "$victim" || true
+	stop_agent
+	focus "$yes_pid" "$timeout_pid" "$victim"
+	ev=$(expect_one "SIGPIPE to yes ($yes_pid)" \
+		".type == \"signal\" and .pid == $yes_pid and .signal == \"SIGPIPE\"")
+	assert_fields "$ev" "SIGPIPE to yes ($yes_pid)" .code '"SI_USER"' .origin '"kernel"' \
+		.sender_pid "$yes_pid"
+	ev=$(expect_one "SIGALRM to timeout ($timeout_pid)" \
+		".type == \"signal\" and .pid == $timeout_pid and .signal == \"SIGALRM\"")
+	assert_fields "$ev" "SIGALRM to timeout ($timeout_pid)" .code '"SI_TIMER"' .origin '"kernel"'
+	ev=$(expect_one "kill -PIPE to $victim" \
+		".type == \"signal\" and .pid == $victim and .signal == \"SIGPIPE\"")
+	assert_fields "$ev" "kill -PIPE to $victim" .code '"SI_USER"' .origin '"user"' .sender_pid "$BASHPID"
+}
+
 # A child's PR_SET_PDEATHSIG signal comes from its dying parent as SI_USER, like a kill():
 # its origin is parent_death, never user; the parent's own kill() before is user.
 case_parent_death()
@@ -157,4 +188,5 @@ run_case signal_sigkill_from_shell case_sigkill_from_shell
 run_case signal_realtime_names case_realtime_names
 run_case signal_sigchld case_sigchld
 run_case signal_parent_death case_parent_death
+run_case signal_kernel_made case_kernel_made
 finish
