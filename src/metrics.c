@@ -394,6 +394,22 @@ static void note_container(void *arg, const struct cgroup_info *cg)
 	owner_of(m, cg);
 }
 
+/*
+ * A container without Kubernetes names, asked again: the kubelet's log link may have come
+ * after its cgroup was first looked at, and a container that neither forks nor exits is not
+ * looked at again otherwise. (The cache asks the kubelet's directory at most every few
+ * seconds per cgroup, cgroups.c.)
+ */
+static void ask_names_again(struct metrics *m)
+{
+	for (size_t i = 0; i < m->ncontainers; i++) {
+		struct container_metrics *c = &m->containers[i];
+
+		if (c->id[0] && !c->names.pod[0] && c->cgroup_id && !c->gone)
+			set_names(c, m->priv->cg.lookup(m->priv->cg.ctx, c->cgroup_id));
+	}
+}
+
 struct container_metrics *metrics__container(struct metrics *m, const struct cgroup_info *cg)
 {
 	size_t owner = owner_of(m, cg);
@@ -819,6 +835,7 @@ int metrics__collect(struct metrics *m, const struct kstats *stats,
 	released = forget_dead_cgroups(m);
 	if (m->priv->cg.take_new_containers)
 		m->priv->cg.take_new_containers(m->priv->cg.ctx, note_container, m);
+	ask_names_again(m);
 
 	/*
 	 * A container is gone once no cgroup of it is left and it has no zombie (as of the

@@ -689,6 +689,29 @@ case_runc_idle_before_agent()
 	ctr_wait_exit
 }
 
+# A container whose kubelet log link comes after its cgroup was first seen, and in which
+# nothing forks or exits after: its series take the Kubernetes names within the cache's 5 s
+# retry. They stayed empty: a container was asked its names only when a new cgroup of it was.
+case_names_come_later()
+{
+	local dir id t0 got=""
+	use_shared
+	id=$(new_container_id)
+	fake_ctr "$id"
+	in_cgroup "$CGROUP2/$id" sleep 1000 &
+	track_pid $!
+	fresh_snap "$dir"
+	expect_val "the container, no names yet" 0 reapwatch_zombies "$(clab "$id" pod "")"
+	kubelet_log "$KUBE_LOGS" late-0 team-b app "$id"
+	t0=$SECONDS
+	while ((SECONDS - t0 < 12)); do
+		fresh_snap "$dir"
+		got=$(val reapwatch_zombies "$(clab "$id" pod late-0 namespace team-b container app)")
+		[[ $got == absent ]] || break
+	done
+	[[ $got == 0 ]] || fail "the container's series took no Kubernetes names within 12 s of its log link"
+}
+
 # sleepers_of PID N: wait until PID has N children running sleep; their pids, sorted.
 sleepers_of()
 {
@@ -1337,6 +1360,7 @@ run_case export_runc_forks_exits case_runc_forks_exits
 run_case export_runc_pids case_runc_pids
 run_case export_runc_pids_pod_limit case_runc_pids_pod_limit
 run_case export_runc_idle_before_agent case_runc_idle_before_agent
+run_case export_names_come_later case_names_come_later
 run_case export_runc_orphans_teardown_kill case_runc_orphans_teardown_kill
 run_case export_runc_tini_sigterm_first case_runc_tini_sigterm_first
 run_case export_runc_reap_latency case_runc_reap_latency

@@ -290,6 +290,29 @@ static void test_idle_containers_have_series(void **state)
 	metrics__free(m);
 }
 
+/* Kubernetes names that come after the container was first seen (the kubelet's log link
+ * made later): taken at the next interval, though nothing in it forked or exited since. */
+static void test_names_that_come_later(void **state)
+{
+	struct metrics *m = new_model();
+	struct read r;
+
+	read_reset(&r);
+	read_cgroup(&r, DB_CG)->forks = 1;
+	interval(m, &r, 1 * SEC);
+	assert_string_equal(container(m, "db")->names.pod, "");
+	fakes[2].info.pod = "db-0";
+	fakes[2].info.namespace = "prod";
+	fakes[2].info.container = "postgres";
+	interval(m, &r, 2 * SEC);
+	fakes[2].info.pod = fakes[2].info.namespace = fakes[2].info.container = NULL;
+	assert_string_equal(container(m, "db")->names.pod, "db-0");
+	assert_string_equal(container(m, "db")->names.namespace, "prod");
+	assert_string_equal(container(m, "db")->names.container, "postgres");
+	assert_int_equal(container(m, "db")->counters.forks, 1);
+	metrics__free(m);
+}
+
 /* Signals are counted node-wide; per container only with --container-detail. A signal
  * number or origin out of range is not counted anywhere. */
 static void test_signals(void **state)
@@ -510,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_counts_what_each_read_gained),
 		cmocka_unit_test(test_gone_cgroup_counted_released_folded),
 		cmocka_unit_test(test_idle_containers_have_series),
+		cmocka_unit_test(test_names_that_come_later),
 		cmocka_unit_test(test_signals),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_late_reaps),
