@@ -140,7 +140,7 @@ static __always_inline void remember_termination(int sig, struct task_struct *ta
 	live_add(&termed_live, err);
 	/*
 	 * A namespace's grace period starts at the first termination signal of the four into it
-	 * (SPEC; images stop with SIGQUIT or SIGINT as well: nginx, postgres), from outside, as a
+	 * (the docs; images stop with SIGQUIT or SIGINT as well: nginx, postgres), from outside, as a
 	 * runtime's stop comes: one sent inside (a reload's SIGHUP, a query cancel's SIGINT, the
 	 * init's own) warns its target but stops nothing. The sender (`current`: kill() runs in
 	 * it) is inside a namespace if its pid has a number there, and then inside every outer one.

@@ -955,7 +955,7 @@ uint64_t agent__counter(const struct agent *agent, unsigned int counter)
 }
 
 /*
- * SPEC: a zombie's age is exact if it died while any agent ran, also once that agent has
+ * docs: a zombie's age is exact if it died while any agent ran, also once that agent has
  * ended. So a published agent leaves, as it goes, the ages of the zombies present now
  * (its own through its pin, still there, and those other agents and earlier ones knew).
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Command-line parsing for every command (SPEC.md "Command line"). Pure: no I/O but the
+ * Command-line parsing for every command (docs/reapwatch.md "Command line"). Pure: no I/O but the
  * FILE * its help is written to.
  * Each command's options are a table (struct arg_command, as bpftool keeps its command
  * table): the option's names, what its value is and its bounds, where the value goes, the

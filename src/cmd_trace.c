@@ -15,7 +15,7 @@
 #include "render.h"
 #include "util.h"
 
-/* SPEC: a reader on a pipe sees events at least every 100 ms. */
+/* docs: a reader on a pipe sees events at least every 100 ms. */
 #define DRAIN_INTERVAL_MS 100
 #define CLOCK_RESYNC_NS 1000000000ull
 /* Loss is said in-band, and on stderr, at most this often while it goes on. */

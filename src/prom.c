@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * reapwatch.prom: every metric of SPEC.md with HELP and TYPE, container-scoped
+ * reapwatch.prom: every metric of docs/reapwatch.md with HELP and TYPE, container-scoped
  * series labelled container_id, pod, namespace, container (empty strings for the
  * host or unknown names), every label value escaped. The rows are the containers
  * chosen (the host first), then GONE_CONTAINER_ID once something was folded into it.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The Prometheus text exposition of the exporter's model (SPEC.md "Metrics"). */
+/* The Prometheus text exposition of the exporter's model (docs/reapwatch.md "Metrics"). */
 #ifndef REAPWATCH_PROM_H
 #define REAPWATCH_PROM_H
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* `trace --json`: one object per event with SPEC.md's keys ("Events"). */
+/* `trace --json`: one object per event with docs/reapwatch.md's keys ("Events"). */
 #include "json.h"
 #include "render.h"
 #include "signames.h"
@@ -101,7 +101,7 @@ void render_json_event(FILE *out, const struct event *ev)
 		json_kv_string(&w, "reaper_comm", ev->reap.reaper.comm);
 		if (ev->reap.latency_known) {
 			json_kv_uint(&w, "latency_ns", ev->reap.latency_ns);
-			/* SPEC: accurate where the reaper's wait is seen, else an upper bound */
+			/* docs: accurate where the reaper's wait is seen, else an upper bound */
 			json_kv_bool(&w, "latency_exact", event_reap_latency_exact(ev));
 		} else {
 			json_kv_null(&w, "latency_ns");

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* What every command shares: exit statuses (SPEC.md), clocks, one-line errors, stop
+/* What every command shares: exit statuses (docs/reapwatch.md), clocks, one-line errors, stop
  * signals and stdout's write errors. */
 #ifndef REAPWATCH_UTIL_H
 #define REAPWATCH_UTIL_H
@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Exit statuses (SPEC.md "Command line"). */
+/* Exit statuses (docs/reapwatch.md "Command line"). */
 #define EXIT_OK 0
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2

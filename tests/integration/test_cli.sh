@@ -148,7 +148,7 @@ case_needs_root()
 	assert_eq "trace as uid 65534 without capabilities: exit status" 1 "$CLI_RC"
 	assert_contains "trace as uid 65534: stderr" "$CASE_DIR/cli.err" "needs root or CAP_BPF"
 	lines=$(grep -c . "$CASE_DIR/cli.err" || true)
-	assert_eq "trace as uid 65534: lines on stderr (SPEC: one line)" 1 "$lines"
+	assert_eq "trace as uid 65534: lines on stderr (docs: one line)" 1 "$lines"
 }
 
 # one_line_failure WHAT PATTERN: the last command exited 1 with exactly one line on stderr,
@@ -160,7 +160,7 @@ one_line_failure()
 	assert_eq "$what: exit status" 1 "$CLI_RC"
 	assert_contains "$what: stderr" "$CLI_ERR" "$pattern"
 	lines=$(grep -c . "$CLI_ERR" || true)
-	assert_eq "$what: lines on stderr (SPEC: one line)" 1 "$lines"
+	assert_eq "$what: lines on stderr (docs: one line)" 1 "$lines"
 }
 
 # Root is not enough: a container's root often has a bounded capability set. The check is on

@@ -36,7 +36,7 @@ def unescape: [scan("\\\\.|[^\\\\]")]
 	  end
   end'
 
-# The metric families of SPEC.md and their types.
+# The metric families of docs/reapwatch.md and their types.
 SPEC_TYPES='{"reapwatch_zombies":"gauge","reapwatch_zombie_oldest_seconds":"gauge",
 "reapwatch_reap_latency_seconds":"histogram","reapwatch_exits_total":"counter",
 "reapwatch_forks_total":"counter","reapwatch_reparents_total":"counter",
@@ -75,23 +75,23 @@ sample()
 		 else "\(length) samples" end' "$1"
 }
 
-# Types, label sets and histogram shapes, against SPEC.md.
+# Types, label sets and histogram shapes, against docs/reapwatch.md.
 check_prom_structure()
 {
 	local file=$1 samples=$2 problems version
 	version=$(cat "$REPO/VERSION")
 	problems=$(
 		{
-			# Every SPEC family that has samples has its # TYPE, and the right one.
+			# Every documented family that has samples has its # TYPE, and the right one.
 			jq -rs --argjson types "$SPEC_TYPES" '
 				(map(select(has("comment")) | .comment
 				     | capture("^# TYPE (?<n>[^ ]+) (?<t>[^ ]+)$")) | map({(.n): .t}) | add // {})
 				as $declared
 				| map(select(has("name")) | .name | sub("_(bucket|sum|count)$"; "")) | unique[]
 				| select($types[.] != null) | select($declared[.] != $types[.])
-				| "\(.): # TYPE \($declared[.] // "missing"), SPEC says \($types[.])"' \
+				| "\(.): # TYPE \($declared[.] // "missing"), the docs say \($types[.])"' \
 				"$samples.all"
-			# Each SPEC series carries exactly its labels: the container's four and its own.
+			# Each documented series carries exactly its labels: the container's four and its own.
 			jq -r --argjson types "$SPEC_TYPES" --argjson extra "$SPEC_LABELS" '
 				.name as $n | ($n | sub("_(bucket|sum|count)$"; "")) as $base
 				| select(any($types | keys[]; . == $base))
@@ -100,7 +100,7 @@ check_prom_structure()
 				   else ["container_id", "pod", "namespace", "container"] + ($extra[$n] // [])
 				   end) as $want
 				| select((.labels | keys | sort) != ($want | sort))
-				| "\($n)\(.labels | tojson): labels \(.labels | keys), SPEC: \($want | sort)"' \
+				| "\($n)\(.labels | tojson): labels \(.labels | keys), docs: \($want | sort)"' \
 				"$samples"
 			# Histograms: cumulative buckets, +Inf bucket == _count.
 			jq -rs '

@@ -39,7 +39,7 @@ EXPORT_READY='reapwatch: exporting to'
 CGROUP2=$(cgroup2_mount)
 VERSION_WANT=$(cat "$REPO/VERSION" 2>/dev/null || echo 0.0.0)
 
-# Every metric family of SPEC.md (and the two extras) with its type.
+# Every metric family of docs/reapwatch.md (and the two extras) with its type.
 SPEC_TYPES='reapwatch_zombies gauge
 reapwatch_zombie_oldest_seconds gauge
 reapwatch_reap_latency_seconds histogram
@@ -391,7 +391,7 @@ trace_counts()
 # Cases
 # =====================================================================================
 
-# The file itself: every SPEC family with HELP and the right TYPE, the host's series (with
+# The file itself: every documented family with HELP and the right TYPE, the host's series (with
 # every reaper_kind and both sigterm_first values), build_info, over_limit 0. With a 60 s
 # interval nothing but the first write and the one at SIGTERM happen: that last write must
 # hold what a cgroup did right before the signal (exits and forks are counted in the kernel

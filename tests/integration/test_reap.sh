@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `reap` events: who collected a zombie, and how long it was a zombie (SPEC: accurate to
+# `reap` events: who collected a zombie, and how long it was a zombie (docs: accurate to
 # 1 ms). The scenario measures the true zombie period from both sides with CLOCK_MONOTONIC
 # (latency_lo <= truth <= latency_hi); the agent's latency_ns must lie in that window
 # widened by 1 ms. These are accuracy checks, not speed checks: the window is measured, so

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The JSON event schema of SPEC.md ("Events"): every event, of every process on the host, has
+# The JSON event schema of docs/reapwatch.md ("Events"): every event, of every process on the host, has
 # exactly the common keys plus its type's keys (pod/namespace/container only when known),
 # each with the right kind of value.
 # Cases run indirectly, through run_case:
@@ -14,14 +14,14 @@ def common: ["type", "time", "pid", "comm", "ns_pid", "pidns", "container_id", "
 def per_type: {
 	fork: ["ppid", "parent_comm"],
 	exit: ["ppid", "parent_comm", "exit_code", "signal", "core_dumped", "lifetime_ns"],
-	# the SPEC keys plus "latency_exact" (SPEC: the event says whether latency_ns is exact
+	# the documented keys plus "latency_exact" (docs: the event says whether latency_ns is exact
 	# or an upper bound)
 	reap: ["reaper_pid", "reaper_comm", "latency_ns", "latency_exact", "autoreap"],
-	# the SPEC keys plus "corrected" (README: a wrong prediction is sent again, fixed)
+	# the documented keys plus "corrected" (README: a wrong prediction is sent again, fixed)
 	reparent: ["old_ppid", "old_parent_comm", "new_ppid", "new_parent_comm", "reaper_kind",
 	           "reaper_in_pidns", "corrected"],
 	signal: ["sig", "signal", "sender_pid", "sender_comm", "code", "origin", "result"],
-	# the SPEC keys plus "warned_pids" (issue 12: which termination signal each got first)
+	# the documented keys plus "warned_pids" (issue 12: which termination signal each got first)
 	teardown: ["members", "sigkilled", "sigkilled_without_sigterm", "sigkilled_pids",
 	           "warned_pids", "grace_ns", "duration_ns"]
 };

@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 
 HOST_PIDNS=$(pidns_of $$)
 PIN_ROOT_DIR=/sys/fs/bpf/reapwatch
-# SPEC's keys plus who orphaned an adopted zombie (null when it was not adopted)
+# the documented keys plus who orphaned an adopted zombie (null when it was not adopted)
 ZOMBIE_KEYS='["adopted_from_comm","adopted_from_pid","age_seconds","comm","container_id","ns_pid","parent_comm","parent_is_subreaper","pid","pidns","ppid"]'
 
 # Start the zombies scenario in the background; sets PARENT, CHILDREN, SCEN_OUT.
@@ -30,7 +30,7 @@ zombies_cli()
 	[[ $rc -eq 0 ]] || fail "reapwatch zombies $*: exit status $rc: $(head -n3 "$CASE_DIR/zombies-cli.err")"
 }
 
-# The zombie's JSON object; exactly SPEC's keys, and the facts the test knows.
+# The zombie's JSON object; exactly the documented keys, and the facts the test knows.
 check_zombie_object()
 {
 	local child=$1 obj
@@ -93,7 +93,7 @@ case_exact_age()
 }
 
 # Zombies that died while an agent ran that has ended since (a short `trace`): their age is
-# still exact (SPEC: "died while a reapwatch agent (any command) was running"), from what the
+# still exact (docs: "died while a reapwatch agent (any command) was running"), from what the
 # agent left in /run/reapwatch as it stopped.
 case_age_after_agent_ends()
 {

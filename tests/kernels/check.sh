@@ -476,7 +476,7 @@ case_reap_reaper()
 	done
 }
 
-# SPEC: accurate to 1 ms where the reaper's wait is seen, else an upper bound, and the event
+# docs: accurate to 1 ms where the reaper's wait is seen, else an upper bound, and the event
 # says which. Both parents wait for their child by its pid: seen on every kernel, without
 # bpf_loop() too (reap-wait off is about waits for any child, case_reap_waits).
 case_reap_latency()
