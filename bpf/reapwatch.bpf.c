@@ -209,11 +209,12 @@ static __always_inline bool is_parent_death_signal(int sig, struct task_struct *
 
 /*
  * Signals the kernel makes on its own, though their si_code is not SI_KERNEL:
- *   - with no siginfo at all (SEND_SIG_NOINFO): send_sig(sig, current, 0) for SIGPIPE
- *     (pipe_write()), SIGXFSZ (generic_write_check_limits()), SIGXCPU (the RLIMIT_CPU check):
- *     __send_signal_locked() fills in SI_USER with `current` as the sender. A process's
- *     kill(), tkill(), sigqueue() or pidfd_send_signal() always carries a siginfo (the
- *     parent-death signal, also sent with none, is told apart before);
+ *   - SIGPIPE (pipe_write()) and SIGXFSZ (generic_write_check_limits()): send_sig(sig,
+ *     current, 0), with no siginfo (SEND_SIG_NOINFO), to the writing thread itself;
+ *     __send_signal_locked() fills in SI_USER with it as the sender. Not every signal sent
+ *     with no siginfo is the kernel's: kill() passes none on 7.3 (seen on Debian's; up to
+ *     7.2 it prepares one), so only these two, to the sending thread itself (a process
+ *     that kill()s itself with SIGPIPE is taken for the kernel there);
  *   - a POSIX timer's expiry (SI_TIMER), a message queue's notification (SI_MESGQ), AIO
  *     (SI_ASYNCIO), SIGIO (SI_SIGIO), de_thread()'s (SI_DETHREAD), glibc's async name lookup
  *     (SI_ASYNCNL). A process could still forge one of these with rt_sigqueueinfo(), which
@@ -226,10 +227,16 @@ static __always_inline bool is_parent_death_signal(int sig, struct task_struct *
 #define RW_SI_DETHREAD (-7)
 #define RW_SI_ASYNCNL (-60)
 
-static __always_inline bool kernel_made(int code, struct kernel_siginfo *info)
+#define SIGPIPE 13
+#define SIGXFSZ 25
+
+static __always_inline bool kernel_made(int sig, int code, struct kernel_siginfo *info,
+					struct task_struct *target)
 {
-	if (info == SEND_SIG_NOINFO || code == RW_SI_KERNEL || code > 0)
+	if (code == RW_SI_KERNEL || code > 0)
 		return true;
+	if (info == SEND_SIG_NOINFO)
+		return (sig == SIGPIPE || sig == SIGXFSZ) && (__u64)target == (__u64)current_task();
 	return code == RW_SI_TIMER || code == RW_SI_MESGQ || code == RW_SI_ASYNCIO ||
 	       code == RW_SI_SIGIO || code == RW_SI_DETHREAD || code == RW_SI_ASYNCNL;
 }
@@ -249,7 +256,7 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 		origin = RW_ORIGIN_PIDNS_TEARDOWN;
 	else if (info == SEND_SIG_NOINFO && is_parent_death_signal(sig, target))
 		origin = RW_ORIGIN_PARENT_DEATH;
-	else if (kernel_made(code, info))
+	else if (kernel_made(sig, code, info, target))
 		origin = RW_ORIGIN_KERNEL;
 	else
 		origin = RW_ORIGIN_USER;

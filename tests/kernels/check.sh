@@ -345,6 +345,12 @@ case_signal_user()
 			.sender_comm '"kb_sender"' .code '"SI_USER"' .origin '"user"' \
 			.result '"delivered"' .pidns "$HOST_PIDNS" .ns_pid "$target"
 	done
+	# ... and the kernel's SIGPIPE, though its code is SI_USER, is not a user's.
+	target=$(kv sigpipe writer)
+	ev=$(one "SIGPIPE to the writer $target" \
+		".type == \"signal\" and .pid == $target and .sig == 13")
+	fields "$ev" "SIGPIPE to the writer $target" .sender_pid "$target" .code '"SI_USER"' \
+		.origin '"kernel"'
 }
 
 # `kill -9` from a shell: a user's SIGKILL, never a namespace teardown.

@@ -133,6 +133,11 @@ run wait_threads wait_kinds threads
 run killed_term killed_by 15 kill
 run killed_kill killed_by 9 kill
 
+# A write to a pipe nobody reads: the kernel's SIGPIPE to the writer (no siginfo: SI_USER, the
+# writer its own sender; on 7.3 a kill() comes with no siginfo too).
+# shellcheck disable=SC2016 # expanded by the inner shell
+sh -c 'echo "writer=$$" >"$0"; exec yes' "$OUT/scen/sigpipe.out" 2>/dev/null | head -c1 >/dev/null || true
+
 # `kill -9` from a shell: a user's SIGKILL.
 # shellcheck disable=SC2016 # expanded by the inner shell
 sh -c 'read -r c </proc/$$/comm; echo "shell=$$"; echo "shell_comm=$c"
