@@ -190,8 +190,8 @@ static long subreaper_step(__u32 i, void *unused)
  * is left instead (a teardown, not an adoption). The ancestors and their threads are
  * walked in a bpf_loop() callback, which the verifier checks once instead of once per step.
  */
-static __always_inline __u64 predict_reaper(struct orphan_scratch *sc,
-					    struct task_struct *father, __u8 *kind)
+static RW_COLD __u64 predict_reaper(struct orphan_scratch *sc, struct task_struct *father,
+				    __u8 *kind)
 {
 	struct task_struct *reaper = BPF_CORE_READ(task_pidns(father), child_reaper);
 	struct signal_struct *sig = father->signal;
@@ -300,8 +300,7 @@ static long orphan_walk_step(__u32 i, void *unused)
 
 /* Tell of the children of `father` (its thread's own only: `first_only`) as adopted by
  * w->reaper, which the caller has predicted; w->old_parent is the father. */
-static __always_inline void walk_orphans(struct orphan_walk *w, struct task_struct *father,
-					 bool first_only)
+static RW_COLD void walk_orphans(struct orphan_walk *w, struct task_struct *father, bool first_only)
 {
 	long n;
 
@@ -488,8 +487,8 @@ static long pending_tell_step(__u32 i, void *unused)
 
 /* The last thread, after its walk (w): tell of the noted children the walk did not
  * (tell_orphan() dedupes), then drop the notes, kept under `key`. */
-static __always_inline void tell_pending_kids(struct task_struct *father, __u64 key,
-					      struct pending_kids *p, struct orphan_walk *w)
+static RW_COLD void tell_pending_kids(struct task_struct *father, __u64 key, struct pending_kids *p,
+				      struct orphan_walk *w)
 {
 	if (w->reaper && p->leader_start == father->group_leader->start_time) {
 		w->pending = key;

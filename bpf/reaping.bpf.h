@@ -140,7 +140,7 @@ static __always_inline void stats_reap_state(const struct rw_proc_state *st)
  * reaped long ago. Report it (late, with whatever evidence it has) before it is
  * overwritten; userspace sweeps the others within seconds.
  */
-static __always_inline void reap_stale_state(const struct rw_proc_state *old, __u64 now)
+static RW_COLD void reap_stale_state(const struct rw_proc_state *old, __u64 now)
 {
 	struct rw_reap_record *rec;
 

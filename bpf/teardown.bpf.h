@@ -117,7 +117,7 @@ static __always_inline bool termination_signal(int sig)
 	return sig == RW_SIGTERM || sig == RW_SIGINT || sig == RW_SIGHUP || sig == RW_SIGQUIT;
 }
 
-static __always_inline void remember_termination(int sig, struct task_struct *target, __u64 now)
+static RW_COLD void remember_termination(int sig, struct task_struct *target, __u64 now)
 {
 	struct pid_namespace *ns = task_pidns(target);
 	__u64 key = (__u64)target->signal;
@@ -165,7 +165,7 @@ static __always_inline void remember_termination(int sig, struct task_struct *ta
 }
 
 /* A teardown SIGKILL that landed (a zombie's is `ignored`: it was dead already). */
-static __always_inline void count_teardown_kill(struct task_struct *target, int result)
+static RW_COLD void count_teardown_kill(struct task_struct *target, int result)
 {
 	__u64 key = (__u64)BPF_CORE_READ(current_task(), group_leader);
 	struct rw_teardown_state *td;
