@@ -142,6 +142,7 @@ case_kernel_made()
 	wait "$timeout_pid" || true
 	sleep 5 &
 	victim=$!
+	wait_comm "$victim" sleep
 	kill -PIPE "$victim"
 	wait "$victim" || true
 	stop_agent
