@@ -498,20 +498,12 @@ static RW_COLD void tell_pending_kids(struct task_struct *father, __u64 key, str
 }
 
 /* The father's last thread is exiting: report where each of its children goes. */
-static __always_inline void orphans_on_father_exit(struct task_struct *father, __u64 now)
+static RW_COLD void father_exit_slow(struct task_struct *father, __u64 now,
+				     struct pending_kids *pending, bool childless, __u64 key)
 {
 	struct orphan_scratch *sc;
-	struct pending_kids *pending = NULL;
-	__u64 key = (__u64)father->signal;
 	struct orphan_walk *w;
-	bool childless;
 
-	if (live_any(&pending_live))
-		pending = bpf_map_lookup_elem(&pending_kids, &key);
-	/* Most processes die childless: one look at each list before any work. */
-	childless = father->children.next == &father->children && father->signal->nr_threads <= 1;
-	if (childless && !pending)
-		return;
 	sc = orphan_scratch_get();
 	if (!sc)
 		return;
@@ -525,6 +517,21 @@ static __always_inline void orphans_on_father_exit(struct task_struct *father, _
 		walk_orphans(w, father, false);
 	if (pending)
 		tell_pending_kids(father, key, pending, w);
+}
+
+static __always_inline void orphans_on_father_exit(struct task_struct *father, __u64 now)
+{
+	struct pending_kids *pending = NULL;
+	__u64 key = (__u64)father->signal;
+	bool childless;
+
+	if (live_any(&pending_live))
+		pending = bpf_map_lookup_elem(&pending_kids, &key);
+	/* Most processes die childless: one look at each list before any work. */
+	childless = father->children.next == &father->children && father->signal->nr_threads <= 1;
+	if (childless && !pending)
+		return;
+	father_exit_slow(father, now, pending, childless, key);
 }
 
 static long live_thread_step(__u32 i, void *unused)
@@ -590,15 +597,13 @@ static __always_inline void orphans_on_thread_exit(struct task_struct *thread, _
  * when it died before the hand-over: the father's tracepoint comes before its
  * exit_notify(), and a child dying in between is handed over as a zombie.
  */
-static __always_inline void check_adopter(struct task_struct *orphan, bool at_free, __u64 now,
-					  struct rw_peer *adopted_from)
+static RW_COLD void check_adopter_slow(struct task_struct *orphan, bool at_free, __u64 now,
+				       struct rw_peer *adopted_from)
 {
 	struct rw_orphan_prediction *pred;
 	struct task_struct *parent;
 	__u64 key = (__u64)orphan;
 
-	if (!live_any(&orphans_live))
-		return;
 	pred = bpf_map_lookup_elem(&orphans, &key);
 	if (!pred)
 		return;
@@ -626,6 +631,13 @@ static __always_inline void check_adopter(struct task_struct *orphan, bool at_fr
 	 * must still find it. */
 	if (at_free)
 		live_sub(&orphans_live, bpf_map_delete_elem(&orphans, &key));
+}
+
+static __always_inline void check_adopter(struct task_struct *orphan, bool at_free, __u64 now,
+					  struct rw_peer *adopted_from)
+{
+	if (live_any(&orphans_live))
+		check_adopter_slow(orphan, at_free, now, adopted_from);
 }
 
 /* At an orphan's exit: whom it was adopted from goes into its zombie state. */

@@ -548,7 +548,7 @@ static __always_inline void reaping_on_child_signal(int code, struct kernel_sigi
  *     SIGCHLD (reaping_released_silently() makes it the autoreap at its free).
  * The kill comes from the init (`current`).
  */
-static __always_inline void reaping_on_teardown_kill(struct task_struct *target)
+static RW_COLD void reaping_on_teardown_kill(struct task_struct *target)
 {
 	struct rw_proc_state *st;
 	__u64 key;

@@ -287,13 +287,11 @@ static __always_inline void teardown_on_exit(struct task_struct *task, const str
 }
 
 /* The namespace is empty: send what the teardown did. */
-static __always_inline void teardown_finish(__u64 init_leader, __u64 now)
+static RW_COLD void teardown_finish_slow(__u64 init_leader, __u64 now)
 {
 	struct rw_teardown_record *rec;
 	struct rw_teardown_state *td;
 
-	if (!live_any(&teardowns_live))
-		return;
 	td = bpf_map_lookup_elem(&teardowns, &init_leader);
 	if (!td)
 		return;
@@ -305,6 +303,12 @@ static __always_inline void teardown_finish(__u64 init_leader, __u64 now)
 		}
 	}
 	live_sub(&teardowns_live, bpf_map_delete_elem(&teardowns, &init_leader));
+}
+
+static __always_inline void teardown_finish(__u64 init_leader, __u64 now)
+{
+	if (live_any(&teardowns_live))
+		teardown_finish_slow(init_leader, now);
 }
 
 /*
