@@ -34,7 +34,6 @@ struct cgroup_entry {
 	struct kube_names *names; /* a container's, once found */
 	uint64_t names_tried_ns; /* last lookup that found nothing, 0 if found */
 	uint64_t id_tried_ns;	 /* the same for a runtime's container name (runtime_container_id()) */
-	bool handed;		 /* a container's, handed out by cgroup_cache__take_new_containers() */
 	char path[];
 };
 
@@ -46,7 +45,30 @@ struct cgroup_cache {
 	struct cgroup_info unknown; /* id 0 */
 	const char *kube_log_dir;
 	struct kube_index *walk_names; /* the kubelet's log dir, read once per walk */
+	/* Containers' cgroups learned and not handed out yet (cgroup_cache__take_new_containers()):
+	 * apart from the table, which starts over when full (a node's many host cgroups fill it
+	 * in the walk at start already). */
+	uint64_t *fresh;
+	size_t nfresh, fresh_cap;
 };
+
+/* At most this many cgroups wait to be handed out; more are dropped (a container's series
+ * then come with its first fork or exit, as before). */
+#define FRESH_MAX (1u << 20)
+
+static void note_fresh(struct cgroup_cache *cache, uint64_t id)
+{
+	if (cache->nfresh == cache->fresh_cap) {
+		size_t cap = cache->fresh_cap ? cache->fresh_cap * 2 : 64;
+		uint64_t *grown;
+
+		if (cap > FRESH_MAX || !(grown = realloc(cache->fresh, cap * sizeof(*grown))))
+			return;
+		cache->fresh = grown;
+		cache->fresh_cap = cap;
+	}
+	cache->fresh[cache->nfresh++] = id;
+}
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
 static void unescape_octal(char *s)
@@ -207,6 +229,7 @@ void cgroup_cache__free(struct cgroup_cache *cache)
 	cache_clear(cache);
 	if (cache->mount_fd >= 0)
 		close(cache->mount_fd);
+	free(cache->fresh);
 	free(cache);
 }
 
@@ -358,6 +381,8 @@ static struct cgroup_entry *entry_new(struct cgroup_cache *cache, uint64_t id,
 	e->info.path = e->path;
 	if (plen && !cgroup_container_id(path, e->info.container_id))
 		e->id_tried_ns = mono_now_ns();
+	if (e->info.container_id[0])
+		note_fresh(cache, id);
 	entry_find_names(cache, e);
 	return e;
 }
@@ -372,6 +397,7 @@ static void entry_find_id(struct cgroup_cache *cache, struct cgroup_entry *e)
 		return;
 	}
 	e->id_tried_ns = 0;
+	note_fresh(cache, e->info.id);
 	entry_find_names(cache, e);
 }
 
@@ -482,14 +508,20 @@ void cgroup_cache__take_new_containers(struct cgroup_cache *cache,
 				       void (*fn)(void *arg, const struct cgroup_info *cg),
 				       void *arg)
 {
-	for (unsigned int i = 0; i < CACHE_SLOTS; i++) {
-		struct cgroup_entry *e = cache->slots[i];
+	uint64_t *ids = cache->fresh;
+	size_t n = cache->nfresh;
 
-		if (!e || e->handed || !e->info.container_id[0])
-			continue;
-		e->handed = true;
-		fn(arg, &e->info);
+	/* (taken first: a lookup below that makes its entry anew, after the table started
+	 * over, notes it again, for the next call: fn takes a container twice in stride) */
+	cache->fresh = NULL;
+	cache->nfresh = cache->fresh_cap = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct cgroup_info *cg = cgroup_cache__lookup(cache, ids[i]);
+
+		if (cg->container_id[0])
+			fn(arg, cg);
 	}
+	free(ids);
 }
 
 void cgroup_cache__forget(struct cgroup_cache *cache, uint64_t id)

@@ -39,9 +39,11 @@ void cgroup_cache__forget(struct cgroup_cache *cache, uint64_t id);
 bool cgroup_cache__alive(struct cgroup_cache *cache, uint64_t id);
 
 /*
- * Hand fn, once each, the cgroups of containers learned since the last call (by the walk of
- * the hierarchy at the start, a mkdir, or a lookup): a container whose processes neither fork
- * nor exit is known only so. fn may ask cgroup_cache__alive(), nothing else of the cache.
+ * Hand fn the cgroups of containers learned since the last call (by the walk of the hierarchy
+ * at the start, a mkdir, or a lookup), each once (again only if the table started over and
+ * learned it anew): a container whose processes neither fork nor exit is known only so. fn
+ * may ask cgroup_cache__alive(), nothing else of the cache; the entry it gets is good until
+ * it returns.
  */
 void cgroup_cache__take_new_containers(struct cgroup_cache *cache,
 				       void (*fn)(void *arg, const struct cgroup_info *cg),

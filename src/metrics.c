@@ -383,15 +383,15 @@ static size_t owner_of(struct metrics *m, const struct cgroup_info *cg)
 /*
  * A container cgroup that exists: its container has series from now on, though nothing in it
  * forks or exits (a service started before the agent, idle or leaking threads towards its pids
- * limit: the gauges are what matters there). Not one folded already, nor one gone by now.
+ * limit: the gauges are what matters there). Not one gone by now; one folded whose name is in
+ * use again (`runc run NAME` once more) comes back, as owner_of() brings back any that lives.
  */
 static void note_container(void *arg, const struct cgroup_info *cg)
 {
 	struct metrics *m = arg;
 
-	if (find_folded(m, cg->container_id) != EMPTY || !cgroup_alive(m, cg->id))
-		return;
-	owner_of(m, cg);
+	if (cgroup_alive(m, cg->id))
+		owner_of(m, cg);
 }
 
 /*

@@ -689,6 +689,32 @@ case_runc_idle_before_agent()
 	ctr_wait_exit
 }
 
+# More cgroups than the agent's cgroup cache holds (12 288: it starts over when full), as on a
+# node with many systemd units: containers among them, started before the agent and idle,
+# all have their series in the first file. The cache's start-over lost the ones it had
+# learned in its walk before it, unless something in them forked or exited later.
+case_many_cgroups_idle_containers()
+{
+	local dir=$CASE_DIR/textfile parent ids=() id i
+	[[ -n $CGROUP2 ]] || skip "no cgroup2 mount"
+	parent=$CGROUP2/rwtest-many-$RANDOM
+	mkdir "$parent" "$parent/docker"
+	at_case_exit bash -c 'find "$0" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null; rmdir "$0"' "$parent"
+	for i in $(seq 13000); do echo "$parent/h$i"; done | xargs mkdir
+	for i in 1 2 3 4 5 6; do
+		id=$(new_container_id)
+		ids+=("$id")
+		mkdir "$parent/docker/$id"
+	done
+	mkdir -p "$dir"
+	start_exporter many "$dir" -i 0.5
+	fresh_snap "$dir"
+	for id in "${ids[@]}"; do
+		expect_val "idle container $id among 13 000 cgroups" 0 reapwatch_exits_total "$(clab "$id")"
+	done
+	stop_exporter many INT
+}
+
 # A container whose kubelet log link comes after its cgroup was first seen, and in which
 # nothing forks or exits after: its series take the Kubernetes names within the cache's 5 s
 # retry. They stayed empty: a container was asked its names only when a new cgroup of it was.
@@ -1361,6 +1387,7 @@ run_case export_runc_pids case_runc_pids
 run_case export_runc_pids_pod_limit case_runc_pids_pod_limit
 run_case export_runc_idle_before_agent case_runc_idle_before_agent
 run_case export_names_come_later case_names_come_later
+run_case export_many_cgroups_idle_containers case_many_cgroups_idle_containers
 run_case export_runc_orphans_teardown_kill case_runc_orphans_teardown_kill
 run_case export_runc_tini_sigterm_first case_runc_tini_sigterm_first
 run_case export_runc_reap_latency case_runc_reap_latency

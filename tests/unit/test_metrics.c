@@ -277,7 +277,7 @@ static void test_idle_containers_have_series(void **state)
 	assert_int_equal(m->ncontainers, 2);
 	assert_null(container(m, "db"));
 
-	/* Gone, folded: a cgroup handed again (the cache started over) brings no row back. */
+	/* Gone, folded: a cgroup handed again (the cache started over) brings no row back... */
 	m->gone_keep_ns = 1 * SEC;
 	fakes[1].alive = false;
 	interval(m, &r, 3 * SEC);
@@ -287,6 +287,12 @@ static void test_idle_containers_have_series(void **state)
 	fakes[1].handed = false;
 	interval(m, &r, 6 * SEC);
 	assert_null(container(m, "web"));
+	/* ... but a live one of the same name does (`runc run web` again), idle as it is. */
+	fakes[1].alive = true;
+	fakes[1].handed = false;
+	interval(m, &r, 7 * SEC);
+	assert_non_null(container(m, "web"));
+	assert_false(container(m, "web")->gone);
 	metrics__free(m);
 }
 
