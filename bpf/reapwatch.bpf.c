@@ -215,17 +215,16 @@ static __always_inline bool is_parent_death_signal(int sig, struct task_struct *
  *     with no siginfo is the kernel's: kill() passes none on 7.3 (seen on Debian's; up to
  *     7.2 it prepares one), so only these two, to the sending thread itself (a process
  *     that kill()s itself with SIGPIPE is taken for the kernel there);
- *   - a POSIX timer's expiry (SI_TIMER), a message queue's notification (SI_MESGQ), AIO
- *     (SI_ASYNCIO), SIGIO (SI_SIGIO), de_thread()'s (SI_DETHREAD), glibc's async name lookup
- *     (SI_ASYNCNL). A process could still forge one of these with rt_sigqueueinfo(), which
- *     refuses only si_code >= 0 and SI_TKILL for another process (do_rt_sigqueueinfo()).
+ *   - a POSIX timer's expiry (SI_TIMER), a message queue's notification (SI_MESGQ), SIGIO
+ *     (SI_SIGIO), de_thread()'s (SI_DETHREAD). Not SI_ASYNCIO nor SI_ASYNCNL: glibc's POSIX
+ *     AIO and getaddrinfo_a() send those from a thread of the process with
+ *     rt_sigqueueinfo(). A process could forge the others the same way (the kernel refuses
+ *     only si_code >= 0 and SI_TKILL for another process, do_rt_sigqueueinfo()).
  */
 #define RW_SI_TIMER   (-2)
 #define RW_SI_MESGQ   (-3)
-#define RW_SI_ASYNCIO (-4)
 #define RW_SI_SIGIO   (-5)
 #define RW_SI_DETHREAD (-7)
-#define RW_SI_ASYNCNL (-60)
 
 #define SIGPIPE 13
 #define SIGXFSZ 25
@@ -237,8 +236,8 @@ static __always_inline bool kernel_made(int sig, int code, struct kernel_siginfo
 		return true;
 	if (info == SEND_SIG_NOINFO)
 		return (sig == SIGPIPE || sig == SIGXFSZ) && (__u64)target == (__u64)current_task();
-	return code == RW_SI_TIMER || code == RW_SI_MESGQ || code == RW_SI_ASYNCIO ||
-	       code == RW_SI_SIGIO || code == RW_SI_DETHREAD || code == RW_SI_ASYNCNL;
+	return code == RW_SI_TIMER || code == RW_SI_MESGQ || code == RW_SI_SIGIO ||
+	       code == RW_SI_DETHREAD;
 }
 
 SEC("tp_btf/signal_generate")

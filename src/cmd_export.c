@@ -102,10 +102,12 @@ static bool can_create_in(const char *dir)
 /*
  * One exporter per directory: two would replace each other's file, each with its own counts,
  * and Prometheus would see every counter go down at every other scrape. The lock is on the
- * directory itself (flock(2) takes a directory's descriptor): no file is left behind, and an
- * agent killed with SIGKILL releases it. An exporter still doing its last write (a rolling
- * update's old pod) is waited for a few seconds. The descriptor, or -1 if this filesystem
- * has no locks (then nothing is checked); *held when another exporter holds it.
+ * directory itself (flock(2) takes a directory's descriptor): no file is left beside
+ * reapwatch.prom, and the kernel releases it however the agent ends (a lock file that is
+ * removed at the end races with a third exporter; one that stays is litter). Another tool
+ * that flocks the directory would be taken for an exporter. An exporter still doing its last
+ * write (a rolling update's old pod) is waited for a few seconds. The descriptor, or -1 if
+ * this filesystem has no locks (then nothing is checked); *held when another holds it.
  */
 #define DIR_LOCK_WAIT_MS 5000
 
@@ -381,8 +383,11 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 
-	if (collect_begin(&x.dec, &x.metrics))
+	if (collect_begin(&x.dec, &x.metrics)) {
+		if (dir_lock >= 0)
+			close(dir_lock);
 		return EXIT_RUNTIME;
+	}
 	x.metrics->container_detail = x.opts.container_detail;
 	x.metrics->max_containers = x.opts.max_containers;
 	if (x.opts.log_events) {
