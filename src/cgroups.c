@@ -33,6 +33,7 @@ struct cgroup_entry {
 	struct cgroup_info info;
 	struct kube_names *names; /* a container's, once found */
 	uint64_t names_tried_ns; /* last lookup that found nothing, 0 if found */
+	unsigned int names_misses; /* lookups that found nothing: the next waits longer */
 	uint64_t id_tried_ns;	 /* the same for a runtime's container name (runtime_container_id()) */
 	char path[];
 };
@@ -351,6 +352,7 @@ static void entry_find_names(struct cgroup_cache *cache, struct cgroup_entry *e)
 		found = kube_names_lookup(cache->kube_log_dir, e->info.container_id, &names);
 	if (!found || !(e->names = malloc(sizeof(*e->names)))) {
 		e->names_tried_ns = mono_now_ns();
+		e->names_misses++;
 		return;
 	}
 	*e->names = names;
@@ -401,6 +403,19 @@ static void entry_find_id(struct cgroup_cache *cache, struct cgroup_entry *e)
 	entry_find_names(cache, e);
 }
 
+/*
+ * How long after a miss a container's names are looked for again: KUBE_RETRY_NS, doubled at
+ * each miss up to 64 times that (5 min 20 s). A pod's sandbox ("pause") container never gets
+ * a log link, and the model asks for every container without names at each interval: each
+ * ask reads the kubelet's whole directory.
+ */
+static uint64_t names_retry_ns(const struct cgroup_entry *e)
+{
+	unsigned int doublings = e->names_misses > 1 ? e->names_misses - 1 : 0;
+
+	return KUBE_RETRY_NS << (doublings < 6 ? doublings : 6);
+}
+
 static unsigned int slot_of(uint64_t id)
 {
 	id ^= id >> 33;
@@ -449,7 +464,7 @@ const struct cgroup_info *cgroup_cache__lookup(struct cgroup_cache *cache, uint6
 	if (e->names_tried_ns || e->id_tried_ns) {
 		uint64_t now = mono_now_ns();
 
-		if (e->names_tried_ns && now - e->names_tried_ns > KUBE_RETRY_NS)
+		if (e->names_tried_ns && now - e->names_tried_ns > names_retry_ns(e))
 			entry_find_names(cache, e);
 		if (e->id_tried_ns && now - e->id_tried_ns > KUBE_RETRY_NS)
 			entry_find_id(cache, e);

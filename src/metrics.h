@@ -24,7 +24,7 @@
 #define REAPER_KINDS 4	/* enum rw_reaper_kind */
 /*
  * A container that is gone (no live cgroup, no zombie) keeps its own series this long,
- * then they are folded into the GONE_CONTAINER_ID series: 5 minutes, as the contract says,
+ * then they are folded into the GONE_CONTAINER_ID series: 5 minutes (docs/reapwatch.md),
  * so that a query over a container's own series sees a deleted one for as long as
  * Prometheus' lookback would.
  */
