@@ -882,7 +882,14 @@ int metrics__collect(struct metrics *m, const struct kstats *stats,
 
 /* --- what to render ------------------------------------------------------------------- */
 
-/* The host first, then containers with zombies, then the busiest. */
+/* Near its pids limit (at least 3/4 of it): what ReapwatchPidsNearLimit needs the series of,
+ * though nothing in it may fork or exit (threads leaking). */
+static bool near_pids_limit(const struct container_metrics *c)
+{
+	return c->pids_max > 0 && c->pids_current >= 0 && c->pids_current * 4 >= c->pids_max * 3;
+}
+
+/* The host first, then containers with zombies, those near their pids limit, the busiest. */
 static int by_priority(const void *a, const void *b)
 {
 	const struct container_metrics *x = &sort_m->containers[*(const size_t *)a];
@@ -892,6 +899,8 @@ static int by_priority(const void *a, const void *b)
 		return !x->id[0] ? -1 : 1;
 	if (!x->zombies != !y->zombies)
 		return x->zombies ? -1 : 1;
+	if (near_pids_limit(x) != near_pids_limit(y))
+		return near_pids_limit(x) ? -1 : 1;
 	if (x->activity != y->activity)
 		return x->activity > y->activity ? -1 : 1;
 	return strcmp(x->id, y->id);

@@ -506,6 +506,29 @@ static void test_select(void **state)
 	metrics__free(m);
 }
 
+/* Over --max-containers, a container near its pids limit (threads leaking, nothing forking
+ * or exiting) is kept before a busier one: its gauges are what the alert needs. */
+static void test_select_near_pids_limit(void **state)
+{
+	struct metrics *m = new_model_walked(true);
+	struct read r;
+	size_t order[8], n;
+
+	read_reset(&r);
+	read_cgroup(&r, WEB_CG)->forks = 100;
+	interval(m, &r, 1 * SEC);
+	assert_int_equal(m->ncontainers, 3);
+	((struct container_metrics *)container(m, "db"))->pids_current = 48;
+	((struct container_metrics *)container(m, "db"))->pids_max = 50;
+	n = metrics__select(m, 1, order);
+	assert_int_equal(n, 2);
+	assert_string_equal(m->containers[order[1]].id, "db");
+	((struct container_metrics *)container(m, "db"))->pids_current = 20;
+	n = metrics__select(m, 1, order);
+	assert_string_equal(m->containers[order[1]].id, "web");
+	metrics__free(m);
+}
+
 /* The Prometheus text of a small model: labels from the container's names, the host with
  * empty ones, counters as read. */
 static void test_prometheus_text(void **state)
@@ -545,6 +568,7 @@ int main(void)
 		cmocka_unit_test(test_late_reaps),
 		cmocka_unit_test(test_zombies),
 		cmocka_unit_test(test_select),
+		cmocka_unit_test(test_select_near_pids_limit),
 		cmocka_unit_test(test_prometheus_text),
 	};
 
