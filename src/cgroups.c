@@ -54,8 +54,9 @@ struct cgroup_cache {
 };
 
 /* At most this many cgroups wait to be handed out; more are dropped (a container's series
- * then come with its first fork or exit, as before). */
-#define FRESH_MAX (1u << 20)
+ * then come with its first fork or exit). Bounded for the commands that never take them
+ * (trace, zombies): 512 KiB at most. */
+#define FRESH_MAX (1u << 16)
 
 static void note_fresh(struct cgroup_cache *cache, uint64_t id)
 {
