@@ -41,9 +41,10 @@ static __always_inline bool live_any(const __s64 *c)
  * so that the code every exit, SIGCHLD and free runs is not spread among it (the instruction
  * cache: the exit program went from 2265 to 1103 instructions). Measured here (fork storm,
  * 8 interleaved rounds against the build before): 6 % less BPF time per process, SIGCHLD's
- * and free's programs most; within the noise of this host for the exit's. At most 5 arguments; nothing that
- * reaches a bpf_loop() from a program built for kernels without it (handle_*_noloop): a
- * subprogram is linked in wherever a call to it is left, whatever its arguments.
+ * and free's programs most; within the noise of this host for the exit's. At most 5
+ * arguments; nothing that reaches a bpf_loop() from a program built for kernels without it
+ * (handle_*_noloop): a subprogram is linked in wherever a call to it is left, whatever its
+ * arguments.
  */
 #define RW_COLD __attribute__((noinline))
 

@@ -166,8 +166,10 @@ void cgroup_pids_read(const char *path, int64_t *current, int64_t *max)
 		for (;;) {
 			snprintf(file, sizeof(file), "%s%s/pids.max", roots[i], up);
 			if ((limit = read_pids_file(file)) >= 0) {
-				snprintf(file, sizeof(file), "%s%s/pids.current", roots[i], up);
-				*current = read_pids_file(file);
+				if (strcmp(up, path)) { /* (its own pids.current is read already) */
+					snprintf(file, sizeof(file), "%s%s/pids.current", roots[i], up);
+					*current = read_pids_file(file);
+				}
 				*max = limit;
 				break;
 			}

@@ -397,8 +397,8 @@ static void note_container(void *arg, const struct cgroup_info *cg)
 /*
  * A container without Kubernetes names, asked again: the kubelet's log link may have come
  * after its cgroup was first looked at, and a container that neither forks nor exits is not
- * looked at again otherwise. (The cache asks the kubelet's directory at most every few
- * seconds per cgroup, cgroups.c.)
+ * looked at again otherwise. (The cache asks the kubelet's directory 5 s after a miss, then
+ * less and less often: cgroups.c, names_retry_ns().)
  */
 static void ask_names_again(struct metrics *m)
 {

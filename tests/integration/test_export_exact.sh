@@ -1313,8 +1313,8 @@ case_usage_errors()
 
 # Two exporters on one directory would replace each other's file, each with its own counts: a
 # counter going down at every other scrape. The second is refused (status 1, one line naming
-# the directory) after waiting a few seconds for the first to end, and the first's file is
-# left alone; once the first is gone (SIGKILLed, even), one can start there again.
+# the directory) after waiting a few seconds for the first to end, and the first goes on
+# exporting; once the first is gone (SIGKILLed, even), one can start there again.
 case_one_per_directory()
 {
 	local dir=$CASE_DIR/textfile t0 took
