@@ -8,6 +8,7 @@
 #include "escape.h"
 
 #define UID_LEN 36
+#define STATIC_UID_LEN 32
 
 /* Path components are not NUL-terminated: each is a pointer and a length into the path. */
 struct comp {
@@ -127,6 +128,16 @@ bool cgroup_path_container_id(const char *path, char id[CONTAINER_ID_MAX + 1])
  */
 static bool copy_uid(const char *s, size_t n, char sep, char uid[POD_UID_MAX + 1])
 {
+	/* A static pod's uid: the kubelet's hash of its manifest, 32 hex digits and no dashes. */
+	if (n == STATIC_UID_LEN) {
+		for (size_t i = 0; i < n; i++) {
+			if (!is_hex_digit(s[i]))
+				return false;
+			uid[i] = lower(s[i]);
+		}
+		uid[n] = '\0';
+		return true;
+	}
 	if (n != UID_LEN)
 		return false;
 	for (size_t i = 0; i < UID_LEN; i++) {

@@ -21,7 +21,8 @@
 bool cgroup_path_container_id(const char *path, char id[CONTAINER_ID_MAX + 1]);
 
 /*
- * The pod UID (8-4-4-4-12 hex, lowercased, with dashes) from the kubelet's pod cgroup:
+ * The pod UID (8-4-4-4-12 hex, lowercased, with dashes; a static pod's is 32 hex digits) from
+ * the kubelet's pod cgroup:
  * "pod<uid>" with the cgroupfs driver, "kubepods[-burstable|-besteffort]-pod<uid>.slice" with
  * dashes written as underscores with the systemd driver. Returns false and sets uid to "" if
  * no component matches.

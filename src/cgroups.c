@@ -32,8 +32,8 @@
 struct cgroup_entry {
 	struct cgroup_info info;
 	struct kube_names *names; /* a container's, once found */
-	uint64_t names_tried_ns; /* last lookup that found nothing, 0 if found */
-	unsigned int names_misses; /* lookups that found nothing: the next waits longer */
+	uint64_t names_tried_ns; /* last lookup that found no log link, 0 if found */
+	unsigned int names_misses; /* lookups that found none: the next waits longer */
 	uint64_t id_tried_ns;	 /* the same for a runtime's container name (runtime_container_id()) */
 	char path[];
 };
@@ -44,7 +44,8 @@ struct cgroup_cache {
 	struct cgroup_entry *slots[CACHE_SLOTS];
 	unsigned int used;
 	struct cgroup_info unknown; /* id 0 */
-	const char *kube_log_dir;
+	const char *kube_log_dir;  /* the kubelet's log links (kube.h) */
+	const char *kube_pods_dir; /* and its pods' log directories */
 	struct kube_index *walk_names; /* the kubelet's log dir, read once per walk */
 	/* Containers' cgroups learned and not handed out yet (cgroup_cache__take_new_containers()):
 	 * apart from the table, which starts over when full (a node's many host cgroups fill it
@@ -197,6 +198,9 @@ struct cgroup_cache *cgroup_cache__new(void)
 	cache->kube_log_dir = getenv("REAPWATCH_KUBELET_LOG_DIR");
 	if (!cache->kube_log_dir || !cache->kube_log_dir[0])
 		cache->kube_log_dir = KUBELET_LOG_DIR;
+	cache->kube_pods_dir = getenv("REAPWATCH_KUBELET_PODS_DIR");
+	if (!cache->kube_pods_dir || !cache->kube_pods_dir[0])
+		cache->kube_pods_dir = KUBELET_PODS_DIR;
 	/* Without the v2 hierarchy mounted, only the paths cgroup_mkdir gives are known (on a
 	 * cgroup v1 host, none: every task's v2 cgroup is the root, and v1's are not seen). */
 	if (cgroup2_mountpoint(cache->mountpoint, sizeof(cache->mountpoint)))
@@ -340,29 +344,42 @@ bool cgroup_container_id(const char *path, char id[CONTAINER_ID_MAX + 1])
 	return id[0] != '\0';
 }
 
-/* Pod, namespace and container names of a container, when the kubelet ran it. */
+/*
+ * Pod, namespace and container names of a container, when the kubelet ran it: from its log
+ * link. A container without one (a pod's sandbox, "pause", never has one; another's comes a
+ * moment after it starts) gets its pod's and namespace's from the pod's log directory, by
+ * the pod uid of its cgroup, and is asked again later for the whole set (names_retry_ns()).
+ */
 static void entry_find_names(struct cgroup_cache *cache, struct cgroup_entry *e)
 {
+	char uid[POD_UID_MAX + 1];
 	struct kube_names names;
 	bool found;
 
-	if (!e->info.container_id[0] || e->info.pod)
+	if (!e->info.container_id[0] || (e->names && e->names->container[0]))
 		return;
 	/* In a walk of the whole hierarchy the directory was read once for all. */
 	if (cache->walk_names)
 		found = kube_index__find(cache->walk_names, e->info.container_id, &names);
 	else
 		found = kube_names_lookup(cache->kube_log_dir, e->info.container_id, &names);
-	if (!found || !(e->names = malloc(sizeof(*e->names)))) {
+	if (found || (!e->names && cgroup_path_pod_uid(e->path, uid) &&
+		      kube_pod_names_lookup(cache->kube_pods_dir, uid, &names))) {
+		if (!e->names)
+			e->names = malloc(sizeof(*e->names));
+		if (e->names) {
+			*e->names = names;
+			e->info.pod = e->names->pod;
+			e->info.namespace = e->names->namespace;
+			e->info.container = e->names->container;
+		}
+	}
+	if (!found || !e->names) {
 		e->names_tried_ns = mono_now_ns();
 		e->names_misses++;
 		return;
 	}
-	*e->names = names;
 	e->names_tried_ns = 0;
-	e->info.pod = e->names->pod;
-	e->info.namespace = e->names->namespace;
-	e->info.container = e->names->container;
 }
 
 /* known_path: what the kernel side said at the cgroup's mkdir; NULL: look it up now. */

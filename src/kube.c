@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Kubernetes names (kube.h): the kubelet log name parser, one-off lookups and the index of
- * a whole log directory. */
+/* Kubernetes names (kube.h): the kubelet log name and pod directory parsers, one-off lookups
+ * and the index of a whole log directory. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +71,63 @@ bool kube_names_lookup(const char *dir, const char *id, struct kube_names *names
 				!strcmp(found_id, id);
 	}
 	closedir(d);
+	return found;
+}
+
+/* A pod uid as the kubelet writes it: lowercase hex and dashes (8-4-4-4-12 from the API
+ * server; 32 hex digits for a static pod's, a hash of its manifest). */
+static bool pod_uid(const char *s, size_t n)
+{
+	if (n == 0 || n > POD_UID_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'f') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	return true;
+}
+
+bool kubelet_pod_dir_parse(const char *name, struct kube_names *names, char uid[POD_UID_MAX + 1])
+{
+	const char *us1 = strchr(name, '_'), *us2 = us1 ? strchr(us1 + 1, '_') : NULL;
+	size_t len = strlen(name);
+
+	memset(names, 0, sizeof(*names));
+	uid[0] = '\0';
+	if (!us2 || strchr(us2 + 1, '_') || !dns_name(name, (size_t)(us1 - name)) ||
+	    !dns_name(us1 + 1, (size_t)(us2 - us1 - 1)) ||
+	    !pod_uid(us2 + 1, (size_t)(name + len - us2 - 1)))
+		return false;
+	memcpy(names->namespace, name, (size_t)(us1 - name));
+	memcpy(names->pod, us1 + 1, (size_t)(us2 - us1 - 1));
+	memcpy(uid, us2 + 1, (size_t)(name + len - us2 - 1));
+	uid[name + len - us2 - 1] = '\0';
+	return true;
+}
+
+bool kube_pod_names_lookup(const char *dir, const char *uid, struct kube_names *names)
+{
+	char found_uid[POD_UID_MAX + 1];
+	size_t ulen = strlen(uid);
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	if (!ulen || ulen > POD_UID_MAX)
+		return false;
+	d = opendir(dir);
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (n > ulen + 1 && de->d_name[n - ulen - 1] == '_' &&
+		    !strcmp(de->d_name + n - ulen, uid))
+			found = kubelet_pod_dir_parse(de->d_name, names, found_uid) &&
+				!strcmp(found_uid, uid);
+	}
+	closedir(d);
+	if (!found)
+		memset(names, 0, sizeof(*names));
 	return found;
 }
 

@@ -2,8 +2,10 @@
 /*
  * Kubernetes names for a container id, from the kubelet's log layout:
  * /var/log/containers/<pod>_<namespace>_<container>-<container id>.log (a symlink
- * into /var/log/pods). Pod, namespace and container names are DNS names: none holds
- * '_', so the file name splits without ambiguity.
+ * into /var/log/pods/<namespace>_<pod>_<pod uid>/<container>/). Pod, namespace and container
+ * names are DNS names: none holds '_', so the names split without ambiguity. A pod's sandbox
+ * ("pause") container has no log, hence no link: its pod's log directory names its pod and
+ * namespace, found by the pod uid of its cgroup (cgroup_path.h).
  */
 #ifndef REAPWATCH_KUBE_H
 #define REAPWATCH_KUBE_H
@@ -14,6 +16,7 @@
 
 #define KUBE_NAME_MAX 253
 #define KUBELET_LOG_DIR "/var/log/containers"
+#define KUBELET_PODS_DIR "/var/log/pods"
 
 struct kube_names {
 	char pod[KUBE_NAME_MAX + 1];
@@ -26,6 +29,12 @@ bool kubelet_log_name_parse(const char *name, struct kube_names *names,
 			    char id[CONTAINER_ID_MAX + 1]);
 /* Find the names of container `id` in `dir`; false if the kubelet has no log for it. */
 bool kube_names_lookup(const char *dir, const char *id, struct kube_names *names);
+
+/* Parse one entry of the kubelet's pods dir, "<namespace>_<pod>_<uid>" (pure): names->container
+ * is left empty. */
+bool kubelet_pod_dir_parse(const char *name, struct kube_names *names, char uid[POD_UID_MAX + 1]);
+/* Find the pod and namespace of pod `uid` in `dir` (names->container empty); false if none. */
+bool kube_pod_names_lookup(const char *dir, const char *uid, struct kube_names *names);
 
 /*
  * The whole directory read once, for a walk that looks up many containers (the cgroup

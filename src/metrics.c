@@ -348,7 +348,9 @@ static void set_names(struct container_metrics *c, const struct cgroup_info *cg)
 		snprintf(c->cgroup_path, sizeof(c->cgroup_path), "%s", cg->path);
 	if (cg->id && !c->cgroup_id)
 		c->cgroup_id = cg->id;
-	if (cg->pod && !c->names.pod[0]) {
+	/* (a container's own name may come after its pod's: cgroups.c, entry_find_names()) */
+	if (cg->pod &&
+	    (!c->names.pod[0] || (!c->names.container[0] && cg->container && cg->container[0]))) {
 		snprintf(c->names.pod, sizeof(c->names.pod), "%s", cg->pod);
 		snprintf(c->names.namespace, sizeof(c->names.namespace), "%s", cg->namespace);
 		snprintf(c->names.container, sizeof(c->names.container), "%s", cg->container);
@@ -395,17 +397,18 @@ static void note_container(void *arg, const struct cgroup_info *cg)
 }
 
 /*
- * A container without Kubernetes names, asked again: the kubelet's log link may have come
- * after its cgroup was first looked at, and a container that neither forks nor exits is not
- * looked at again otherwise. (The cache asks the kubelet's directory 5 s after a miss, then
- * less and less often: cgroups.c, names_retry_ns().)
+ * A container without Kubernetes names, or with only its pod's, asked again: the kubelet's log
+ * link may have come after its cgroup was first looked at, and a container that neither forks
+ * nor exits is not looked at again otherwise. (The cache asks the kubelet's directory 5 s after
+ * a miss, then less and less often: cgroups.c, names_retry_ns(). A pod's sandbox never has a
+ * link.)
  */
 static void ask_names_again(struct metrics *m)
 {
 	for (size_t i = 0; i < m->ncontainers; i++) {
 		struct container_metrics *c = &m->containers[i];
 
-		if (c->id[0] && !c->names.pod[0] && c->cgroup_id && !c->gone)
+		if (c->id[0] && !c->names.container[0] && c->cgroup_id && !c->gone)
 			set_names(c, m->priv->cg.lookup(m->priv->cg.ctx, c->cgroup_id));
 	}
 }

@@ -48,7 +48,7 @@ static void render_subject(struct json_writer *w, const struct event *ev)
 		json_kv_string(w, "pod", cg->pod);
 	if (cg->namespace)
 		json_kv_string(w, "namespace", cg->namespace);
-	if (cg->container)
+	if (cg->container && cg->container[0]) /* (a pod's sandbox has none) */
 		json_kv_string(w, "container", cg->container);
 }
 

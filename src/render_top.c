@@ -100,8 +100,10 @@ void render_top(FILE *out, const struct metrics *m, const char *now, double inte
 
 		for (int kind = 0; kind < REAPER_KINDS; kind++)
 			orphans += c->reparents[kind];
-		if (c->names.pod[0])
+		if (c->names.pod[0] && c->names.container[0])
 			snprintf(name, sizeof(name), "%s/%s", c->names.pod, c->names.container);
+		else if (c->names.pod[0]) /* a pod's sandbox */
+			snprintf(name, sizeof(name), "%s", c->names.pod);
 		text_escape(escaped, sizeof(escaped), name, strlen(name));
 		text_column(esc, sizeof(esc), escaped, 17);
 		if (c->zombies && c->zombie_oldest_bound)

@@ -325,16 +325,18 @@ fake_ctr()
 SHARED=$TEST_TMP/shared
 SHARED_DIR=$SHARED/textfile
 KUBE_LOGS=$SHARED/kubelet-logs
+KUBE_PODS=$SHARED/pods # (beside the links, as kubelet_log makes it)
 GONE_KEEP=3
 
 start_shared_agents()
 {
 	mkdir -p "$SHARED_DIR" "$KUBE_LOGS"
 	[[ -x $AGENT ]] || return 0 # each case says so
-	export REAPWATCH_GONE_KEEP_SECONDS=$GONE_KEEP REAPWATCH_KUBELET_LOG_DIR=$KUBE_LOGS
+	export REAPWATCH_GONE_KEEP_SECONDS=$GONE_KEEP REAPWATCH_KUBELET_LOG_DIR=$KUBE_LOGS \
+		REAPWATCH_KUBELET_PODS_DIR=$KUBE_PODS
 	launch_exporter shared "$SHARED/export" "$SHARED_DIR" -i 0.2 --log-events \
 		--container-detail
-	export -n REAPWATCH_GONE_KEEP_SECONDS REAPWATCH_KUBELET_LOG_DIR
+	export -n REAPWATCH_GONE_KEEP_SECONDS REAPWATCH_KUBELET_LOG_DIR REAPWATCH_KUBELET_PODS_DIR
 	at_script_exit _stop_shared "$SHARED/export" "$LAUNCHED_PID"
 	(
 		env --default-signal=INT "$AGENT" trace --json -e fork,exit \
@@ -736,6 +738,48 @@ case_names_come_later()
 		[[ $got == absent ]] || break
 	done
 	[[ $got == 0 ]] || fail "the container's series took no Kubernetes names within 12 s of its log link"
+}
+
+# A pod's sandbox ("pause") container never has a kubelet log link: its series take their pod
+# and namespace names from the pod's log directory (<namespace>_<pod>_<uid>, the uid from its
+# cgroup path), container "". So does an app container of the pod until its own link comes,
+# then its series carry its container name (and the pod-only ones are gone).
+case_pod_sandbox_names()
+{
+	local dir uid sid aid top pod_cg t0 got=""
+	use_shared
+	[[ -n $CGROUP2 ]] || skip "no cgroup2 mount"
+	uid=$(cat /proc/sys/kernel/random/uuid)
+	sid=$(new_container_id)
+	aid=$(new_container_id)
+	top=$CGROUP2/rwtest-kubepods-$$
+	pod_cg=$top/burstable/pod$uid
+	mkdir -p "$KUBE_PODS/team-c_web-7_$uid" "$pod_cg/$sid" "$pod_cg/$aid"
+	at_case_exit rm -rf "$KUBE_PODS/team-c_web-7_$uid"
+	at_case_exit rmdir "$pod_cg" "$top/burstable" "$top"
+	at_case_exit rmdir_retry "$pod_cg/$sid"
+	at_case_exit rmdir_retry "$pod_cg/$aid"
+	bash -c "$IN_CGROUP" "$pod_cg/$sid" sleep 1000 &
+	track_pid $!
+	bash -c "$IN_CGROUP" "$pod_cg/$aid" sleep 1000 &
+	track_pid $!
+	fresh_snap "$dir"
+	expect_val "the sandbox, named by its pod's log directory" 0 reapwatch_zombies \
+		"$(clab "$sid" pod web-7 namespace team-c container "")"
+	expect_val "the app container before its log link" 0 reapwatch_zombies \
+		"$(clab "$aid" pod web-7 namespace team-c container "")"
+	kubelet_log "$KUBE_LOGS" web-7 team-c app "$aid"
+	t0=$SECONDS
+	while ((SECONDS - t0 < 12)); do
+		fresh_snap "$dir"
+		got=$(val reapwatch_zombies "$(clab "$aid" pod web-7 namespace team-c container app)")
+		[[ $got == absent ]] || break
+	done
+	[[ $got == 0 ]] || fail "the app container took no container name within 12 s of its log link"
+	expect_val "its pod-only series, gone" absent reapwatch_zombies \
+		"$(clab "$aid" container "")"
+	expect_val "the sandbox, still its pod's names" 0 reapwatch_zombies \
+		"$(clab "$sid" pod web-7 namespace team-c container "")"
 }
 
 # sleepers_of PID N: wait until PID has N children running sleep; their pids, sorted.
@@ -1387,6 +1431,7 @@ run_case export_runc_pids case_runc_pids
 run_case export_runc_pids_pod_limit case_runc_pids_pod_limit
 run_case export_runc_idle_before_agent case_runc_idle_before_agent
 run_case export_names_come_later case_names_come_later
+run_case export_pod_sandbox_names case_pod_sandbox_names
 run_case export_many_cgroups_idle_containers case_many_cgroups_idle_containers
 run_case export_runc_orphans_teardown_kill case_runc_orphans_teardown_kill
 run_case export_runc_tini_sigterm_first case_runc_tini_sigterm_first

@@ -220,6 +220,9 @@ static void test_pod_uid_cgroupfs(void **state)
 	expect_uid("/kubepods/pod" UID, UID);
 	expect_uid("/kubepods/pod" UID "/", UID);
 	expect_uid("/kubepods/burstable/pod6B1F8A5E-2C3D-4E5F-8A9B-0C1D2E3F4A5B/" ID1, UID);
+	/* A static pod's (kube-apiserver's, etcd's): the kubelet's md5 of its manifest. */
+	expect_uid("/kubepods/burstable/pod0D7BA5D3C2E8F6A1B4C9D0E7F3A2B1C8/" ID1,
+		   "0d7ba5d3c2e8f6a1b4c9d0e7f3a2b1c8");
 }
 
 static void test_pod_uid_systemd(void **state)
@@ -231,6 +234,9 @@ static void test_pod_uid_systemd(void **state)
 		   ".slice/crio-conmon-" ID1 ".scope",
 		   UID);
 	expect_uid("/kubepods.slice/kubepods-pod" UID_SD ".slice/crio-" ID1 ".scope", UID);
+	expect_uid("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+		   "0d7ba5d3c2e8f6a1b4c9d0e7f3a2b1c8.slice/cri-containerd-" ID1 ".scope",
+		   "0d7ba5d3c2e8f6a1b4c9d0e7f3a2b1c8");
 	expect_uid("/kubepods.slice/kubepods-pod" UID_SD ".slice", UID);
 	expect_uid("/system.slice/containerd.service/kubepods-burstable-pod" UID_SD
 		   ".slice:cri-containerd:" ID1,
@@ -254,8 +260,10 @@ static void test_pod_uid_absent_or_malformed(void **state)
 	expect_uid("/kubepods/pod" UID_SD, NULL);
 	expect_uid("/kubepods/pod6b1f8a5e-2c3d-4e5f-8a9b-0c1d2e3f4a5g", NULL);
 	expect_uid("/kubepods/pod6b1f8a5e-2c3d-4e5f-8a9b-0c1d2e3f4a5b.slice", NULL);
-	/* a static pod's UID is a bare hash, not 8-4-4-4-12 */
-	expect_uid("/kubepods/burstable/pod0d7ba5d3c2e8f6a1b4c9d0e7f3a2b1c8/" ID1, NULL);
+	/* a static pod's bare hash, one digit short or long, or not hex */
+	expect_uid("/kubepods/burstable/pod0d7ba5d3c2e8f6a1b4c9d0e7f3a2b1c/" ID1, NULL);
+	expect_uid("/kubepods/burstable/pod0d7ba5d3c2e8f6a1b4c9d0e7f3a2b1c80/" ID1, NULL);
+	expect_uid("/kubepods/burstable/pod0d7ba5d3c2e8f6a1b4c9d0e7f3a2b1cg/" ID1, NULL);
 	/* systemd form with dashes, unknown QoS prefix, missing .slice */
 	expect_uid("/kubepods.slice/kubepods-pod" UID ".slice", NULL);
 	expect_uid("/kubepods.slice/kubepods-guaranteed-pod" UID_SD ".slice", NULL);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kube.h"
@@ -156,12 +157,70 @@ static void test_kube_index(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+#define UID "6b1f8a5e-2c3d-4e5f-8a9b-0c1d2e3f4a5b"
+
+static void test_kubelet_pod_dir(void **state)
+{
+	struct kube_names n;
+	char uid[POD_UID_MAX + 1];
+
+	assert_true(kubelet_pod_dir_parse("kube-system_coredns-5d78c9869d-xk2vq_" UID, &n, uid));
+	assert_string_equal(n.namespace, "kube-system");
+	assert_string_equal(n.pod, "coredns-5d78c9869d-xk2vq");
+	assert_string_equal(n.container, "");
+	assert_string_equal(uid, UID);
+	/* A static pod's uid is the kubelet's hash of its manifest. */
+	assert_true(kubelet_pod_dir_parse("kube-system_etcd-node.a_0d7ba5d3c2e8f6a1b4c9d0e7f3a2b1c8",
+					  &n, uid));
+	assert_string_equal(n.pod, "etcd-node.a");
+	assert_string_equal(uid, "0d7ba5d3c2e8f6a1b4c9d0e7f3a2b1c8");
+
+	assert_false(kubelet_pod_dir_parse("", &n, uid));
+	assert_false(kubelet_pod_dir_parse("ns_pod", &n, uid));			 /* no uid */
+	assert_false(kubelet_pod_dir_parse("ns_pod_", &n, uid));		 /* empty uid */
+	assert_false(kubelet_pod_dir_parse("ns_pod_" UID "0", &n, uid));	 /* too long */
+	assert_false(kubelet_pod_dir_parse("ns_po_d_" UID, &n, uid));		 /* 3 '_' */
+	assert_false(kubelet_pod_dir_parse("_pod_" UID, &n, uid));		 /* empty ns */
+	assert_false(kubelet_pod_dir_parse("ns_Pod_" UID, &n, uid));		 /* uppercase */
+	assert_false(kubelet_pod_dir_parse("ns_pod_6B1F8A5E-2C3D-4E5F-8A9B-0C1D2E3F4A5B", &n, uid));
+	assert_false(kubelet_pod_dir_parse("ns_p\"od_" UID, &n, uid));	 /* hostile */
+	assert_string_equal(uid, "");
+	assert_string_equal(n.pod, "");
+}
+
+static void test_kube_pod_names_lookup(void **state)
+{
+	char dir[] = "/tmp/reapwatch-kube-XXXXXX", path[512];
+	struct kube_names names;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/team-a_web-0_" UID, dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	/* the same uid's tail in a longer uid, and a malformed entry ending in it */
+	snprintf(path, sizeof(path), "%s/team-b_db_aaaa%s", dir, UID + 4);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/team_c_x_" UID "x", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_true(kube_pod_names_lookup(dir, UID, &names));
+	assert_string_equal(names.pod, "web-0");
+	assert_string_equal(names.namespace, "team-a");
+	assert_string_equal(names.container, "");
+	assert_false(kube_pod_names_lookup(dir, "0d7ba5d3c2e8f6a1b4c9d0e7f3a2b1c8", &names));
+	assert_string_equal(names.pod, "");
+	assert_false(kube_pod_names_lookup(dir, "", &names));
+	assert_false(kube_pod_names_lookup("/nonexistent/reapwatch-kube", UID, &names));
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kubelet_log_name),
 		cmocka_unit_test(test_kubelet_log_name_rejects),
 		cmocka_unit_test(test_kube_index),
+		cmocka_unit_test(test_kubelet_pod_dir),
+		cmocka_unit_test(test_kube_pod_names_lookup),
 		cmocka_unit_test(test_proc_stat_hostile_comm),
 		cmocka_unit_test(test_proc_stat_zombie),
 		cmocka_unit_test(test_proc_stat_zombie_leader_of_live_process),
