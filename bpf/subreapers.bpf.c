@@ -2,7 +2,8 @@
 /*
  * The processes that are child subreapers right now (prctl(PR_SET_CHILD_SUBREAPER)),
  * started before any agent or not: a task iterator prints their tgids, one per line.
- * `reapwatch zombies` runs it once to label parents; nothing stays loaded.
+ * `reapwatch zombies` runs it once to label parents, `export --log-events` at each zombie line
+ * due (src/subreapers.c keeps it loaded).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>

@@ -24,6 +24,7 @@
 #include "outq.h"
 #include "prom.h"
 #include "render.h"
+#include "subreapers.h"
 #include "util.h"
 
 #define PROM_FILE "reapwatch.prom"
@@ -59,6 +60,8 @@ struct exporter {
 	int log_err;		      /* the log's first write failure, -errno */
 	int write_err;		      /* the last write's failure (say so once), -errno; 0 */
 	uint64_t zombie_log_age_ns;   /* ZOMBIE_LOG_AGE_NS, or the test knob's */
+	struct subreapers *subreapers; /* loaded at the first zombie line */
+	bool subreapers_failed;	       /* its load failed: none is marked */
 };
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -209,7 +212,9 @@ static void log_old_zombies(struct exporter *x, uint64_t now)
 			continue;
 		if (!was_logged(x, z) && !x->log_err) {
 			if (!labelled) { /* (a task iterator's run: only when a line is due) */
-				zombie_census__label_subreapers(census);
+				if (!x->subreapers && !x->subreapers_failed)
+					x->subreapers_failed = !(x->subreapers = subreapers__new());
+				zombie_census__label_subreapers(census, x->subreapers);
 				labelled = true;
 			}
 			render_zombie_log_json(x->log_out, z, now,
@@ -461,6 +466,7 @@ out:
 	decoder__fini(&x.dec);
 	metrics__free(x.metrics);
 	zombie_census__free(x.census);
+	subreapers__free(x.subreapers);
 	free(x.order);
 	free(x.logged);
 	if (dir_lock >= 0)

@@ -10,6 +10,7 @@
 #include "args.h"
 #include "commands.h"
 #include "render.h"
+#include "subreapers.h"
 #include "util.h"
 #include "zombies.h"
 
@@ -44,6 +45,7 @@ int cmd_zombies(const struct command *cmd, int argc, char **argv)
 {
 	struct zombies_opts opts;
 	struct zombie_census *census;
+	struct subreapers *subreapers;
 	char err[ARGS_ERR_LEN];
 	size_t shown = 0, unknown_left_out = 0;
 	uint64_t now;
@@ -64,7 +66,9 @@ int cmd_zombies(const struct command *cmd, int argc, char **argv)
 	}
 	zombie_census__add_ages(census, ZOMBIE_AGES_FILE);
 	zombie_census__retire_stale_pins(census, ZOMBIE_AGES_FILE);
-	zombie_census__label_subreapers(census);
+	subreapers = subreapers__new();
+	zombie_census__label_subreapers(census, subreapers);
+	subreapers__free(subreapers);
 	now = mono_now_ns();
 	if (census->count)
 		qsort(census->zombies, census->count, sizeof(*census->zombies), by_parent_then_age);

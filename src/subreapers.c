@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The subreaper list (subreapers.h): runs bpf/subreapers.bpf.c's task iterator once. */
+/* The subreaper list (subreapers.h): bpf/subreapers.bpf.c's task iterator, loaded once, run at
+ * each list. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,32 +17,59 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-long subreapers_list(uint32_t **tgids)
-{
+struct subreapers {
 	struct subreapers_bpf *skel;
-	struct bpf_link *link = NULL;
+	struct bpf_link *link;
+};
+
+struct subreapers *subreapers__new(void)
+{
+	struct subreapers *s = calloc(1, sizeof(*s));
+	int err;
+
+	if (!s)
+		return NULL;
+	s->skel = subreapers_bpf__open_and_load();
+	if (s->skel)
+		s->link = bpf_program__attach_iter(s->skel->progs.list_subreapers, NULL);
+	if (!s->link) {
+		err = errno;
+		subreapers__free(s);
+		errno = err;
+		return NULL;
+	}
+	return s;
+}
+
+void subreapers__free(struct subreapers *s)
+{
+	if (!s)
+		return;
+	bpf_link__destroy(s->link);
+	subreapers_bpf__destroy(s->skel);
+	free(s);
+}
+
+long subreapers__list(struct subreapers *s, uint32_t **tgids)
+{
 	uint32_t *list = NULL;
 	size_t n = 0, cap = 0;
 	long ret;
 	FILE *f = NULL;
-	int fd = -1;
+	int fd;
 	unsigned int tgid;
 
 	*tgids = NULL;
-	skel = subreapers_bpf__open_and_load();
-	if (!skel)
+	/* Each read of a new iterator file runs the program over every task once. */
+	fd = bpf_iter_create(bpf_link__fd(s->link));
+	if (fd < 0)
 		return -errno;
-	link = bpf_program__attach_iter(skel->progs.list_subreapers, NULL);
-	if (!link) {
+	f = fdopen(fd, "r");
+	if (!f) {
 		ret = -errno;
-		goto out;
+		close(fd);
+		return ret;
 	}
-	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd < 0 || !(f = fdopen(fd, "r"))) {
-		ret = -errno;
-		goto out;
-	}
-	fd = -1; /* the FILE owns it */
 	while (fscanf(f, "%u", &tgid) == 1) {
 		if (n == cap) {
 			uint32_t *grown = realloc(list, (cap = cap ? cap * 2 : 16) * sizeof(*list));
@@ -61,12 +89,7 @@ long subreapers_list(uint32_t **tgids)
 	ret = (long)n;
 out:
 	free(list);
-	if (f)
-		fclose(f);
-	if (fd >= 0)
-		close(fd);
-	bpf_link__destroy(link);
-	subreapers_bpf__destroy(skel);
+	fclose(f);
 	return ret;
 }
 

@@ -475,10 +475,10 @@ void zombie_census__free(struct zombie_census *census)
 	free(census);
 }
 
-void zombie_census__label_subreapers(struct zombie_census *census)
+void zombie_census__label_subreapers(struct zombie_census *census, struct subreapers *subreapers)
 {
-	uint32_t *tgids;
-	long n = subreapers_list(&tgids);
+	uint32_t *tgids = NULL;
+	long n = subreapers ? subreapers__list(subreapers, &tgids) : 0;
 
 	for (size_t i = 0; n > 0 && i < census->count; i++)
 		census->zombies[i].parent_is_subreaper =

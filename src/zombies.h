@@ -65,9 +65,10 @@ int zombie_census__save_ages(const struct zombie_census *census, const char *age
  * save only its own). */
 void zombie_census__retire_stale_pins(struct zombie_census *census, const char *ages);
 /* Mark the zombies whose parent set PR_SET_CHILD_SUBREAPER (parent_is_subreaper): asked of the
- * kernel (a task iterator, subreapers.h), so also parents that did it before any agent ran.
- * Without CAP_BPF or a task iterator (before 5.8), none is marked. */
-void zombie_census__label_subreapers(struct zombie_census *census);
+ * kernel (a task iterator, subreapers.h, loaded by the caller), so also parents that did it
+ * before any agent ran. Without the iterator (NULL: no CAP_BPF, or before 5.8), none is marked. */
+struct subreapers;
+void zombie_census__label_subreapers(struct zombie_census *census, struct subreapers *subreapers);
 /* The zombie (pid, /proc starttime in ticks) if it was in the census. */
 const struct zombie *zombie_census__find(const struct zombie_census *census, uint32_t pid,
 					 uint64_t start_ticks);

@@ -75,6 +75,9 @@ case_adopted_log_events()
 		export --textfile-dir "$dir" -i 0.3 --log-events
 	start_adopted_zombie
 	sleep 2.5
+	# The subreaper iterator is loaded once and kept for the next line (a load is ~60 ms of CPU).
+	agent_bpf_ids "${AGENT_PID[export]}" prog | grep -q '^list_subreapers ' ||
+		fail "export let the subreaper iterator go after its zombie line"
 	stop_named_agent export TERM
 	EVENTS=$CASE_DIR/export.out
 	check_json_lines "$EVENTS"
