@@ -178,6 +178,15 @@ static bool comp_pod_uid(struct comp c, char uid[POD_UID_MAX + 1])
 	return false;
 }
 
+bool cgroup_path_is_pod(const char *path)
+{
+	char uid[POD_UID_MAX + 1];
+	struct comp c = {NULL, 0};
+
+	/* (not "<pod slice>:<runtime>:<id>", a container's name for runc's systemd driver) */
+	return prev_comp(path, strlen(path), &c) && !memchr(c.s, ':', c.n) && comp_pod_uid(c, uid);
+}
+
 bool cgroup_path_pod_uid(const char *path, char uid[POD_UID_MAX + 1])
 {
 	size_t len = strlen(path);

@@ -28,5 +28,7 @@ bool cgroup_path_container_id(const char *path, char id[CONTAINER_ID_MAX + 1]);
  * no component matches.
  */
 bool cgroup_path_pod_uid(const char *path, char uid[POD_UID_MAX + 1]);
+/* Is the path's last component a pod's cgroup (as above)? */
+bool cgroup_path_is_pod(const char *path);
 
 #endif /* REAPWATCH_CGROUP_PATH_H */

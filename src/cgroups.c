@@ -162,7 +162,9 @@ void cgroup_pids_read(const char *path, int64_t *current, int64_t *max)
 			continue;
 		/* The limit that applies is the nearest one, from the container's own cgroup up:
 		 * Kubernetes sets podPidsLimit on the pod's cgroup and leaves the container's at
-		 * "max". Both gauges are that cgroup's (its pids.current counts the whole pod). */
+		 * "max". Both gauges are that cgroup's (its pids.current counts the whole pod). Not
+		 * above a pod's cgroup: the kubelet's limit on `kubepods` is the node's allocatable
+		 * pids, shared by every pod (its PIDPressure), not one pod's. */
 		snprintf(up, sizeof(up), "%s", path);
 		for (;;) {
 			snprintf(file, sizeof(file), "%s%s/pids.max", roots[i], up);
@@ -175,7 +177,7 @@ void cgroup_pids_read(const char *path, int64_t *current, int64_t *max)
 				break;
 			}
 			slash = strrchr(up, '/');
-			if (!slash || slash == up)
+			if (!slash || slash == up || cgroup_path_is_pod(up))
 				break; /* (the root has no limit) */
 			*slash = '\0';
 		}

@@ -668,6 +668,34 @@ case_runc_pids_pod_limit()
 	ctr_wait_exit
 }
 
+# A limit above the pod's cgroup only (the kubelet's allocatable pids on `kubepods`, no
+# podPidsLimit): it is the node's, shared by every pod, and the gauges stop at the pod. The
+# container has its own count and no pids_max (every pod of the node reported that limit as
+# its own, and ReapwatchPidsNearLimit fired for each of them).
+case_runc_pids_node_limit()
+{
+	local dir lab top pod_cg
+	use_shared
+	top=rwtest-kubepods-$RANDOM
+	pod_cg=$top/pod$(cat /proc/sys/kernel/random/uuid)
+	# shellcheck disable=SC2016 # globbed when the case ends, by the inner shell
+	at_case_exit bash -c 'for d in /sys/fs/cgroup/*/"$0" /sys/fs/cgroup/"$0" \
+		/sys/fs/cgroup/*/"$1" /sys/fs/cgroup/"$1"; do [ -d "$d" ] && rmdir "$d"; done; true' \
+		"$pod_cg" "$top"
+	NEXT_CID=$(new_container_id)
+	ctr_start "$(sh_args 'sleep 1000 & echo >/gate/ready; read x </gate/go1; exit 0')" \
+		".linux.cgroupsPath = \"/$pod_cg/$NEXT_CID\""
+	lab=$(clab "$CID")
+	[[ $PIDS_DIR == */$pod_cg/* ]] || fail "test bug: the container's pids cgroup $PIDS_DIR is not under /$pod_cg"
+	ctr_quiet 2
+	echo 33 >"${PIDS_DIR%/"$pod_cg"/*}/$top/pids.max"
+	fresh_snap "$dir"
+	expect_val "no limit of its own or its pod's" absent reapwatch_pids_max "$lab"
+	expect_val "its own pids.current" "$(cat "$PIDS_DIR/pids.current")" reapwatch_pids_current "$lab"
+	write_fifo "$GATE/go1"
+	ctr_wait_exit
+}
+
 # A container started before the agent, in which nothing forks or exits while it runs (a
 # service that only holds threads): its pids gauges are there from the first write. The
 # exporter knew a container only once the kernel counted something in its cgroup, so a
@@ -1429,6 +1457,7 @@ run_case export_atomic_reader case_atomic_reader
 run_case export_runc_forks_exits case_runc_forks_exits
 run_case export_runc_pids case_runc_pids
 run_case export_runc_pids_pod_limit case_runc_pids_pod_limit
+run_case export_runc_pids_node_limit case_runc_pids_node_limit
 run_case export_runc_idle_before_agent case_runc_idle_before_agent
 run_case export_names_come_later case_names_come_later
 run_case export_pod_sandbox_names case_pod_sandbox_names

@@ -243,6 +243,21 @@ static void test_pod_uid_systemd(void **state)
 		   UID);
 }
 
+static void test_is_pod(void **state)
+{
+	assert_true(cgroup_path_is_pod("/kubepods/burstable/pod" UID));
+	assert_true(cgroup_path_is_pod("/kubepods/pod" UID "/"));
+	assert_true(cgroup_path_is_pod(
+	    "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_SD ".slice"));
+	assert_false(cgroup_path_is_pod("/kubepods/burstable/pod" UID "/" ID1));
+	assert_false(cgroup_path_is_pod("/kubepods/burstable"));
+	assert_false(cgroup_path_is_pod("/kubepods.slice"));
+	assert_false(
+	    cgroup_path_is_pod("/kubepods-burstable-pod" UID_SD ".slice:cri-containerd:" ID1));
+	assert_false(cgroup_path_is_pod("/"));
+	assert_false(cgroup_path_is_pod(""));
+}
+
 static void test_pod_uid_absent_or_malformed(void **state)
 {
 	expect_uid("", NULL);
@@ -291,6 +306,7 @@ int main(void)
 	    cmocka_unit_test(test_pod_uid_cgroupfs),
 	    cmocka_unit_test(test_pod_uid_systemd),
 	    cmocka_unit_test(test_pod_uid_absent_or_malformed),
+	    cmocka_unit_test(test_is_pod),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
