@@ -34,11 +34,11 @@ case_check_rules()
 {
 	need_promtool
 	promtool_ok "promtool check rules $RULES" check rules "$RULES"
-	# The four alerts of the group "reapwatch", each once.
+	# The five alerts of the group "reapwatch", each once.
 	local alert n
 	grep -q '^  - name: reapwatch$' "$RULES" || fail "no rule group named reapwatch in $RULES"
 	for alert in ReapwatchZombiesAccumulating ReapwatchPidsNearLimit \
-		ReapwatchUngracefulTeardown ReapwatchEventsLost; do
+		ReapwatchUngracefulTeardown ReapwatchEventsLost ReapwatchExportStale; do
 		n=$(grep -c "^      - alert: $alert\$" "$RULES" || true)
 		assert_eq "alert $alert in $RULES" 1 "$n"
 	done
