@@ -124,7 +124,8 @@ bool cgroup_path_container_id(const char *path, char id[CONTAINER_ID_MAX + 1])
 }
 
 /*
- * Copy a UID of 8-4-4-4-12 hex digits, whose separators are sep, as lowercase with dashes.
+ * Copy a UID of 8-4-4-4-12 hex digits, whose separators are sep, as lowercase with dashes; or a
+ * static pod's 32 hex digits, lowercased.
  */
 static bool copy_uid(const char *s, size_t n, char sep, char uid[POD_UID_MAX + 1])
 {

@@ -31,6 +31,7 @@
 
 struct cgroup_entry {
 	struct cgroup_info info;
+	struct cgroup_entry *retired_next; /* on cache->retired: replaced, freed at the next clear */
 	struct kube_names *names; /* a container's, once found */
 	uint64_t names_tried_ns; /* last lookup that found no log link, 0 if found */
 	unsigned int names_misses; /* lookups that found none: the next waits longer */
@@ -43,6 +44,7 @@ struct cgroup_cache {
 	char mountpoint[PATH_MAX];  /* as our mount namespace sees it */
 	struct cgroup_entry *slots[CACHE_SLOTS];
 	unsigned int used;
+	struct cgroup_entry *retired; /* entries replaced since the last clear (handed out before) */
 	struct cgroup_info unknown; /* id 0 */
 	const char *kube_log_dir;  /* the kubelet's log links (kube.h) */
 	const char *kube_pods_dir; /* and its pods' log directories */
@@ -178,7 +180,7 @@ void cgroup_pids_read(const char *path, int64_t *current, int64_t *max)
 			}
 			slash = strrchr(up, '/');
 			if (!slash || slash == up || cgroup_path_is_pod(up))
-				break; /* (the root has no limit) */
+				break; /* (no limit up to the root, or up to the pod) */
 			*slash = '\0';
 		}
 		if (*current < 0) { /* (the limited cgroup went meanwhile) */
@@ -228,6 +230,12 @@ static void cache_clear(struct cgroup_cache *cache)
 	for (unsigned int i = 0; i < CACHE_SLOTS; i++) {
 		entry_free(cache->slots[i]);
 		cache->slots[i] = NULL;
+	}
+	while (cache->retired) {
+		struct cgroup_entry *e = cache->retired;
+
+		cache->retired = e->retired_next;
+		entry_free(e);
 	}
 	cache->used = 0;
 }
@@ -428,8 +436,8 @@ static void entry_find_id(struct cgroup_cache *cache, struct cgroup_entry *e)
 /*
  * How long after a miss a container's names are looked for again: KUBE_RETRY_NS, doubled at
  * each miss up to 64 times that (5 min 20 s). A pod's sandbox ("pause") container never gets
- * a log link, and the model asks for every container without names at each interval: each
- * ask reads the kubelet's whole directory.
+ * a log link, and the model asks for every container without a container name at each
+ * interval: each ask reads the kubelet's whole directory.
  */
 static uint64_t names_retry_ns(const struct cgroup_entry *e)
 {
@@ -532,7 +540,8 @@ void cgroup_cache__learn(struct cgroup_cache *cache, uint64_t id, const char *pa
 			return; /* already known; the path of an id never changes but by rename */
 		/* A lookup came first and found nothing: the mkdir knows better. Entries
 		 * are handed out by pointer, so the old one stays valid until a clear. */
-		entry_free(cache->slots[i]);
+		cache->slots[i]->retired_next = cache->retired;
+		cache->retired = cache->slots[i];
 		cache->slots[i] = entry_new(cache, id, path);
 		if (!cache->slots[i])
 			cache->used--;

@@ -61,8 +61,35 @@ struct exporter {
 	int write_err;		      /* the last write's failure (say so once), -errno; 0 */
 	uint64_t zombie_log_age_ns;   /* ZOMBIE_LOG_AGE_NS, or the test knob's */
 	struct subreapers *subreapers; /* loaded at the first zombie line */
-	bool subreapers_failed;	       /* its load failed: none is marked */
+	uint64_t subreapers_tried_ns;  /* its last load, if it failed (0: none failed) */
 };
+
+/* A failed load of the subreaper iterator is tried again this long after (its lines say no
+ * parent is a subreaper meanwhile). */
+#define SUBREAPERS_RETRY_NS (300 * 1000000000ull)
+
+/* The subreaper iterator for a zombie line due at `now`: loaded the first time, kept. */
+static struct subreapers *exporter_subreapers(struct exporter *x, uint64_t now)
+{
+	int err;
+
+	if (x->subreapers ||
+	    (x->subreapers_tried_ns && now - x->subreapers_tried_ns < SUBREAPERS_RETRY_NS))
+		return x->subreapers;
+	x->subreapers = subreapers__new();
+	if (x->subreapers) {
+		x->subreapers_tried_ns = 0;
+		return x->subreapers;
+	}
+	err = errno;
+	if (!x->subreapers_tried_ns)
+		fprintf(stderr,
+			"reapwatch: --log-events: cannot load the subreaper iterator (%s): zombie lines "
+			"say parent_is_subreaper false; trying again every 5 minutes\n",
+			strerror(err));
+	x->subreapers_tried_ns = now;
+	return NULL;
+}
 
 static int on_record(void *ctx, void *data, size_t size)
 {
@@ -212,9 +239,8 @@ static void log_old_zombies(struct exporter *x, uint64_t now)
 			continue;
 		if (!was_logged(x, z) && !x->log_err) {
 			if (!labelled) { /* (a task iterator's run: only when a line is due) */
-				if (!x->subreapers && !x->subreapers_failed)
-					x->subreapers_failed = !(x->subreapers = subreapers__new());
-				zombie_census__label_subreapers(census, x->subreapers);
+				zombie_census__label_subreapers(census,
+								exporter_subreapers(x, now));
 				labelled = true;
 			}
 			render_zombie_log_json(x->log_out, z, now,

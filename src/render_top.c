@@ -102,7 +102,7 @@ void render_top(FILE *out, const struct metrics *m, const char *now, double inte
 			orphans += c->reparents[kind];
 		if (c->names.pod[0] && c->names.container[0])
 			snprintf(name, sizeof(name), "%s/%s", c->names.pod, c->names.container);
-		else if (c->names.pod[0]) /* a pod's sandbox */
+		else if (c->names.pod[0]) /* a pod's sandbox, or one whose log link is to come */
 			snprintf(name, sizeof(name), "%s", c->names.pod);
 		text_escape(escaped, sizeof(escaped), name, strlen(name));
 		text_column(esc, sizeof(esc), escaped, 17);

@@ -13,6 +13,8 @@
 #include "cgroup_path.h"
 #include "procfs.h"
 
+struct subreapers; /* subreapers.h */
+
 struct zombie {
 	struct proc_stat stat; /* pid, comm, ppid, start_ticks */
 	uint32_t ns_pid;
@@ -67,7 +69,6 @@ void zombie_census__retire_stale_pins(struct zombie_census *census, const char *
 /* Mark the zombies whose parent set PR_SET_CHILD_SUBREAPER (parent_is_subreaper): asked of the
  * kernel (a task iterator, subreapers.h, loaded by the caller), so also parents that did it
  * before any agent ran. Without the iterator (NULL: no CAP_BPF, or before 5.8), none is marked. */
-struct subreapers;
 void zombie_census__label_subreapers(struct zombie_census *census, struct subreapers *subreapers);
 /* The zombie (pid, /proc starttime in ticks) if it was in the census. */
 const struct zombie *zombie_census__find(const struct zombie_census *census, uint32_t pid,

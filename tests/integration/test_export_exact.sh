@@ -750,7 +750,7 @@ case_many_cgroups_idle_containers()
 # retry. They stayed empty: a container was asked its names only when a new cgroup of it was.
 case_names_come_later()
 {
-	local dir id t0 got=""
+	local dir id
 	use_shared
 	id=$(new_container_id)
 	fake_ctr "$id"
@@ -759,13 +759,20 @@ case_names_come_later()
 	fresh_snap "$dir"
 	expect_val "the container, no names yet" 0 reapwatch_zombies "$(clab "$id" pod "")"
 	kubelet_log "$KUBE_LOGS" late-0 team-b app "$id"
-	t0=$SECONDS
+	names_come "$id" late-0 team-b app
+}
+
+# names_come ID POD NS CTR: wait up to 12 s (the cache asks the kubelet's directory again 5 s
+# after a miss) for container ID's series (in the caller's $dir) to carry these names.
+names_come()
+{
+	local t0=$SECONDS got=absent
 	while ((SECONDS - t0 < 12)); do
 		fresh_snap "$dir"
-		got=$(val reapwatch_zombies "$(clab "$id" pod late-0 namespace team-b container app)")
+		got=$(val reapwatch_zombies "$(clab "$1" pod "$2" namespace "$3" container "$4")")
 		[[ $got == absent ]] || break
 	done
-	[[ $got == 0 ]] || fail "the container's series took no Kubernetes names within 12 s of its log link"
+	[[ $got == 0 ]] || fail "container $1's series took no names $3/$2/$4 within 12 s of its log link"
 }
 
 # A pod's sandbox ("pause") container never has a kubelet log link: its series take their pod
@@ -774,7 +781,7 @@ case_names_come_later()
 # then its series carry its container name (and the pod-only ones are gone).
 case_pod_sandbox_names()
 {
-	local dir uid sid aid top pod_cg t0 got=""
+	local dir uid sid aid top pod_cg
 	use_shared
 	[[ -n $CGROUP2 ]] || skip "no cgroup2 mount"
 	uid=$(cat /proc/sys/kernel/random/uuid)
@@ -797,13 +804,7 @@ case_pod_sandbox_names()
 	expect_val "the app container before its log link" 0 reapwatch_zombies \
 		"$(clab "$aid" pod web-7 namespace team-c container "")"
 	kubelet_log "$KUBE_LOGS" web-7 team-c app "$aid"
-	t0=$SECONDS
-	while ((SECONDS - t0 < 12)); do
-		fresh_snap "$dir"
-		got=$(val reapwatch_zombies "$(clab "$aid" pod web-7 namespace team-c container app)")
-		[[ $got == absent ]] || break
-	done
-	[[ $got == 0 ]] || fail "the app container took no container name within 12 s of its log link"
+	names_come "$aid" web-7 team-c app
 	expect_val "its pod-only series, gone" absent reapwatch_zombies \
 		"$(clab "$aid" container "")"
 	expect_val "the sandbox, still its pod's names" 0 reapwatch_zombies \

@@ -194,12 +194,17 @@ static void test_kube_pod_names_lookup(void **state)
 	struct kube_names names;
 
 	assert_non_null(mkdtemp(dir));
+	/* Entries that end in the uid and are not its pod's: one too many '_', the uid as the tail
+	 * of a longer one, an uppercase namespace. */
+	snprintf(path, sizeof(path), "%s/team_c_x_" UID, dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/team-b_db_aaaa" UID, dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/Team_db_" UID, dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_false(kube_pod_names_lookup(dir, UID, &names));
+	assert_string_equal(names.pod, "");
 	snprintf(path, sizeof(path), "%s/team-a_web-0_" UID, dir);
-	assert_int_equal(mkdir(path, 0755), 0);
-	/* the same uid's tail in a longer uid, and a malformed entry ending in it */
-	snprintf(path, sizeof(path), "%s/team-b_db_aaaa%s", dir, UID + 4);
-	assert_int_equal(mkdir(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/team_c_x_" UID "x", dir);
 	assert_int_equal(mkdir(path, 0755), 0);
 	assert_true(kube_pod_names_lookup(dir, UID, &names));
 	assert_string_equal(names.pod, "web-0");
