@@ -48,30 +48,42 @@ bool kubelet_log_name_parse(const char *name, struct kube_names *names,
 	return true;
 }
 
-bool kube_names_lookup(const char *dir, const char *id, struct kube_names *names)
+/*
+ * The names in the first entry of `dir` whose name ends in `suffix` and that `parse` reads as
+ * `key`'s (a suffix could also end a longer key, or a name parse refuses).
+ */
+static bool dir_find(const char *dir, const char *suffix, const char *key,
+		     bool (*parse)(const char *name, struct kube_names *names, char *key),
+		     struct kube_names *names)
 {
-	char suffix[CONTAINER_ID_MAX + 8], found_id[CONTAINER_ID_MAX + 1];
-	size_t slen;
+	char found_key[CONTAINER_ID_MAX + 1]; /* (the longer of a container id and a pod uid) */
+	size_t slen = strlen(suffix);
 	struct dirent *de;
 	bool found = false;
-	DIR *d;
+	DIR *d = opendir(dir);
 
-	if (strlen(id) != CONTAINER_ID_MAX)
-		return false;
-	snprintf(suffix, sizeof(suffix), "-%s.log", id);
-	slen = strlen(suffix);
-	d = opendir(dir);
 	if (!d)
 		return false;
 	while (!found && (de = readdir(d))) {
 		size_t n = strlen(de->d_name);
 
 		if (n > slen && !strcmp(de->d_name + n - slen, suffix))
-			found = kubelet_log_name_parse(de->d_name, names, found_id) &&
-				!strcmp(found_id, id);
+			found = parse(de->d_name, names, found_key) && !strcmp(found_key, key);
 	}
 	closedir(d);
+	if (!found)
+		memset(names, 0, sizeof(*names));
 	return found;
+}
+
+bool kube_names_lookup(const char *dir, const char *id, struct kube_names *names)
+{
+	char suffix[CONTAINER_ID_MAX + 8];
+
+	if (strlen(id) != CONTAINER_ID_MAX)
+		return false;
+	snprintf(suffix, sizeof(suffix), "-%s.log", id);
+	return dir_find(dir, suffix, id, kubelet_log_name_parse, names);
 }
 
 /* A pod uid as the kubelet writes it: lowercase hex and dashes (8-4-4-4-12 from the API
@@ -106,29 +118,12 @@ bool kubelet_pod_dir_parse(const char *name, struct kube_names *names, char uid[
 
 bool kube_pod_names_lookup(const char *dir, const char *uid, struct kube_names *names)
 {
-	char found_uid[POD_UID_MAX + 1];
-	size_t ulen = strlen(uid);
-	struct dirent *de;
-	bool found = false;
-	DIR *d;
+	char suffix[POD_UID_MAX + 2];
 
-	if (!ulen || ulen > POD_UID_MAX)
+	if (!uid[0] || strlen(uid) > POD_UID_MAX)
 		return false;
-	d = opendir(dir);
-	if (!d)
-		return false;
-	while (!found && (de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-
-		if (n > ulen + 1 && de->d_name[n - ulen - 1] == '_' &&
-		    !strcmp(de->d_name + n - ulen, uid))
-			found = kubelet_pod_dir_parse(de->d_name, names, found_uid) &&
-				!strcmp(found_uid, uid);
-	}
-	closedir(d);
-	if (!found)
-		memset(names, 0, sizeof(*names));
-	return found;
+	snprintf(suffix, sizeof(suffix), "_%s", uid);
+	return dir_find(dir, suffix, uid, kubelet_pod_dir_parse, names);
 }
 
 struct kube_entry {
