@@ -16,10 +16,9 @@
  *     no orphan walk, no member count (RW_MEMBERS_UNKNOWN), and handle_wait not attached.
  *
  * In the programs:
- *   - task_struct.sched_info exists with CONFIG_SCHED_INFO (a config), kept for every task
- *     since v5.14 (c5895d3f06cb "sched: Simplify sched_info_on()"), before only with
- *     SCHEDSTATS or delay accounting on: task_sched_info(). Without, a blocked waiter's
- *     reap keeps the SIGCHLD's time (reaping.bpf.h).
+ *   - sched_switch's arguments: prev_state came as the fourth in v5.18 (fa2c3254d7cf
+ *     "sched/tracing: Don't re-read p->state when emitting sched_switch event"); only
+ *     ctx[2] (next) is read, the same on every kernel.
  *   - signal_generate's `info`: kernel/signal.c passes SEND_SIG_NOINFO (0) or SEND_SIG_PRIV
  *     (1) instead of a siginfo pointer. Newer verifiers type such an argument as a scalar
  *     ("marking pointer arg1 as scalar as it may encode error": the mechanism is 838a10bd2ebf
@@ -28,7 +27,7 @@
  *     load through it: siginfo_code() and siginfo_pid() read it with probe reads.
  *   - task_struct.on_cpu exists only with CONFIG_SMP (a config, not a version), and is a
  *     u8 in v7.2 and v7.3 (seen on Debian's, commit not found), an int up to v6.18:
- *     task_on_cpu(); on_rq beside it, the same: task_on_rq().
+ *     task_on_cpu().
  *   - start_boottime: named so since v5.5 (cf25e24db61c "time: Rename tsk->real_start_time
  *     to ->start_boottime"), before every kernel we support: read by its name alone.
  *   - kernfs_node.id: a u64 since v5.5 (67c0496e87d1 "kernfs: convert kernfs_node->id from
@@ -101,44 +100,6 @@ static __always_inline bool task_on_cpu(struct task_struct *task, bool btf)
 	if (!bpf_core_field_exists(t->on_cpu))
 		return false;
 	return btf ? t->on_cpu : BPF_CORE_READ_BITFIELD_PROBED(t, on_cpu);
-}
-
-/* task_struct.on_rq as an unsigned int, as on_cpu above: an int up to 6.18, a u8 in 7.2. */
-struct task_struct___on_rq {
-	unsigned int on_rq;
-} __attribute__((preserve_access_index));
-
-/* Is the task (BTF-typed if `btf`) on a run queue: running or runnable, not asleep? */
-static __always_inline bool task_on_rq(struct task_struct *task, bool btf)
-{
-	struct task_struct___on_rq *t = (void *)task;
-
-	return btf ? t->on_rq : BPF_CORE_READ_BITFIELD_PROBED(t, on_rq);
-}
-
-/*
- * A task's scheduler counts (sched_info, kernel/sched/stats.h): how many times it has been
- * switched in (pcount, counted at each switch-in by sched_info_arrive()) and its total time
- * runnable but waiting for a CPU (run_delay, added at each switch-in: the time since it was
- * queued). They exist with CONFIG_SCHED_INFO (a config: SCHEDSTATS or TASK_DELAY_ACCT, every
- * distribution kernel we know), and are kept for every task since v5.14 (c5895d3f06cb
- * "sched: Simplify sched_info_on()"); before, with SCHEDSTATS, or with TASK_DELAY_ACCT while
- * delay accounting is on (5.10's default). False where there are none: a task that has run
- * has a pcount of at least 1.
- */
-static __always_inline bool task_sched_info(struct task_struct *task, bool btf, __u32 *runs,
-					    __u64 *delay_ns)
-{
-	if (!bpf_core_field_exists(task->sched_info))
-		return false;
-	if (btf) {
-		*runs = task->sched_info.pcount;
-		*delay_ns = task->sched_info.run_delay;
-	} else {
-		*runs = BPF_CORE_READ(task, sched_info.pcount);
-		*delay_ns = BPF_CORE_READ(task, sched_info.run_delay);
-	}
-	return *runs != 0;
 }
 
 /*

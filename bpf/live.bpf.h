@@ -5,7 +5,7 @@
  * a map that is nearly always empty; and RW_COLD, below.
  *
  * Entries in a map that most tasks never have an entry in (orphans, pending_kids,
- * termination signals, teardowns). Every task's free looks keys up in
+ * termination signals, teardowns, blocked waiters). Every task's free looks keys up in
  * those maps; while one is empty, which is nearly always, the lookup is skipped. Only
  * inserts that created a key and deletes that removed one count, so the count is never
  * below the map's entries; it may be above them (an LRU map's eviction, pending_kids; a

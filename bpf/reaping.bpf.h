@@ -2,10 +2,11 @@
 /*
  * Zombies and reaping, from tracepoints alone.
  *
- * Owns maps `procs` (struct rw_proc_state, pinned for `reapwatch zombies`) and
- * `wait_scratch`, the knobs track_reaping and wait_walk_max, and the reaping parts of the
- * exit, signal_generate, wait and free programs (reaping_on_*()); the reap record is filled
- * by rw_reap_record_from_state() (include/reapwatch.h).
+ * Owns maps `procs` (struct rw_proc_state, pinned for `reapwatch zombies`),
+ * `blocked_waiters` (with blocked_waiters_live) and `wait_scratch`, the knobs track_reaping
+ * and wait_walk_max, and the reaping parts of the exit, signal_generate, wait, sched_switch
+ * and free programs (reaping_on_*()); the reap record is filled by
+ * rw_reap_record_from_state() (include/reapwatch.h).
  *
  * A process's life after its last thread exits, and what shows each step:
  *   exit      sched_process_exit with group_dead            -> state created
@@ -20,8 +21,7 @@
  *   - the waiter was already asleep in do_wait() when the child became a zombie:
  *     it sits on the parent's signal->wait_chldexit queue, and its struct wait_opts
  *     (which pid, which options) is reachable from the queue entry. The exit wakes
- *     it and it reaps as soon as it runs: tens of microseconds later, or as long as
- *     its CPU is kept from it, which its scheduler counts tell at the free;
+ *     it and it reaps at once (tens of microseconds later);
  *   - the waiter comes later: sched_process_wait fires at do_wait()'s entry, before
  *     it scans the children. The scan takes the first waitable child in list
  *     order (do_wait_thread(): each thread's `children`, oldest first), and so do
@@ -294,20 +294,19 @@ static __always_inline bool wait_takes(struct wait_opts *wo, struct task_struct 
 }
 
 /*
- * A blocked waiter's zombie, by the waiter's thread id, and the waiter's scheduler counts at
- * the zombie's SIGCHLD: where the waiter's next wait() or fork() (reaping_on_waiter_wait(),
- * _fork()) finds the zombie it took, to time that reap while its counts still tell
- * (waiter_verdict()). An array of slots, not a hash map: no bucket lock.
+ * A blocked waiter that cannot run at once: the thread asleep in do_wait() for a zombie,
+ * until it is switched in (reaping_on_switch()). In a slot chosen by the waiter's
+ * thread id, not a hash map: every context switch looks here while any waiter
+ * is remembered, and a hash map's delete takes its bucket's lock with interrupts off.
+ * A waiter whose slot another waiter holds is not followed (counted: waiters_full).
  */
-struct rw_waiter_slot {
+struct rw_blocked_waiter {
 	__u64 waiter;	   /* its task_struct address; 0: a free slot */
 	__u64 zombie;	   /* the zombie's leader address, its `procs` owner */
+	__u64 stamp_ns;	   /* the provisional reap time it was given (its SIGCHLD) */
+	__u64 switches;	   /* the waiter's nvcsw + nivcsw then: its switches out so far */
 	__u32 zombie_tgid; /* to find the zombie's slot in `procs` */
-	__u32 runs;	   /* the waiter's sched_info.pcount at the SIGCHLD */
-	__u32 delay_us;	   /* its sched_info.run_delay then, us (the low 32 bits) */
-	__u8 queued;	   /* it was runnable, not on a CPU, then */
-	__u8 settled;	   /* its next wait(), fork() or the zombie's free has timed the reap */
-	__u16 _pad;
+	__u32 _pad;
 };
 
 #define RW_WAITER_SLOTS 1024 /* a power of two */
@@ -316,18 +315,28 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, RW_WAITER_SLOTS);
 	__type(key, __u32);
-	__type(value, struct rw_waiter_slot);
-} waiter_slots SEC(".maps");
+	__type(value, struct rw_blocked_waiter);
+} blocked_waiters SEC(".maps");
 
+/* Slots in use (live.bpf.h): while 0, every sched_switch returns. */
+__s64 blocked_waiters_live;
 /* The slots' count less one; userspace lowers it only for tests (REAPWATCH_TEST_MAP_ENTRIES). */
 const volatile __u32 waiter_mask = RW_WAITER_SLOTS - 1;
 
-/* A waiter's slot, by its thread id (unique while the thread lives; consecutive ones spread). */
-static __always_inline struct rw_waiter_slot *waiter_slot(__u32 tid)
+/* A waiter's slot, by its thread id (a BTF pointer's address is not a number the verifier
+ * lets us compute with; a tid is unique while the thread lives, and consecutive ones spread). */
+static __always_inline struct rw_blocked_waiter *waiter_slot(__u32 tid)
 {
 	__u32 idx = tid & waiter_mask;
 
-	return bpf_map_lookup_elem(&waiter_slots, &idx);
+	return bpf_map_lookup_elem(&blocked_waiters, &idx);
+}
+
+/* Free `bw` if `waiter` holds it. */
+static __always_inline void waiter_forget(struct rw_blocked_waiter *bw, __u64 waiter)
+{
+	if (rw_slot_swap(&bw->waiter, waiter, 0))
+		__sync_fetch_and_add(&blocked_waiters_live, -1);
 }
 
 /*
@@ -351,38 +360,35 @@ static __always_inline bool on_waiter_stack(struct wait_opts *wo, __u64 waiter,
 }
 
 /*
- * The waiter `w` (BTF-typed if `btf`) is asleep, or runnable but not on a CPU: it takes the
- * zombie when it next runs, right after it returns from schedule() and scans again (do_wait()'s
- * loop), which may be long after the wake-up (a busy CPU, a higher priority task, a cgroup's
- * CPU quota). Its scheduler counts now go into its slot, for its next wait() or fork(), or
- * the zombie's free, to tell when that was (waiter_verdict()). None where the kernel keeps
- * none, or where the slot holds another waiter's zombie, or this one's earlier zombie not
- * yet timed (a waiter that sleeps through two exits takes one of them in its next scan, and
- * its next wait() times the other): the SIGCHLD's time stays.
+ * Remember that `waiter` (a task address, asleep or off its CPU) will take the zombie
+ * `key` when it next runs. A thread that waits for two zombies at once keeps the first:
+ * its scan takes one of them at that switch, and the next wait() it makes (handle_wait)
+ * times the other.
  */
-static __always_inline void note_blocked_waiter(struct rw_proc_state *st, struct task_struct *w,
-						bool btf, __u64 key, __u32 tgid)
+static __always_inline void remember_blocked_waiter(__u64 waiter, __u32 waiter_tid,
+						   __u64 waiter_switches, __u64 key, __u32 tgid,
+						   __u64 now)
 {
-	struct rw_waiter_slot *slot;
-	__u32 tid = RW_READ(btf, w, pid);
-	__u64 delay_ns;
-	__u32 runs;
+	struct rw_blocked_waiter *bw = waiter_slot(waiter_tid);
+	struct rw_proc_state *st;
 
-	if (!task_sched_info(w, btf, &runs, &delay_ns))
+	if (!bw)
 		return;
-	slot = waiter_slot(tid);
-	if (!slot || (slot->waiter && !slot->settled))
+	if (bw->waiter == waiter) {
+		st = procs_find(bw->zombie, bw->zombie_tgid);
+		if (st && st->how == RW_REAP_BLOCKED_WAITER && st->reap_ns == bw->stamp_ns)
+			return; /* still to be taken at this waiter's switch */
+	} else if (bw->waiter) {
+		count(RW_CTR_WAITERS_FULL);
 		return;
-	slot->waiter = 0; /* (a reader that finds its own address then finds its own zombie) */
-	slot->zombie = key;
-	slot->zombie_tgid = tgid;
-	slot->runs = runs;
-	slot->delay_us = delay_ns / 1000;
-	slot->queued = task_on_rq(w, btf);
-	slot->settled = 0;
-	slot->waiter = (__u64)w;
-	st->waiter = (__u64)w;
-	st->waiter_tid = tid;
+	}
+	/* (filled before it is published: a switch on another CPU reads it at once) */
+	bw->zombie = key;
+	bw->zombie_tgid = tgid;
+	bw->stamp_ns = now;
+	bw->switches = waiter_switches;
+	if (bw->waiter != waiter && rw_slot_swap(&bw->waiter, 0, waiter))
+		__sync_fetch_and_add(&blocked_waiters_live, 1);
 }
 
 /*
@@ -393,16 +399,17 @@ static __always_inline void note_blocked_waiter(struct rw_proc_state *st, struct
  *
  * A queued thread on a CPU now (between its scan and schedule(), or a WNOHANG scan)
  * sees the zombie within microseconds: the SIGCHLD's time is the reap's. One off its
- * CPU takes the zombie when it is next switched in: its scheduler counts are noted
- * (note_blocked_waiter()), and the SIGCHLD's time stays as a provisional value till the
- * waiter's next wait() or fork(), or the zombie's free. Only the first queued wait that takes the
- * child is followed: of several threads asleep for it (rare), the first to run takes it,
- * usually the first woken. (Following each made the verifier walk every combination: 30
- * times the instructions of the whole program.)
+ * CPU takes the zombie when it is next switched in, right after it returns from
+ * schedule() and scans again (do_wait()'s loop), which may be long after the wake-up
+ * (a busy CPU, a higher priority task): it is remembered, and its switch stamps the reap
+ * (reaping_on_switch()); the SIGCHLD's time stays as a provisional value till then.
+ * Only the first queued wait that takes the child is followed: of several threads asleep
+ * for it (rare), the first to run takes it, usually the first woken. (Following each made
+ * the verifier walk every combination: 30 times the instructions of the whole program.)
  */
 static __always_inline bool blocked_waiter_takes(struct task_struct *parent,
-						 struct task_struct *leader, bool btf,
-						 struct rw_proc_state *st, __u64 key, __u32 tgid)
+						 struct task_struct *leader, bool btf, __u64 key,
+						 __u32 tgid, __u64 now)
 {
 	struct signal_struct *sig = BPF_CORE_READ(parent, signal);
 	__u64 head = (__u64)&sig->wait_chldexit.head;
@@ -426,140 +433,45 @@ static __always_inline bool blocked_waiter_takes(struct task_struct *parent,
 	/* (the waiter is nearly always the thread the SIGCHLD went to: BTF-typed) */
 	if (waiter == (__u64)parent) {
 		if (!task_on_cpu(parent, true))
-			note_blocked_waiter(st, parent, true, key, tgid);
+			remember_blocked_waiter(waiter, parent->pid, task_switches(parent), key,
+						tgid, now);
 	} else if (!task_on_cpu(task_at(waiter), false)) {
-		note_blocked_waiter(st, task_at(waiter), false, key, tgid);
+		remember_blocked_waiter(waiter, BPF_CORE_READ(task_at(waiter), pid),
+					task_switches_at(task_at(waiter)), key, tgid, now);
 	}
 	return true;
 }
 
-/* Within this of the reap, a time is exact enough (SPEC: "accurate to 1 ms"). */
-#define RW_REAP_SLACK_US 1000
-/* A wait to run shorter than this leaves the SIGCHLD's time as the reap's. */
-#define RW_REAP_RUN_US 100
-
-enum rw_waiter_verdict {
-	RW_WAITER_STAMP,   /* the SIGCHLD's time is the reap's, within RW_REAP_RUN_US */
-	RW_WAITER_DELAYED, /* the SIGCHLD's time and `delay` */
-	RW_WAITER_LOST,	   /* no evidence left: the free's time, a bound */
-};
-
 /*
- * When did the blocked waiter that took a zombie (note_blocked_waiter()) run? Its scheduler
- * counts now against those in its slot say: it ran `runs` times since the SIGCHLD and waited
- * `*delay_us` to run in all; the first of those runs took the zombie.
- *   - asleep at the SIGCHLD and one run since: the SIGCHLD's wake-up queued it (the
- *     tracepoint fires just before, in do_notify_parent()), and it waited `delay` to run:
- *     the reap is the SIGCHLD's time and `delay`, to microseconds, however long the wait;
- *   - more runs since, or runnable already at the SIGCHLD (queued before it, by another
- *     wake-up): its first run came no later than `delay` after the SIGCHLD. Within 1 ms,
- *     that is the reap's time; beyond, no evidence is left (its free, an upper bound);
- *   - no run since, or counts that went back (another thread took it; a task_struct freed
- *     and reused): the SIGCHLD's time stays.
- * Asked at the waiter's next wait() or fork(), most often in the run that reaped (a
- * reaper's loop: an init, tini, a shim, a shell), else at the zombie's free, an RCU grace
- * period after the reap (milliseconds; a waiter that runs twice before it, kept off its CPU
- * more than 1 ms in all, is left with the bound). Not at every thread's exit too: a slot
- * lookup there cost the fork storm 0.2 us a process.
+ * sched_switch to `next`: if it is a waiter remembered above, it runs now and takes its
+ * zombie in the scan it resumes (microseconds). Only the first of several waiters for
+ * one zombie stamps it (the others find the stamp moved), and a later wait() that
+ * re-stamped it (handle_wait) is left alone. An entry is deleted at its waiter's first
+ * switch; a sleeping task is always switched in again before it exits, so none is left
+ * behind but by a lost program run, and a zombie freed meanwhile has left its slot.
  */
-static __always_inline enum rw_waiter_verdict
-waiter_verdict(const struct rw_waiter_slot *slot, __u32 runs, __u64 delay_ns, __u32 *delay_us)
+static __always_inline void reaping_on_switch(struct task_struct *next)
 {
-	runs -= slot->runs;
-	*delay_us = (__u32)(delay_ns / 1000) - slot->delay_us; /* (modulo 2^32 us: 71 min) */
-	if (!runs || runs > (1u << 30))
-		return RW_WAITER_STAMP;
-	if (runs == 1 && !slot->queued)
-		return *delay_us > RW_REAP_RUN_US ? RW_WAITER_DELAYED : RW_WAITER_STAMP;
-	return *delay_us > RW_REAP_SLACK_US ? RW_WAITER_LOST : RW_WAITER_STAMP;
-}
+	__u64 key = (__u64)next;
+	struct rw_blocked_waiter *bw = waiter_slot(next->pid);
+	struct rw_proc_state *st;
 
-/* The verdict into the zombie's state, if it is still the blocked waiter's to time. */
-static __always_inline void waiter_verdict_apply(struct rw_proc_state *st, __u64 waiter,
-						 enum rw_waiter_verdict v, __u32 delay_us, __u64 now)
-{
-	__u64 reap;
-
-	if (!st || st->how != RW_REAP_BLOCKED_WAITER || st->waiter != waiter)
+	if (!bw || bw->waiter != key)
 		return;
-	st->waiter = 0;
-	if (v == RW_WAITER_DELAYED) {
-		/* (from zombie_ns, the SIGCHLD's time it was stamped with; the scheduler's clock,
-		 * of `delay`, is not quite CLOCK_MONOTONIC's, 0.2 % apart under QEMU's TCG: the
-		 * reap was before now, this event or the free, in any case) */
-		reap = st->zombie_ns + (__u64)delay_us * 1000;
-		st->reap_ns = reap < now ? reap : now;
-	} else if (v == RW_WAITER_LOST) {
-		st->how = 0;
-		st->reap_ns = 0;
+	/* Switched out since it was remembered: it was on its way onto a CPU then (past
+	 * sched_switch, before on_cpu is set: context_switch()), took its zombie at once, and
+	 * this switch-in, perhaps in a later wait(), is not this reap's. (__schedule() counts a
+	 * switch out in nvcsw or nivcsw before its sched_switch.) */
+	if (task_switches(next) != bw->switches) {
+		waiter_forget(bw, key);
+		return;
 	}
-}
-
-/*
- * The running task enters wait() or forks (`cur` is `current`, BTF-typed if `btf`): if it is
- * a blocked waiter whose zombie's reap is not timed yet, this is a run after the reap, likely
- * the one that reaped: time it now. Its own slot and counts only, unless the reap time moves.
- */
-static __always_inline void waiter_runs_again(struct task_struct *cur, bool btf)
-{
-	struct rw_waiter_slot *slot = waiter_slot(RW_READ(btf, cur, pid));
-	enum rw_waiter_verdict v;
-	__u32 runs, delay_us;
-	__u64 delay_ns;
-
-	if (!slot || slot->waiter != (__u64)cur || slot->settled)
-		return;
-	slot->settled = 1;
-	if (!task_sched_info(cur, btf, &runs, &delay_ns))
-		return;
-	v = waiter_verdict(slot, runs, delay_ns, &delay_us);
-	if (v != RW_WAITER_STAMP)
-		waiter_verdict_apply(procs_find(slot->zombie, slot->zombie_tgid), (__u64)cur, v,
-				     delay_us, bpf_ktime_get_ns());
-}
-
-/* `current` forks (sched_process_fork fires before the child may run, and preempt it): a
- * reaper's loop (an init's, a shell's) forks again right after a reap. */
-static __always_inline void reaping_on_waiter_fork(struct task_struct *current)
-{
-	waiter_runs_again(current, true);
-}
-
-/* (`current`, typed where the kernel can: the wait tracepoint does not hand it over) */
-static __always_inline void reaping_on_waiter_wait(void)
-{
-	if (current_btf())
-		waiter_runs_again(bpf_get_current_task_btf(), true);
-	else
-		waiter_runs_again(current_task(), false);
-}
-
-/*
- * At the free of a zombie whose blocked waiter has not waited or forked since: its waiter is
- * read by its address, a thread of the reaper's process (st->reaper, the SIGCHLD's target)
- * whose task_struct outlives the zombie's (freed an RCU grace period after its own reap), or
- * one reused since, told by its tgid (and its counts: waiter_verdict()). A slot that holds
- * another zombie now was timed (the waiter's next zombie: it waited again since) or taken
- * by another waiter: the state is left as it is.
- */
-static __always_inline void reaping_settle_at_free(struct rw_proc_state *st, __u64 key, __u64 now)
-{
-	struct task_struct *w = task_at(st->waiter);
-	struct rw_waiter_slot *slot;
-	enum rw_waiter_verdict v;
-	__u32 runs, delay_us;
-	__u64 delay_ns;
-
-	if (st->how != RW_REAP_BLOCKED_WAITER || !st->waiter)
-		return;
-	slot = waiter_slot(st->waiter_tid);
-	if (!slot || slot->waiter != st->waiter || slot->zombie != key || slot->settled)
-		return;
-	slot->settled = 1;
-	if (BPF_CORE_READ(w, tgid) != st->reaper.pid || !task_sched_info(w, false, &runs, &delay_ns))
-		return;
-	v = waiter_verdict(slot, runs, delay_ns, &delay_us);
-	waiter_verdict_apply(st, st->waiter, v, delay_us, now);
+	st = procs_find(bw->zombie, bw->zombie_tgid);
+	if (st && st->how == RW_REAP_BLOCKED_WAITER && st->reap_ns == bw->stamp_ns) {
+		st->reap_ns = bpf_ktime_get_ns(); /* (only now: most switches are no waiter's) */
+		fill_peer(&st->reaper, next);
+	}
+	waiter_forget(bw, key);
 }
 
 /*
@@ -598,15 +510,17 @@ static __always_inline void child_signal(struct kernel_siginfo *info, struct tas
 	st->zombie_ns = now;
 	if (st->autoreap)
 		return;
+	/* (set before the waiters are remembered: a switch on another CPU may stamp it) */
 	st->how = RW_REAP_BLOCKED_WAITER;
 	st->reap_ns = now;
-	if (!blocked_waiter_takes(parent, leader, btf, st, key, tgid)) {
+	if (!blocked_waiter_takes(parent, leader, btf, key, tgid, now)) {
 		st->how = 0; /* (the parent at the exit stays the reaper till evidence comes) */
 		st->reap_ns = 0;
 		return;
 	}
 	/* (`parent`, whom the SIGCHLD goes to, is a tracer for a traced child, which reaps only
-	 * if it is the real parent too: wait_takes()) */
+	 * if it is the real parent too: wait_takes(); the switch that stamps the reap fills the
+	 * same process in) */
 	fill_peer(&st->reaper, parent);
 }
 
@@ -780,6 +694,33 @@ static __always_inline void reaping_on_wait(struct pid *wo_pid, __u64 now, bool 
 	fill_peer_current(&st->reaper);
 }
 
+/*
+ * A thread exits (sched_process_exit, every thread): a waiter slot it still holds is given up.
+ * It was on its way onto a CPU when remembered, took its zombie then, and dies without being
+ * switched in again (reaping_on_switch() would have let the slot go): kept, the slot would
+ * hold blocked_waiters_live above 0, and every sched_switch would look, for ever.
+ */
+static __always_inline void reaping_on_thread_exit(struct task_struct *task)
+{
+	struct rw_blocked_waiter *bw;
+
+	if (!live_any(&blocked_waiters_live))
+		return;
+	bw = waiter_slot(task->pid);
+	if (bw && bw->waiter == (__u64)task)
+		waiter_forget(bw, (__u64)task);
+}
+
+/*
+ * sched_switch, on every CPU all the time: nothing unless a blocked waiter is remembered
+ * (blocked_waiter_takes()).
+ */
+static __always_inline void reaping_on_sched_switch(struct task_struct *next)
+{
+	if (live_any(&blocked_waiters_live))
+		reaping_on_switch(next);
+}
+
 /* The reap record of a process that exited before we started: what is left to read of it. */
 static __always_inline void reap_record_untracked(struct rw_reap_record *rec,
 						  struct task_struct *task)
@@ -838,7 +779,6 @@ static __always_inline void reaping_on_free(struct task_struct *task, __u64 now)
 		return;
 	st = procs_find((__u64)task, task->tgid);
 	if (st) {
-		reaping_settle_at_free(st, (__u64)task, now);
 		reaping_released_silently(st, task);
 		stats_reap_state(st);
 	}

@@ -51,8 +51,6 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
 	struct rw_fork_record *rec;
 
-	if (track_reaping)
-		reaping_on_waiter_fork(parent);
 	/* A new thread is not a new process. */
 	if (child->pid != child->tgid)
 		return 0;
@@ -131,6 +129,8 @@ static __always_inline int on_process_exit(struct task_struct *task, bool walks)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
 {
+	if (track_reaping)
+		reaping_on_thread_exit(task);
 	if (!group_dead) {
 		orphans_on_thread_exit(task, bpf_ktime_get_ns());
 		return 0;
@@ -140,6 +140,8 @@ int BPF_PROG(handle_exit, struct task_struct *task, bool group_dead)
 
 static __always_inline int on_exit_compat(struct task_struct *task, bool walks)
 {
+	if (track_reaping)
+		reaping_on_thread_exit(task);
 	if (exit_claimed(task))
 		return on_process_exit(task, walks);
 	/* Not the last thread, or one that lost the claim to a sibling that saw zero first
@@ -286,10 +288,8 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 SEC("tp_btf/sched_process_wait")
 int BPF_PROG(handle_wait, struct pid *wo_pid)
 {
-	if (track_reaping) {
-		reaping_on_waiter_wait();
+	if (track_reaping)
 		reaping_on_wait(wo_pid, bpf_ktime_get_ns(), true);
-	}
 	return 0;
 }
 
@@ -297,10 +297,20 @@ int BPF_PROG(handle_wait, struct pid *wo_pid)
 SEC("tp_btf/sched_process_wait")
 int BPF_PROG(handle_wait_noloop, struct pid *wo_pid)
 {
-	if (track_reaping) {
-		reaping_on_waiter_wait();
+	if (track_reaping)
 		reaping_on_wait(wo_pid, bpf_ktime_get_ns(), false);
-	}
+	return 0;
+}
+
+/*
+ * A context switch, on every CPU all the time: returns at once unless a blocked waiter is
+ * remembered (reaping.bpf.h, blocked_waiter_takes()). Only `next` is read: ctx[2] on every
+ * kernel (core_fixes.bpf.h).
+ */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	reaping_on_sched_switch(next);
 	return 0;
 }
 

@@ -241,4 +241,16 @@ static __always_inline int exit_notify_signal_at(struct task_struct *leader)
 	return sig;
 }
 
+/* How many times the task (an address) was switched out, voluntarily or not: only ever
+ * grows. task_switches() for a BTF-typed task. */
+static __always_inline __u64 task_switches_at(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, nvcsw) + BPF_CORE_READ(task, nivcsw);
+}
+
+static __always_inline __u64 task_switches(struct task_struct *task)
+{
+	return task->nvcsw + task->nivcsw;
+}
+
 #endif /* REAPWATCH_TASK_BPF_H */

@@ -59,6 +59,7 @@ enum rw_counter {
 	RW_CTR_FREE_MISSED,	 /* a process's free never ran our program; reaped late */
 	RW_CTR_PENDING_FULL,	 /* an exiting thread's children could not be remembered */
 	RW_CTR_FIRST_SIGTERM_FULL, /* a pid namespace's first SIGTERM was not remembered */
+	RW_CTR_WAITERS_FULL,	 /* a sleeping waiter could not be remembered: reap timed at SIGCHLD */
 	RW_CTR_MAX,
 };
 
@@ -309,15 +310,9 @@ struct rw_proc_state {
 	__u64 exit_ns;
 	__u64 zombie_ns;
 	__u64 reap_ns;
-	/* The thread asleep in do_wait() that takes it, seen at its SIGCHLD (its task_struct
-	 * address; 0: none, or one on a CPU then) and its thread id, whose slot of
-	 * `waiter_slots` holds its scheduler counts then (bpf/reaping.bpf.h). */
-	__u64 waiter;
-	__u32 waiter_tid;
-	__u32 _pad2;
 };
 /* The layout `reapwatch zombies` checks in another agent's pin (src/procs_table.c). */
-_Static_assert(sizeof(struct rw_proc_state) == 160, "rw_proc_state is 160 bytes");
+_Static_assert(sizeof(struct rw_proc_state) == 144, "rw_proc_state is 144 bytes");
 _Static_assert(__builtin_offsetof(struct rw_proc_state, spill) == 8, "spill at byte 8");
 _Static_assert(__builtin_offsetof(struct rw_proc_state, proc) == 16, "proc at byte 16");
 

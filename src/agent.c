@@ -167,6 +167,7 @@ static void choose_programs(struct reapwatch_bpf *skel, const struct kernel_feat
 		bpf_map__set_max_entries(skel->maps.exit_claims, 1);
 	bpf_program__set_autoload(skel->progs.handle_wait, loops && config->track_reaping);
 	bpf_program__set_autoload(skel->progs.handle_wait_noloop, !loops && config->track_reaping);
+	bpf_program__set_autoload(skel->progs.handle_switch, config->track_reaping);
 	if (loops)
 		return;
 	feature_off("reparent", "orphans' adopters are found by walking the dying parent's "
@@ -182,8 +183,8 @@ static void choose_programs(struct reapwatch_bpf *skel, const struct kernel_feat
 					"members is reported as unknown");
 }
 
-/* An array of slots indexed by a mask (procs, waiter_slots, stats_owners): at most `n` slots,
- * a power of two. */
+/* An array of slots indexed by a mask (procs, blocked_waiters): at most `n` slots, a power of
+ * two. */
 static int size_table(struct bpf_map *map, volatile const __u32 *mask, unsigned long n)
 {
 	__u32 slots = 1;
@@ -282,7 +283,7 @@ static int shrink_for_test(struct reapwatch_bpf *skel)
 	/* the slot tables, which stand in for hash maps */
 	err = size_table(skel->maps.procs, &skel->rodata->procs_mask, n);
 	if (!err)
-		err = size_table(skel->maps.waiter_slots, &skel->rodata->waiter_mask, n);
+		err = size_table(skel->maps.blocked_waiters, &skel->rodata->waiter_mask, n);
 	if (!err)
 		err = size_table(skel->maps.stats_owners, &skel->rodata->stats_mask, n);
 	if (!err)
@@ -858,6 +859,10 @@ const struct agent_drop_reason agent_drop_reasons[AGENT_DROPS] = {
 	[AGENT_DROP_STATS_FULL] = { "stats_full", RW_CTR_STATS_FULL,
 				    "per-cgroup counts not kept (no stats slot, and the cgroup_stats "
 				    "or signal_stats map full): exported counters undercount" },
+	[AGENT_DROP_WAITERS_FULL] = { "waiters_full", RW_CTR_WAITERS_FULL,
+				      "waiters asleep in wait() not followed (their blocked_waiters "
+				      "slot held by another): their reaps timed at the SIGCHLD, maybe "
+				      "early" },
 	[AGENT_DROP_FREE_MISSED] = { "free_missed", RW_CTR_FREE_MISSED,
 				     "process frees our program never saw: their reaps reported "
 				     "late",

@@ -121,9 +121,8 @@ fail_run()
 
 # guest_crash_not_ours CONSOLE: the guest kernel oopsed or panicked with none of our BPF
 # programs on the stack. QEMU's multi-threaded TCG sometimes traps in the kernel's own live
-# patching of a static key (text_poke_bp()'s int3, "Oops: int3" in __schedule as a
-# tracepoint there was enabled: the agent attached to sched_switch until session 15): a fault
-# of the emulator, not of the kernel under test.
+# patching of a static key (text_poke_bp()'s int3, "Oops: int3" in __schedule as the
+# sched_switch tracepoint is enabled): a fault of the emulator, not of the kernel under test.
 # Prints the oops's first line. (A crash of ours shows bpf_prog_ frames: no second boot.)
 guest_crash_not_ours()
 {

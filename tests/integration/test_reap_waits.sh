@@ -124,19 +124,6 @@ case_hog()
 		"$ev" "(.time | usec) >= $hog_us"
 }
 
-# The same, but the waiter only sleeps after the reap: no wait() of its own times it, the
-# child's free does, from the waiter's scheduler counts (one run since the SIGCHLD).
-case_hog_sleep()
-{
-	local ev hog_us
-	waits hog_sleep
-	focus "$REAPER" "$(kv child)"
-	hog_us=$(($(kv hog_end_ns) / 1000))
-	ev=$(exact child)
-	assert_true "reap of the child: not before the busy loop let the waiter's CPU go ($hog_us us)" \
-		"$ev" "(.time | usec) >= $hog_us"
-}
-
 # A clone() child with exit signal 0, a zombie, beside a fork child: a plain waitpid(-1)
 # takes the fork child when it exits (eligible_child()); waitpid(K, __WCLONE) takes K later.
 case_clone()
@@ -204,7 +191,6 @@ case_uring()
 
 run_case reap_wait_export_unmeasured case_export_unmeasured
 run_case reap_wait_hog case_hog
-run_case reap_wait_hog_sleep case_hog_sleep
 run_case reap_wait_clone case_clone
 run_case reap_wait_wall case_wall
 run_case reap_wait_pgid case_pgid

@@ -35,7 +35,7 @@ def time_ok: str and test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2
 # docs/reapwatch.md: "lost" (EVENTS) and "Kernel drops" (METRICS)
 def lost_reasons: ["ring_buffer_full", "output_stalled", "procs_full", "orphans_full", "pending_full",
 	"orphan_walk_cut", "wait_walk_cut", "termed_full", "first_sigterm_full", "teardowns_full",
-	"task_walk_cut", "stats_full", "recursion"];
+	"task_walk_cut", "stats_full", "waiters_full", "recursion"];
 if .type? == "lost" then
 	(if (keys | sort) != ["count", "reason", "time", "total", "type"] then
 		"lost record keys: \(keys | join(","))"
