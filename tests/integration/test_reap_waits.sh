@@ -124,6 +124,33 @@ case_hog()
 		"$ev" "(.time | usec) >= $hog_us"
 }
 
+# The same with a SIGCHLD handler: the signal itself wakes the waiter (complete_signal()),
+# before the agent's signal_generate program runs, so the waiter is queued to run, not
+# asleep, when it is found on the wait queue.
+case_hog_handler()
+{
+	local ev hog_us
+	waits hog_handler
+	focus "$REAPER" "$(kv child)"
+	hog_us=$(($(kv hog_end_ns) / 1000))
+	ev=$(exact child)
+	assert_true "reap of the child: not before the busy loop let the waiter's CPU go ($hog_us us)" \
+		"$ev" "(.time | usec) >= $hog_us"
+}
+
+# The same, but the waiter only sleeps after the reap: no later wait() of its own follows,
+# and its switch-in alone times the reap.
+case_hog_sleep()
+{
+	local ev hog_us
+	waits hog_sleep
+	focus "$REAPER" "$(kv child)"
+	hog_us=$(($(kv hog_end_ns) / 1000))
+	ev=$(exact child)
+	assert_true "reap of the child: not before the busy loop let the waiter's CPU go ($hog_us us)" \
+		"$ev" "(.time | usec) >= $hog_us"
+}
+
 # A clone() child with exit signal 0, a zombie, beside a fork child: a plain waitpid(-1)
 # takes the fork child when it exits (eligible_child()); waitpid(K, __WCLONE) takes K later.
 case_clone()
@@ -191,6 +218,8 @@ case_uring()
 
 run_case reap_wait_export_unmeasured case_export_unmeasured
 run_case reap_wait_hog case_hog
+run_case reap_wait_hog_handler case_hog_handler
+run_case reap_wait_hog_sleep case_hog_sleep
 run_case reap_wait_clone case_clone
 run_case reap_wait_wall case_wall
 run_case reap_wait_pgid case_pgid

@@ -6,7 +6,11 @@
  *
  *   hog     the parent, pinned to one CPU, is asleep in waitpid(C) when C exits; a
  *           SCHED_FIFO busy loop on that CPU keeps it from running until 50 ms after
- *           C's exit
+ *           C's exit; the parent then waits for the busy loop's process
+ *   hog_handler  hog with a SIGCHLD handler: the signal wakes the parent before the
+ *           tracepoint sees it
+ *   hog_sleep  the same, the busy loop C's child, and the parent only sleeps after the
+ *           reap: no later wait()
  *   clone   a clone() child K with exit signal 0 is a zombie; the parent, asleep in a
  *           plain waitpid(-1), gets fork child F when F exits; later waitpid(K, __WCLONE)
  *   wall    the parent asleep in waitpid(-1, __WALL) gets K when it exits (no SIGCHLD),
@@ -32,6 +36,7 @@
 #include <semaphore.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
@@ -125,12 +130,55 @@ static pid_t fork_sleeper(int ms)
 	return pid;
 }
 
-static int run_hog(void)
+/* The SCHED_FIFO busy loop on `cpu` (run_hog()): spins from once the parent is in its wait
+ * until 50 ms after the child's exit. */
+static void hog_loop(int cpu)
+{
+	struct sched_param sp = { .sched_priority = 10 };
+	long long start;
+
+	pin(cpu);
+	if (sched_setscheduler(0, SCHED_FIFO, &sp)) {
+		sh->hog_failed = errno;
+		_exit(1);
+	}
+	usleep(10 * 1000); /* the parent gets to its waitpid() */
+	start = mono_ns();
+	sh->hog_spinning = 1;
+	for (;;) {
+		long long now = mono_ns(), exited = sh->child_exit_mono;
+
+		if ((exited && now >= exited + 50 * MS) || now > start + 3000 * MS)
+			break;
+	}
+	sh->hog_end_real = real_ns();
+	_exit(0);
+}
+
+/*
+ * hog: the busy loop is the parent's second child, which it waits for next (its next wait()
+ * comes right after the reap). hog_sleep: the busy loop is the child's own child (init's
+ * once the child exits), and the parent only sleeps after the reap: its next wait() never
+ * comes, and the child's free is the first to see the parent's scheduler counts.
+ */
+static void on_sigchld(int sig)
+{
+	(void)sig;
+}
+
+static int run_hog(bool hog_is_mine, bool handler)
 {
 	int cpu_wait, cpu_child;
-	pid_t child, hog;
+	pid_t child, hog = -1;
 	long long t;
 
+	if (handler) {
+		struct sigaction sa = { .sa_handler = on_sigchld, .sa_flags = SA_RESTART };
+
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(SIGCHLD, &sa, NULL))
+			die("sigaction");
+	}
 	two_cpus(&cpu_wait, &cpu_child);
 	pin(cpu_wait);
 	child = fork();
@@ -138,6 +186,13 @@ static int run_hog(void)
 		die("fork");
 	if (child == 0) {
 		pin(cpu_child);
+		if (!hog_is_mine) {
+			hog = fork();
+			if (hog < 0)
+				die("fork");
+			if (hog == 0)
+				hog_loop(cpu_wait);
+		}
 		while (!sh->hog_spinning && !sh->hog_failed)
 			usleep(1000);
 		usleep(20 * 1000);
@@ -145,33 +200,26 @@ static int run_hog(void)
 		sh->child_exit_mono = mono_ns();
 		_exit(0);
 	}
-	hog = fork();
-	if (hog < 0)
-		die("fork");
-	if (hog == 0) {
-		struct sched_param sp = { .sched_priority = 10 };
-		long long start;
-
-		if (sched_setscheduler(0, SCHED_FIFO, &sp)) {
-			sh->hog_failed = errno;
-			_exit(1);
-		}
-		usleep(10 * 1000); /* the parent gets to its waitpid() */
-		start = mono_ns();
-		sh->hog_spinning = 1;
-		for (;;) {
-			long long now = mono_ns(), exited = sh->child_exit_mono;
-
-			if ((exited && now >= exited + 50 * MS) || now > start + 3000 * MS)
-				break;
-		}
-		sh->hog_end_real = real_ns();
-		_exit(0);
+	if (hog_is_mine) {
+		hog = fork();
+		if (hog < 0)
+			die("fork");
+		if (hog == 0)
+			hog_loop(cpu_wait);
 	}
 	t = real_ns();
 	expect(waitpid(child, NULL, 0), child, "waitpid(child)");
 	reaped("child", child, t);
-	expect(waitpid(hog, NULL, 0), hog, "waitpid(hog)");
+	if (hog_is_mine) {
+		expect(waitpid(hog, NULL, 0), hog, "waitpid(hog)");
+	} else {
+		usleep(200 * 1000); /* (the child's free comes meanwhile, milliseconds after) */
+		for (int i = 0; !sh->hog_end_real && !sh->hog_failed; i++) {
+			if (i > 3000)
+				die("the busy loop did not end");
+			usleep(1000);
+		}
+	}
 	if (sh->hog_failed) {
 		errno = sh->hog_failed;
 		die("sched_setscheduler(SCHED_FIFO)");
@@ -490,7 +538,11 @@ int main(int argc, char **argv)
 	printf("reaper=%d\n", getpid());
 	fflush(stdout);
 	if (!strcmp(mode, "hog"))
-		rc = run_hog();
+		rc = run_hog(true, false);
+	else if (!strcmp(mode, "hog_handler"))
+		rc = run_hog(true, true);
+	else if (!strcmp(mode, "hog_sleep"))
+		rc = run_hog(false, false);
 	else if (!strcmp(mode, "clone"))
 		rc = run_clone();
 	else if (!strcmp(mode, "wall"))
@@ -506,7 +558,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "uring"))
 		rc = run_uring();
 	else {
-		fprintf(stderr, "usage: wait_kinds hog|clone|wall|pgid|threads|ptrace|ptrace_other|uring\n");
+		fprintf(stderr, "usage: wait_kinds hog|hog_handler|hog_sleep|clone|wall|pgid|threads|ptrace|ptrace_other|uring\n");
 		return 2;
 	}
 	fflush(stdout);
