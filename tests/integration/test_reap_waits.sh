@@ -109,12 +109,12 @@ case_export_unmeasured()
 		"$(export_value reapwatch_reap_latency_seconds_count)"
 }
 
-# A waiter asleep in waitpid() behind a SCHED_FIFO busy loop on its CPU: woken at the
-# child's exit, it runs (and reaps) only when the loop ends, 50 ms later.
-case_hog()
+# hog_case MODE: `wait_kinds MODE`'s waiter, asleep in waitpid() behind a SCHED_FIFO busy
+# loop on its CPU, is timed exactly and not before the loop let its CPU go.
+hog_case()
 {
 	local ev hog_us exit_us
-	waits hog
+	waits "$1"
 	focus "$REAPER" "$(kv child)"
 	hog_us=$(($(kv hog_end_ns) / 1000))
 	exit_us=$(($(kv child_exit_ns) / 1000))
@@ -124,31 +124,25 @@ case_hog()
 		"$ev" "(.time | usec) >= $hog_us"
 }
 
+# Woken at the child's exit, the waiter runs (and reaps) only when the loop ends, 50 ms later.
+case_hog()
+{
+	hog_case hog
+}
+
 # The same with a SIGCHLD handler: the signal itself wakes the waiter (complete_signal()),
 # before the agent's signal_generate program runs, so the waiter is queued to run, not
 # asleep, when it is found on the wait queue.
 case_hog_handler()
 {
-	local ev hog_us
-	waits hog_handler
-	focus "$REAPER" "$(kv child)"
-	hog_us=$(($(kv hog_end_ns) / 1000))
-	ev=$(exact child)
-	assert_true "reap of the child: not before the busy loop let the waiter's CPU go ($hog_us us)" \
-		"$ev" "(.time | usec) >= $hog_us"
+	hog_case hog_handler
 }
 
 # The same, but the waiter only sleeps after the reap: no later wait() of its own follows,
 # and its switch-in alone times the reap.
 case_hog_sleep()
 {
-	local ev hog_us
-	waits hog_sleep
-	focus "$REAPER" "$(kv child)"
-	hog_us=$(($(kv hog_end_ns) / 1000))
-	ev=$(exact child)
-	assert_true "reap of the child: not before the busy loop let the waiter's CPU go ($hog_us us)" \
-		"$ev" "(.time | usec) >= $hog_us"
+	hog_case hog_sleep
 }
 
 # A clone() child with exit signal 0, a zombie, beside a fork child: a plain waitpid(-1)
