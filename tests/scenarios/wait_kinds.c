@@ -134,7 +134,7 @@ static pid_t fork_sleeper(int ms)
  * until 50 ms after the child's exit. */
 static void hog_loop(int cpu)
 {
-	struct sched_param sp = { .sched_priority = 10 };
+	struct sched_param sp = {.sched_priority = 10};
 	long long start;
 
 	pin(cpu);
@@ -155,17 +155,29 @@ static void hog_loop(int cpu)
 	_exit(0);
 }
 
-/*
- * hog: the busy loop is the parent's second child, which it waits for next (its next wait()
- * comes right after the reap). hog_sleep: the busy loop is the child's own child (init's
- * once the child exits), and the parent only sleeps after the reap: its next wait() never
- * comes, and the child's free is the first to see the parent's scheduler counts.
- */
+/* A child of the caller that runs hog_loop(cpu). */
+static pid_t fork_hog(int cpu)
+{
+	pid_t hog = fork();
+
+	if (hog < 0)
+		die("fork");
+	if (hog == 0)
+		hog_loop(cpu);
+	return hog;
+}
+
 static void on_sigchld(int sig)
 {
 	(void)sig;
 }
 
+/*
+ * hog (and hog_handler, with a SIGCHLD handler): the busy loop is the parent's second child,
+ * which it waits for next, right after the reap. hog_sleep: the busy loop is the child's own
+ * child (init's once the child exits), and the parent only sleeps after the reap: no wait()
+ * of its own follows it.
+ */
 static int run_hog(bool hog_is_mine, bool handler)
 {
 	int cpu_wait, cpu_child;
@@ -173,7 +185,7 @@ static int run_hog(bool hog_is_mine, bool handler)
 	long long t;
 
 	if (handler) {
-		struct sigaction sa = { .sa_handler = on_sigchld, .sa_flags = SA_RESTART };
+		struct sigaction sa = {.sa_handler = on_sigchld, .sa_flags = SA_RESTART};
 
 		sigemptyset(&sa.sa_mask);
 		if (sigaction(SIGCHLD, &sa, NULL))
@@ -186,13 +198,8 @@ static int run_hog(bool hog_is_mine, bool handler)
 		die("fork");
 	if (child == 0) {
 		pin(cpu_child);
-		if (!hog_is_mine) {
-			hog = fork();
-			if (hog < 0)
-				die("fork");
-			if (hog == 0)
-				hog_loop(cpu_wait);
-		}
+		if (!hog_is_mine)
+			fork_hog(cpu_wait);
 		while (!sh->hog_spinning && !sh->hog_failed)
 			usleep(1000);
 		usleep(20 * 1000);
@@ -200,13 +207,8 @@ static int run_hog(bool hog_is_mine, bool handler)
 		sh->child_exit_mono = mono_ns();
 		_exit(0);
 	}
-	if (hog_is_mine) {
-		hog = fork();
-		if (hog < 0)
-			die("fork");
-		if (hog == 0)
-			hog_loop(cpu_wait);
-	}
+	if (hog_is_mine)
+		hog = fork_hog(cpu_wait);
 	t = real_ns();
 	expect(waitpid(child, NULL, 0), child, "waitpid(child)");
 	reaped("child", child, t);
@@ -558,7 +560,9 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "uring"))
 		rc = run_uring();
 	else {
-		fprintf(stderr, "usage: wait_kinds hog|hog_handler|hog_sleep|clone|wall|pgid|threads|ptrace|ptrace_other|uring\n");
+		fprintf(stderr,
+			"usage: wait_kinds hog|hog_handler|hog_sleep|clone|wall|pgid|threads|"
+			"ptrace|ptrace_other|uring\n");
 		return 2;
 	}
 	fflush(stdout);
