@@ -57,6 +57,7 @@ static bool dir_find(const char *dir, const char *suffix, const char *key,
 		     struct kube_names *names)
 {
 	char found_key[CONTAINER_ID_MAX + 1]; /* (the longer of a container id and a pod uid) */
+	_Static_assert(POD_UID_MAX <= CONTAINER_ID_MAX, "found_key holds a pod uid too");
 	size_t slen = strlen(suffix);
 	struct dirent *de;
 	bool found = false;
