@@ -183,6 +183,17 @@ static const struct arg_option export_options[] = {
 	HELP_OPTION,
 };
 
+static const struct arg_option healthcheck_options[] = {
+	{ .name = "textfile-dir", STRING(struct healthcheck_opts, textfile_dir, 0), .required = true,
+	  .error = "--textfile-dir needs a directory", .metavar = "DIR",
+	  .help = "the directory an export writes reapwatch.prom to" },
+	{ .name = "max-age", POSITIVE_SECONDS(struct healthcheck_opts, max_age_s),
+	  .error = "--max-age: '%s' is not a positive number of seconds (at most a century)", .metavar = "SECS",
+	  .help = "fail when reapwatch.prom is older (default 60: four of\n"
+		  "export's default intervals)" },
+	HELP_OPTION,
+};
+
 /* The defaults here are the ones the help texts above state. */
 const struct arg_command args_trace =
 	COMMAND("trace", trace_options, struct trace_opts, 24, .event_mask = RW_EVENTS_DEFAULT);
@@ -192,6 +203,8 @@ const struct arg_command args_top =
 	COMMAND("top", top_options, struct top_opts, 24, .interval_s = 2);
 const struct arg_command args_export = COMMAND("export", export_options, struct export_opts, 28,
 					       .interval_s = 15, .max_containers = 2000);
+const struct arg_command args_healthcheck =
+	COMMAND("healthcheck", healthcheck_options, struct healthcheck_opts, 28, .max_age_s = 60);
 
 static bool takes_value(const struct arg_option *o)
 {

@@ -53,8 +53,8 @@ struct arg_command {
 	int help_column;      /* where the options' texts start in --help */
 };
 
-/* The tables of trace, zombies, top and export. */
-extern const struct arg_command args_trace, args_zombies, args_top, args_export;
+/* The tables of trace, zombies, top, export and healthcheck. */
+extern const struct arg_command args_trace, args_zombies, args_top, args_export, args_healthcheck;
 
 /* Parse argv (argv[0] is the command's name) into opts, a struct of cmd->size bytes that
  * is first set to cmd->defaults. Repeated, an option's last value is the one kept. */
@@ -87,6 +87,11 @@ struct export_opts {
 	bool log_events;
 	uint32_t max_containers;
 	bool container_detail; /* reap latency histogram and signals per container */
+};
+
+struct healthcheck_opts {
+	const char *textfile_dir;
+	double max_age_s;
 };
 
 int parse_trace_args(int argc, char **argv, struct trace_opts *opts, char *err, size_t errlen);

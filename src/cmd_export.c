@@ -20,6 +20,7 @@
 #include "collect.h"
 #include "commands.h"
 #include "decode.h"
+#include "health.h"
 #include "metrics.h"
 #include "outq.h"
 #include "prom.h"
@@ -27,7 +28,6 @@
 #include "subreapers.h"
 #include "util.h"
 
-#define PROM_FILE "reapwatch.prom"
 #define DRAIN_INTERVAL_MS 100
 /* --log-events reports a zombie once it is this old (REAPWATCH_TEST_ZOMBIE_LOG_SECONDS: for
  * tests, which cannot wait a minute). */

@@ -15,6 +15,7 @@
 int cmd_zombies(const struct command *cmd, int argc, char **argv);
 int cmd_top(const struct command *cmd, int argc, char **argv);
 int cmd_export(const struct command *cmd, int argc, char **argv);
+int cmd_healthcheck(const struct command *cmd, int argc, char **argv);
 static int cmd_version(const struct command *cmd, int argc, char **argv);
 static int cmd_help(const struct command *cmd, int argc, char **argv);
 
@@ -41,6 +42,15 @@ static const struct command commands[] = {
 	  "                        [--max-containers N] [--container-detail]\n"
 	  "\n",
 	  &args_export },
+	{ "healthcheck", cmd_healthcheck, "exit 0 if an export runs and rewrites reapwatch.prom",
+	  "Usage: reapwatch healthcheck --textfile-dir DIR [--max-age SECONDS]\n"
+	  "\n"
+	  "Checks that a reapwatch export runs for DIR (it holds the directory's lock)\n"
+	  "and has rewritten DIR/reapwatch.prom within SECONDS: exit status 0 if so,\n"
+	  "else 1 with one line saying what is wrong. Needs no privileges beyond\n"
+	  "reading DIR; for exec probes (the image has no shell) and for people.\n"
+	  "\n",
+	  &args_healthcheck },
 	{ "version", cmd_version, "print the version", "Usage: reapwatch version\n", NULL },
 	{ "help", cmd_help, "help on a command", "Usage: reapwatch help [COMMAND]\n", NULL },
 };
@@ -57,7 +67,7 @@ static void print_usage(FILE *out)
 		     "\n"
 		     "Commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nreapwatch COMMAND --help shows a command's options.\n"
 		     "Needs root (or CAP_BPF and CAP_PERFMON) and kernel BTF.\n");
 }

@@ -83,7 +83,7 @@ case_commands_and_options()
 		grep -qE "^### (.*[ ,])?$cmd(,.*)?$" "$DOC" ||
 			fail "docs/reapwatch.md has no '### $cmd' heading under COMMANDS"
 	done <"$CASE_DIR/commands"
-	for cmd in trace zombies top export; do
+	for cmd in trace zombies top export healthcheck; do
 		help_options "$cmd" >"$CASE_DIR/$cmd.help"
 		doc_part "##" COMMANDS | doc_part_from_text "### $cmd" | table_first_cells |
 			grep -E '^-' >"$CASE_DIR/$cmd.doc" || true

@@ -199,6 +199,7 @@ union any_opts {
 	struct zombies_opts zombies;
 	struct top_opts top;
 	struct export_opts export;
+	struct healthcheck_opts healthcheck;
 };
 
 static int parse(const struct arg_command *cmd, char **argv, int argc, union any_opts *o,
@@ -240,6 +241,8 @@ static void test_missing_value(void **state)
 		       "--textfile-dir=");
 	/* Without its required option, and with nothing else wrong. */
 	EXPECT_MESSAGE(&args_export, "--textfile-dir DIR is required", "export", "-i", "1");
+	EXPECT_MESSAGE(&args_healthcheck, "--textfile-dir DIR is required", "healthcheck",
+		       "--max-age", "30");
 }
 
 /* Each bound: the last value inside is taken, the first outside is refused by name. */
@@ -287,6 +290,16 @@ static void test_bounds(void **state)
 		       "export", "--textfile-dir", "/d", "--interval=0");
 	EXPECT_MESSAGE(&args_trace, "--duration: '0' is not a positive number of seconds (at most a century)", "trace",
 		       "-d", "0");
+	EXPECT_MESSAGE(&args_healthcheck,
+		       "--max-age: '0' is not a positive number of seconds (at most a century)",
+		       "healthcheck", "--textfile-dir", "/d", "--max-age", "0");
+	assert_int_equal(PARSE(&args_healthcheck, &o, err, "healthcheck", "--textfile-dir", "/d"), 0);
+	assert_string_equal(o.healthcheck.textfile_dir, "/d");
+	assert_true(o.healthcheck.max_age_s == 60); /* the default its help states */
+	assert_int_equal(PARSE(&args_healthcheck, &o, err, "healthcheck", "--textfile-dir", "/d",
+			       "--max-age", "0.5"),
+			 0);
+	assert_true(o.healthcheck.max_age_s == 0.5);
 	assert_int_equal(PARSE(&args_top, &o, err, "top", "-i", "3153600000"), 0); /* a century */
 	EXPECT_MESSAGE(&args_top, "--interval: '3153600001' is not a positive number of seconds (at most a century)",
 		       "top", "-i", "3153600001");
@@ -410,7 +423,7 @@ static void test_forms_and_defaults(void **state)
 static void test_tables(void **state)
 {
 	const struct arg_command *cmds[] = { &args_trace, &args_zombies, &args_top,
-					     &args_export };
+					     &args_export, &args_healthcheck };
 
 	for (size_t c = 0; c < ARRAY_SIZE(cmds); c++) {
 		const struct arg_command *cmd = cmds[c];

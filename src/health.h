@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Whether an `export` is alive, from what can be seen of it from outside (`reapwatch
+ * healthcheck`, the DaemonSet's probes): the file it rewrites every interval, and the flock(2)
+ * it holds on its directory while it runs (cmd_export.c, lock_textfile_dir()). Pure: the facts
+ * are gathered by cmd_healthcheck.c.
+ */
+#ifndef REAPWATCH_HEALTH_H
+#define REAPWATCH_HEALTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The file every export writes in its --textfile-dir. */
+#define PROM_FILE "reapwatch.prom"
+
+/* Who holds the directory's lock, as a probe with flock(LOCK_SH | LOCK_NB) can tell. */
+enum health_lock {
+	HEALTH_LOCK_HELD,    /* an export runs (or another tool that flocks the directory) */
+	HEALTH_LOCK_FREE,    /* no export runs for this directory */
+	HEALTH_LOCK_UNKNOWN, /* a filesystem without flock(): not checked */
+};
+
+struct health_facts {
+	const char *dir;
+	int file_errno;	       /* stat() of DIR/reapwatch.prom: 0, or its errno */
+	bool file_regular;     /* it is a regular file */
+	int64_t file_mtime_ns; /* its last write, wall clock */
+	int64_t now_ns;	       /* the wall clock now */
+	enum health_lock lock;
+};
+
+/* EXIT_OK with what was seen, or EXIT_RUNTIME with what is wrong and what to check: one line
+ * in msg (without "reapwatch: "). */
+int health_verdict(const struct health_facts *f, double max_age_s, char *msg, size_t len);
+
+#endif /* REAPWATCH_HEALTH_H */
