@@ -11,8 +11,8 @@
 #   command as built, the narrower capability set the manifest documents instead of
 #   privileged, the kubelet's log directories mounted read-only -- and names a pod's
 #   container (kubepods cgroup, kubelet-style log link) in its metrics and its event log.
-#   The DaemonSet's probes (deploy/kubernetes/20-daemonset.yaml), run in that container
-#   with a static busybox at /probe as the kubelet would, pass while it writes and fail
+#   The DaemonSet's probes (deploy/kubernetes/20-daemonset.yaml, the image's own `reapwatch
+#   healthcheck`), run in that container as the kubelet would, pass while it writes and fail
 #   once it stops (SIGSTOP).
 # Cases run indirectly, through run_case:
 # shellcheck disable=SC2317
@@ -58,19 +58,18 @@ all_caps_json()
 	(IFS=,; echo "[${names[*]}]")
 }
 
-# agent_bundle DIR ROOTFS ARGS_JSON CAPS_JSON TEXTFILE [KUBELET_LOGS [PROBE_TOOLS]]: a runc
+# agent_bundle DIR ROOTFS ARGS_JSON CAPS_JSON TEXTFILE [KUBELET_LOGS]: a runc
 # bundle shaped like the DaemonSet's pod: host pid namespace (so /proc is the host's),
 # read-only root, /sys/kernel/btf and /sys/fs/cgroup read-only, /sys/fs/bpf read-write,
 # TEXTFILE at the node_exporter textfile directory, KUBELET_LOGS/{containers,pods}
-# read-only at /var/log/{containers,pods}, PROBE_TOOLS read-only at /probe.
+# read-only at /var/log/{containers,pods}.
 agent_bundle()
 {
-	local dir=$1 rootfs=$2 args=$3 caps=$4 textfile=$5 logs=${6:-} probe=${7:-}
+	local dir=$1 rootfs=$2 args=$3 caps=$4 textfile=$5 logs=${6:-}
 	mkdir -p "$dir"
 	(cd "$dir" && runc spec)
 	jq --arg root "$rootfs" --argjson args "$args" --argjson caps "$caps" \
-		--arg textfile "$textfile" --arg textdir "$TEXTFILE_DIR" --arg logs "$logs" \
-		--arg probe "$probe" '
+		--arg textfile "$textfile" --arg textdir "$TEXTFILE_DIR" --arg logs "$logs" '
 		def bind($dst; $src; $mode): {destination: $dst, type: "bind", source: $src,
 		                              options: ["rbind", $mode]};
 		.root = {path: $root, readonly: true}
@@ -86,8 +85,7 @@ agent_bundle()
 		| if $logs != "" then
 			.mounts += [bind("/var/log/containers"; $logs + "/containers"; "ro"),
 			            bind("/var/log/pods"; $logs + "/pods"; "ro")]
-		  else . end
-		| if $probe != "" then .mounts += [bind("/probe"; $probe; "ro")] else . end' \
+		  else . end' \
 		"$dir/config.json" >"$dir/config.json.new"
 	mv "$dir/config.json.new" "$dir/config.json"
 }
@@ -278,14 +276,9 @@ case_image()
 	ln -s "/var/log/pods/${ns}_${pod}_$pod_uid/$ctr_name/0.log" \
 		"$logs/containers/${pod}_${ns}_$ctr_name-$CONTAINER_ID.log"
 
-	# What the DaemonSet's init container puts in /probe: a static busybox.
-	mkdir -p "$CASE_DIR/probe"
-	cp "$(test_rootfs)/bin/busybox" "$CASE_DIR/probe/busybox"
-
 	# The image's own entrypoint and command (a 1 s interval added for the test).
 	args=$(jq -c '.Entrypoint + .Cmd + ["-i", "1"]' <<<"$cfg")
-	agent_bundle "$CASE_DIR/agent-bundle" "$mnt" "$args" "$NARROW_CAPS" "$textfile" "$logs" \
-		"$CASE_DIR/probe"
+	agent_bundle "$CASE_DIR/agent-bundle" "$mnt" "$args" "$NARROW_CAPS" "$textfile" "$logs"
 	run_agent_container "$CASE_DIR/agent-bundle"
 	check_host_export "$textfile"
 	# Alive over two rewrites: this case is about the deployment seeing the pod, not about

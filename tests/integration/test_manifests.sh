@@ -147,7 +147,7 @@ dsq()
 case_daemonset_contract()
 {
 	local pod='.spec.template.spec' c='.spec.template.spec.containers[0]' m textdir
-	local cmd entrypoint
+	local cmd entrypoint age
 	daemonset_json
 	assert_eq "hostPID" true "$(dsq "$pod.hostPID")"
 	assert_eq "priorityClassName" '"system-node-critical"' "$(dsq "$pod.priorityClassName")"
@@ -161,7 +161,7 @@ case_daemonset_contract()
 	detail "mounts: $m"
 	for want in "/sys/kernel/btf=/sys/kernel/btf true" "/sys/fs/bpf=/sys/fs/bpf false" \
 		"/sys/fs/cgroup=/sys/fs/cgroup true" "/var/log/containers=/var/log/containers true" \
-		"/var/log/pods=/var/log/pods true" "/probe=emptyDir true" \
+		"/var/log/pods=/var/log/pods true" \
 		"/run/reapwatch=/run/reapwatch false" \
 		"/var/lib/node_exporter/textfile_collector=/var/lib/node_exporter/textfile_collector false"; do
 		assert_eq "mount ${want%%=*} (host path, read-only)" "\"${want#*=}\"" \
@@ -179,12 +179,16 @@ case_daemonset_contract()
 	assert_eq "Containerfile ENTRYPOINT" '["/reapwatch"]' "$entrypoint"
 	assert_eq "Containerfile CMD: the same textfile directory" \
 		"[\"export\",\"--textfile-dir\",$textdir,\"--log-events\"]" "$(jq -c . <<<"$cmd")"
-	# Probes: all three, each an exec of the busybox the init container copies to /probe.
+	# Probes: all three run the image's own `reapwatch healthcheck` on the textfile directory
+	# (the image has no shell; nothing else is pulled), each allowing more than the interval.
 	for p in startupProbe readinessProbe livenessProbe; do
-		assert_eq "$p runs /probe/busybox" '"/probe/busybox"' "$(dsq "$c.$p.exec.command[0]")"
+		assert_eq "$p's command" "[\"/reapwatch\",\"healthcheck\",\"--textfile-dir\",$textdir,\"--max-age\"]" \
+			"$(dsq "$c.$p.exec.command[0:5]")"
+		age=$(dsq "$c.$p.exec.command[5] | tonumber")
+		[[ $(dsq "$c.$p.exec.command | length") -eq 6 && $age -gt 15 ]] ||
+			fail "$p: --max-age $age is not above the 15 s interval (or more arguments follow)"
 	done
-	assert_eq "the init container's copy" '["/bin/cp","/bin/busybox","/probe/busybox"]' \
-		"$(dsq "$pod.initContainers[0].command")"
+	assert_eq "init containers (none: nothing to pull but the image)" null "$(dsq "$pod.initContainers")"
 	for r in requests.cpu requests.memory limits.cpu limits.memory; do
 		[[ $(dsq "$c.resources.$r") != null ]] || fail "no resources.$r for the agent"
 	done
