@@ -18,13 +18,16 @@
 #include "util.h"
 
 /*
- * Does an export hold the directory's lock? A shared lock is taken for the moment it takes to
+ * Does an export hold the directory's lock? Asked the way an export takes it, exclusive: where
+ * the filesystem refuses that (NFS: no exclusive lock through a descriptor opened read-only),
+ * an export runs without it, and this cannot tell. The lock is held for the moment it takes to
  * ask: an export that starts meanwhile finds it taken and tries again 100 ms later
- * (lock_textfile_dir()), so asking never stops one.
+ * (lock_textfile_dir()), so asking never stops one; two probes at once may each see the other's
+ * (then the file's age decides).
  */
 static enum health_lock probe_lock(int dir_fd)
 {
-	if (!flock(dir_fd, LOCK_SH | LOCK_NB)) {
+	if (!flock(dir_fd, LOCK_EX | LOCK_NB)) {
 		flock(dir_fd, LOCK_UN);
 		return HEALTH_LOCK_FREE;
 	}
@@ -35,7 +38,7 @@ int cmd_healthcheck(const struct command *cmd, int argc, char **argv)
 {
 	struct health_facts facts = {0};
 	struct healthcheck_opts opts;
-	char err[ARGS_ERR_LEN], msg[512];
+	char err[ARGS_ERR_LEN], msg[512], shown[HEALTH_PATH_SHOWN];
 	struct timespec now;
 	struct stat st;
 	int ret, dir_fd;
@@ -50,13 +53,15 @@ int cmd_healthcheck(const struct command *cmd, int argc, char **argv)
 	/* As export's: a directory that is not one is a bad argument. */
 	dir_fd = open(opts.textfile_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir_fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR) {
-			snprintf(err, sizeof(err), "--textfile-dir: '%.200s' %s", opts.textfile_dir,
-				 errno == ENOENT ? "does not exist" : "is not a directory");
+		int e = errno;
+
+		health_path_shown(shown, opts.textfile_dir);
+		if (e == ENOENT || e == ENOTDIR) {
+			snprintf(err, sizeof(err), "--textfile-dir: '%s' %s", shown,
+				 e == ENOENT ? "does not exist" : "is not a directory");
 			return usage_error(cmd, err);
 		}
-		rw_error("--textfile-dir: cannot open '%.200s': %s", opts.textfile_dir,
-			 strerror(errno));
+		rw_error("--textfile-dir: cannot open '%s': %s", shown, strerror(e));
 		return EXIT_RUNTIME;
 	}
 	facts.dir = opts.textfile_dir;

@@ -6,16 +6,25 @@
 #include "health.h"
 #include "util.h"
 
-/* What the kubelet shows of a probe's output is short: a path is cut here, escaped (a path may
- * hold a newline, and the verdict is one line). */
-#define DIR_SHOWN 192
+void health_path_shown(char dst[HEALTH_PATH_SHOWN], const char *path)
+{
+	char whole[HEALTH_PATH_SHOWN + 1];
+	size_t len = strlen(path);
+
+	if (text_escape(whole, sizeof(whole), path, len) < HEALTH_PATH_SHOWN) {
+		memcpy(dst, whole, HEALTH_PATH_SHOWN);
+		return;
+	}
+	text_escape(dst, HEALTH_PATH_SHOWN - 3, path, len);
+	strcat(dst, "...");
+}
 
 int health_verdict(const struct health_facts *f, double max_age_s, char *msg, size_t len)
 {
-	char dir[DIR_SHOWN];
+	char dir[HEALTH_PATH_SHOWN];
 	double age_s;
 
-	text_escape(dir, sizeof(dir), f->dir, strlen(f->dir));
+	health_path_shown(dir, f->dir);
 	if (f->file_errno == ENOENT) {
 		snprintf(
 		    msg, len, "no %s/%s yet: %s", dir, PROM_FILE,

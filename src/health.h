@@ -31,6 +31,13 @@ struct health_facts {
 	enum health_lock lock;
 };
 
+/* Room for a path as health_path_shown() writes it. */
+#define HEALTH_PATH_SHOWN 200
+
+/* A path for a one-line message: escaped (a path may hold a newline), cut at a character with
+ * "..." when it does not fit. */
+void health_path_shown(char dst[HEALTH_PATH_SHOWN], const char *path);
+
 /* EXIT_OK with what was seen, or EXIT_RUNTIME with what is wrong and what to check: one line
  * in msg (without "reapwatch: "). */
 int health_verdict(const struct health_facts *f, double max_age_s, char *msg, size_t len);

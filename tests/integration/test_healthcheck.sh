@@ -99,6 +99,27 @@ case_probe_does_not_block_export()
 		fail "the export took a probe for another exporter: $(head -n1 "$CASE_DIR/export.err")"
 }
 
+# Probes as fast as they come, two at a time, while exports start and stop three times: each
+# export starts, and the probes pass once it writes.
+case_probe_loops()
+{
+	local dir=$CASE_DIR/textfile loops=() i
+	mkdir "$dir"
+	for i in 1 2; do
+		(while :; do "$AGENT" healthcheck --textfile-dir "$dir" >/dev/null 2>&1 || true; done) &
+		loops+=("$!")
+		track_pid "$!"
+	done
+	for i in 1 2 3; do
+		start_agent --name "export$i" --ready "$EXPORT_READY" export --textfile-dir "$dir" -i 1
+		wait_fresh "$dir/reapwatch.prom"
+		check "$dir" --max-age 5
+		expect_status 0 "with export $i running under two probe loops"
+		stop_named_agent "export$i" TERM
+	done
+	kill "${loops[@]}"
+}
+
 case_usage_errors()
 {
 	local dir=$CASE_DIR/textfile
@@ -127,5 +148,6 @@ case_usage_errors()
 
 run_case healthcheck_live_stopped_gone case_live_stopped_gone
 run_case healthcheck_probe_does_not_block_export case_probe_does_not_block_export
+run_case healthcheck_probe_loops case_probe_loops
 run_case healthcheck_usage_errors case_usage_errors
 finish

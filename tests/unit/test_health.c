@@ -98,11 +98,12 @@ static void test_no_file(void **state)
 	expect(&f, 60, EXIT_RUNTIME, "/d/reapwatch.prom is not a regular file");
 }
 
-/* The directory is the operator's, but still one line: escaped, and cut at a character. */
+/* The directory is the operator's, but still one line: escaped, and cut at a character with a
+ * mark when too long. */
 static void test_hostile_dir(void **state)
 {
 	struct health_facts f = healthy();
-	char dir[400];
+	char dir[400], msg[512];
 
 	f.dir = "/a\nb\x01";
 	expect(&f, 60, EXIT_OK,
@@ -110,14 +111,33 @@ static void test_hostile_dir(void **state)
 	memset(dir, 'd', sizeof(dir) - 1);
 	dir[sizeof(dir) - 1] = '\0';
 	f.dir = dir;
-	{
-		char msg[512];
+	assert_int_equal(health_verdict(&f, 60, msg, sizeof(msg)), EXIT_OK);
+	/* 196 of the 399 bytes and "...", within HEALTH_PATH_SHOWN with its NUL */
+	assert_int_equal(strspn(msg, "d"), HEALTH_PATH_SHOWN - 4);
+	assert_string_equal(msg + HEALTH_PATH_SHOWN - 4,
+			    ".../reapwatch.prom rewritten 3.0 s ago by a running export");
+}
 
-		assert_int_equal(health_verdict(&f, 60, msg, sizeof(msg)), EXIT_OK);
-		assert_null(strchr(msg, '\n'));
-		/* 191 of the 399 bytes */
-		assert_int_equal(strspn(msg, "d"), 191);
-	}
+/* health_path_shown(): a path that fits is whole, to the last byte; one byte more is cut. */
+static void test_path_shown(void **state)
+{
+	char path[HEALTH_PATH_SHOWN + 1], shown[HEALTH_PATH_SHOWN];
+
+	memset(path, 'p', HEALTH_PATH_SHOWN - 1);
+	path[HEALTH_PATH_SHOWN - 1] = '\0';
+	health_path_shown(shown, path);
+	assert_string_equal(shown, path);
+	path[HEALTH_PATH_SHOWN - 1] = 'p';
+	path[HEALTH_PATH_SHOWN] = '\0';
+	health_path_shown(shown, path);
+	assert_int_equal(strlen(shown), HEALTH_PATH_SHOWN - 1);
+	assert_string_equal(shown + HEALTH_PATH_SHOWN - 4, "...");
+	/* an escape is not cut in half: "\n" is two bytes that go together */
+	memset(path, 'p', HEALTH_PATH_SHOWN - 5);
+	strcpy(path + HEALTH_PATH_SHOWN - 5, "\nqqqq");
+	health_path_shown(shown, path);
+	assert_int_equal(strspn(shown, "p"), HEALTH_PATH_SHOWN - 5);
+	assert_string_equal(shown + HEALTH_PATH_SHOWN - 5, "...");
 }
 
 /* A short buffer holds the start of the line, terminated. */
@@ -136,7 +156,7 @@ int main(void)
 	    cmocka_unit_test(test_alive),	 cmocka_unit_test(test_age_bound),
 	    cmocka_unit_test(test_future_file),	 cmocka_unit_test(test_no_export),
 	    cmocka_unit_test(test_no_file),	 cmocka_unit_test(test_hostile_dir),
-	    cmocka_unit_test(test_short_buffer),
+	    cmocka_unit_test(test_short_buffer), cmocka_unit_test(test_path_shown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
