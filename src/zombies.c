@@ -59,24 +59,25 @@ struct census_walk {
 	char last_cgroup[PATH_MAX];
 };
 
-/* The cgroup v2 path of a process and its id (a cgroup v2 directory's inode number
- * is its kernfs node id, the id the kernel side reports). */
-static int cgroup_v2_id(const char *proc_root, uint32_t pid, char *path, size_t len,
-			uint64_t *id)
+/*
+ * The cgroup v2 id of a process whose cgroup path (from /proc) is `path`: a cgroup v2
+ * directory's inode number is its kernfs node id, the id the kernel side reports. A path
+ * outside our cgroup namespace ("/../..": containerd and CRI-O give a container that is not
+ * privileged a namespace of its own) has no directory we can name: 0. (It still names its
+ * container: cgroup_container_id() reads only its components.)
+ */
+static uint64_t cgroup_v2_id(const char *path)
 {
 	static char mount[PATH_MAX];
 	char dir[PATH_MAX * 2];
 	struct stat sb;
 
-	if (proc_cgroup_read(proc_root, pid, path, len))
-		return -ENOENT;
+	if (!strncmp(path, "/..", 3) && (path[3] == '/' || !path[3]))
+		return 0;
 	if (!mount[0] && cgroup2_mountpoint(mount, sizeof(mount)))
-		return -ENOENT;
+		return 0;
 	snprintf(dir, sizeof(dir), "%s%s", mount, path);
-	if (stat(dir, &sb))
-		return -errno;
-	*id = sb.st_ino;
-	return 0;
+	return stat(dir, &sb) ? 0 : sb.st_ino;
 }
 
 static int add_if_zombie(uint32_t pid, void *arg)
@@ -110,8 +111,11 @@ static int add_if_zombie(uint32_t pid, void *arg)
 	    !strcmp(cgroup, w->last_cgroup)) {
 		z->cgroup_id = w->last->cgroup_id;
 		memcpy(z->container_id, w->last->container_id, sizeof(z->container_id));
-	} else if (!cgroup_v2_id(w->proc_root, pid, cgroup, sizeof(cgroup), &z->cgroup_id)) {
+	} else if (!proc_cgroup_read(w->proc_root, pid, cgroup, sizeof(cgroup))) {
+		z->cgroup_id = cgroup_v2_id(cgroup);
 		cgroup_container_id(cgroup, z->container_id);
+	} else {
+		cgroup[0] = '\0';
 	}
 	if (w->last && w->last->stat.ppid == z->stat.ppid) {
 		memcpy(z->parent_comm, w->last->parent_comm, sizeof(z->parent_comm));

@@ -451,6 +451,40 @@ case_live_leader_export_top()
 	stop_named_agent export
 }
 
+# `zombies` in a cgroup namespace of its own (a DaemonSet that is not privileged: containerd
+# and CRI-O give its container one), rooted at a sibling of the container's cgroup: /proc then
+# shows the zombie's cgroup as "/../reapwatch-test-PID/docker-ID.scope", with no directory of
+# that name under /sys/fs/cgroup. The zombie still belongs to its container.
+case_container_from_cgroup_namespace()
+{
+	local root agent_cg seen parent child rc=0
+	fake_container_cgroup
+	root=$(cgroup2_mount)
+	agent_cg=$root/reapwatch-test-$$-agent
+	mkdir "$agent_cg" || skip "cannot create a cgroup under $root"
+	at_case_exit rmdir_retry "$agent_cg"
+	SCEN_OUT=$CASE_DIR/zombies.out
+	bash -c "$IN_CGROUP" "$FAKE_CTR_CG" "$SCENARIOS/zombies" >"$SCEN_OUT" 2>"$CASE_DIR/zombies.err" &
+	parent=$!
+	track_pid "$parent"
+	wait_scenario_ready "scenario zombies" "$parent" 20 "$CASE_DIR/zombies.err"
+	child=$(kv child1)
+	focus "$parent" "$child"
+	ZOMBIES_OUT=$CASE_DIR/zombies-cgroupns.out
+	# shellcheck disable=SC2016 # for the inner bash
+	timeout -k 5 30 bash -c 'echo $$ >"$0/cgroup.procs" && exec unshare --cgroup "$@"' \
+		"$agent_cg" "$AGENT" zombies --json >"$ZOMBIES_OUT" 2>"$CASE_DIR/zombies-cli.err" || rc=$?
+	[[ $rc -eq 0 ]] || fail "reapwatch zombies --json in a cgroup namespace: exit status $rc: $(head -n3 "$CASE_DIR/zombies-cli.err")"
+	# shellcheck disable=SC2016 # for the inner bash
+	seen=$(timeout 5 bash -c 'echo $$ >"$0/cgroup.procs" && exec unshare --cgroup cat "/proc/$1/cgroup"' \
+		"$agent_cg" "$child" | grep '^0::')
+	detail "/proc/$child/cgroup from that namespace: $seen"
+	[[ $seen == "0::/../reapwatch-test-$$/docker-$FAKE_CTR_ID.scope" ]] ||
+		fail "test bug: the zombie's cgroup from the namespace is '$seen', not a path above its root"
+	assert_eq "container_id of zombie $child, seen from a cgroup namespace" "\"$FAKE_CTR_ID\"" \
+		"$(jq -c "select(.pid == $child) | .container_id" "$ZOMBIES_OUT")"
+}
+
 # A zombie older than every agent (made before top starts): top's OLDEST is a lower bound,
 # the agent's uptime, and says so with '>' (a plain age would be off by as much as the zombie
 # is older than the agent).
@@ -559,6 +593,7 @@ run_case zombies_pins_across_pidns case_pins_across_pidns
 run_case zombies_pins_legacy_dirs case_pins_legacy_dirs
 run_case zombies_live_leader_is_no_zombie case_live_leader
 run_case zombies_live_leader_export_top case_live_leader_export_top
+run_case zombies_container_from_cgroup_namespace case_container_from_cgroup_namespace
 run_case zombies_top_oldest_bound case_top_oldest_bound
 run_case zombies_oldest_bound_mixed case_oldest_bound_mixed
 run_case zombies_log_events case_log_events_zombies
