@@ -56,6 +56,9 @@
 
 /* Set by userspace: keep per-process state (reap events, zombie ages). */
 const volatile bool track_reaping = false;
+/* Set by userspace: handle_wait walks a waiter's children (bpf_loop(), Linux 5.17), so any
+ * wait() that reaps is seen; without, only waitpid() for one pid (handle_wait_noloop). */
+const volatile bool wait_walks = true;
 /* Bound on one wait()'s walk of the waiter's threads and children (userspace lowers it only
  * for tests: REAPWATCH_TEST_MAP_ENTRIES). */
 const volatile __u32 wait_walk_max = 4096;
@@ -299,15 +302,30 @@ static __always_inline bool wait_takes(struct wait_opts *wo, struct task_struct 
  * thread id, not a hash map: every context switch looks here while any waiter
  * is remembered, and a hash map's delete takes its bucket's lock with interrupts off.
  * A waiter whose slot another waiter holds is not followed (counted: waiters_full).
+ *
+ * Up to two zombies per waiter: a second child can exit before a waiter woken for the first
+ * runs, and its scan takes whichever comes first in its children list (do_wait_thread()),
+ * not the first to exit. Both are stamped at its switch-in; the one it did not take then is
+ * stamped again by its next wait() (handle_wait), or by whoever reaps it. A zombie that
+ * cannot be followed (a third; a slot another waiter holds: counted, waiters_full) gets no
+ * evidence: its SIGCHLD's time would claim an exact reap that may come much later.
  */
-struct rw_blocked_waiter {
-	__u64 waiter;	   /* its task_struct address; 0: a free slot */
-	__u64 zombie;	   /* the zombie's leader address, its `procs` owner */
-	__u64 stamp_ns;	   /* the provisional reap time it was given (its SIGCHLD) */
-	__u64 switches;	   /* the waiter's nvcsw + nivcsw then: its switches out so far */
-	__u32 zombie_tgid; /* to find the zombie's slot in `procs` */
+struct rw_waited_zombie {
+	__u64 zombie;	/* the zombie's leader address, its `procs` owner; 0: none */
+	__u64 stamp_ns; /* the provisional reap time it was given (its SIGCHLD) */
+	__u32 tgid;	/* to find the zombie's slot in `procs` */
 	__u32 _pad;
 };
+
+#define RW_WAITED_ZOMBIES 2
+
+struct rw_blocked_waiter {
+	__u64 waiter;	/* its task_struct address; 0: a free slot */
+	__u64 switches; /* the waiter's nvcsw + nivcsw then: its switches out so far */
+	struct rw_waited_zombie zombies[RW_WAITED_ZOMBIES];
+};
+
+_Static_assert(sizeof(struct rw_blocked_waiter) == 64, "a waiter's slot is one cache line");
 
 #define RW_WAITER_SLOTS 1024 /* a power of two */
 
@@ -359,36 +377,103 @@ static __always_inline bool on_waiter_stack(struct wait_opts *wo, __u64 waiter,
 	return (__u64)wo - stack < RW_STACK_SPAN;
 }
 
+/* The state of a zombie a remembered waiter will take, if its reap is still to be timed at
+ * that waiter's switch-in (no wait() and no hand-over has timed it since). */
+static __always_inline struct rw_proc_state *waited_pending(const struct rw_waited_zombie *wz)
+{
+	struct rw_proc_state *st;
+
+	if (!wz->zombie)
+		return NULL;
+	st = procs_find(wz->zombie, wz->tgid);
+	if (st && st->how == RW_REAP_BLOCKED_WAITER && st->reap_ns == wz->stamp_ns)
+		return st;
+	return NULL;
+}
+
+/* (the zombie last: a switch on another CPU pairs it with the tgid and stamp written before) */
+static __always_inline void waited_set(struct rw_waited_zombie *wz, __u64 key, __u32 tgid,
+				       __u64 now)
+{
+	wz->tgid = tgid;
+	wz->stamp_ns = now;
+	barrier();
+	wz->zombie = key;
+}
+
+/* A held zombie's provisional reap time withdrawn: whoever reaps it, when, is unknown yet. */
+static __always_inline void waited_withdraw(struct rw_proc_state *st)
+{
+	if (st) {
+		st->how = 0;
+		st->reap_ns = 0;
+	}
+}
+
+/*
+ * Another SIGCHLD for a waiter remembered already that has not run since (its switch count is
+ * the same): the new zombie goes beside the one it holds, or in place of one no longer to be
+ * timed (reaped, or re-stamped by a wait: handle_wait). Without wait walks (handle_wait_noloop)
+ * neither can be timed: which one its scan takes is unknown, and a later waitpid(-1) for the
+ * other is not seen. False: not followed (its caller withdraws its evidence).
+ */
+static RW_COLD bool remember_another_zombie(struct rw_blocked_waiter *bw, __u64 key, __u32 tgid,
+					    __u64 now)
+{
+	struct rw_proc_state *first = waited_pending(&bw->zombies[0]);
+	struct rw_proc_state *second = waited_pending(&bw->zombies[1]);
+	struct rw_waited_zombie *wz;
+	__u64 waiter = bw->waiter;
+
+	if (!wait_walks) {
+		waited_withdraw(first);
+		waited_withdraw(second);
+		return false;
+	}
+	if (first && second) {
+		count(RW_CTR_WAITERS_FULL);
+		return false;
+	}
+	wz = first ? &bw->zombies[1] : &bw->zombies[0];
+	waited_set(wz, key, tgid, now);
+	/* Its switch on another CPU gave the slot up meanwhile (and another waiter may have
+	 * taken it): not followed. */
+	if (*(volatile __u64 *)&bw->waiter != waiter) {
+		rw_slot_swap(&wz->zombie, key, 0);
+		return false;
+	}
+	return true;
+}
+
 /*
  * Remember that `waiter` (a task address, asleep or off its CPU) will take the zombie
- * `key` when it next runs. A thread that waits for two zombies at once keeps the first:
- * its scan takes one of them at that switch, and the next wait() it makes (handle_wait)
- * times the other.
+ * `key` when it next runs (or, if a second zombie came meanwhile, one of the two: struct
+ * rw_blocked_waiter). False: not followed.
  */
-static __always_inline void remember_blocked_waiter(__u64 waiter, __u32 waiter_tid,
+static __always_inline bool remember_blocked_waiter(__u64 waiter, __u32 waiter_tid,
 						   __u64 waiter_switches, __u64 key, __u32 tgid,
 						   __u64 now)
 {
 	struct rw_blocked_waiter *bw = waiter_slot(waiter_tid);
-	struct rw_proc_state *st;
 
 	if (!bw)
-		return;
+		return false;
 	if (bw->waiter == waiter) {
-		st = procs_find(bw->zombie, bw->zombie_tgid);
-		if (st && st->how == RW_REAP_BLOCKED_WAITER && st->reap_ns == bw->stamp_ns)
-			return; /* still to be taken at this waiter's switch */
+		if (bw->switches == waiter_switches)
+			return remember_another_zombie(bw, key, tgid, now);
+		/* It ran since, unseen (a lost switch program run): what the slot holds was
+		 * taken then. Refilled below, still its own. */
 	} else if (bw->waiter) {
 		count(RW_CTR_WAITERS_FULL);
-		return;
+		return false;
 	}
 	/* (filled before it is published: a switch on another CPU reads it at once) */
-	bw->zombie = key;
-	bw->zombie_tgid = tgid;
-	bw->stamp_ns = now;
+	bw->zombies[1].zombie = 0;
+	waited_set(&bw->zombies[0], key, tgid, now);
 	bw->switches = waiter_switches;
 	if (bw->waiter != waiter && rw_slot_swap(&bw->waiter, 0, waiter))
 		__sync_fetch_and_add(&blocked_waiters_live, 1);
+	return true;
 }
 
 /*
@@ -406,6 +491,7 @@ static __always_inline void remember_blocked_waiter(__u64 waiter, __u32 waiter_t
  * Only the first queued wait that takes the child is followed: of several threads asleep
  * for it (rare), the first to run takes it, usually the first woken. (Following each made
  * the verifier walk every combination: 30 times the instructions of the whole program.)
+ * False: no queued wait takes it, or the one that does cannot be followed.
  */
 static __always_inline bool blocked_waiter_takes(struct task_struct *parent,
 						 struct task_struct *leader, bool btf, __u64 key,
@@ -433,13 +519,32 @@ static __always_inline bool blocked_waiter_takes(struct task_struct *parent,
 	/* (the waiter is nearly always the thread the SIGCHLD went to: BTF-typed) */
 	if (waiter == (__u64)parent) {
 		if (!task_on_cpu(parent, true))
-			remember_blocked_waiter(waiter, parent->pid, task_switches(parent), key,
-						tgid, now);
+			return remember_blocked_waiter(waiter, parent->pid, task_switches(parent),
+						       key, tgid, now);
 	} else if (!task_on_cpu(task_at(waiter), false)) {
-		remember_blocked_waiter(waiter, BPF_CORE_READ(task_at(waiter), pid),
-					task_switches_at(task_at(waiter)), key, tgid, now);
+		return remember_blocked_waiter(waiter, BPF_CORE_READ(task_at(waiter), pid),
+					       task_switches_at(task_at(waiter)), key, tgid, now);
 	}
 	return true;
+}
+
+/* Time the reap of a zombie `next` was remembered for: now, if it still waits for that. */
+static __always_inline void waited_stamp(const struct rw_waited_zombie *wz,
+					 struct task_struct *next, __u64 now)
+{
+	struct rw_proc_state *st = waited_pending(wz);
+
+	if (!st)
+		return;
+	st->reap_ns = now;
+	fill_peer(&st->reaper, next);
+}
+
+/* (a second zombie: rare, out of the switch's line) */
+static RW_COLD void waited_stamp_second(struct rw_blocked_waiter *bw, struct task_struct *next,
+					__u64 now)
+{
+	waited_stamp(&bw->zombies[1], next, now);
 }
 
 /*
@@ -452,9 +557,8 @@ static __always_inline bool blocked_waiter_takes(struct task_struct *parent,
  */
 static __always_inline void reaping_on_switch(struct task_struct *next)
 {
-	__u64 key = (__u64)next;
+	__u64 key = (__u64)next, now;
 	struct rw_blocked_waiter *bw = waiter_slot(next->pid);
-	struct rw_proc_state *st;
 
 	if (!bw || bw->waiter != key)
 		return;
@@ -466,11 +570,10 @@ static __always_inline void reaping_on_switch(struct task_struct *next)
 		waiter_forget(bw, key);
 		return;
 	}
-	st = procs_find(bw->zombie, bw->zombie_tgid);
-	if (st && st->how == RW_REAP_BLOCKED_WAITER && st->reap_ns == bw->stamp_ns) {
-		st->reap_ns = bpf_ktime_get_ns(); /* (only now: most switches are no waiter's) */
-		fill_peer(&st->reaper, next);
-	}
+	now = bpf_ktime_get_ns(); /* (only now: most switches are no waiter's) */
+	waited_stamp(&bw->zombies[0], next, now);
+	if (bw->zombies[1].zombie)
+		waited_stamp_second(bw, next, now);
 	waiter_forget(bw, key);
 }
 

@@ -159,6 +159,7 @@ static void choose_programs(struct reapwatch_bpf *skel, const struct kernel_feat
 	if (!loops)
 		group_dead = false; /* handle_exit walks; v6.16 has bpf_loop() anyway */
 	skel->rodata->exit_compat = !group_dead;
+	skel->rodata->wait_walks = loops;
 	bpf_program__set_autoload(skel->progs.handle_exit, group_dead);
 	bpf_program__set_autoload(skel->progs.handle_exit_compat, !group_dead && loops);
 	bpf_program__set_autoload(skel->progs.handle_exit_noloop, !group_dead && !loops);
@@ -861,8 +862,8 @@ const struct agent_drop_reason agent_drop_reasons[AGENT_DROPS] = {
 				    "or signal_stats map full): exported counters undercount" },
 	[AGENT_DROP_WAITERS_FULL] = { "waiters_full", RW_CTR_WAITERS_FULL,
 				      "waiters asleep in wait() not followed (their blocked_waiters "
-				      "slot held by another): their reaps timed at the SIGCHLD, maybe "
-				      "early" },
+				      "slot held by another, or two zombies already): their reaps "
+				      "bounded by the free" },
 	[AGENT_DROP_FREE_MISSED] = { "free_missed", RW_CTR_FREE_MISSED,
 				     "process frees our program never saw: their reaps reported "
 				     "late",

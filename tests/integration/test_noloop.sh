@@ -15,4 +15,8 @@ done
 reaps="reap_blocked_waiter reap_late_waiter reap_polling_waiter reap_sigchld_ignored"
 reaps+=" reap_sa_nocldwait reap_one_per_exit"
 REAPWATCH_CASES=$reaps bash "$(dirname "$0")/test_reap.sh" || rc=1
+# Two zombies for one waiter kept off its CPU: neither timed exactly (the waitpid(-1) that
+# takes the second is not seen), and saying so.
+REAPWATCH_CASES="reap_wait_hog_two reap_wait_hog_two_older_first" \
+	bash "$(dirname "$0")/test_reap_waits.sh" || rc=1
 exit "$rc"

@@ -145,6 +145,43 @@ case_hog_sleep()
 	hog_case hog_sleep
 }
 
+# hog_two_case MODE: two children exit while the waiter is kept off its CPU in waitpid(-1).
+# Both SIGCHLDs find it on the wait queue; when it runs, its scan takes X, the older (list
+# order), whichever exited first: X is timed by that switch-in, not by its own SIGCHLD 50 ms
+# before; Y by the second waitpid(-1). Without bpf_loop() that second wait is not seen, nor
+# which of the two the first took: both reaps are bounds, and say so.
+hog_two_case()
+{
+	local ev hog_us child
+	waits "$1"
+	focus "$REAPER" "$(kv x)" "$(kv y)"
+	hog_us=$(($(kv hog_end_ns) / 1000))
+	detail "the last child exited at $(($(kv child_exit_ns) / 1000)) us, the busy loop let the CPU go at $hog_us us"
+	if without_bpf_loop; then
+		for child in x y; do
+			assert_fields "$(reap_of "$child")" "reap of $child" .latency_exact false
+			claim_holds "$child"
+		done
+		return
+	fi
+	ev=$(exact x)
+	assert_true "reap of x: not before the busy loop let the waiter's CPU go ($hog_us us)" \
+		"$ev" "(.time | usec) >= $hog_us"
+	exact y >/dev/null
+}
+
+# Y (the younger) exits first: the waiter was remembered for Y when X's SIGCHLD came.
+case_hog_two()
+{
+	hog_two_case hog_two
+}
+
+# X (the older) exits first: the waiter takes the zombie it was remembered for first.
+case_hog_two_older_first()
+{
+	hog_two_case hog_two_older_first
+}
+
 # A clone() child with exit signal 0, a zombie, beside a fork child: a plain waitpid(-1)
 # takes the fork child when it exits (eligible_child()); waitpid(K, __WCLONE) takes K later.
 case_clone()
@@ -214,6 +251,8 @@ run_case reap_wait_export_unmeasured case_export_unmeasured
 run_case reap_wait_hog case_hog
 run_case reap_wait_hog_handler case_hog_handler
 run_case reap_wait_hog_sleep case_hog_sleep
+run_case reap_wait_hog_two case_hog_two
+run_case reap_wait_hog_two_older_first case_hog_two_older_first
 run_case reap_wait_clone case_clone
 run_case reap_wait_wall case_wall
 run_case reap_wait_pgid case_pgid

@@ -11,6 +11,10 @@
  *           tracepoint sees it
  *   hog_sleep  the same, the busy loop C's child, and the parent only sleeps after the
  *           reap: no later wait()
+ *   hog_two the parent, asleep in waitpid(-1) behind the busy loop, has two children exit:
+ *           Y, then X (the older: forked first); when it runs, its scan takes X (list
+ *           order), then a second waitpid(-1) takes Y
+ *   hog_two_older_first  the same, X exiting first
  *   clone   a clone() child K with exit signal 0 is a zombie; the parent, asleep in a
  *           plain waitpid(-1), gets fork child F when F exits; later waitpid(K, __WCLONE)
  *   wall    the parent asleep in waitpid(-1, __WALL) gets K when it exits (no SIGCHLD),
@@ -28,7 +32,8 @@
  *
  * Output (key=value, one per line; times CLOCK_REALTIME ns): reaper=<pid>, and per child
  * NAME=<pid> NAME_wait_ns=<clock before the wait that took it> NAME_reaped_ns=<clock right
- * after it returned>; hog: hog_end_ns (the busy loop's last clock read), NAME_exit_ns.
+ * after it returned>; hog*: hog_end_ns (the busy loop's last clock read), child_exit_ns (the
+ * last child's exit).
  */
 #define SCENARIO_NAME "wait_kinds"
 #include <linux/io_uring.h>
@@ -53,6 +58,7 @@ struct shared {
 	volatile long long hog_end_real;
 	volatile int hog_spinning;
 	volatile int hog_failed;
+	volatile pid_t first_pid; /* hog_two: the child to exit first */
 };
 
 static struct shared *sh;
@@ -226,6 +232,65 @@ static int run_hog(bool hog_is_mine, bool handler)
 		errno = sh->hog_failed;
 		die("sched_setscheduler(SCHED_FIFO)");
 	}
+	printf("child_exit_ns=%lld\nhog_end_ns=%lld\n", sh->child_exit_real, sh->hog_end_real);
+	return 0;
+}
+
+/*
+ * hog_two: X forked first, Y second; Y exits, then X (`older_first`: X, then Y), both while
+ * the parent is kept off its CPU in waitpid(-1). The SIGCHLD of each finds it on the wait
+ * queue: when it runs, its scan takes X (the older in its children list) whichever exited
+ * first, and its next waitpid(-1) takes Y.
+ */
+static pid_t fork_exiter(int cpu, bool second)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid)
+		return pid;
+	pin(cpu);
+	while (!sh->hog_spinning && !sh->hog_failed)
+		usleep(1000);
+	usleep(20 * 1000);
+	if (second) {
+		/* (the other one's pid comes through the shared page: one of them is forked
+		 * after this one) */
+		while (!sh->first_pid)
+			usleep(1000);
+		wait_zombie(sh->first_pid);
+		usleep(5 * 1000);
+		sh->child_exit_real = real_ns();
+		sh->child_exit_mono = mono_ns();
+	}
+	_exit(0);
+}
+
+static int run_hog_two(bool older_first)
+{
+	int cpu_wait, cpu_child;
+	pid_t x, y, hog, got;
+	long long t;
+
+	two_cpus(&cpu_wait, &cpu_child);
+	pin(cpu_wait);
+	x = fork_exiter(cpu_child, !older_first);
+	y = fork_exiter(cpu_child, older_first);
+	sh->first_pid = older_first ? x : y;
+	hog = fork_hog(cpu_wait);
+	t = real_ns();
+	got = waitpid(-1, NULL, 0);
+	if (sh->hog_failed) {
+		errno = sh->hog_failed;
+		die("sched_setscheduler(SCHED_FIFO)");
+	}
+	expect(got, x, "waitpid(-1), the first");
+	reaped("x", x, t);
+	t = real_ns();
+	expect(waitpid(-1, NULL, 0), y, "waitpid(-1), the second");
+	reaped("y", y, t);
+	expect(waitpid(hog, NULL, 0), hog, "waitpid(hog)");
 	printf("child_exit_ns=%lld\nhog_end_ns=%lld\n", sh->child_exit_real, sh->hog_end_real);
 	return 0;
 }
@@ -545,6 +610,10 @@ int main(int argc, char **argv)
 		rc = run_hog(true, true);
 	else if (!strcmp(mode, "hog_sleep"))
 		rc = run_hog(false, false);
+	else if (!strcmp(mode, "hog_two"))
+		rc = run_hog_two(false);
+	else if (!strcmp(mode, "hog_two_older_first"))
+		rc = run_hog_two(true);
 	else if (!strcmp(mode, "clone"))
 		rc = run_clone();
 	else if (!strcmp(mode, "wall"))
@@ -561,7 +630,8 @@ int main(int argc, char **argv)
 		rc = run_uring();
 	else {
 		fprintf(stderr,
-			"usage: wait_kinds hog|hog_handler|hog_sleep|clone|wall|pgid|threads|"
+			"usage: wait_kinds hog|hog_handler|hog_sleep|hog_two|hog_two_older_first|clone|wall|"
+			"pgid|threads|"
 			"ptrace|ptrace_other|uring\n");
 		return 2;
 	}
