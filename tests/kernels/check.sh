@@ -524,7 +524,8 @@ wait_claim()
 	fi
 }
 
-# Issue 12: a waiter asleep behind a SCHED_FIFO busy loop on its CPU is timed when it runs;
+# Issue 12: a waiter asleep behind a SCHED_FIFO busy loop on its CPU is timed when it runs
+# (also when two of its children die before it does);
 # a fork child beside a clone child with exit signal 0 is taken by a plain waitpid(-1);
 # a wait goes round the thread group from the calling thread. Waits asleep before the exit,
 # and later ones for one child by its pid, are exact everywhere; a later waitpid(-1) is a
@@ -541,6 +542,16 @@ case_reap_waits()
 	wait_claim wait_hog child exact
 	holds "reap of the child (wait_hog): not before the busy loop let the waiter's CPU go" \
 		"$EV" "$USEC (.time | usec) >= $(($(kv wait_hog hog_end_ns) / 1000))"
+	# Two zombies for that waiter, the younger first: its scan takes the older (list order),
+	# timed at its switch-in; the other by its next waitpid(-1), which only the walk sees
+	# (without it, both are bounds).
+	scenario_ok wait_hog_two
+	wait_claim wait_hog_two x $later
+	if [[ -n $later ]]; then
+		holds "reap of x (wait_hog_two): not before the busy loop let the waiter's CPU go" \
+			"$EV" "$USEC (.time | usec) >= $(($(kv wait_hog_two hog_end_ns) / 1000))"
+	fi
+	wait_claim wait_hog_two y $later
 	scenario_ok wait_clone
 	wait_claim wait_clone fork exact
 	wait_claim wait_clone clone exact # waitpid(K, __WCLONE): by its pid

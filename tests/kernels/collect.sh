@@ -128,6 +128,7 @@ echo "agents_kb=$(percpu_kb)" >>"$OUT/percpu"
 run exit_blocked exit_code blocked 7
 run exit_late exit_code late 7
 run wait_hog wait_kinds hog
+run wait_hog_two wait_kinds hog_two
 run wait_clone wait_kinds clone
 run wait_threads wait_kinds threads
 run killed_term killed_by 15 kill
