@@ -307,8 +307,9 @@ static __always_inline bool wait_takes(struct wait_opts *wo, struct task_struct 
  * runs, and its scan takes whichever comes first in its children list (do_wait_thread()),
  * not the first to exit. Both are stamped at its switch-in; the one it did not take then is
  * stamped again by its next wait() (handle_wait), or by whoever reaps it. A zombie that
- * cannot be followed (a third; a slot another waiter holds: counted, waiters_full) gets no
- * evidence: its SIGCHLD's time would claim an exact reap that may come much later.
+ * cannot be followed (a third; a slot another waiter holds; without bpf_loop(), a second:
+ * counted, waiters_full) gets no evidence: its SIGCHLD's time would claim an exact reap that
+ * may come much later.
  */
 struct rw_waited_zombie {
 	__u64 zombie;	/* the zombie's leader address, its `procs` owner; 0: none */
@@ -381,11 +382,13 @@ static __always_inline bool on_waiter_stack(struct wait_opts *wo, __u64 waiter,
  * that waiter's switch-in (no wait() and no hand-over has timed it since). */
 static __always_inline struct rw_proc_state *waited_pending(const struct rw_waited_zombie *wz)
 {
+	__u64 zombie = *(volatile const __u64 *)&wz->zombie;
 	struct rw_proc_state *st;
 
-	if (!wz->zombie)
+	if (!zombie)
 		return NULL;
-	st = procs_find(wz->zombie, wz->tgid);
+	barrier(); /* (the tgid and stamp written before it: waited_set()) */
+	st = procs_find(zombie, wz->tgid);
 	if (st && st->how == RW_REAP_BLOCKED_WAITER && st->reap_ns == wz->stamp_ns)
 		return st;
 	return NULL;
@@ -411,35 +414,38 @@ static __always_inline void waited_withdraw(struct rw_proc_state *st)
 }
 
 /*
- * Another SIGCHLD for a waiter remembered already that has not run since (its switch count is
- * the same): the new zombie goes beside the one it holds, or in place of one no longer to be
- * timed (reaped, or re-stamped by a wait: handle_wait). Without wait walks (handle_wait_noloop)
+ * Another SIGCHLD for `waiter`, remembered already and not run since (its switch count is the
+ * same): the new zombie goes beside the one it holds, or in place of one no longer to be timed
+ * (reaped, or re-stamped by a wait: handle_wait). Without wait walks (handle_wait_noloop)
  * neither can be timed: which one its scan takes is unknown, and a later waitpid(-1) for the
- * other is not seen. False: not followed (its caller withdraws its evidence).
+ * other is not seen (counted as not followed). False: not followed (its caller withdraws its
+ * evidence).
+ *
+ * Every SIGCHLD of a child comes under tasklist_lock (do_notify_parent()'s callers), so no
+ * other remember runs meanwhile; only the waiter's switch-in may, giving the slot up. If it
+ * did before the check below, the zombie is not followed. If it reads the slot before the
+ * zombie is in and gives it up after the check, the zombie keeps its SIGCHLD's time, then
+ * within microseconds of the reap: the waiter is running.
  */
-static RW_COLD bool remember_another_zombie(struct rw_blocked_waiter *bw, __u64 key, __u32 tgid,
-					    __u64 now)
+static RW_COLD bool remember_another_zombie(struct rw_blocked_waiter *bw, __u64 waiter,
+					    __u64 key, __u32 tgid, __u64 now)
 {
 	struct rw_proc_state *first = waited_pending(&bw->zombies[0]);
 	struct rw_proc_state *second = waited_pending(&bw->zombies[1]);
 	struct rw_waited_zombie *wz;
-	__u64 waiter = bw->waiter;
 
-	if (!wait_walks) {
-		waited_withdraw(first);
-		waited_withdraw(second);
-		return false;
-	}
-	if (first && second) {
+	if (!wait_walks || (first && second)) {
+		if (!wait_walks) {
+			waited_withdraw(first);
+			waited_withdraw(second);
+		}
 		count(RW_CTR_WAITERS_FULL);
 		return false;
 	}
 	wz = first ? &bw->zombies[1] : &bw->zombies[0];
 	waited_set(wz, key, tgid, now);
-	/* Its switch on another CPU gave the slot up meanwhile (and another waiter may have
-	 * taken it): not followed. */
 	if (*(volatile __u64 *)&bw->waiter != waiter) {
-		rw_slot_swap(&wz->zombie, key, 0);
+		wz->zombie = 0; /* (a free slot: its next owner clears it anyway) */
 		return false;
 	}
 	return true;
@@ -460,7 +466,7 @@ static __always_inline bool remember_blocked_waiter(__u64 waiter, __u32 waiter_t
 		return false;
 	if (bw->waiter == waiter) {
 		if (bw->switches == waiter_switches)
-			return remember_another_zombie(bw, key, tgid, now);
+			return remember_another_zombie(bw, waiter, key, tgid, now);
 		/* It ran since, unseen (a lost switch program run): what the slot holds was
 		 * taken then. Refilled below, still its own. */
 	} else if (bw->waiter) {

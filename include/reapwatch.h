@@ -339,7 +339,8 @@ rw_reap_record_from_state(struct rw_reap_record *rec, const struct rw_proc_state
 	rec->reaper = st->reaper;
 	rec->exit_ns = st->exit_ns;
 	rec->zombie_ns = st->zombie_ns;
-	rec->reap_ns = st->reap_ns;
+	/* (a time without evidence is no reap's: a blocked waiter's stamp racing its withdrawal) */
+	rec->reap_ns = st->how ? st->reap_ns : 0;
 	rec->how = st->how ? st->how : how_if_none;
 	rec->autoreap = st->autoreap;
 	rec->late = late;

@@ -862,8 +862,8 @@ const struct agent_drop_reason agent_drop_reasons[AGENT_DROPS] = {
 				    "or signal_stats map full): exported counters undercount" },
 	[AGENT_DROP_WAITERS_FULL] = { "waiters_full", RW_CTR_WAITERS_FULL,
 				      "waiters asleep in wait() not followed (their blocked_waiters "
-				      "slot held by another, or two zombies already): their reaps "
-				      "bounded by the free" },
+				      "slot held by another, or more zombies than it follows): their "
+				      "reaps bounded by the free" },
 	[AGENT_DROP_FREE_MISSED] = { "free_missed", RW_CTR_FREE_MISSED,
 				     "process frees our program never saw: their reaps reported "
 				     "late",

@@ -340,7 +340,8 @@ static void runtime_container_id(const char *path, char *id, size_t len)
 	if (!name[0] || strlen(name) >= len || !runtime_id_chars(name) || name[0] == '.')
 		return;
 	found = path_exists("/run/runc/%s", name) || path_exists("/run/crun/%s", name);
-	if (!found && slash && slash > ns && !memchr(ns, '/', (size_t)(slash - ns)))
+	/* (not a namespace named "..": a path from outside our cgroup namespace, "/../NAME") */
+	if (!found && slash && slash > ns && ns[0] != '.' && !memchr(ns, '/', (size_t)(slash - ns)))
 		found = path_exists("/run/containerd/runc/%.*s/%s", (int)(slash - ns), ns, name);
 	if (found)
 		snprintf(id, len, "%s", name);

@@ -28,7 +28,7 @@ DAEMONSET=$REPO/deploy/kubernetes/20-daemonset.yaml
 HOST_EXITS='reapwatch_exits_total{container_id="",pod="",namespace="",container=""}'
 # What deploy/kubernetes/daemonset.yaml documents as enough instead of privileged (with
 # /sys/fs/bpf already mounted on the node; CAP_SYS_ADMIN only to mount it).
-NARROW_CAPS='["CAP_BPF","CAP_PERFMON","CAP_DAC_READ_SEARCH"]'
+NARROW_CAPS='["CAP_BPF","CAP_PERFMON","CAP_DAC_READ_SEARCH","CAP_SYS_PTRACE"]'
 
 # make_target TARGET [VAR=VALUE...]: run make in the repository; fail with its last lines.
 make_target()
@@ -200,6 +200,33 @@ check_probes()
 	probe livenessProbe || fail "livenessProbe still fails after the agent resumed writing"
 }
 
+# `kubectl exec POD -- /reapwatch ...` needs no shell: the image's binary, run in the agent's
+# container (its capabilities, its mounts), lists a host zombie with the exact age the running
+# agent knows (its pins under /sys/fs/bpf), and traces.
+check_exec_commands()
+{
+	local child tracer rc=0
+	start_scenario zombies
+	child=$(kv child1)
+	timeout -k 5 30 runc exec "$AGENT_CTR" /reapwatch zombies --json >"$CASE_DIR/exec-zombies.out" \
+		2>"$CASE_DIR/exec-zombies.err" || rc=$?
+	[[ $rc -eq 0 ]] || fail "runc exec /reapwatch zombies --json: status $rc: $(head -n2 "$CASE_DIR/exec-zombies.err")"
+	check_json_lines "$CASE_DIR/exec-zombies.out"
+	assert_eq "zombies --json in the agent's container: $child, its age and pid namespace known" \
+		'["number","number"]' \
+		"$(jq -c "select(.pid == $child) | [(.age_seconds | type), (.pidns | type)]" "$CASE_DIR/exec-zombies.out")"
+	timeout -k 5 30 runc exec "$AGENT_CTR" /reapwatch trace --json -e exit -d 3 \
+		>"$CASE_DIR/exec-trace.out" 2>"$CASE_DIR/exec-trace.err" &
+	tracer=$!
+	wait_printed "runc exec /reapwatch trace" "$tracer" "$CASE_DIR/exec-trace.err" "$AGENT_READY"
+	/bin/true
+	wait "$tracer" || rc=$?
+	[[ $rc -eq 0 ]] || fail "runc exec /reapwatch trace: status $rc: $(head -n2 "$CASE_DIR/exec-trace.err")"
+	check_json_lines "$CASE_DIR/exec-trace.out"
+	[[ $(jq -c 'select(.type == "exit" and .comm == "true")' "$CASE_DIR/exec-trace.out" | grep -c .) -ge 1 ]] ||
+		fail "trace in the agent's container saw no exit of /bin/true run on the host"
+}
+
 case_static_binary()
 {
 	local out
@@ -292,6 +319,7 @@ case_image()
 	assert_eq "reapwatch_teardown_sigkilled_total$labels (sigterm_first=false)" 1 \
 		"$(prom_value "$prom" "reapwatch_teardown_sigkilled_total${labels%\}},sigterm_first=\"false\"}")"
 	check_probes "$textfile"
+	check_exec_commands
 	stop_agent_container
 	# --log-events (the image's command): the teardown on stdout, as `kubectl logs` shows it.
 	EVENTS=$CASE_DIR/agent-ctr.out
