@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include "args.h"
 #include "commands.h"
@@ -39,7 +38,6 @@ int cmd_healthcheck(const struct command *cmd, int argc, char **argv)
 	struct health_facts facts = {0};
 	struct healthcheck_opts opts;
 	char err[ARGS_ERR_LEN], msg[512], shown[HEALTH_PATH_SHOWN];
-	struct timespec now;
 	struct stat st;
 	int ret, dir_fd;
 
@@ -73,8 +71,7 @@ int cmd_healthcheck(const struct command *cmd, int argc, char **argv)
 		facts.file_mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	}
 	close(dir_fd);
-	clock_gettime(CLOCK_REALTIME, &now);
-	facts.now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	facts.now_ns = (int64_t)clock_ns(CLOCK_REALTIME);
 	ret = health_verdict(&facts, opts.max_age_s, msg, sizeof(msg));
 	if (ret == EXIT_OK)
 		printf("reapwatch: %s\n", msg);

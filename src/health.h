@@ -15,11 +15,11 @@
 /* The file every export writes in its --textfile-dir. */
 #define PROM_FILE "reapwatch.prom"
 
-/* Who holds the directory's lock, as a probe with flock(LOCK_SH | LOCK_NB) can tell. */
+/* Who holds the directory's lock, as a probe with flock(LOCK_EX | LOCK_NB) can tell. */
 enum health_lock {
 	HEALTH_LOCK_HELD,    /* an export runs (or another tool that flocks the directory) */
 	HEALTH_LOCK_FREE,    /* no export runs for this directory */
-	HEALTH_LOCK_UNKNOWN, /* a filesystem without flock(): not checked */
+	HEALTH_LOCK_UNKNOWN, /* a filesystem that refuses the lock (NFS): not checked */
 };
 
 struct health_facts {

@@ -65,7 +65,7 @@ int rw_output_failed(int err)
 	return EXIT_RUNTIME;
 }
 
-static uint64_t clock_ns(clockid_t clk)
+uint64_t clock_ns(clockid_t clk)
 {
 	struct timespec ts;
 

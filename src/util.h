@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 /* Exit statuses (docs/reapwatch.md "Command line"). */
 #define EXIT_OK 0
@@ -29,6 +30,8 @@ int rw_output_failed(int err);
 /* One line on stderr: "reapwatch: <message>". */
 void rw_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The clock `clk` now, in ns. */
+uint64_t clock_ns(clockid_t clk);
 /* CLOCK_MONOTONIC now, and the offset that turns it into the wall clock. */
 uint64_t mono_now_ns(void);
 int64_t mono_to_unix_offset_ns(void);

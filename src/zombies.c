@@ -107,15 +107,14 @@ static int add_if_zombie(uint32_t pid, void *arg)
 	if (proc_stat_read(w->proc_root, pid, &z->stat) || !proc_stat_is_zombie(&z->stat))
 		return 0;
 	proc_pidns_read(w->proc_root, pid, &z->ns_pid, &z->pidns);
-	if (w->last && !proc_cgroup_read(w->proc_root, pid, cgroup, sizeof(cgroup)) &&
-	    !strcmp(cgroup, w->last_cgroup)) {
+	if (proc_cgroup_read(w->proc_root, pid, cgroup, sizeof(cgroup))) {
+		cgroup[0] = '\0';
+	} else if (w->last && !strcmp(cgroup, w->last_cgroup)) {
 		z->cgroup_id = w->last->cgroup_id;
 		memcpy(z->container_id, w->last->container_id, sizeof(z->container_id));
-	} else if (!proc_cgroup_read(w->proc_root, pid, cgroup, sizeof(cgroup))) {
+	} else {
 		z->cgroup_id = cgroup_v2_id(cgroup);
 		cgroup_container_id(cgroup, z->container_id);
-	} else {
-		cgroup[0] = '\0';
 	}
 	if (w->last && w->last->stat.ppid == z->stat.ppid) {
 		memcpy(z->parent_comm, w->last->parent_comm, sizeof(z->parent_comm));

@@ -998,6 +998,16 @@ val()
 
 # --- Kubernetes names --------------------------------------------------------------
 
+# wait_fresh FILE SECONDS: FILE (an export's) rewritten less than SECONDS ago, within 10 s.
+wait_fresh()
+{
+	local deadline=$((SECONDS + 10))
+	until [[ -f $1 && $(($(date +%s) - $(stat -c %Y "$1"))) -lt $2 ]]; do
+		[[ $SECONDS -lt $deadline ]] || fail "$1 not rewritten less than $2 s ago within 10 s"
+		sleep 0.1
+	done
+}
+
 # kubelet_log DIR POD NS CTR ID [POD_UID]: the kubelet's log entry DIR/POD_NS_CTR-ID.log, where
 # the agent finds container ID's names. With POD_UID a link into DIR/../pods as on a node,
 # removed when the case ends; without, an empty file.

@@ -176,7 +176,7 @@ probe()
 # readiness and liveness fail and say why; thawed, they pass again after its next rewrite.
 check_probes()
 {
-	local prom=$1/reapwatch.prom p agent deadline
+	local prom=$1/reapwatch.prom p agent
 	command -v yq >/dev/null || fail "yq not found (Debian package yq; tools/install-deps.sh installs it)"
 	for p in startupProbe readinessProbe livenessProbe; do
 		probe "$p" || fail "$p fails while the agent writes: $(head -n1 "$CASE_DIR/$p.out")"
@@ -192,11 +192,7 @@ check_probes()
 		assert_contains "$p output" "$CASE_DIR/$p.out" "not rewritten for"
 	done
 	kill -CONT "$agent"
-	deadline=$((SECONDS + 10))
-	until [[ $(($(date +%s) - $(stat -c %Y "$prom"))) -lt 5 ]]; do
-		[[ $SECONDS -lt $deadline ]] || fail "the agent did not rewrite reapwatch.prom after SIGCONT"
-		sleep 0.2
-	done
+	wait_fresh "$prom" 5
 	probe livenessProbe || fail "livenessProbe still fails after the agent resumed writing"
 }
 

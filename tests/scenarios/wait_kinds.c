@@ -178,6 +178,37 @@ static void on_sigchld(int sig)
 	(void)sig;
 }
 
+/* A child's exit behind the busy loop: 20 ms after it spins; with `after_first`, once the
+ * first child to exit (sh->first_pid) is a zombie, 5 ms later. The last child to exit (`last`)
+ * says when (child_exit_*), which ends the loop 50 ms on. */
+static __attribute__((noreturn)) void exit_behind_hog(bool last, bool after_first)
+{
+	while (!sh->hog_spinning && !sh->hog_failed)
+		usleep(1000);
+	usleep(20 * 1000);
+	if (after_first) {
+		/* (its pid comes through the shared page: it may be forked after this one) */
+		while (!sh->first_pid)
+			usleep(1000);
+		wait_zombie(sh->first_pid);
+		usleep(5 * 1000);
+	}
+	if (last) {
+		sh->child_exit_real = real_ns();
+		sh->child_exit_mono = mono_ns();
+	}
+	_exit(0);
+}
+
+/* The busy loop could not take SCHED_FIFO: say so, not what the waits then got. */
+static void die_if_hog_failed(void)
+{
+	if (sh->hog_failed) {
+		errno = sh->hog_failed;
+		die("sched_setscheduler(SCHED_FIFO)");
+	}
+}
+
 /*
  * hog (and hog_handler, with a SIGCHLD handler): the busy loop is the parent's second child,
  * which it waits for next, right after the reap. hog_sleep: the busy loop is the child's own
@@ -206,12 +237,7 @@ static int run_hog(bool hog_is_mine, bool handler)
 		pin(cpu_child);
 		if (!hog_is_mine)
 			fork_hog(cpu_wait);
-		while (!sh->hog_spinning && !sh->hog_failed)
-			usleep(1000);
-		usleep(20 * 1000);
-		sh->child_exit_real = real_ns();
-		sh->child_exit_mono = mono_ns();
-		_exit(0);
+		exit_behind_hog(true, false);
 	}
 	if (hog_is_mine)
 		hog = fork_hog(cpu_wait);
@@ -228,10 +254,7 @@ static int run_hog(bool hog_is_mine, bool handler)
 			usleep(1000);
 		}
 	}
-	if (sh->hog_failed) {
-		errno = sh->hog_failed;
-		die("sched_setscheduler(SCHED_FIFO)");
-	}
+	die_if_hog_failed();
 	printf("child_exit_ns=%lld\nhog_end_ns=%lld\n", sh->child_exit_real, sh->hog_end_real);
 	return 0;
 }
@@ -251,20 +274,7 @@ static pid_t fork_exiter(int cpu, bool second)
 	if (pid)
 		return pid;
 	pin(cpu);
-	while (!sh->hog_spinning && !sh->hog_failed)
-		usleep(1000);
-	usleep(20 * 1000);
-	if (second) {
-		/* (the other one's pid comes through the shared page: one of them is forked
-		 * after this one) */
-		while (!sh->first_pid)
-			usleep(1000);
-		wait_zombie(sh->first_pid);
-		usleep(5 * 1000);
-		sh->child_exit_real = real_ns();
-		sh->child_exit_mono = mono_ns();
-	}
-	_exit(0);
+	exit_behind_hog(second, second);
 }
 
 static int run_hog_two(bool older_first)
@@ -281,10 +291,7 @@ static int run_hog_two(bool older_first)
 	hog = fork_hog(cpu_wait);
 	t = real_ns();
 	got = waitpid(-1, NULL, 0);
-	if (sh->hog_failed) {
-		errno = sh->hog_failed;
-		die("sched_setscheduler(SCHED_FIFO)");
-	}
+	die_if_hog_failed();
 	expect(got, x, "waitpid(-1), the first");
 	reaped("x", x, t);
 	t = real_ns();
