@@ -5,6 +5,7 @@
  * fsync, rename), and once more at SIGTERM/SIGINT. With --log-events it also writes
  * notable events as JSON Lines on stdout, for `kubectl logs`.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -112,6 +113,27 @@ static int open_prom_tmp(const char *dir, char tmp[4096])
 {
 	snprintf(tmp, 4096, "%s/.%s.XXXXXX", dir, PROM_FILE);
 	return mkstemp(tmp);
+}
+
+/*
+ * An export killed in the middle of a write (SIGKILL, the OOM killer, a node's power) leaves
+ * its temporary file. node_exporter reads only *.prom, but each one would stay for ever: the
+ * next export removes them once it holds the directory's lock (lock_textfile_dir()), when no
+ * other export can be writing one.
+ */
+static void remove_stale_tmps(const char *dir)
+{
+	char prefix[64];
+	size_t len = (size_t)snprintf(prefix, sizeof(prefix), ".%s.", PROM_FILE);
+	const struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, prefix, len) && strlen(e->d_name) == len + 6) /* XXXXXX */
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
 }
 
 /* Can a file be made in dir, as write_prom() makes its temporary one? access() says yes for
@@ -413,6 +435,8 @@ int cmd_export(const struct command *cmd, int argc, char **argv)
 			 x.opts.textfile_dir);
 		return EXIT_RUNTIME;
 	}
+	if (dir_lock >= 0)
+		remove_stale_tmps(x.opts.textfile_dir);
 
 	if (collect_begin(&x.dec, &x.metrics)) {
 		if (dir_lock >= 0)

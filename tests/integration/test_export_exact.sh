@@ -1399,7 +1399,8 @@ case_usage_errors()
 # Two exporters on one directory would replace each other's file, each with its own counts: a
 # counter going down at every other scrape. The second is refused (status 1, one line naming
 # the directory) after waiting a few seconds for the first to end, and the first goes on
-# exporting; once the first is gone (SIGKILLed, even), one can start there again.
+# exporting; once the first is gone (SIGKILLed, even), one can start there again, and it
+# removes the temporary files a killed export leaves (CI once saw the first's).
 case_one_per_directory()
 {
 	local dir=$CASE_DIR/textfile t0 took
@@ -1419,7 +1420,16 @@ case_one_per_directory()
 	[[ ! -e $CASE_DIR/first.rc ]] || fail "the first exporter ended: $(head -n3 "$CASE_DIR/first.err")"
 	kill -KILL "$(cat "$CASE_DIR/first.pid")"
 	wait_for "the first exporter to be gone" 10 test -s "$CASE_DIR/first.rc"
+	# What an export killed in the middle of a write leaves (as the first may have): the
+	# next one removes it once the directory is its own; other files stay.
+	echo 'reapwatch_exits_total 1' >"$dir/.$PROM.Zq7xY2"
+	echo 'mine' >"$dir/.$PROM-notes"
+	echo 'mine' >"$dir/.$PROM.longer-name"
 	start_exporter third "$dir" -i 0.2
+	[[ ! -e $dir/.$PROM.Zq7xY2 ]] || fail "a killed export's temporary file is still there"
+	[[ -e $dir/.$PROM-notes && -e $dir/.$PROM.longer-name ]] ||
+		fail "the third exporter removed a file that is not an export's temporary one"
+	rm "$dir/.$PROM.longer-name"
 	stop_exporter third INT
 }
 
