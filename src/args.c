@@ -156,6 +156,9 @@ static const struct arg_option zombies_options[] = {
 	{ .name = "min-age", SECONDS(struct zombies_opts, min_age_s),
 	  .error = "--min-age: '%s' is not a number of seconds (at most a century)", .metavar = "SECS",
 	  .help = "only zombies at least SECS old" },
+	{ .name = "container", STRING(struct zombies_opts, container, 0),
+	  .error = "--container needs an id or a name", .metavar = "ID",
+	  .help = "only zombies in a container: id prefix, pod or container name" },
 	HELP_OPTION,
 };
 

@@ -75,6 +75,7 @@ struct trace_opts {
 struct zombies_opts {
 	bool json;
 	double min_age_s;
+	const char *container; /* NULL: any */
 };
 
 struct top_opts {

@@ -199,12 +199,8 @@ struct cgroup_cache *cgroup_cache__new(void)
 		return NULL;
 	cache->mount_fd = -1;
 	cache->unknown.path = "";
-	cache->kube_log_dir = getenv("REAPWATCH_KUBELET_LOG_DIR");
-	if (!cache->kube_log_dir || !cache->kube_log_dir[0])
-		cache->kube_log_dir = KUBELET_LOG_DIR;
-	cache->kube_pods_dir = getenv("REAPWATCH_KUBELET_PODS_DIR");
-	if (!cache->kube_pods_dir || !cache->kube_pods_dir[0])
-		cache->kube_pods_dir = KUBELET_PODS_DIR;
+	cache->kube_log_dir = kube_log_dir();
+	cache->kube_pods_dir = kube_pods_dir();
 	/* Without the v2 hierarchy mounted, only the paths cgroup_mkdir gives are known (on a
 	 * cgroup v1 host, none: every task's v2 cgroup is the root, and v1's are not seen). */
 	if (cgroup2_mountpoint(cache->mountpoint, sizeof(cache->mountpoint)))

@@ -260,9 +260,12 @@ static void log_old_zombies(struct exporter *x, uint64_t now)
 		if (z->age_known ? zombie_age_ns(z, now) < x->zombie_log_age_ns : !agent_old_enough)
 			continue;
 		if (!was_logged(x, z) && !x->log_err) {
-			if (!labelled) { /* (a task iterator's run: only when a line is due) */
+			/* (a task iterator's run, a read of the kubelet's log dir: only when a
+			 * line is due) */
+			if (!labelled) {
 				zombie_census__label_subreapers(census,
 								exporter_subreapers(x, now));
+				zombie_census__label_names(census, kube_log_dir(), kube_pods_dir());
 				labelled = true;
 			}
 			render_zombie_log_json(x->log_out, z, now,

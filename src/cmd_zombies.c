@@ -9,6 +9,7 @@
 #include <string.h>
 #include "args.h"
 #include "commands.h"
+#include "filter.h"
 #include "render.h"
 #include "subreapers.h"
 #include "util.h"
@@ -34,7 +35,14 @@ static int by_parent_then_age(const void *a, const void *b)
 	return (x->stat.pid > y->stat.pid) - (x->stat.pid < y->stat.pid);
 }
 
-static bool keep(const struct zombie *z, const struct zombies_opts *opts, uint64_t now)
+static bool in_container(const struct zombie *z, const char *query)
+{
+	return !query ||
+	       container_names_match(query, z->container_id, z->names ? z->names->pod : NULL,
+				     z->names ? z->names->container : NULL);
+}
+
+static bool old_enough(const struct zombie *z, const struct zombies_opts *opts, uint64_t now)
 {
 	if (opts->min_age_s <= 0)
 		return true;
@@ -69,13 +77,16 @@ int cmd_zombies(const struct command *cmd, int argc, char **argv)
 	subreapers = subreapers__new();
 	zombie_census__label_subreapers(census, subreapers);
 	subreapers__free(subreapers);
+	zombie_census__label_names(census, kube_log_dir(), kube_pods_dir());
 	now = mono_now_ns();
 	if (census->count)
 		qsort(census->zombies, census->count, sizeof(*census->zombies), by_parent_then_age);
 
-	/* Keep only what --min-age asks for, in place. */
+	/* Keep only what --container and --min-age ask for, in place. */
 	for (size_t i = 0; i < census->count; i++) {
-		if (keep(&census->zombies[i], &opts, now))
+		if (!in_container(&census->zombies[i], opts.container))
+			continue;
+		if (old_enough(&census->zombies[i], &opts, now))
 			census->zombies[shown++] = census->zombies[i];
 		else if (!census->zombies[i].age_known)
 			unknown_left_out++;

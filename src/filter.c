@@ -28,17 +28,19 @@ static int event_peers(const struct event *ev, const struct ev_peer **peers)
 	}
 }
 
-bool container_matches(const char *query, const struct cgroup_info *cg)
+bool container_names_match(const char *query, const char *container_id, const char *pod,
+			   const char *container)
 {
 	size_t qlen = strlen(query);
 
-	if (!cg)
-		return false;
-	if (cg->container_id[0] && qlen <= strlen(cg->container_id) &&
-	    !strncmp(cg->container_id, query, qlen))
+	if (container_id[0] && qlen <= strlen(container_id) && !strncmp(container_id, query, qlen))
 		return true;
-	return (cg->pod && !strcmp(cg->pod, query)) ||
-	       (cg->container && !strcmp(cg->container, query));
+	return (pod && !strcmp(pod, query)) || (container && !strcmp(container, query));
+}
+
+bool container_matches(const char *query, const struct cgroup_info *cg)
+{
+	return cg && container_names_match(query, cg->container_id, cg->pod, cg->container);
 }
 
 bool filter_match(const struct event_filter *filter, const struct event *ev)

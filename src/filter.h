@@ -18,5 +18,9 @@ bool filter_match(const struct event_filter *filter, const struct event *ev);
 
 /* --container: an id prefix (at least one char), or an exact pod or container name. */
 bool container_matches(const char *query, const struct cgroup_info *cg);
+/* The same for a container known by its id ("" on the host) and Kubernetes names (NULL:
+ * unknown, as a pod's sandbox's container name is). */
+bool container_names_match(const char *query, const char *container_id, const char *pod,
+			   const char *container);
 
 #endif /* REAPWATCH_FILTER_H */

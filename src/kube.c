@@ -7,6 +7,23 @@
 #include <string.h>
 #include "kube.h"
 
+static const char *dir_from_env(const char *name, const char *fallback)
+{
+	const char *dir = getenv(name);
+
+	return dir && dir[0] ? dir : fallback;
+}
+
+const char *kube_log_dir(void)
+{
+	return dir_from_env("REAPWATCH_KUBELET_LOG_DIR", KUBELET_LOG_DIR);
+}
+
+const char *kube_pods_dir(void)
+{
+	return dir_from_env("REAPWATCH_KUBELET_PODS_DIR", KUBELET_PODS_DIR);
+}
+
 /* A DNS-1123 name as Kubernetes allows for pods (subdomain), namespaces and containers. */
 static bool dns_name(const char *s, size_t n)
 {

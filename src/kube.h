@@ -24,6 +24,11 @@ struct kube_names {
 	char container[KUBE_NAME_MAX + 1];
 };
 
+/* The kubelet's log links and pods' log directories: REAPWATCH_KUBELET_LOG_DIR and
+ * REAPWATCH_KUBELET_PODS_DIR when set and not empty (tests), else the kubelet's defaults. */
+const char *kube_log_dir(void);
+const char *kube_pods_dir(void);
+
 /* Parse one file name of the kubelet's log dir (pure). */
 bool kubelet_log_name_parse(const char *name, struct kube_names *names,
 			    char id[CONTAINER_ID_MAX + 1]);

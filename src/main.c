@@ -30,7 +30,7 @@ static const struct command commands[] = {
 	  "\n",
 	  &args_trace },
 	{ "zombies", cmd_zombies, "list the zombies present now, under the parent not reaping them",
-	  "Usage: reapwatch zombies [-j|--json] [--min-age SECONDS]\n"
+	  "Usage: reapwatch zombies [-j|--json] [--min-age SECONDS] [--container ID]\n"
 	  "\n",
 	  &args_zombies },
 	{ "top", cmd_top, "live per-container view of zombies, reaping, orphans and teardowns",

@@ -112,9 +112,11 @@ static int add_if_zombie(uint32_t pid, void *arg)
 	} else if (w->last && !strcmp(cgroup, w->last_cgroup)) {
 		z->cgroup_id = w->last->cgroup_id;
 		memcpy(z->container_id, w->last->container_id, sizeof(z->container_id));
+		memcpy(z->pod_uid, w->last->pod_uid, sizeof(z->pod_uid));
 	} else {
 		z->cgroup_id = cgroup_v2_id(cgroup);
 		cgroup_container_id(cgroup, z->container_id);
+		cgroup_path_pod_uid(cgroup, z->pod_uid);
 	}
 	if (w->last && w->last->stat.ppid == z->stat.ppid) {
 		memcpy(z->parent_comm, w->last->parent_comm, sizeof(z->parent_comm));
@@ -470,10 +472,107 @@ void zombie_census__retire_stale_pins(struct zombie_census *census, const char *
 		pins_sweep();
 }
 
+/* --- Kubernetes names ------------------------------------------------------------------- */
+
+struct census_name {
+	char id[CONTAINER_ID_MAX + 1];
+	bool found;
+	bool pod_asked; /* its pod's log directory looked for (once: a read of the whole dir) */
+	struct kube_names names;
+};
+
+struct census_names {
+	size_t count;
+	struct census_name by_id[]; /* sorted by id */
+};
+
+static int id_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int census_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct census_name *)a)->id, ((const struct census_name *)b)->id);
+}
+
+static struct census_name *census_name_of(struct census_names *names, const char *id)
+{
+	struct census_name key;
+
+	if (!id[0])
+		return NULL;
+	snprintf(key.id, sizeof(key.id), "%s", id);
+	return bsearch(&key, names->by_id, names->count, sizeof(key), census_name_cmp);
+}
+
+/* The distinct container ids of the zombies and their parents, sorted; NULL if none. */
+static struct census_names *distinct_containers(const struct zombie_census *census)
+{
+	const char **ids = calloc(census->count * 2 + 1, sizeof(*ids));
+	struct census_names *names = NULL;
+	size_t n = 0, distinct = 0;
+
+	if (!ids)
+		return NULL;
+	for (size_t i = 0; i < census->count; i++) {
+		if (census->zombies[i].container_id[0])
+			ids[n++] = census->zombies[i].container_id;
+		if (census->zombies[i].parent_container_id[0])
+			ids[n++] = census->zombies[i].parent_container_id;
+	}
+	qsort(ids, n, sizeof(*ids), id_ptr_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (!i || strcmp(ids[i], ids[i - 1]))
+			ids[distinct++] = ids[i];
+	if (distinct && (names = calloc(1, sizeof(*names) + distinct * sizeof(names->by_id[0])))) {
+		names->count = distinct;
+		for (size_t i = 0; i < distinct; i++)
+			snprintf(names->by_id[i].id, sizeof(names->by_id[i].id), "%s", ids[i]);
+	}
+	free(ids);
+	return names;
+}
+
+void zombie_census__label_names(struct zombie_census *census, const char *log_dir,
+				const char *pods_dir)
+{
+	struct census_names *names;
+	struct kube_index *index;
+
+	if (census->names || !(names = distinct_containers(census)))
+		return;
+	census->names = names;
+	index = kube_index__new(log_dir);
+	for (size_t i = 0; i < names->count; i++)
+		names->by_id[i].found =
+			kube_index__find(index, names->by_id[i].id, &names->by_id[i].names);
+	/* Not linked (yet): the pod's names, by the pod uid of a zombie's cgroup. */
+	for (size_t i = 0; i < census->count; i++) {
+		struct zombie *z = &census->zombies[i];
+		struct census_name *cn = census_name_of(names, z->container_id);
+
+		if (cn && !cn->found && !cn->pod_asked && z->pod_uid[0]) {
+			cn->pod_asked = true;
+			cn->found = kube_pod_names_lookup(pods_dir, z->pod_uid, &cn->names);
+		}
+	}
+	kube_index__free(index);
+	for (size_t i = 0; i < census->count; i++) {
+		struct zombie *z = &census->zombies[i];
+		struct census_name *cn = census_name_of(names, z->container_id);
+		struct census_name *pn = census_name_of(names, z->parent_container_id);
+
+		z->names = cn && cn->found ? &cn->names : NULL;
+		z->parent_names = pn && pn->found ? &pn->names : NULL;
+	}
+}
+
 void zombie_census__free(struct zombie_census *census)
 {
 	if (!census)
 		return;
+	free(census->names);
 	free(census->zombies);
 	free(census);
 }

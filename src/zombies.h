@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "cgroup_path.h"
+#include "kube.h"
 #include "procfs.h"
 
 struct subreapers; /* subreapers.h */
@@ -20,7 +21,11 @@ struct zombie {
 	uint32_t ns_pid;
 	uint32_t pidns;
 	char container_id[CONTAINER_ID_MAX + 1];
-	uint64_t cgroup_id; /* 0 if unknown */
+	uint64_t cgroup_id;	       /* 0 if unknown */
+	char pod_uid[POD_UID_MAX + 1]; /* of the pod its cgroup path names, "" if none */
+	/* The Kubernetes names of container_id and of parent_container_id, NULL when unknown
+	 * (zombie_census__label_names(); owned by the census). */
+	const struct kube_names *names, *parent_names;
 	char parent_comm[COMM_BUF];
 	uint32_t parent_ns_pid;
 	uint32_t parent_pidns;
@@ -33,10 +38,13 @@ struct zombie {
 	char adopted_from_comm[COMM_BUF];
 };
 
+struct census_names; /* zombies.c */
+
 struct zombie_census {
 	struct zombie *zombies;
 	size_t count;
 	size_t cap;
+	struct census_names *names; /* zombie_census__label_names()'s, NULL before */
 	uint32_t host_pidns; /* our own pid namespace: the host's when run as we should be */
 	/* Run in another pid namespace (a debug container, `unshare -pf`): /proc numbers the
 	 * zombies as it does, not by the host pids agents know them by. The zombies by their
@@ -70,6 +78,15 @@ void zombie_census__retire_stale_pins(struct zombie_census *census, const char *
  * kernel (a task iterator, subreapers.h, loaded by the caller), so also parents that did it
  * before any agent ran. Without the iterator (NULL: no CAP_BPF, or before 5.8), none is marked. */
 void zombie_census__label_subreapers(struct zombie_census *census, struct subreapers *subreapers);
+/*
+ * Give the zombies and their parents the Kubernetes names of their containers (`names`,
+ * `parent_names`), from the kubelet's log links in `log_dir` (one read of it, only if a
+ * zombie or parent is in a container), else from `pods_dir` by the pod uid of the zombie's
+ * cgroup (a pod's sandbox, or a container whose link is still to come): pod and namespace.
+ * Once per census; one whose lookup failed (out of memory) just has no names.
+ */
+void zombie_census__label_names(struct zombie_census *census, const char *log_dir,
+				const char *pods_dir);
 /* The zombie (pid, /proc starttime in ticks) if it was in the census. */
 const struct zombie *zombie_census__find(const struct zombie_census *census, uint32_t pid,
 					 uint64_t start_ticks);

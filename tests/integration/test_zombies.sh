@@ -581,6 +581,112 @@ case_log_events_zombies()
 	assert_true "the late zombie's age is at least the 2 s it waited" "$z" '.age_seconds >= 2'
 }
 
+# Kubernetes names, from the kubelet's log layout (made here in directories of the case's,
+# through REAPWATCH_KUBELET_LOG_DIR and REAPWATCH_KUBELET_PODS_DIR): a container with a log
+# link (<pod>_<namespace>_<container>-<id>.log) has pod, namespace and container; one without
+# a link (a pod's sandbox, or a link still to come) in a pod's cgroup (.../pod<uid>/<id>, the
+# cgroupfs driver's layout) has its pod's names from the pod's log directory
+# (<namespace>_<pod>_<uid>) and no container; a zombie on the host none. In `zombies --json`
+# (keys as in trace's events), its text (after the parent's container id, and a last column)
+# and export's --log-events lines; `zombies --container` takes the names as trace's does.
+# Without the names an SRE had a container id to look up by hand for each zombie.
+case_kubernetes_names()
+{
+	local root uid id2 pod_cgs logs pods p1 p2 p3 z1 z2 z3 obj text want_keys
+	fake_container_cgroup
+	root=$(cgroup2_mount)
+	uid=$(cat /proc/sys/kernel/random/uuid)
+	id2=$(new_container_id)
+	pod_cgs=$root/reapwatch-test-$$/kubepods
+	mkdir -p "$pod_cgs/burstable/pod$uid/$id2"
+	at_case_exit rmdir "$pod_cgs/burstable/pod$uid/$id2" "$pod_cgs/burstable/pod$uid" \
+		"$pod_cgs/burstable" "$pod_cgs"
+	logs=$CASE_DIR/containers
+	pods=$CASE_DIR/pods
+	mkdir -p "$logs" "$pods/team-b_db-1_$uid"
+	ln -s "/var/log/pods/team-a_web-0_x/nginx/0.log" "$logs/web-0_team-a_nginx-$FAKE_CTR_ID.log"
+	# (a link for another container, and one whose names are not Kubernetes names)
+	ln -s /dev/null "$logs/other_team-a_nginx-$(new_container_id).log"
+	ln -s /dev/null "$logs/Web\"0_team-a_nginx-$id2.log"
+	# shellcheck disable=SC2016 # for the inner sh
+	bash -c "$IN_CGROUP" "$FAKE_CTR_CG" sh -c 'sleep 0.05 & exec sleep 60' &
+	p1=$!
+	# shellcheck disable=SC2016 # for the inner sh
+	bash -c "$IN_CGROUP" "$pod_cgs/burstable/pod$uid/$id2" sh -c 'sleep 0.05 & exec sleep 60' &
+	p2=$!
+	sh -c 'sleep 0.05 & exec sleep 60' &
+	p3=$!
+	track_pid "$p1"
+	track_pid "$p2"
+	track_pid "$p3"
+	sleep 0.5
+	z1=$(children_of "$p1")
+	z2=$(children_of "$p2")
+	z3=$(children_of "$p3")
+	focus "$p1" "$z1" "$p2" "$z2" "$p3" "$z3"
+	[[ $z1 =~ ^[0-9]+$ && $z2 =~ ^[0-9]+$ && $z3 =~ ^[0-9]+$ ]] ||
+		fail "test bug: expected a zombie child of each of $p1 $p2 $p3, got '$z1' '$z2' '$z3'"
+	export REAPWATCH_KUBELET_LOG_DIR=$logs REAPWATCH_KUBELET_PODS_DIR=$pods
+
+	zombies_cli --json
+	want_keys=$(jq -c '. + ["container", "namespace", "pod"] | sort' <<<"$ZOMBIE_KEYS")
+	obj=$(jq -c "select(.pid == $z1)" "$ZOMBIES_OUT")
+	assert_fields "$obj" "zombie $z1 (a container with a log link)" keys "$want_keys" \
+		.container_id "\"$FAKE_CTR_ID\"" .pod '"web-0"' .namespace '"team-a"' \
+		.container '"nginx"'
+	obj=$(jq -c "select(.pid == $z2)" "$ZOMBIES_OUT")
+	assert_fields "$obj" "zombie $z2 (in a pod's cgroup, no log link)" \
+		keys "$(jq -c '. + ["namespace", "pod"] | sort' <<<"$ZOMBIE_KEYS")" \
+		.container_id "\"$id2\"" .pod '"db-1"' .namespace '"team-b"'
+	obj=$(jq -c "select(.pid == $z3)" "$ZOMBIES_OUT")
+	assert_fields "$obj" "zombie $z3 (on the host)" keys "$ZOMBIE_KEYS" .container_id '""'
+
+	zombies_cli
+	text=$(cat "$ZOMBIES_OUT")
+	assert_contains "zombies: the group line of $p1" "$ZOMBIES_OUT" \
+		"parent $p1 (sleep) container ${FAKE_CTR_ID:0:12} (team-a/web-0/nginx) pidns"
+	assert_contains "zombies: the group line of $p2" "$ZOMBIES_OUT" \
+		"parent $p2 (sleep) container ${id2:0:12} (team-b/db-1) pidns"
+	assert_contains "zombies: the group line of $p3" "$ZOMBIES_OUT" "parent $p3 (sleep) container - pidns"
+	assert_contains "zombies: the header" "$ZOMBIES_OUT" \
+		"  PID      NS_PID   COMM             CONTAINER    AGE       ADOPTED_FROM              NAMESPACE/POD/CONTAINER"
+	grep -qE "^  $z1 +$z1 +sleep +${FAKE_CTR_ID:0:12} +[^ ]+ +- +team-a/web-0/nginx\$" <<<"$text" ||
+		fail "zombies: no row for $z1 ending in team-a/web-0/nginx: $(grep "^  $z1 " <<<"$text")"
+	grep -qE "^  $z2 +$z2 +sleep +${id2:0:12} +[^ ]+ +- +team-b/db-1\$" <<<"$text" ||
+		fail "zombies: no row for $z2 ending in team-b/db-1: $(grep "^  $z2 " <<<"$text")"
+	grep -qE "^  $z3 +$z3 +sleep +- +[^ ]+ +- +-\$" <<<"$text" ||
+		fail "zombies: no row for $z3 ending in '-': $(grep "^  $z3 " <<<"$text")"
+
+	# --container: a pod's name, a container's, a prefix of an id; nothing else
+	zombies_cli --json --container web-0
+	assert_eq "pids of zombies --container web-0" "$z1" "$(jq -r .pid "$ZOMBIES_OUT" | xargs)"
+	zombies_cli --json --container nginx
+	assert_eq "pids of zombies --container nginx" "$z1" "$(jq -r .pid "$ZOMBIES_OUT" | xargs)"
+	zombies_cli --json --container db-1
+	assert_eq "pids of zombies --container db-1" "$z2" "$(jq -r .pid "$ZOMBIES_OUT" | xargs)"
+	zombies_cli --json --container "${id2:0:10}"
+	assert_eq "pids of zombies --container ${id2:0:10}" "$z2" "$(jq -r .pid "$ZOMBIES_OUT" | xargs)"
+	zombies_cli --container team-a
+	assert_eq "zombies --container team-a (a namespace is not a container's name)" \
+		"no zombies" "$(cat "$ZOMBIES_OUT")"
+
+	# export --log-events: the zombie lines have them too (zombies of unknown age: logged
+	# once the agent has run the knob's 2 s)
+	mkdir "$CASE_DIR/textfile"
+	REAPWATCH_TEST_ZOMBIE_LOG_SECONDS=2 start_agent --name export --ready 'reapwatch: exporting' \
+		export --textfile-dir "$CASE_DIR/textfile" -i 0.5 --log-events
+	sleep 3.5
+	stop_named_agent export TERM
+	export -n REAPWATCH_KUBELET_LOG_DIR REAPWATCH_KUBELET_PODS_DIR
+	EVENTS=$CASE_DIR/export.out
+	check_json_lines "$EVENTS"
+	obj=$(expect_one "zombie $z1 on export's stdout" ".type == \"zombie\" and .pid == $z1")
+	assert_fields "$obj" "export's zombie line for $z1" .pod '"web-0"' .namespace '"team-a"' \
+		.container '"nginx"'
+	obj=$(expect_one "zombie $z3 on export's stdout" ".type == \"zombie\" and .pid == $z3")
+	assert_fields "$obj" "export's zombie line for $z3 (on the host)" .pod null .namespace null
+}
+
 run_case zombies_exact_age case_exact_age
 run_case zombies_age_after_agent_killed case_age_after_agent_killed
 run_case zombies_age_after_agent_killed_then_agent case_age_after_agent_killed_then_agent
@@ -597,4 +703,5 @@ run_case zombies_container_from_cgroup_namespace case_container_from_cgroup_name
 run_case zombies_top_oldest_bound case_top_oldest_bound
 run_case zombies_oldest_bound_mixed case_oldest_bound_mixed
 run_case zombies_log_events case_log_events_zombies
+run_case zombies_kubernetes_names case_kubernetes_names
 finish

@@ -159,6 +159,17 @@ static void test_other_commands(void **state)
 			 0);
 	assert_true(z.json);
 	assert_true(z.min_age_s == 60);
+	assert_null(z.container);
+	assert_int_equal(parse_zombies_args(ARGC("zombies", "--container", "web-0"),
+					    ARGV("zombies", "--container", "web-0"), &z, err,
+					    sizeof(err)),
+			 0);
+	assert_string_equal(z.container, "web-0");
+	assert_int_equal(parse_zombies_args(ARGC("zombies", "--container", ""),
+					    ARGV("zombies", "--container", ""), &z, err,
+					    sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "--container needs an id or a name");
 	assert_int_equal(parse_zombies_args(ARGC("zombies", "--min-age", "x"),
 					    ARGV("zombies", "--min-age", "x"), &z, err, sizeof(err)),
 			 -EINVAL);

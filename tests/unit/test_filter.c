@@ -146,12 +146,30 @@ static void test_filter_container(void **state)
 	assert_false(container_matches("", &host_cg));
 }
 
+/* zombies --container: an id and names that may be unknown (NULL), a sandbox's none. */
+static void test_container_names(void **state)
+{
+	const char *id = pod_cg.container_id;
+
+	assert_true(container_names_match("0123", id, NULL, NULL));
+	assert_true(container_names_match(id, id, "web-7d9f", "nginx"));
+	assert_false(container_names_match("0123", "", NULL, NULL));
+	assert_false(container_names_match("", "", NULL, NULL));
+	assert_false(container_names_match("123", id, "web-7d9f", "nginx"));
+	assert_true(container_names_match("web-7d9f", id, "web-7d9f", NULL));
+	assert_true(container_names_match("nginx", id, "web-7d9f", "nginx"));
+	assert_false(container_names_match("nginx", id, "web-7d9f", NULL));
+	assert_false(container_names_match("team-a", id, "web-7d9f", "nginx"));
+	assert_false(container_names_match("web", "", "web-7d9f", "nginx"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exit_status),	    cmocka_unit_test(test_type_names),
 		cmocka_unit_test(test_filter_types),	    cmocka_unit_test(test_filter_pid_any_role),
 		cmocka_unit_test(test_filter_comm),	    cmocka_unit_test(test_filter_container),
+		cmocka_unit_test(test_container_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
