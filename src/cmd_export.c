@@ -121,17 +121,32 @@ static int open_prom_tmp(const char *dir, char tmp[4096])
  * next export removes them once it holds the directory's lock (lock_textfile_dir()), when no
  * other export can be writing one.
  */
-static void remove_stale_tmps(const char *dir)
+static bool is_prom_tmp_name(const char *name)
 {
 	char prefix[64];
 	size_t len = (size_t)snprintf(prefix, sizeof(prefix), ".%s.", PROM_FILE);
+
+	if (strncmp(name, prefix, len) || strlen(name) != len + 6)
+		return false;
+	for (const char *c = name + len; *c; c++) /* mkstemp()'s XXXXXX: letters and digits */
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9')))
+			return false;
+	return true;
+}
+
+static void remove_stale_tmps(const char *dir)
+{
 	const struct dirent *e;
+	struct stat st;
 	DIR *d = opendir(dir);
 
 	if (!d)
 		return;
 	while ((e = readdir(d)))
-		if (!strncmp(e->d_name, prefix, len) && strlen(e->d_name) == len + 6) /* XXXXXX */
+		if (is_prom_tmp_name(e->d_name) &&
+		    !fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
+		    S_ISREG(st.st_mode) && st.st_uid == geteuid())
 			unlinkat(dirfd(d), e->d_name, 0);
 	closedir(d);
 }

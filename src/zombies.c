@@ -124,14 +124,17 @@ static int add_if_zombie(uint32_t pid, void *arg)
 		z->parent_pidns = w->last->parent_pidns;
 		memcpy(z->parent_container_id, w->last->parent_container_id,
 		       sizeof(z->parent_container_id));
+		memcpy(z->parent_pod_uid, w->last->parent_pod_uid, sizeof(z->parent_pod_uid));
 	} else if (!proc_stat_read(w->proc_root, z->stat.ppid, &parent)) {
 		char parent_cgroup[PATH_MAX];
 
 		memcpy(z->parent_comm, parent.comm, sizeof(z->parent_comm));
 		proc_pidns_read(w->proc_root, z->stat.ppid, &z->parent_ns_pid, &z->parent_pidns);
 		if (!proc_cgroup_read(w->proc_root, z->stat.ppid, parent_cgroup,
-				      sizeof(parent_cgroup)))
+				      sizeof(parent_cgroup))) {
 			cgroup_container_id(parent_cgroup, z->parent_container_id);
+			cgroup_path_pod_uid(parent_cgroup, z->parent_pod_uid);
+		}
 	}
 	snprintf(w->last_cgroup, sizeof(w->last_cgroup), "%s", cgroup);
 	c->count++;
@@ -534,6 +537,15 @@ static struct census_names *distinct_containers(const struct zombie_census *cens
 	return names;
 }
 
+/* A container without a log link: its pod's names from the pod's log directory (once). */
+static void ask_pod_dir(struct census_name *cn, const char *pods_dir, const char *uid)
+{
+	if (cn && !cn->found && !cn->pod_asked && uid[0]) {
+		cn->pod_asked = true;
+		cn->found = kube_pod_names_lookup(pods_dir, uid, &cn->names);
+	}
+}
+
 void zombie_census__label_names(struct zombie_census *census, const char *log_dir,
 				const char *pods_dir)
 {
@@ -547,15 +559,13 @@ void zombie_census__label_names(struct zombie_census *census, const char *log_di
 	for (size_t i = 0; i < names->count; i++)
 		names->by_id[i].found =
 			kube_index__find(index, names->by_id[i].id, &names->by_id[i].names);
-	/* Not linked (yet): the pod's names, by the pod uid of a zombie's cgroup. */
+	/* Not linked (yet): the pod's names, by the pod uid of the zombie's or parent's cgroup. */
 	for (size_t i = 0; i < census->count; i++) {
 		struct zombie *z = &census->zombies[i];
-		struct census_name *cn = census_name_of(names, z->container_id);
 
-		if (cn && !cn->found && !cn->pod_asked && z->pod_uid[0]) {
-			cn->pod_asked = true;
-			cn->found = kube_pod_names_lookup(pods_dir, z->pod_uid, &cn->names);
-		}
+		ask_pod_dir(census_name_of(names, z->container_id), pods_dir, z->pod_uid);
+		ask_pod_dir(census_name_of(names, z->parent_container_id), pods_dir,
+			    z->parent_pod_uid);
 	}
 	kube_index__free(index);
 	for (size_t i = 0; i < census->count; i++) {

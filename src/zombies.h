@@ -31,6 +31,7 @@ struct zombie {
 	uint32_t parent_pidns;
 	bool parent_is_subreaper;	/* prctl(PR_SET_CHILD_SUBREAPER) now */
 	char parent_container_id[CONTAINER_ID_MAX + 1];
+	char parent_pod_uid[POD_UID_MAX + 1];
 	bool age_known;
 	uint64_t zombie_mono_ns; /* when it became a zombie, if age_known */
 	/* Orphaned by this father and adopted by its parent now (0: not seen adopted). */
@@ -82,7 +83,8 @@ void zombie_census__label_subreapers(struct zombie_census *census, struct subrea
  * Give the zombies and their parents the Kubernetes names of their containers (`names`,
  * `parent_names`), from the kubelet's log links in `log_dir` (one read of it, only if a
  * zombie or parent is in a container), else from `pods_dir` by the pod uid of the zombie's
- * cgroup (a pod's sandbox, or a container whose link is still to come): pod and namespace.
+ * or parent's cgroup (a pod's sandbox, or a container whose link is still to come): pod and
+ * namespace.
  * Once per census; one whose lookup failed (out of memory) just has no names.
  */
 void zombie_census__label_names(struct zombie_census *census, const char *log_dir,

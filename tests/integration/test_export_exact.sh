@@ -426,9 +426,10 @@ trace_counts()
 # at once; SIGCHLDs too).
 # Last: a container that came and went between two writes (a Job, a crash-looping init
 # container: anything shorter than the interval, 15 s by default) still has its own series
-# afterwards, kept like any gone container's; its processes are not the host's. A second cgroup runs a bash with 3 children and is removed
-# before the write at SIGTERM: 3 forks and 4 exits for that id. Both containers' series are
-# in the first write already, zeros: their cgroups exist.
+# afterwards, kept like any gone container's; its processes are not the host's. A second
+# cgroup runs a bash with 3 children and is removed before the write at SIGTERM: 3 forks and
+# 4 exits for that id. Both containers' series are in the first write already, zeros: their
+# cgroups exist.
 case_file_and_final_write()
 {
 	local dir=$CASE_DIR/textfile id short fam type line host
@@ -1425,11 +1426,14 @@ case_one_per_directory()
 	echo 'reapwatch_exits_total 1' >"$dir/.$PROM.Zq7xY2"
 	echo 'mine' >"$dir/.$PROM-notes"
 	echo 'mine' >"$dir/.$PROM.longer-name"
+	echo 'mine' >"$dir/.$PROM.bak-01"
+	mkdir "$dir/.$PROM.Dir123"
 	start_exporter third "$dir" -i 0.2
 	[[ ! -e $dir/.$PROM.Zq7xY2 ]] || fail "a killed export's temporary file is still there"
-	[[ -e $dir/.$PROM-notes && -e $dir/.$PROM.longer-name ]] ||
+	[[ -e $dir/.$PROM-notes && -e $dir/.$PROM.longer-name && -e $dir/.$PROM.bak-01 &&
+		-d $dir/.$PROM.Dir123 ]] ||
 		fail "the third exporter removed a file that is not an export's temporary one"
-	rm "$dir/.$PROM.longer-name"
+	rm -r "$dir/.$PROM.longer-name" "$dir/.$PROM.bak-01" "$dir/.$PROM.Dir123"
 	stop_exporter third INT
 }
 

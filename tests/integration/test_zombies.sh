@@ -592,11 +592,13 @@ case_log_events_zombies()
 # Without the names an SRE had a container id to look up by hand for each zombie.
 case_kubernetes_names()
 {
-	local root uid id2 pod_cgs logs pods p1 p2 p3 z1 z2 z3 obj text want_keys
+	local root uid id2 uid3 id3 pod_cgs logs pods p1 p2 p3 p4 z1 z2 z3 z4 obj text want_keys i
 	fake_container_cgroup
 	root=$(cgroup2_mount)
 	uid=$(cat /proc/sys/kernel/random/uuid)
 	id2=$(new_container_id)
+	uid3=$(cat /proc/sys/kernel/random/uuid)
+	id3=$(new_container_id)
 	pod_cgs=$root/reapwatch-test-$$/kubepods
 	mkdir -p "$pod_cgs/burstable/pod$uid/$id2"
 	at_case_exit rmdir "$pod_cgs/burstable/pod$uid/$id2" "$pod_cgs/burstable/pod$uid" \
@@ -616,16 +618,30 @@ case_kubernetes_names()
 	p2=$!
 	sh -c 'sleep 0.05 & exec sleep 60' &
 	p3=$!
+	# (a parent in another pod's container without a link, whose child moved itself to the
+	# root cgroup before it exited: the parent's names come by its own cgroup's pod uid)
+	mkdir -p "$pod_cgs/burstable/pod$uid3/$id3" "$pods/team-c_api-2_$uid3"
+	at_case_exit rmdir "$pod_cgs/burstable/pod$uid3/$id3" "$pod_cgs/burstable/pod$uid3"
+	# shellcheck disable=SC2016 # for the inner sh
+	bash -c "$IN_CGROUP" "$pod_cgs/burstable/pod$uid3/$id3" sh -c \
+		'sh -c "echo \$\$ >$0/cgroup.procs" & exec sleep 60' "$root" &
+	p4=$!
 	track_pid "$p1"
 	track_pid "$p2"
 	track_pid "$p3"
-	sleep 0.5
-	z1=$(children_of "$p1")
-	z2=$(children_of "$p2")
-	z3=$(children_of "$p3")
-	focus "$p1" "$z1" "$p2" "$z2" "$p3" "$z3"
-	[[ $z1 =~ ^[0-9]+$ && $z2 =~ ^[0-9]+$ && $z3 =~ ^[0-9]+$ ]] ||
-		fail "test bug: expected a zombie child of each of $p1 $p2 $p3, got '$z1' '$z2' '$z3'"
+	track_pid "$p4"
+	for i in $(seq 100); do
+		z1=$(children_of "$p1")
+		z2=$(children_of "$p2")
+		z3=$(children_of "$p3")
+		z4=$(children_of "$p4")
+		[[ $(proc_state "$z1") == Z && $(proc_state "$z2") == Z &&
+			$(proc_state "$z3") == Z && $(proc_state "$z4") == Z ]] && break
+		sleep 0.1
+	done
+	focus "$p1" "$z1" "$p2" "$z2" "$p3" "$z3" "$p4" "$z4"
+	[[ $z1 =~ ^[0-9]+$ && $z2 =~ ^[0-9]+$ && $z3 =~ ^[0-9]+$ && $z4 =~ ^[0-9]+$ ]] ||
+		fail "test bug: expected a zombie child of each of $p1 $p2 $p3 $p4, got '$z1' '$z2' '$z3' '$z4'"
 	export REAPWATCH_KUBELET_LOG_DIR=$logs REAPWATCH_KUBELET_PODS_DIR=$pods
 
 	zombies_cli --json
@@ -640,6 +656,9 @@ case_kubernetes_names()
 		.container_id "\"$id2\"" .pod '"db-1"' .namespace '"team-b"'
 	obj=$(jq -c "select(.pid == $z3)" "$ZOMBIES_OUT")
 	assert_fields "$obj" "zombie $z3 (on the host)" keys "$ZOMBIE_KEYS" .container_id '""'
+	obj=$(jq -c "select(.pid == $z4)" "$ZOMBIES_OUT")
+	assert_fields "$obj" "zombie $z4 (in the root cgroup, its parent in a pod)" \
+		keys "$ZOMBIE_KEYS" .container_id '""' .ppid "$p4"
 
 	zombies_cli
 	text=$(cat "$ZOMBIES_OUT")
@@ -648,6 +667,8 @@ case_kubernetes_names()
 	assert_contains "zombies: the group line of $p2" "$ZOMBIES_OUT" \
 		"parent $p2 (sleep) container ${id2:0:12} (team-b/db-1) pidns"
 	assert_contains "zombies: the group line of $p3" "$ZOMBIES_OUT" "parent $p3 (sleep) container - pidns"
+	assert_contains "zombies: the group line of $p4" "$ZOMBIES_OUT" \
+		"parent $p4 (sleep) container ${id3:0:12} (team-c/api-2) pidns"
 	assert_contains "zombies: the header" "$ZOMBIES_OUT" \
 		"  PID      NS_PID   COMM             CONTAINER    AGE       ADOPTED_FROM              NAMESPACE/POD/CONTAINER"
 	grep -qE "^  $z1 +$z1 +sleep +${FAKE_CTR_ID:0:12} +[^ ]+ +- +team-a/web-0/nginx\$" <<<"$text" ||
