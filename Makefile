@@ -63,7 +63,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 
 # Pure modules: no BPF, no /proc. Unit tests link against exactly these.
 PURE      := json escape signames cgroup_path timefmt event args filter kube procfs load_log health \
-	     render_json render_zombies \
+	     render_json render_text render_zombies \
 	     metrics prom outq procs_slots
 PURE_OBJS := $(patsubst %,$(OUT)/src/%.o,$(PURE))
 SRCS      := $(wildcard src/*.c)

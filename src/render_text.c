@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include "escape.h"
+#include "kube.h"
 #include "render.h"
 #include "signames.h"
 #include "timefmt.h"
@@ -45,6 +46,17 @@ static void print_peer(FILE *out, const char *key, const struct ev_peer *peer)
 	char comm[COMM_TEXT];
 
 	fprintf(out, "%s=%" PRIu32 "(%s)", key, peer->pid, text_comm(comm, peer->comm));
+}
+
+/* " KEY=VALUE" for a Kubernetes name that is known (NULL: not; "": a sandbox's container). */
+static void print_name(FILE *out, const char *key, const char *name)
+{
+	char esc[4 * KUBE_NAME_MAX + 1]; /* (each byte at most 4 escaped) */
+
+	if (!name || !name[0])
+		return;
+	text_escape(esc, sizeof(esc), name, strlen(name));
+	fprintf(out, " %s=%s", key, esc);
 }
 
 void render_text_header(FILE *out)
@@ -142,6 +154,10 @@ void render_text_event(FILE *out, const struct event *ev)
 	default:
 		break;
 	}
+	/* The subject's Kubernetes names, as JSON has them: last, known only on a node. */
+	print_name(out, "pod", ev->proc.cgroup->pod);
+	print_name(out, "namespace", ev->proc.cgroup->namespace);
+	print_name(out, "container", ev->proc.cgroup->container);
 	fputc('\n', out);
 }
 

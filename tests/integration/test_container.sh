@@ -159,8 +159,8 @@ case_container_filter()
 
 # A Kubernetes-shaped container: kubepods cgroup and the kubelet's log layout
 # (/var/log/containers/<pod>_<namespace>_<container>-<id>.log -> /var/log/pods/...), which
-# is where the names come from on a node. Events carry the names; --container selects by
-# pod name and by container name.
+# is where the names come from on a node. Events carry the names (text lines too, last:
+# pod=, namespace=, container=); --container selects by pod name and by container name.
 case_container_kubernetes_names()
 {
 	local pod_uid pod ns ctr ev sel
@@ -173,8 +173,10 @@ case_container_kubernetes_names()
 	start_agent --name all trace --json -e all
 	start_agent --name by_pod trace --json -e exit,signal --container "$pod"
 	start_agent --name by_ctr trace --json -e exit,signal --container "$ctr"
+	start_agent --name text trace -e exit --container "$pod"
 	scenario exit_code blocked 7
 	run_container "/kubepods/besteffort/pod$pod_uid/@ID@"
+	stop_named_agent text
 	stop_named_agent by_ctr
 	stop_named_agent by_pod
 	stop_named_agent all
@@ -187,6 +189,12 @@ case_container_kubernetes_names()
 		".container_id == \"$ID\" and (.pod != \"$pod\" or .namespace != \"$ns\" or .container != \"$ctr\")"
 	assert_none "host events with Kubernetes names" \
 		".container_id == \"\" and (has(\"pod\") or has(\"namespace\") or has(\"container\"))"
+	# text: the same names, last on the line
+	grep -qE "^[0-9:.]+ +exit +$INIT .* pod=$pod namespace=$ns container=$ctr\$" \
+		"$CASE_DIR/text.out" || {
+		detail "trace (text):" "$(head -n 5 "$CASE_DIR/text.out")"
+		fail "trace's text line for the exit of $INIT does not end in pod=$pod namespace=$ns container=$ctr"
+	}
 	for sel in by_pod by_ctr; do
 		EVENTS=$CASE_DIR/$sel.out
 		assert_count "exit of container init $INIT with --container (${sel#by_} name)" 1 \
