@@ -69,11 +69,80 @@ static void test_exit_in_pod(void **state)
 	free(line);
 }
 
+static char *line_of(const struct event *ev)
+{
+	struct capture c;
+
+	render_text_event(capture_open(&c), ev);
+	capture_close(&c);
+	return c.buf;
+}
+
+/* A reap: an exact latency, a bound ("<="), one not known; the names after them. */
+static void test_reap(void **state)
+{
+	struct event ev = {.type = RW_REC_REAP, .unix_ns = 1795449600123456000ull};
+	char *line;
+
+	ev.proc.pid = 4242;
+	ev.proc.ns_pid = 4242;
+	snprintf(ev.proc.comm, sizeof(ev.proc.comm), "worker");
+	ev.proc.cgroup = &pod_cg;
+	ev.reap.reaper.pid = 1;
+	snprintf(ev.reap.reaper.comm, sizeof(ev.reap.reaper.comm), "tini");
+	ev.reap.latency_known = true;
+	ev.reap.latency_ns = 2500000;
+	ev.reap.how = RW_REAP_WAIT_ENTRY;
+	line = line_of(&ev);
+	assert_string_equal(line, "16:00:00.123456 reap     4242    worker           4242    "
+				  "0123456789ab reaper=1(tini) latency=0.002500s pod=web-7d9f "
+				  "namespace=prod container=nginx\n");
+	free(line);
+	ev.reap.how = RW_REAP_FREE_ONLY;
+	line = line_of(&ev);
+	assert_non_null(strstr(line, " reaper=1(tini) latency=<=0.002500s pod=web-7d9f "));
+	free(line);
+	ev.reap.latency_known = false;
+	ev.proc.cgroup = &host_cg;
+	line = line_of(&ev);
+	assert_non_null(strstr(line, " reaper=1(tini) latency=unknown\n"));
+	free(line);
+}
+
+/* A teardown's killed pids (one with the SIGTERM it had first, more than listed: ",...")
+ * come before the names, which stay last. */
+static void test_teardown(void **state)
+{
+	struct event ev = {.type = RW_REC_TEARDOWN, .unix_ns = 1795449600123456000ull};
+	char *line;
+
+	ev.proc.pid = 5000;
+	ev.proc.ns_pid = 1;
+	snprintf(ev.proc.comm, sizeof(ev.proc.comm), "sh");
+	ev.proc.cgroup = &sandbox_cg;
+	ev.teardown.members = 3;
+	ev.teardown.sigkilled = 3;
+	ev.teardown.sigkilled_without_sigterm = 2;
+	ev.teardown.npids = 2;
+	ev.teardown.sigkilled_pids[0] = 5001;
+	ev.teardown.sigkilled_pids[1] = 5002;
+	ev.teardown.warned_sig[1] = 15;
+	ev.teardown.duration_ns = 1000000;
+	line = line_of(&ev);
+	assert_string_equal(line, "16:00:00.123456 teardown 5000    sh               1       "
+				  "0123456789ab members=3 sigkilled=3 without_sigterm=2 grace=none "
+				  "duration=0.001000s killed=5001,5002:SIGTERM,... pod=web-7d9f "
+				  "namespace=prod\n");
+	free(line);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_exit_on_host),
 	    cmocka_unit_test(test_exit_in_pod),
+	    cmocka_unit_test(test_reap),
+	    cmocka_unit_test(test_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
