@@ -135,6 +135,21 @@ guest_crash_not_ours()
 		sed 's/^ *//' | cut -c1-120 | grep .
 }
 
+# guest_hung DIR: the VM was killed at its time limit with nothing on its console after the
+# collector started: no oops, no RCU stall or hung-task report (the guest's detectors print
+# even with `quiet`), no frame of ours. A guest kernel that hangs says so within a minute;
+# silence means its vCPUs stopped running at all, which QEMU's multi-threaded TCG has done
+# here (once in many boots, on a kernel whose run takes 25 s). Prints why.
+guest_hung()
+{
+	local dir=$1
+	[[ -f $dir/timed_out && -f $dir/console.log ]] || return 1
+	grep -q -E 'bpf_prog_|\[#[0-9]+\]|Kernel panic|rcu:|INFO: task|soft lockup|BUG:' \
+		"$dir/console.log" && return 1
+	echo "the VM was killed after $(cat "$dir/timed_out") s with its console silent since" \
+		"'$(grep -a -o 'vm: collector starts[^\r]*' "$dir/console.log" | tail -n1)'"
+}
+
 # Runs, in order, reported once all are checked: "LABEL<TAB>DIR<TAB>SECONDS", or
 # "LABEL<TAB>-<TAB>WHY" for one that gave no results.
 runs=()
@@ -180,9 +195,9 @@ for k in "${kernels[@]}"; do
 	start=$SECONDS
 	ok=0
 	tools/vm-run.sh --initramfs "$OUT/initramfs.cpio.gz" "$kdir" "$dir" && ok=1
-	if [[ $ok == 0 ]] && why=$(guest_crash_not_ours "$dir/console.log"); then
+	if [[ $ok == 0 ]] && why=$(guest_crash_not_ours "$dir/console.log" || guest_hung "$dir"); then
 		mv "$dir" "$dir.first" && echo "$why" >"$dir.first/why"
-		echo "== $label: the guest kernel died outside our programs ($why; see $dir.first/console.log): booting once more"
+		echo "== $label: the guest died or stopped outside our programs ($why; see $dir.first/console.log): booting once more"
 		start=$SECONDS
 		tools/vm-run.sh --initramfs "$OUT/initramfs.cpio.gz" "$kdir" "$dir" && ok=1
 	fi
@@ -191,6 +206,8 @@ for k in "${kernels[@]}"; do
 		# Checked while the next kernel boots: jq's start-ups add up to 10-20 s a kernel.
 		tests/kernels/check.sh "$dir" >"$dir/check.txt" 2>&1 &
 		check_pids+=($!)
+	elif [[ -f $dir.first/why ]]; then
+		runs+=("$label"$'\t-\t'"no results from the VM, booted twice (see $dir.first/console.log and $dir/console.log)")
 	else
 		runs+=("$label"$'\t-\t'"no results from the VM (see $dir/console.log)")
 	fi

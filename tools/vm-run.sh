@@ -163,6 +163,7 @@ timeout -k 10 "$VM_TIMEOUT" qemu-system-x86_64 -m 1536 -smp 2,maxcpus=64 -nograp
 	</dev/null >"$out/console.log" 2>&1 || rc=$?
 if [[ $rc -eq 124 || $rc -eq 137 ]]; then
 	echo "vm-run: the VM did not end within $VM_TIMEOUT s; killed" >&2
+	echo "$VM_TIMEOUT" >"$out/timed_out"
 fi
 if ! grep -q "^$END_MARK" "$serial" 2>/dev/null; then
 	echo "vm-run: no results from the VM ($(basename "$vmlinuz")); the console's last lines:" >&2
